@@ -1,0 +1,86 @@
+"""Domain errors. Each carries located, bilingual problems; adapters map them once
+(CLI: exit code 2 and one line per problem; API: RFC 7807 problem+json)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, with where it is and what it is in English and Chinese.
+
+    ``file``/``line``/``path`` locate a problem in a YAML document; ``file``/``sheet``/
+    ``row``/``column`` locate it in a table (rows are 1-based as a spreadsheet shows them).
+    """
+
+    en: str
+    zh: str
+    file: str | None = None
+    line: int | None = None
+    path: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    @property
+    def where(self) -> str:
+        """``file:line path`` for documents; ``file sheet!F17`` or ``file row 17 column x`` for tables."""
+        parts: list[str] = []
+        if self.file or self.line is not None:
+            parts.append(f"{self.file or ''}:{self.line}" if self.line is not None else self.file)
+        a1 = self.sheet is not None and self.row is not None and _is_a1_column(self.column)
+        if a1:
+            parts.append(f"{self.sheet}!{self.column}{self.row}")
+        else:
+            if self.sheet is not None:
+                parts.append(f"{self.sheet}!")
+            if self.row is not None:
+                parts.append(f"row {self.row}")
+            if self.column is not None:
+                parts.append(f"column {self.column}")
+        if self.path:
+            parts.append(self.path)
+        return " ".join(p for p in parts if p)
+
+    def __str__(self) -> str:
+        where = self.where
+        text = f"{self.en} ({self.zh})"
+        return f"{where}: {text}" if where else text
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None} | {"where": self.where}
+
+
+def _is_a1_column(column: str | None) -> bool:
+    return bool(column) and len(column) <= 3 and column.isascii() and column.isalpha() and column.isupper()
+
+
+class EvaluatorError(Exception):
+    """Base of every error a user can cause. Never shown as a traceback."""
+
+    title_en = "Error"
+    title_zh = "错误"
+
+    def __init__(self, problems: Iterable[Problem] | Problem | str, zh: str | None = None):
+        if isinstance(problems, str):
+            problems = [Problem(problems, zh or problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class SystemInvalid(EvaluatorError):
+    """An indicator system (or rubric set, or composite structure) failed validation."""
+
+    title_en = "Invalid indicator system"
+    title_zh = "指标体系无效"
+
+
+class InvalidInput(EvaluatorError):
+    """Raw input (a table, a file, a request body) is malformed."""
+
+    title_en = "Invalid input"
+    title_zh = "输入数据无效"
