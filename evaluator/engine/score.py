@@ -1,0 +1,102 @@
+"""The engine: an indicator system plus raw inputs for N units → scores, grades,
+vetoes, flags and explanations. Pure (no I/O); vectorised over units — the only Python
+loops are over the system's leaves and groups."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evaluator.engine.aggregate import weighted_mean
+from evaluator.engine.grading import final_grades, floor_breaches, round_half_up
+from evaluator.engine.inputs import Inputs, prepare_inputs
+from evaluator.engine.methods import LeafScore, bonus_points, score_leaf
+from evaluator.engine.result import Result
+from evaluator.errors import InvalidInput, Problem
+from evaluator.systems import IndicatorSystem
+
+
+def score(system: IndicatorSystem, raw: pd.DataFrame | Inputs, **options) -> Result:
+    """Score a cohort.
+
+    ``raw`` is the long input table (columns unit, leaf, item, value, target, n, elapsed;
+    see docs/indicator-systems.md) or already prepared :class:`Inputs`. Options are passed
+    to :func:`prepare_inputs` (``locate`` for error locations).
+    """
+    inputs = raw if isinstance(raw, Inputs) else prepare_inputs(system, raw, **options)
+    return score_inputs(system, inputs)
+
+
+def score_inputs(system: IndicatorSystem, inputs: Inputs) -> Result:
+    n_units = len(inputs.units)
+    leaf_scores: dict[str, LeafScore] = {}
+    missing: dict[str, np.ndarray] = {}
+    skipped_leaf: dict[str, np.ndarray] = {}
+    shares: dict[str, np.ndarray] = {}
+    problems: list[Problem] = []
+
+    for leaf in system.leaves:
+        result = score_leaf(leaf, system, inputs)
+        leaf_scores[leaf.code] = result
+        absent = np.isnan(result.raw)
+        missing[leaf.code] = absent
+        rule = system.missing_rule(leaf)
+        share = result.share
+        if rule == "zero":
+            share = np.where(absent, 0.0, share)
+        elif rule == "error" and absent.any():
+            for unit in inputs.units[absent][:50]:
+                problems.append(Problem(f"unit {unit} has no input for leaf {leaf.code}, whose missing rule is error", f"单位 {unit} 缺少指标 {leaf.code} 的数据（该指标不允许缺失）", path=f"{unit}/{leaf.code}"))
+        skipped_leaf[leaf.code] = np.isnan(share)
+        shares[leaf.code] = share
+    if problems:
+        raise InvalidInput(problems)
+
+    for group in reversed(system.groups):  # pre-order reversed: children before parents
+        kids = [system.nodes[c] for c in group.children if not system.nodes[c].is_bonus]
+        matrix = np.column_stack([shares[k.code] for k in kids])
+        weights = np.array([k.points for k in kids])
+        shares[group.code] = weighted_mean(matrix, weights, group.spec.aggregation)
+
+    families = [n for n in system.families if not n.is_bonus]
+    fam = np.column_stack([shares[f.code] for f in families])
+    base_share = weighted_mean(fam, np.array([f.points for f in families]))
+    base = np.where(np.isnan(base_share), 0.0, base_share) * system.total_points
+
+    bonus = {b.code: bonus_points(b, inputs) for b in system.bonus_leaves}
+    bonus_sum = sum((p for p, _ in bonus.values()), np.zeros(n_units))
+    bonus_total = np.minimum(system.bonus_cap, bonus_sum)
+
+    decimals = system.spec.decimals
+    base_r = round_half_up(base, decimals)
+    bonus_r = round_half_up(bonus_total, decimals)
+    total = round_half_up(base_r + bonus_r, decimals)
+
+    vetoes = {v.code: inputs.column(v.code) == 1 for v in system.spec.vetoes}
+    vetoed = np.zeros(n_units, dtype=bool)
+    for hit in vetoes.values():
+        vetoed |= hit
+    breaches = floor_breaches(system, shares)
+    banded, final = final_grades(system, total, breaches, vetoed)
+
+    points = {code: shares[code] * system.nodes[code].points for code in shares}
+    return Result(
+        system=system,
+        units=inputs.units,
+        node_points=pd.DataFrame(points, index=inputs.units)[[c for c in system.nodes if c in points]],
+        node_shares=pd.DataFrame(shares, index=inputs.units)[[c for c in system.nodes if c in shares]],
+        leaf_scores=leaf_scores,
+        missing=pd.DataFrame(missing, index=inputs.units),
+        skipped=pd.DataFrame({c: np.isnan(s) for c, s in shares.items()}, index=inputs.units)[
+            [c for c in system.nodes if c in shares]
+        ],
+        bonus=pd.DataFrame({c: p for c, (p, _) in bonus.items()}, index=inputs.units),
+        bonus_raw=pd.DataFrame({c: r for c, (_, r) in bonus.items()}, index=inputs.units),
+        base=pd.Series(base_r, index=inputs.units, name="base"),
+        bonus_total=pd.Series(bonus_r, index=inputs.units, name="bonus"),
+        total=pd.Series(total, index=inputs.units, name="total"),
+        band=banded,
+        grade_idx=final,
+        vetoes=pd.DataFrame(vetoes, index=inputs.units, dtype=bool),
+        floors=pd.DataFrame({i: hit for i, hit in breaches.items()}, index=inputs.units, dtype=bool),
+    )

@@ -1,0 +1,170 @@
+"""The validated, immutable indicator system the engine works with.
+
+Built from a :class:`~evaluator.systems.schema.SystemSpec` once every rule holds; every
+node carries its effective points (weights already turned into points).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from evaluator.systems.schema import BonusLeaf, Group, Leaf, RubricLevel, RubricSet, SystemSpec, Text
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of the tree. ``points`` is effective (0 for a bonus leaf)."""
+
+    code: str
+    name: Text
+    depth: int  # 1 = family (一级指标)
+    parent: str | None
+    children: tuple[str, ...]
+    points: float
+    spec: Group | Leaf = field(repr=False)
+
+    @property
+    def is_leaf(self) -> bool:
+        return not isinstance(self.spec, Group)
+
+    @property
+    def method(self) -> str | None:
+        return None if isinstance(self.spec, Group) else self.spec.method
+
+    @property
+    def is_bonus(self) -> bool:
+        return isinstance(self.spec, BonusLeaf)
+
+
+@dataclass(frozen=True)
+class IndicatorSystem:
+    spec: SystemSpec = field(repr=False)
+    nodes: MappingProxyType = field(repr=False)  # code → Node, in pre-order
+    rubrics: MappingProxyType = field(repr=False)  # rubric id → RubricSet (those used)
+    content_hash: str = ""
+    source: str | None = None
+
+    # -- metadata -------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self.spec.system.id
+
+    @property
+    def version(self) -> str:
+        return self.spec.system.version
+
+    @property
+    def name(self) -> Text:
+        return self.spec.system.name
+
+    @property
+    def unit(self) -> str:
+        return self.spec.system.unit
+
+    @property
+    def total_points(self) -> float:
+        return self.spec.system.total_points
+
+    # -- structure ------------------------------------------------------------------------
+    @property
+    def families(self) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes.values() if n.depth == 1)
+
+    @property
+    def leaves(self) -> tuple[Node, ...]:
+        """Scored leaves (bonus leaves excluded), in pre-order."""
+        return tuple(n for n in self.nodes.values() if n.is_leaf and not n.is_bonus)
+
+    @property
+    def bonus_leaves(self) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes.values() if n.is_bonus)
+
+    @property
+    def groups(self) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes.values() if not n.is_leaf)
+
+    @property
+    def depth(self) -> int:
+        return max(n.depth for n in self.nodes.values())
+
+    @property
+    def bonus_cap(self) -> float:
+        if self.spec.bonus_cap is not None:
+            return self.spec.bonus_cap
+        return sum(n.spec.cap for n in self.bonus_leaves)
+
+    def missing_rule(self, leaf: Node) -> str:
+        return getattr(leaf.spec, "missing", None) or self.spec.missing
+
+    def rubric_levels(self, leaf: Node) -> list[RubricLevel]:
+        spec = leaf.spec
+        return list(spec.levels) if spec.levels is not None else list(self.rubrics[spec.rubric].levels)
+
+    def summary(self) -> dict:
+        methods = Counter(n.method for n in self.nodes.values() if n.is_leaf)
+        return {
+            "id": self.id,
+            "version": self.version,
+            "name_zh": self.name.zh,
+            "name_en": self.name.en,
+            "unit": self.unit,
+            "depth": self.depth,
+            "families": len(self.families),
+            "leaves": len(self.leaves),
+            "bonus_leaves": len(self.bonus_leaves),
+            "total_points": self.total_points,
+            "bonus_cap": self.bonus_cap,
+            "vetoes": len(self.spec.vetoes),
+            "methods": dict(sorted(methods.items())),
+            "hash": self.content_hash,
+        }
+
+    def canonical(self) -> dict:
+        """The canonical form: every default explicit, rubric sets inlined, no layout."""
+        return canonical_form(self.spec, self.rubrics)
+
+
+def canonical_form(spec: SystemSpec, rubrics) -> dict:
+    doc = spec.model_dump(mode="json")
+    doc["rubric_sets"] = {rid: rubrics[rid].model_dump(mode="json") for rid in sorted(rubrics)}
+    return doc
+
+
+def content_hash(spec: SystemSpec, rubrics) -> str:
+    text = json.dumps(canonical_form(spec, rubrics), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def build_system(spec: SystemSpec, rubrics: dict[str, RubricSet], source: str | None = None) -> IndicatorSystem:
+    """Compile a spec that passed every rule into the engine's immutable system."""
+    nodes: dict[str, Node] = {}
+
+    def visit(children, parent: str | None, parent_points: float, depth: int) -> None:
+        scored = [c for c in children if not isinstance(c, BonusLeaf)]
+        wsum = sum(c.weight for c in scored if c.weight is not None)
+        for child in children:
+            if isinstance(child, BonusLeaf):
+                points = 0.0
+            elif child.points is not None:
+                points = child.points
+            else:
+                points = parent_points * child.weight / wsum
+            kids = tuple(c.code for c in child.children) if isinstance(child, Group) else ()
+            nodes[child.code] = Node(child.code, child.name, depth, parent, kids, points, child)
+            if isinstance(child, Group):
+                visit(child.children, child.code, points, depth + 1)
+
+    visit(spec.tree, None, spec.system.total_points, 1)
+    used = {n.spec.rubric for n in nodes.values() if n.method == "rubric" and n.spec.rubric}
+    used_rubrics = {rid: rubrics[rid] for rid in sorted(used)}
+    return IndicatorSystem(
+        spec=spec,
+        nodes=MappingProxyType(nodes),
+        rubrics=MappingProxyType(used_rubrics),
+        content_hash=content_hash(spec, used_rubrics),
+        source=source,
+    )

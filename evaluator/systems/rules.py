@@ -1,0 +1,254 @@
+"""Rules that span a whole indicator system: points sums, unique codes, references.
+
+They run on the raw parsed document (not on the pydantic models) so that they can report
+their problems even when some other part of the file has a structural error: validation
+reports every error at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from evaluator.errors import Problem
+from evaluator.systems.schema import DEFAULT_ROLES
+from evaluator.systems.yamlsrc import Located
+
+TOLERANCE = 1e-6
+
+
+def _num(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _nodes(children, path) -> Iterator[tuple[tuple, dict, int]]:
+    """Every node dict below ``children`` with its path and depth (1 = family)."""
+    stack = [(children, path, 1)]
+    while stack:
+        kids, base, depth = stack.pop()
+        for i, node in enumerate(_list(kids)):
+            if isinstance(node, dict):
+                here = (*base, i)
+                yield here, node, depth
+                stack.append((node.get("children"), (*here, "children"), depth + 1))
+
+
+def check_rules(doc: Located, rubric_ids: set[str]) -> list[Problem]:
+    """All cross-tree problems of a parsed system document."""
+    data = doc.data
+    if not isinstance(data, dict):
+        return []
+    problems: list[Problem] = []
+    meta = data.get("system") if isinstance(data.get("system"), dict) else {}
+    total = _num(meta.get("total_points")) if "total_points" in meta else 100.0
+    tree = data.get("tree")
+    nodes = sorted(_nodes(tree, ("tree",)), key=lambda t: doc.line_of(t[0]) or 0)
+
+    problems += _unique_codes(doc, nodes)
+    problems += _sums(doc, tree, ("tree",), total, parent_uses_weight=False, root=True)
+    veto_codes = {v.get("code") for v in _list(data.get("vetoes")) if isinstance(v, dict)}
+    roles = data.get("roles")
+    role_codes = set(roles) if isinstance(roles, dict) else set(DEFAULT_ROLES)
+    for path, node, _ in nodes:
+        problems += _leaf_refs(doc, path, node, veto_codes, rubric_ids, role_codes)
+    grades = _list(data.get("grades"))
+    problems += _grades(doc, grades)
+    depth = max((d for _, _, d in nodes), default=0)
+    codes = {n.get("code") for _, n, _ in nodes}
+    problems += _floors(doc, _list(data.get("floors")), grades, codes, depth)
+    return problems
+
+
+def _unique_codes(doc: Located, nodes) -> list[Problem]:
+    problems = []
+    seen: dict[str, tuple] = {}
+    vetoes = [
+        (("vetoes", i), v) for i, v in enumerate(_list(doc.data.get("vetoes"))) if isinstance(v, dict)
+    ]
+    for path, node in [(p, n) for p, n, _ in nodes] + vetoes:
+        code = node.get("code")
+        if not isinstance(code, str):
+            continue
+        if code in seen:
+            first = doc.line_of(seen[code])
+            problems.append(
+                doc.problem(
+                    (*path, "code"),
+                    f"code {code} is used twice (first at line {first})",
+                    f"编码 {code} 重复（首次出现于第 {first} 行）",
+                )
+            )
+        else:
+            seen[code] = path
+    return problems
+
+
+def _sums(doc: Located, children, path, parent_points, parent_uses_weight, root=False) -> list[Problem]:
+    """Points/weight consistency of one sibling set, then recursively below it."""
+    problems: list[Problem] = []
+    kids = [(i, c) for i, c in enumerate(_list(children)) if isinstance(c, dict)]
+    based = [(i, c) for i, c in kids if c.get("method") != "bonus"]
+    with_points = [(i, c) for i, c in based if "points" in c]
+    with_weight = [(i, c) for i, c in based if "weight" in c]
+    owner = path[:-1] if not root else ()
+    if with_points and with_weight:
+        problems.append(
+            doc.problem(
+                owner or path,
+                "children mix points and weight; siblings use one or the other",
+                "同级指标混用分值与权重；同级须统一使用其一",
+            )
+        )
+    elif with_points and parent_uses_weight:
+        problems.append(
+            doc.problem(
+                owner,
+                "children use points but this node's points come from its weight; use weight below a weighted node",
+                "本指标按权重折算分值，其下级不能使用绝对分值，请改用权重",
+            )
+        )
+    elif with_points and len(with_points) == len(based) and parent_points is not None:
+        values = [_num(c.get("points")) for _, c in with_points]
+        if all(v is not None for v in values):
+            got = sum(values)
+            if abs(got - parent_points) > TOLERANCE:
+                if root:
+                    en = f"families' points sum to {_fmt(got)} but system.total_points is {_fmt(parent_points)}"
+                    zh = f"一级指标分值合计 {_fmt(got)}，与总分 {_fmt(parent_points)} 不符"
+                    where = ("tree",)
+                else:
+                    en = f"children's points sum to {_fmt(got)} but the node declares {_fmt(parent_points)}"
+                    zh = f"子指标分值合计 {_fmt(got)}，与本指标分值 {_fmt(parent_points)} 不符"
+                    where = owner
+                problems.append(doc.problem(where, en, zh))
+    weights = [_num(c.get("weight")) for _, c in with_weight]
+    wsum = sum(w for w in weights if w is not None and w > 0)
+    for i, child in kids:
+        here = (*path, i)
+        if child.get("method") == "checklist":
+            problems += _checklist_sum(doc, here, child)
+        if "children" not in child:
+            continue
+        uses_weight = "weight" in child and "points" not in child
+        if uses_weight:
+            w = _num(child.get("weight"))
+            points = parent_points * w / wsum if (parent_points is not None and w and wsum) else None
+        else:
+            points = _num(child.get("points"))
+        problems += _sums(doc, child.get("children"), (*here, "children"), points, uses_weight)
+    return problems
+
+
+def _checklist_sum(doc: Located, path, leaf: dict) -> list[Problem]:
+    points = _num(leaf.get("points"))
+    values = [_num(it.get("points")) for it in _list(leaf.get("items")) if isinstance(it, dict)]
+    if points is None or not values or any(v is None for v in values):
+        return []
+    got = sum(values)
+    if abs(got - points) <= TOLERANCE:
+        return []
+    return [
+        doc.problem(
+            (*path, "items"),
+            f"items' points sum to {_fmt(got)} but the leaf declares {_fmt(points)}",
+            f"子项分值合计 {_fmt(got)}，与本指标分值 {_fmt(points)} 不符",
+        )
+    ]
+
+
+def _leaf_refs(doc: Located, path, node: dict, vetoes, rubrics, roles) -> list[Problem]:
+    problems = []
+    if "children" in node and "method" in node:
+        problems.append(
+            doc.problem(
+                path,
+                "a node has both children and method; a group has children, a leaf has method",
+                "同时给出了 children 与 method：分组用 children，末级指标用 method",
+            )
+        )
+    veto = node.get("veto")
+    if isinstance(veto, str) and veto not in vetoes:
+        problems.append(
+            doc.problem((*path, "veto"), f"unknown veto {veto}; declare it under vetoes", f"未定义的否决项 {veto}，请在 vetoes 中声明")
+        )
+    rubric = node.get("rubric")
+    if node.get("method") == "rubric" and isinstance(rubric, str) and rubric not in rubrics:
+        known = ", ".join(sorted(rubrics)) or "none"
+        problems.append(
+            doc.problem(
+                (*path, "rubric"),
+                f"unknown rubric level set {rubric} (known: {known})",
+                f"未知的等级集 {rubric}（可用：{known}）",
+            )
+        )
+    role = node.get("role")
+    if isinstance(role, str) and role not in roles:
+        problems.append(
+            doc.problem(
+                (*path, "role"),
+                f"unknown role {role} (known: {', '.join(sorted(roles))})",
+                f"未知的评分角色 {role}（可用：{'、'.join(sorted(roles))}）",
+            )
+        )
+    return problems
+
+
+def _grades(doc: Located, grades: list) -> list[Problem]:
+    rows = [(i, g) for i, g in enumerate(grades) if isinstance(g, dict)]
+    mins = [(i, _num(g.get("min"))) for i, g in rows]
+    problems = []
+    for (_, a), (j, b) in zip(mins, mins[1:], strict=False):
+        if a is not None and b is not None and b >= a:
+            problems.append(
+                doc.problem(
+                    ("grades", j, "min"),
+                    f"grade bands must have strictly decreasing min ({_fmt(b)} after {_fmt(a)})",
+                    f"等级分数线须严格递减（{_fmt(a)} 之后为 {_fmt(b)}）",
+                )
+            )
+    if mins and mins[-1][1] is not None and mins[-1][1] != 0:
+        problems.append(
+            doc.problem(
+                ("grades", mins[-1][0], "min"),
+                "the lowest grade band must start at 0",
+                "最低等级的分数线须为 0",
+            )
+        )
+    codes = [g.get("code") for _, g in rows]
+    for j, (_, g) in enumerate(rows):
+        if g.get("code") in codes[:j]:
+            problems.append(
+                doc.problem(("grades", j, "code"), f"grade code {g.get('code')} is used twice", f"等级编码 {g.get('code')} 重复")
+            )
+    return problems
+
+
+def _floors(doc: Located, floors: list, grades: list, codes: set, depth: int) -> list[Problem]:
+    grade_codes = {g.get("code") for g in grades if isinstance(g, dict)}
+    problems = []
+    for i, floor in enumerate(floors):
+        if not isinstance(floor, dict):
+            continue
+        cap = floor.get("cap")
+        if isinstance(cap, str) and cap not in grade_codes:
+            problems.append(
+                doc.problem(("floors", i, "cap"), f"unknown grade {cap} (known: {', '.join(sorted(map(str, grade_codes)))})", f"未知的等级 {cap}")
+            )
+        for j, code in enumerate(_list(floor.get("nodes"))):
+            if isinstance(code, str) and code not in codes:
+                problems.append(doc.problem(("floors", i, "nodes", j), f"unknown node {code}", f"未知的指标 {code}"))
+        level = _num(floor.get("level"))
+        if level is not None and depth and level > depth:
+            problems.append(
+                doc.problem(("floors", i, "level"), f"level {int(level)} is deeper than the tree ({depth} levels)", f"层级 {int(level)} 超出指标树深度（{depth} 级）")
+            )
+    return problems
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6f}".rstrip("0").rstrip(".")
