@@ -1,0 +1,239 @@
+"""The ``evaluator`` command line (thin: parse, call, render).
+
+Exit codes: 0 success; 2 bad input (every problem printed, located, in English and
+Chinese); 1 an internal error (one line; ``EVALUATOR_DEBUG=1`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from evaluator.errors import EvaluatorError, InvalidInput, Problem
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return args.handler(args) or EXIT_OK
+    except EvaluatorError as exc:
+        print_problems(exc)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted (已中断)", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # never a traceback to a user
+        if os.environ.get("EVALUATOR_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (内部错误；设置 EVALUATOR_DEBUG=1 查看详情)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def print_problems(exc: EvaluatorError) -> None:
+    print(f"{exc.title_en} ({exc.title_zh}): {len(exc.problems)} problem(s)", file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="evaluator",
+        description="Third-party evaluation scoring for purchased social work services (社工站第三方评估)",
+    )
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("check-system", help="validate indicator systems (校验指标体系)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--rubrics", type=Path, action="append", default=[], metavar="DIR", help="extra rubric level-set directory")
+    p.set_defaults(handler=cmd_check_system)
+
+    p = sub.add_parser("score", help="score a cohort with an indicator system (按指标体系计分)")
+    p.add_argument("--system", required=True, type=Path, metavar="FILE")
+    p.add_argument("--input", required=True, type=Path, metavar="RAW.csv|RAW.xlsx")
+    p.add_argument("--sheet", help="sheet of the input workbook (default: the first)")
+    p.add_argument("--output", type=Path, metavar="OUT.csv|OUT.xlsx")
+    p.add_argument("--rubrics", type=Path, action="append", default=[], metavar="DIR")
+    p.add_argument("--explain", metavar="UNIT", action="append", default=[], help="print the per-leaf explanation of UNIT")
+    p.set_defaults(handler=cmd_score)
+
+    p = sub.add_parser("score-table", help="generic composite indicator from flat tables (通用综合指数)")
+    p.add_argument("--structure", required=True, type=Path, metavar="STRUCT.csv")
+    p.add_argument("--data", required=True, type=Path, metavar="DATA.csv")
+    p.add_argument("--normalise", "--normalize", default="minmax", choices=["minmax", "zscore", "rank", "none"])
+    p.add_argument("--aggregate", default="arithmetic", choices=["arithmetic", "geometric"])
+    p.add_argument("--output", type=Path, metavar="OUT.csv")
+    p.set_defaults(handler=cmd_score_table)
+
+    p = sub.add_parser("demo", help="score a synthetic demo county (演示县)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="also write county.json, raw-inputs.csv, scores.csv")
+    p.add_argument("--seed", type=int, default=2026)
+    p.set_defaults(handler=cmd_demo)
+    return parser
+
+
+# -- commands -----------------------------------------------------------------------------
+def cmd_check_system(args) -> int:
+    from evaluator.systems import load_system
+
+    failed = 0
+    for file in args.files:
+        try:
+            system = load_system(file, rubric_dirs=args.rubrics)
+        except EvaluatorError as exc:
+            failed += 1
+            print(f"✗ {file}: {len(exc.problems)} problem(s) (发现 {len(exc.problems)} 处问题)")
+            for problem in exc.problems:
+                print(f"  {problem}")
+            continue
+        print(f"✓ {file}")
+        for line in describe_system(system.summary()):
+            print(f"  {line}")
+    return EXIT_INPUT if failed else EXIT_OK
+
+
+def describe_system(s: dict) -> list[str]:
+    methods = ", ".join(f"{m} {n}" for m, n in s["methods"].items())
+    return [
+        f"{s['id']} {s['version']}: {s['name_zh']} / {s['name_en']}",
+        f"unit 评估对象: {s['unit']}   depth 层级: {s['depth']}   families 一级指标: {s['families']}   "
+        f"leaves 末级指标: {s['leaves']} (+{s['bonus_leaves']} bonus 加分项)",
+        f"total points 总分: {s['total_points']:g}   bonus cap 加分上限: {s['bonus_cap']:g}   vetoes 否决项: {s['vetoes']}",
+        f"methods 计分方法: {methods}",
+        f"hash: {s['hash']}",
+    ]
+
+
+def cmd_score(args) -> int:
+    from evaluator.engine import score
+    from evaluator.evidence.raw import read_raw_inputs
+    from evaluator.systems import load_system
+
+    with Stages(["system", "input", "score", "output"]) as stage:
+        system = load_system(args.system, rubric_dirs=args.rubrics)
+        stage()
+        frame, locate = read_raw_inputs(args.input, args.sheet)
+        stage()
+        result = score(system, frame, locate=locate)
+        stage()
+        if args.output:
+            write_result(result, args.output)
+        stage()
+    summary = result.summary()
+    print(summary.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
+    for unit in args.explain:
+        if unit not in set(result.units):
+            raise InvalidInput(Problem(f"unit {unit} is not in the input", f"输入中没有单位 {unit}"))
+        print(f"\n{unit}:")
+        table = result.explanation([unit])[["leaf", "name_zh", "method", "raw", "basis", "share", "points", "max_points", "flag"]]
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    if args.output:
+        print(f"\nwritten 已写入: {args.output}")
+    return EXIT_OK
+
+
+def cmd_score_table(args) -> int:
+    from evaluator.engine.composite import load_composite_data, score_composite
+    from evaluator.systems.flat import load_structure
+
+    structure = load_structure(args.structure)
+    data = load_composite_data(args.data, structure)
+    out = score_composite(structure, data, normalise=args.normalise, aggregate=args.aggregate)
+    if args.output:
+        _check_suffix(args.output, {".csv"})
+        atomic_write(args.output, lambda p: out.to_csv(p, index=False, encoding="utf-8-sig"))
+        print(f"written 已写入: {args.output} ({len(out)} units)")
+    else:
+        print(out.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from evaluator.demo import format_demo, run_demo
+
+    report = run_demo(args.out, seed=args.seed)
+    print(format_demo(report))
+    if args.out:
+        print(f"\nwritten 已写入: {args.out}/county.json, raw-inputs.csv, scores.csv")
+    return EXIT_OK
+
+
+# -- output -------------------------------------------------------------------------------
+def _check_suffix(path: Path, allowed: set[str]) -> None:
+    if path.suffix.lower() not in allowed:
+        shown = " or ".join(sorted(allowed))
+        raise InvalidInput(Problem(f"output must end in {shown}", f"输出文件须以 {shown} 结尾", file=str(path)))
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same directory, then rename: never a partial file."""
+    if not path.parent.exists():
+        raise InvalidInput(Problem("the output directory does not exist", "输出目录不存在", file=str(path)))
+    fd, tmp = tempfile.mkstemp(prefix=".evaluator-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_result(result, path: Path) -> None:
+    _check_suffix(path, {".csv", ".xlsx"})
+    summary = result.summary()
+    if path.suffix.lower() == ".csv":
+        atomic_write(path, lambda p: summary.to_csv(p, index=False, encoding="utf-8-sig"))
+        return
+    import pandas as pd
+
+    def write_xlsx(p: Path) -> None:
+        with pd.ExcelWriter(p, engine="xlsxwriter") as writer:
+            summary.to_excel(writer, sheet_name="汇总 Summary", index=False)
+            result.explanation().to_excel(writer, sheet_name="明细 Explanation", index=False)
+            result.flags().to_excel(writer, sheet_name="标记 Flags", index=False)
+            for sheet in writer.sheets.values():
+                sheet.freeze_panes(1, 1)
+
+    atomic_write(path, write_xlsx)
+
+
+class Stages:
+    """A progress bar over the stages of a long command (on a terminal only)."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        self.bar = None
+
+    def __enter__(self):
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(self.names), desc=self.names[0], file=sys.stderr, leave=False)
+        return self.advance
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            done = int(self.bar.n)
+            if done < len(self.names):
+                self.bar.set_description(self.names[done])
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

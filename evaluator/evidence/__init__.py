@@ -1,0 +1,1 @@
+"""Evidence in: raw-input tables (and, later, registers) read with located errors."""
