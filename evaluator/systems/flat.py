@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from evaluator.errors import Problem, SystemInvalid
+from evaluator.errors import SystemInvalid
 from evaluator.tables import Table, parse_number, read_table, resolve_columns
 
 IMPLICIT_ROOT = "index"
@@ -71,6 +71,81 @@ class CompositeStructure:
         return tuple(sorted(self.aggregates, key=lambda c: self.level[c]))
 
 
+# message key → (English, Chinese); {fields} are filled by ``_Problems.add``
+_TEXTS: dict[str, tuple[str, str]] = {
+    "empty_code": ("the code is empty", "代码为空"),
+    "bad_type": (
+        "type {value!r} is not one of Indicator, Aggregate, Group, Denominator, Other",
+        "类型 {value!r} 无效，应为 Indicator、Aggregate、Group、Denominator 或 Other",
+    ),
+    "repeated": (
+        "code {code!r} is given twice (rows {a} and {b})",
+        "代码 {code!r} 重复（第 {a} 行和第 {b} 行）",
+    ),
+    "reserved": (
+        "code {code!r} is reserved for a column of the data or results table",
+        "代码 {code!r} 是数据表或结果表的保留列名，不能用作指标代码",
+    ),
+    "weight_nan": ("weight {value!r} is not a number", "权重 {value!r} 不是数字"),
+    "weight_neg": ("weight {value} is negative", "权重 {value} 为负数"),
+    "direction": ("direction {value!r} must be 1 or -1", "方向 {value!r} 应为 1 或 -1"),
+    "level_nan": (
+        "level {value!r} must be a whole number ≥ 1",
+        "层级 {value!r} 应为不小于 1 的整数",
+    ),
+    "no_nodes": ("the structure has no nodes", "结构表没有任何节点"),
+    "parent_ignored": (
+        "parent {code!r} is a {value} row, not an aggregate",
+        "上级 {code!r} 是 {value} 行，不是汇总节点",
+    ),
+    "parent_unknown": (
+        "parent {code!r} is not a code in this table",
+        "上级 {code!r} 不是本表中的代码",
+    ),
+    "cycle": ("the parents form a cycle: {value}", "上级关系形成循环：{value}"),
+    "indicator_children": (
+        "{code!r} is of type Indicator but has children",
+        "{code!r} 类型为 Indicator，却有下级节点",
+    ),
+    "aggregate_childless": (
+        "{code!r} is of type Aggregate but has no children",
+        "{code!r} 类型为 Aggregate，却没有下级节点",
+    ),
+    "root_taken": (
+        "there are {a} top nodes ({value}) and the code {code!r}, which would name their common "
+        "root, is already used",
+        "有 {a} 个顶层节点（{value}），而作为其公共根节点名称的代码 {code!r} 已被占用",
+    ),
+    "childless_root": (
+        "the root {code!r} has no children: a structure needs indicators under a root",
+        "根节点 {code!r} 没有下级节点：结构表需要根节点之下的指标",
+    ),
+    "no_top": ("no top node (a row with an empty parent)", "没有顶层节点（上级为空的行）"),
+    "zero_weights": (
+        "all weights of the children of {code!r} are 0",
+        "{code!r} 的下级节点权重全部为 0",
+    ),
+    "level_misfit": (
+        "level {value} of {code!r} does not fit the tree: it is at level {a} (indicators are "
+        "level 1, a parent one above its highest child)",
+        "{code!r} 的层级 {value} 与结构不符，应为 {a}（指标为第 1 级，上级比其最高下级高一级）",
+    ),
+}
+
+
+class _Problems(list):
+    """Problems of one table, each added by message key at a data row and a column key."""
+
+    def __init__(self, table: Table, cols: dict[str, str]):
+        super().__init__()
+        self.table, self.cols = table, cols
+
+    def add(self, i: int | None, key: str | None, text: str, **fields: object) -> None:
+        en, zh = _TEXTS[text]
+        column = self.cols.get(key) if key else None
+        self.append(self.table.problem(i, column, en.format(**fields), zh.format(**fields)))
+
+
 @dataclass
 class _Row:
     i: int
@@ -87,141 +162,111 @@ def load_structure(path: str | Path, sheet: str | None = None) -> CompositeStruc
     """Read and validate a structure table (.csv or .xlsx); raise SystemInvalid with every problem."""
     table = read_table(path, sheet)
     cols = resolve_columns(table, STRUCTURE_COLUMNS, REQUIRED_COLUMNS)
-    problems: list[Problem] = []
+    problems = _Problems(table, cols)
     rows, ignored = _read_rows(table, cols, problems)
-    structure = _build_tree(table, cols, rows, ignored, problems)
+    structure = _build_tree(table, rows, ignored, problems)
     if problems or structure is None:
-        raise SystemInvalid(problems)
+        raise SystemInvalid(list(problems))
     return structure
 
 
 def _read_rows(
-    table: Table, cols: dict[str, str], problems: list[Problem]
+    table: Table, cols: dict[str, str], problems: _Problems
 ) -> tuple[dict[str, _Row], dict[str, str]]:
+    """Parse every row; return the tree rows by code and the ignored COINr rows (code → Type)."""
+
     def cell(i: int, key: str) -> str | None:
         return table.frame.at[i, cols[key]] if key in cols else None
-
-    def bad(i: int, key: str, en: str, zh: str) -> None:
-        problems.append(table.problem(i, cols.get(key), en, zh))
 
     rows: dict[str, _Row] = {}
     ignored: dict[str, str] = {}
     for i in range(len(table.frame)):
-        code = cell(i, "code")
+        code, kind = cell(i, "code"), cell(i, "type")
         if code is None:
-            bad(i, "code", "the code is empty", "代码为空")
+            problems.add(i, "code", "empty_code")
             continue
-        kind = cell(i, "type")
-        if kind is not None:
-            kind = kind.casefold()
-            if kind in _IGNORED_TYPES:
-                ignored[code] = cell(i, "type") or ""
-                continue
-            if kind not in _TREE_TYPES:
-                bad(i, "type", f"type {cell(i, 'type')!r} is not one of Indicator, Aggregate, Group, "
-                    "Denominator, Other", f"类型 {cell(i, 'type')!r} 无效，应为 Indicator、Aggregate、"
-                    "Group、Denominator 或 Other")
-                continue
-        if code in rows:
-            first = table.row_number(rows[code].i)
-            bad(i, "code", f"code {code!r} is given twice (rows {first} and {table.row_number(i)})",
-                f"代码 {code!r} 重复（第 {first} 行和第 {table.row_number(i)} 行）")
+        if kind is not None and kind.casefold() in _IGNORED_TYPES:
+            ignored[code] = kind
             continue
-        if code.casefold() in RESERVED_CODES:
-            bad(i, "code", f"code {code!r} is reserved for a column of the data or results table",
-                f"代码 {code!r} 是数据表或结果表的保留列名，不能用作指标代码")
-        weight = 1.0
-        text = cell(i, "weight")
-        if text is not None:
+        if kind is not None and kind.casefold() not in _TREE_TYPES:
+            problems.add(i, "type", "bad_type", value=kind)
+            continue
+        repeated = code in rows
+        if repeated:
+            a, b = table.row_number(rows[code].i), table.row_number(i)
+            problems.add(i, "code", "repeated", code=code, a=a, b=b)
+        elif code.casefold() in RESERVED_CODES:
+            problems.add(i, "code", "reserved", code=code)
+        weight, direction, level = 1.0, 1, None
+        if (text := cell(i, "weight")) is not None:
             number = parse_number(text)
             if number is None:
-                bad(i, "weight", f"weight {text!r} is not a number", f"权重 {text!r} 不是数字")
+                problems.add(i, "weight", "weight_nan", value=text)
             elif number < 0:
-                bad(i, "weight", f"weight {text} is negative", f"权重 {text} 为负数")
+                problems.add(i, "weight", "weight_neg", value=text)
             else:
                 weight = number
-        direction = 1
-        text = cell(i, "direction")
-        if text is not None:
+        if (text := cell(i, "direction")) is not None:
             number = parse_number(text)
-            if number not in (1.0, -1.0):
-                bad(i, "direction", f"direction {text!r} must be 1 or -1",
-                    f"方向 {text!r} 应为 1 或 -1")
-            else:
+            if number in (1.0, -1.0):
                 direction = int(number)
-        level = None
-        text = cell(i, "level")
-        if text is not None:
-            number = parse_number(text)
-            if number is None or number < 1 or not number.is_integer():
-                bad(i, "level", f"level {text!r} must be a whole number ≥ 1",
-                    f"层级 {text!r} 应为不小于 1 的整数")
             else:
+                problems.add(i, "direction", "direction", value=text)
+        if (text := cell(i, "level")) is not None:
+            number = parse_number(text)
+            if number is not None and number >= 1 and number.is_integer():
                 level = int(number)
-        rows[code] = _Row(i, code, cell(i, "parent"), weight, direction,
-                          cell(i, "name") or code, kind, level)
+            else:
+                problems.add(i, "level", "level_nan", value=text)
+        if not repeated:
+            name = cell(i, "name") or code
+            kind = kind.casefold() if kind else None
+            rows[code] = _Row(i, code, cell(i, "parent"), weight, direction, name, kind, level)
     return rows, ignored
 
 
 def _build_tree(
-    table: Table,
-    cols: dict[str, str],
-    rows: dict[str, _Row],
-    ignored: dict[str, str],
-    problems: list[Problem],
+    table: Table, rows: dict[str, _Row], ignored: dict[str, str], problems: _Problems
 ) -> CompositeStructure | None:
-    def bad(row: _Row, key: str | None, en: str, zh: str) -> None:
-        problems.append(table.problem(row.i, cols.get(key) if key else None, en, zh))
-
+    """Link the rows into one tree; add a problem for every rule broken."""
     if not rows:
         if not problems:
-            problems.append(table.problem(None, None, "the structure has no nodes", "结构表没有任何节点"))
+            problems.add(None, None, "no_nodes")
         return None
-    links: dict[str, str | None] = {}
+    links: dict[str, str | None] = {}  # code → parent, for rows whose parent exists (or is empty)
     for row in rows.values():
         p = row.parent
         if p is not None and p not in rows:
-            if p in ignored:
-                bad(row, "parent", f"parent {p!r} is a {ignored[p]} row, not an aggregate",
-                    f"上级 {p!r} 是 {ignored[p]} 行，不是汇总节点")
-            else:
-                bad(row, "parent", f"parent {p!r} is not a code in this table",
-                    f"上级 {p!r} 不是本表中的代码")
-            continue
-        links[row.code] = p
+            text = "parent_ignored" if p in ignored else "parent_unknown"
+            problems.add(row.i, "parent", text, code=p, value=ignored.get(p))
+        else:
+            links[row.code] = p
     children: dict[str, list[str]] = {c: [] for c in rows}
     for code, p in links.items():
         if p is not None:
             children[p].append(code)
-
-    cyclic = _find_cycles(rows, links, lambda r, en, zh: bad(r, "parent", en, zh))
+    cyclic = _find_cycles(rows, links, problems)
     tops = [c for c, p in links.items() if p is None]
     for row in rows.values():
         if row.type == "indicator" and children[row.code]:
-            bad(row, "type", f"{row.code!r} is of type Indicator but has children",
-                f"{row.code!r} 类型为 Indicator，却有下级节点")
+            problems.add(row.i, "type", "indicator_children", code=row.code)
         if row.type == "aggregate" and not children[row.code]:
-            bad(row, "type", f"{row.code!r} is of type Aggregate but has no children",
-                f"{row.code!r} 类型为 Aggregate，却没有下级节点")
+            problems.add(row.i, "type", "aggregate_childless", code=row.code)
     root = tops[0] if len(tops) == 1 else IMPLICIT_ROOT
     if len(tops) > 1:
         if IMPLICIT_ROOT in rows or IMPLICIT_ROOT in ignored:
-            bad(rows[tops[1]], "parent",
-                f"there are {len(tops)} top nodes ({', '.join(tops)}) and the code {IMPLICIT_ROOT!r}, "
-                "which would name their common root, is already used",
-                f"有 {len(tops)} 个顶层节点（{'、'.join(tops)}），而作为其公共根节点名称的代码 "
-                f"{IMPLICIT_ROOT!r} 已被占用")
+            shown = ", ".join(tops)
+            problems.add(
+                rows[tops[1]].i, "parent", "root_taken", code=root, a=len(tops), value=shown
+            )
         children[IMPLICIT_ROOT] = list(tops)
-    elif len(tops) == 1 and not children[root]:
-        bad(rows[root], "parent", f"the root {root!r} has no children: a structure needs indicators "
-            "under a root", f"根节点 {root!r} 没有下级节点：结构表需要根节点之下的指标")
+    elif len(tops) == 1 and not children[root] and not problems:  # else a consequence
+        problems.add(rows[root].i, "parent", "childless_root", code=root)
     elif not tops and not cyclic:
-        problems.append(table.problem(None, None, "no top node (a row with an empty parent)",
-                                      "没有顶层节点（上级为空的行）"))
+        problems.add(None, None, "no_top")
     for parent, kids in children.items():
         if kids and all(rows[k].weight == 0 for k in kids):
-            bad(rows[kids[0]], "weight", f"all weights of the children of {parent!r} are 0",
-                f"{parent!r} 的下级节点权重全部为 0")
+            problems.add(rows[kids[0]].i, "weight", "zero_weights", code=parent)
     if problems or not tops:
         return None
 
@@ -232,9 +277,9 @@ def _build_tree(
     for code in order:
         given = rows[code].level if code in rows else None
         if given is not None and given != level[code]:
-            bad(rows[code], "level", f"level {given} of {code!r} does not fit the tree: it is at level "
-                f"{level[code]} (indicators are level 1, a parent one above its highest child)",
-                f"{code!r} 的层级 {given} 与结构不符，应为 {level[code]}（指标为第 1 级，上级比其最高下级高一级）")
+            problems.add(
+                rows[code].i, "level", "level_misfit", code=code, value=given, a=level[code]
+            )
     if problems:
         return None
 
@@ -244,7 +289,7 @@ def _build_tree(
     return CompositeStructure(
         codes=tuple(order),
         root=root,
-        parent=MappingProxyType({c: (links.get(c) or (root if c != root else None)) for c in order}),
+        parent=MappingProxyType({c: links.get(c) or (root if c != root else None) for c in order}),
         children=MappingProxyType({c: tuple(children[c]) for c in order}),
         weight=MappingProxyType({c: float(get(c, "weight", 1.0)) for c in order}),
         direction=MappingProxyType({c: int(get(c, "direction", 1)) for c in order}),
@@ -254,9 +299,11 @@ def _build_tree(
     )
 
 
-def _find_cycles(rows: dict[str, _Row], links: dict[str, str | None], report) -> set[str]:
+def _find_cycles(
+    rows: dict[str, _Row], links: dict[str, str | None], problems: _Problems
+) -> set[str]:
     """Report every parent cycle once (at the row of its first member); return the cyclic codes."""
-    state: dict[str, str] = {}  # "ok" reaches a top node, "bad" is on or leads to a cycle
+    state: dict[str, bool] = {}  # True: on or leading into a cycle
     cyclic: set[str] = set()
     for start in rows:
         path: list[str] = []
@@ -264,14 +311,14 @@ def _find_cycles(rows: dict[str, _Row], links: dict[str, str | None], report) ->
         while node is not None and node in links and node not in state and node not in path:
             path.append(node)
             node = links[node]
-        if node is not None and node in path:
-            loop = path[path.index(node):]
+        looped = node is not None and node in path
+        if looped:
+            loop = path[path.index(node) :]
             cyclic.update(loop)
-            first = min(loop, key=lambda c: rows[c].i)
-            k = loop.index(first)
-            shown = " → ".join([*loop[k:], *loop[:k], first])
-            report(rows[first], f"the parents form a cycle: {shown}", f"上级关系形成循环：{shown}")
-        verdict = "bad" if (node is not None and (node in path or state.get(node) == "bad")) else "ok"
+            k = min(range(len(loop)), key=lambda n: rows[loop[n]].i)
+            shown = " → ".join([*loop[k:], *loop[:k], loop[k]])
+            problems.add(rows[loop[k]].i, "parent", "cycle", value=shown)
+        verdict = looped or (node is not None and state.get(node, False))
         for c in path:
             state[c] = verdict
     return cyclic

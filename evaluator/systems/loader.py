@@ -60,6 +60,8 @@ class RubricLibrary:
 
 def load_rubric_set(path: Path) -> RubricSet:
     doc = parse_yaml(read_text(path, str(path)), str(path))
+    if doc.problems:
+        raise SystemInvalid(doc.problems)
     try:
         rubric = RubricSet.model_validate(doc.data)
     except ValidationError as exc:
@@ -94,7 +96,7 @@ def parse_system(text: str, file: str = "<system>", rubric_dirs: Iterable[Path] 
 
 
 def validate_document(doc: Located, library: RubricLibrary) -> IndicatorSystem:
-    problems = check_rules(doc, library.ids)
+    problems = list(doc.problems) + check_rules(doc, library.ids)
     spec: SystemSpec | None = None
     if not isinstance(doc.data, dict):
         problems.append(doc.problem((), "an indicator system must be a mapping with system, grades and tree", "指标体系须为包含 system、grades、tree 的映射"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from evaluator.errors import Problem
-from evaluator.systems.schema import METHODS, NODE_TAGS, SEP
+from evaluator.systems.schema import AT, METHODS, NODE_TAGS, SEP
 from evaluator.systems.yamlsrc import Located
 
 # pydantic error type → (English, Chinese); {ctx} fields are filled from the error's context
@@ -22,7 +22,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "dict_type": ("must be a mapping of keys to values", "必须是键值映射"),
     "model_type": ("must be a mapping of keys to values", "必须是键值映射"),
     "model_attributes_type": ("must be a mapping of keys to values", "必须是键值映射"),
-    "literal_error": ("must be one of {expected}", "取值必须为 {expected} 之一"),
+    "literal_error": ("must be one of {expected}", "取值必须为 {expected_zh} 之一"),
     "greater_than": ("must be greater than {gt}", "必须大于 {gt}"),
     "greater_than_equal": ("must be at least {ge}", "必须不小于 {ge}"),
     "less_than": ("must be less than {lt}", "必须小于 {lt}"),
@@ -33,7 +33,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "string_too_short": ("must not be empty", "不能为空"),
     "string_too_long": ("is too long (at most {max_length} characters)", "过长（最多 {max_length} 个字符）"),
-    "too_short": ("needs at least {min_length} entries", "至少需要 {min_length} 项"),
+    "too_short": ("needs at least {min_length} entry (or more)", "至少需要 {min_length} 项"),
     "too_long": ("allows at most {max_length} entries", "最多允许 {max_length} 项"),
     "finite_number": ("must be a finite number", "必须是有限数值"),
     "none_required": ("is not allowed here", "此处不允许出现该键"),
@@ -64,8 +64,13 @@ def pydantic_problems(exc: ValidationError, doc: Located, prefix: tuple = ()) ->
         loc = (*prefix, *_clean_loc(tuple(err["loc"])))
         kind = err["type"]
         ctx = {k: _show(v) for k, v in (err.get("ctx") or {}).items()}
+        if "expected" in ctx:
+            ctx["expected_zh"] = ctx["expected"].replace(" or ", "、").replace(", ", "、")
         if kind == "value_error" and "error" in (err.get("ctx") or {}):
             text = str(err["ctx"]["error"])
+            if AT in text:
+                key, _, text = text.partition(AT)
+                loc = (*loc, key)
             en, _, zh = text.partition(SEP)
             zh = zh or en
         elif kind in _TEXTS:

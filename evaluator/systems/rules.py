@@ -70,7 +70,8 @@ def _unique_codes(doc: Located, nodes) -> list[Problem]:
     vetoes = [
         (("vetoes", i), v) for i, v in enumerate(_list(doc.data.get("vetoes"))) if isinstance(v, dict)
     ]
-    for path, node in [(p, n) for p, n, _ in nodes] + vetoes:
+    everything = [(p, n) for p, n, _ in nodes] + vetoes
+    for path, node in sorted(everything, key=lambda pn: doc.line_of(pn[0]) or 0):
         code = node.get("code")
         if not isinstance(code, str):
             continue
@@ -93,8 +94,9 @@ def _sums(doc: Located, children, path, parent_points, parent_uses_weight, root=
     problems: list[Problem] = []
     kids = [(i, c) for i, c in enumerate(_list(children)) if isinstance(c, dict)]
     based = [(i, c) for i, c in kids if c.get("method") != "bonus"]
-    with_points = [(i, c) for i, c in based if "points" in c]
-    with_weight = [(i, c) for i, c in based if "weight" in c]
+    # a node giving both is reported by the schema; here it counts on neither side
+    with_points = [(i, c) for i, c in based if "points" in c and "weight" not in c]
+    with_weight = [(i, c) for i, c in based if "weight" in c and "points" not in c]
     owner = path[:-1] if not root else ()
     if with_points and with_weight:
         problems.append(
@@ -163,14 +165,6 @@ def _checklist_sum(doc: Located, path, leaf: dict) -> list[Problem]:
 
 def _leaf_refs(doc: Located, path, node: dict, vetoes, rubrics, roles) -> list[Problem]:
     problems = []
-    if "children" in node and "method" in node:
-        problems.append(
-            doc.problem(
-                path,
-                "a node has both children and method; a group has children, a leaf has method",
-                "同时给出了 children 与 method：分组用 children，末级指标用 method",
-            )
-        )
     veto = node.get("veto")
     if isinstance(veto, str) and veto not in vetoes:
         problems.append(

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_val
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 SEP = "\x1f"  # separates the English and Chinese halves of a custom message
+AT = "\x1e"  # ends the optional key a custom message is about (``items\x1e…``)
 
 Code = Annotated[str, Field(pattern=CODE_PATTERN, max_length=40)]
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -20,9 +21,10 @@ MissingRule = Literal["zero", "skip", "error"]
 METHODS = ("checklist", "ratio", "rubric", "likert", "count", "deduction", "bonus")
 
 
-def bad(en: str, zh: str) -> ValueError:
-    """A validation error with both languages (split again when reported)."""
-    return ValueError(f"{en}{SEP}{zh}")
+def bad(en: str, zh: str, at: str | None = None) -> ValueError:
+    """A validation error with both languages (split again when reported); ``at`` names
+    the key of the model the problem is about, so that it is located there."""
+    return ValueError(f"{at + AT if at else ''}{en}{SEP}{zh}")
 
 
 class Spec(BaseModel):
@@ -83,9 +85,9 @@ class ChecklistLeaf(LeafBase):
         codes = [i.code for i in self.items]
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
-            raise bad(f"item codes repeat: {', '.join(dupes)}", f"子项编码重复：{'、'.join(dupes)}")
+            raise bad(f"item codes repeat: {', '.join(dupes)}", f"子项编码重复：{'、'.join(dupes)}", at="items")
         if sum(i.points for i in self.items) <= 0:
-            raise bad("checklist items' points sum to 0", "清单子项分值合计为 0")
+            raise bad("checklist items' points sum to 0", "清单子项分值合计为 0", at="items")
         return self
 
 
@@ -100,6 +102,7 @@ def _decreasing(rows: list, what_en: str, what_zh: str) -> None:
         raise bad(
             f"{what_en} must be listed by strictly decreasing min, got {mins}",
             f"{what_zh}须按 min 严格递减排列，实际为 {mins}",
+            at=what_en,
         )
 
 
@@ -113,6 +116,7 @@ class Linear(Spec):
             raise bad(
                 f"linear cap ({self.cap}) must be above floor ({self.floor})",
                 f"线性计分的上限（{self.cap}）须大于下限（{self.floor}）",
+                at="cap",
             )
         return self
 
@@ -146,11 +150,11 @@ class RubricLevel(Spec):
 def check_levels(levels: list[RubricLevel]) -> None:
     numbers = [lv.level for lv in levels]
     if len(set(numbers)) != len(numbers):
-        raise bad(f"rubric levels repeat: {numbers}", f"等级重复：{numbers}")
+        raise bad(f"rubric levels repeat: {numbers}", f"等级重复：{numbers}", at="levels")
     if numbers != sorted(numbers):
-        raise bad(f"rubric levels must be in increasing order, got {numbers}", f"等级须按升序排列，实际为 {numbers}")
+        raise bad(f"rubric levels must be in increasing order, got {numbers}", f"等级须按升序排列，实际为 {numbers}", at="levels")
     if max(numbers) == 0 and all(lv.share is None for lv in levels):
-        raise bad("a rubric needs a level above 0", "等级集须包含大于 0 的等级")
+        raise bad("a rubric needs a level above 0", "等级集须包含大于 0 的等级", at="levels")
 
 
 class RubricLeaf(LeafBase):
@@ -191,15 +195,15 @@ class LikertLeaf(LeafBase):
     def _mapping(self):
         lo, hi = self.scale
         if hi <= lo:
-            raise bad(f"scale {self.scale} must go from low to high", f"量表 {self.scale} 须由低到高")
+            raise bad(f"scale {self.scale} must go from low to high", f"量表 {self.scale} 须由低到高", at="scale")
         if self.mapping is not None:
             xs = [p[0] for p in self.mapping]
             if any(a >= b for a, b in zip(xs, xs[1:], strict=False)):
-                raise bad(f"mapping breakpoints must increase, got {xs}", f"映射断点须递增，实际为 {xs}")
+                raise bad(f"mapping breakpoints must increase, got {xs}", f"映射断点须递增，实际为 {xs}", at="mapping")
             if xs[0] < lo or xs[-1] > hi:
-                raise bad(f"mapping breakpoints {xs} leave the scale {self.scale}", f"映射断点 {xs} 超出量表 {self.scale}")
+                raise bad(f"mapping breakpoints {xs} leave the scale {self.scale}", f"映射断点 {xs} 超出量表 {self.scale}", at="mapping")
             if any(not 0 <= p[1] <= 1 for p in self.mapping):
-                raise bad("mapping shares must be within 0 and 1", "映射得分率须在 0 与 1 之间")
+                raise bad("mapping shares must be within 0 and 1", "映射得分率须在 0 与 1 之间", at="mapping")
         return self
 
     @property
@@ -221,7 +225,11 @@ class CountLeaf(Targeted):
     def _steps(self):
         _decreasing(self.steps, "steps", "阈值档")
         if (self.target is not None or self.prorate) and not self.per_target:
-            raise bad("target and prorate need per_target: true", "target 与 prorate 仅在 per_target: true 时有效")
+            raise bad(
+                "target and prorate need per_target: true",
+                "target 与 prorate 仅在 per_target: true 时有效",
+                at="target" if self.target is not None else "prorate",
+            )
         return self
 
 
@@ -240,7 +248,11 @@ class BonusLeaf(NodeBase):
     @model_validator(mode="after")
     def _points_or_weight(self):  # overrides NodeBase: bonus sits outside the base points
         if self.points is not None or self.weight is not None:
-            raise bad("a bonus leaf has cap and per_unit, not points or weight", "加分项以 cap 与 per_unit 计分，不设分值或权重")
+            raise bad(
+                "a bonus leaf has cap and per_unit, not points or weight",
+                "加分项以 cap 与 per_unit 计分，不设分值或权重",
+                at="points" if self.points is not None else "weight",
+            )
         return self
 
 
@@ -251,6 +263,8 @@ class Group(NodeBase):
 
 
 def _node_kind(value: Any) -> str | None:
+    if not isinstance(value, dict) and not isinstance(value, BaseModel):
+        return "group"  # reported by the Group model as "must be a mapping"
     if isinstance(value, dict):
         if "children" in value:
             return "group"

@@ -19,10 +19,11 @@ Path_ = tuple[str | int, ...]
 class Located:
     """A parsed YAML document and the line of each of its values."""
 
-    def __init__(self, data: object, lines: dict[Path_, int], file: str):
+    def __init__(self, data: object, lines: dict[Path_, int], file: str, problems: list[Problem] | None = None):
         self.data = data
         self.lines = lines
         self.file = file
+        self.problems = problems or []  # found while parsing (duplicate keys); the first value is kept
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """The line of ``path``, or of its nearest ancestor present in the document."""
@@ -57,6 +58,9 @@ def parse_yaml(text: str, file: str) -> Located:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         what = getattr(exc, "problem", None) or str(exc)
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context:
+            what += f" ({context}" + (f", line {context_mark.line + 1})" if context_mark else ")")
         raise SystemInvalid(
             [Problem(f"YAML syntax error: {what}", f"YAML 语法错误：{what}", file=file, line=line)]
         ) from None
@@ -67,9 +71,7 @@ def parse_yaml(text: str, file: str) -> Located:
     lines: dict[Path_, int] = {}
     problems: list[Problem] = []
     data = _build(node, (), lines, problems, loader, file)
-    if problems:
-        raise SystemInvalid(problems)
-    return Located(data, lines, file)
+    return Located(data, lines, file, problems)
 
 
 def _build(node, path: Path_, lines, problems, loader, file):
@@ -78,8 +80,8 @@ def _build(node, path: Path_, lines, problems, loader, file):
         out: dict = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool) or isinstance(key, bool):
-                key = str(key)
+            if not isinstance(key, str):
+                key = str(key) if key is not None else "null"
             if key in out:
                 problems.append(
                     Problem(
