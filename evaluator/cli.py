@@ -144,7 +144,8 @@ def cmd_score(args) -> int:
 
 
 def cmd_score_table(args) -> int:
-    from evaluator.engine.composite import load_composite_data, score_composite
+    from evaluator.engine.composite import score_composite
+    from evaluator.evidence.composite_data import load_composite_data
     from evaluator.systems.flat import load_structure
 
     structure = load_structure(args.structure)

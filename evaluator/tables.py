@@ -136,7 +136,9 @@ def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> tuple[str, list[tup
         names = list(wb.sheetnames)
         if sheet is None:
             if not names:
-                raise InvalidInput(Problem("the workbook has no sheet", "工作簿没有工作表", file=name))
+                raise InvalidInput(
+                    Problem("the workbook has no sheet", "工作簿没有工作表", file=name)
+                )
             sheet = names[0]
         elif sheet not in names:
             listed = ", ".join(names)

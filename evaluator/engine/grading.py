@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from evaluator.engine.methods import EDGE
 from evaluator.systems import IndicatorSystem
 
 
@@ -37,7 +38,7 @@ def floor_breaches(system: IndicatorSystem, shares: dict[str, np.ndarray]) -> di
         hit = np.zeros(n_units, dtype=bool)
         for code in codes:
             with np.errstate(invalid="ignore"):
-                hit |= shares[code] < floor.below - 1e-12
+                hit |= shares[code] < floor.below - EDGE
         breaches[i] = hit
     return breaches
 

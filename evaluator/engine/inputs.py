@@ -7,6 +7,7 @@ bonus leaf. Building the matrices is one vectorised pass over the table.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -67,24 +68,56 @@ def system_slots(system: IndicatorSystem) -> tuple[dict[str, int], set[str]]:
     return {k: i for i, k in enumerate(keys)}, checklists
 
 
-def _text(series: pd.Series) -> pd.Series:
-    """Cells as stripped strings, empty → NA."""
-    out = series.astype("string").str.strip()
-    return out.mask(out == "")
+def _factor(series: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(codes, values): each cell's index into the distinct stripped texts, -1 if empty.
+
+    Stripping and checking happen once per distinct value, not once per cell, which is
+    what keeps a million-row table fast.
+    """
+    array = series if isinstance(series, np.ndarray) else series.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(array, use_na_sentinel=True)
+    texts = [_cell(v) for v in uniques]
+    distinct = list(dict.fromkeys(t for t in texts if t is not None))
+    position = {t: i for i, t in enumerate(distinct)}
+    remap = np.array([position[t] if t is not None else -1 for t in texts] + [-1], dtype=np.int64)
+    return remap[codes], distinct
+
+
+def _cell(value) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _number(text: str) -> float:
+    lower = text.lower()
+    if lower in TRUE_WORDS:
+        return 1.0
+    if lower in FALSE_WORDS:
+        return 0.0
+    try:
+        x = float(text.replace(",", "")) if _NUMERIC.fullmatch(text) else float("nan")
+    except ValueError:
+        return float("nan")
+    return x if np.isfinite(x) else float("nan")
+
+
+_NUMERIC = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d*)(\.\d*)?([eE][+-]?\d+)?")
 
 
 def _numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(values, bad) where bad marks non-empty cells that are not numbers or yes/no words."""
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         values = series.to_numpy(dtype=float, na_value=np.nan)
-        return values, ~np.isfinite(values) & ~np.isnan(values)
-    text = _text(series)
-    lower = text.str.lower()
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    values = np.where(lower.isin(TRUE_WORDS).to_numpy(dtype=bool), 1.0, values)
-    values = np.where(lower.isin(FALSE_WORDS).to_numpy(dtype=bool), 0.0, values)
-    bad = text.notna().to_numpy(dtype=bool) & ~np.isfinite(values)
-    return np.where(np.isfinite(values), values, np.nan), bad
+        return np.where(np.isfinite(values), values, np.nan), np.isinf(values)
+    codes, texts = _factor(series)
+    parsed = np.array([_number(t) for t in texts] + [np.nan])
+    values = parsed[codes]
+    bad = (codes >= 0) & np.isnan(values)
+    return values, bad
 
 
 class _Collector:
@@ -121,25 +154,44 @@ def prepare_inputs(system: IndicatorSystem, frame: pd.DataFrame, locate: Locate 
         )
     report = _Collector(locate)
     frame = frame.reset_index(drop=True)
-    unit = _text(frame["unit"])
-    leaf = _text(frame["leaf"])
-    item = _text(frame["item"]) if "item" in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="string")
+    n_rows = len(frame)
+    unit_code, unit_names = _factor(frame["unit"])
+    leaf_code, leaf_names = _factor(frame["leaf"])
+    if "item" in frame.columns:
+        item_code, item_names = _factor(frame["item"])
+    else:
+        item_code, item_names = np.full(n_rows, -1, dtype=np.int64), []
     value, bad_value = _numbers(frame["value"])
-    report.rows(unit.isna().to_numpy(dtype=bool), "unit", "unit is empty", "单位为空")
-    report.rows(leaf.isna().to_numpy(dtype=bool), "leaf", "leaf is empty", "指标为空")
+    report.rows(unit_code < 0, "unit", "unit is empty", "单位为空")
+    report.rows(leaf_code < 0, "leaf", "leaf is empty", "指标为空")
     report.rows(bad_value, "value", "value is not a number (nor yes/no)", "值不是数字（也不是是/否）")
 
     slots, checklists = system_slots(system)
     groups = {n.code for n in system.nodes.values() if not n.is_leaf}
-    is_checklist = leaf.isin(checklists).to_numpy(dtype=bool)
-    key = leaf.where(~is_checklist, leaf + "\x1f" + item.fillna(""))
-    slot = key.map(slots).to_numpy(dtype=float, na_value=np.nan)
-    unknown = np.isnan(slot) & leaf.notna().to_numpy(dtype=bool)
-    known_leaf = leaf.isin(set(system.nodes) | {v.code for v in system.spec.vetoes}).to_numpy(dtype=bool)
-    report.rows(unknown & leaf.isin(groups).to_numpy(dtype=bool), "leaf", "this code is a group, not a leaf: give values for its leaves", "该编码为分组指标，请填写其末级指标")
-    report.rows(unknown & ~known_leaf, "leaf", "unknown leaf code for this indicator system", "指标体系中没有该指标编码")
-    report.rows(unknown & known_leaf & is_checklist & item.isna().to_numpy(dtype=bool), "item", "checklist rows need the item code", "清单类指标需填写子项编码")
-    report.rows(unknown & known_leaf & is_checklist & item.notna().to_numpy(dtype=bool), "item", "unknown item code for this checklist", "该清单指标下没有此子项编码")
+    known = set(system.nodes) | {v.code for v in system.spec.vetoes}
+
+    leaf_slot = np.array([slots.get(name, -1) if name not in checklists else -1 for name in leaf_names] + [-1])
+    leaf_is_checklist = np.array([name in checklists for name in leaf_names] + [False])
+    leaf_known = np.array([name in known for name in leaf_names] + [True])
+    leaf_group = np.array([name in groups for name in leaf_names] + [False])
+    slot = leaf_slot[leaf_code].astype(float)
+    is_checklist = leaf_is_checklist[leaf_code]
+    if is_checklist.any():
+        rows = np.flatnonzero(is_checklist)
+        pair = leaf_code[rows] * (len(item_names) + 1) + (item_code[rows] + 1)
+        distinct, inverse = np.unique(pair, return_inverse=True)
+        lookup = []
+        for p in distinct:
+            leaf_i, item_i = divmod(int(p), len(item_names) + 1)
+            item_name = item_names[item_i - 1] if item_i > 0 else None
+            lookup.append(slots.get(slot_key(leaf_names[leaf_i], item_name), -1) if item_name else -1)
+        slot[rows] = np.array(lookup, dtype=float)[inverse]
+    slot[slot < 0] = np.nan
+    unknown = np.isnan(slot) & (leaf_code >= 0)
+    report.rows(unknown & leaf_group[leaf_code], "leaf", "this code is a group, not a leaf: give values for its leaves", "该编码为分组指标，请填写其末级指标")
+    report.rows(unknown & ~leaf_known[leaf_code], "leaf", "unknown leaf code for this indicator system", "指标体系中没有该指标编码")
+    report.rows(unknown & is_checklist & (item_code < 0), "item", "checklist rows need the item code", "清单类指标需填写子项编码")
+    report.rows(unknown & is_checklist & (item_code >= 0), "item", "unknown item code for this checklist", "该清单指标下没有此子项编码")
 
     extra = {}
     for name in ("target", "n", "elapsed"):
@@ -157,21 +209,23 @@ def prepare_inputs(system: IndicatorSystem, frame: pd.DataFrame, locate: Locate 
         n = extra["n"]
         report.rows(~np.isnan(n) & ((n < 0) | (n != np.round(n))), "n", "n must be a whole number ≥ 0", "样本量须为非负整数")
 
-    units = pd.Index(pd.unique(unit.dropna()), name="unit")
-    uidx = units.get_indexer(unit)
+    units = pd.Index(unit_names, name="unit", dtype=object)
+    uidx = unit_code
     ok = (uidx >= 0) & ~np.isnan(slot)
-    flat = uidx[ok].astype(np.int64) * len(slots) + slot[ok].astype(np.int64)
-    order = np.flatnonzero(ok)
-    dup = pd.Series(flat).duplicated(keep="first").to_numpy()
-    report.rows(np.isin(np.arange(len(frame)), order[dup]), "leaf", "a second row for the same unit and leaf (and item)", "同一单位同一指标（子项）出现重复行")
+    rows_ok = np.flatnonzero(ok)
+    flat = uidx[rows_ok] * len(slots) + slot[rows_ok].astype(np.int64)
+    if len(flat) and np.bincount(flat).max() > 1:
+        dup = pd.Series(flat).duplicated(keep="first").to_numpy()
+        report.rows(np.isin(np.arange(n_rows), rows_ok[dup]), "leaf", "a second row for the same unit and leaf (and item)", "同一单位同一指标（子项）出现重复行")
     _check_ranges(system, slots, slot, value, report)
+    _check_targets(system, slots, slot, extra.get("target"), report)
     report.raise_if_any()
 
     shape = (len(units), len(slots))
 
     def matrix(values: np.ndarray) -> np.ndarray:
         out = np.full(shape, np.nan)
-        out[uidx[ok], slot[ok].astype(np.int64)] = values[ok]
+        out.reshape(-1)[flat] = values[rows_ok]
         return out
 
     return Inputs(
@@ -205,31 +259,62 @@ def slot_bounds(system: IndicatorSystem, slots: dict[str, int]) -> dict[str, tup
 
 
 def _check_ranges(system, slots, slot: np.ndarray, value: np.ndarray, report: _Collector) -> None:
-    """Per-slot range checks, vectorised: one pass to find bad rows, messages per slot."""
+    """Per-slot range and level checks in one vectorised pass; messages per offending slot."""
     bounds = slot_bounds(system, slots)
-    lo = np.full(len(slots) + 1, -np.inf)
-    hi = np.full(len(slots) + 1, np.inf)
-    for key, (low, high, _) in bounds.items():
-        lo[slots[key]], hi[slots[key]] = low, high
-    idx = np.where(np.isnan(slot), len(slots), slot).astype(np.int64)
+    n_slots = len(slots)
+    lo = np.full(n_slots + 1, -np.inf)
+    hi = np.full(n_slots + 1, np.inf)
+    top = max((max(levels) for _, _, levels in bounds.values() if levels), default=0)
+    allowed = np.ones((n_slots + 1, top + 1), dtype=bool)  # level sets: which integers are allowed
+    integral = np.zeros(n_slots + 1, dtype=bool)
+    for key, (low, high, levels) in bounds.items():
+        i = slots[key]
+        lo[i], hi[i] = low, high
+        if levels is not None:
+            integral[i] = True
+            allowed[i] = np.isin(np.arange(top + 1), levels)
+    idx = np.where(np.isnan(slot), n_slots, slot).astype(np.int64)
     has = ~np.isnan(value)
-    out_of_range = has & ((value < lo[idx]) | (value > hi[idx]))
-    level_slots = {slots[k]: levels for k, (_, _, levels) in bounds.items() if levels is not None}
-    in_levels = np.isin(idx, list(level_slots))
-    not_level = np.zeros(len(value), dtype=bool)
-    for s_idx, levels in level_slots.items():
-        rows = in_levels & (idx == s_idx) & has
-        not_level |= rows & ~np.isin(value, levels)
+    with np.errstate(invalid="ignore"):
+        bad = has & ((value < lo[idx]) | (value > hi[idx]))
+        level_rows = has & integral[idx] & ~bad
+        whole = value == np.floor(value)
+    bad |= level_rows & ~whole
+    check = level_rows & whole
+    safe = np.where(check, value, 0).astype(np.int64).clip(0, top)
+    bad |= check & ~allowed[idx, safe]
+    if not bad.any():
+        return
     keys = {i: k for k, i in slots.items()}
-    for s_idx in np.unique(idx[out_of_range | not_level]):
+    for s_idx in np.unique(idx[bad]):
         key = keys[int(s_idx)]
         low, high, levels = bounds[key]
         shown = key.replace("\x1f", " item ")
-        rows = (idx == s_idx) & (out_of_range | not_level)
+        rows = bad & (idx == s_idx)
         if levels is not None:
-            allowed = ", ".join(str(x) for x in levels)
-            report.rows(rows, "value", f"{shown}: value must be one of {allowed}", f"{shown}：取值须为 {allowed} 之一")
+            allowed_text = ", ".join(str(x) for x in levels)
+            report.rows(rows, "value", f"{shown}: value must be one of {allowed_text}", f"{shown}：取值须为 {allowed_text} 之一")
         else:
             rng = f"{low:g}" + (f" to {high:g}" if np.isfinite(high) else " or more")
             rng_zh = f"{low:g}" + (f" 至 {high:g}" if np.isfinite(high) else " 及以上")
             report.rows(rows, "value", f"{shown}: value must be {rng}", f"{shown}：取值须为 {rng_zh}")
+
+
+def _check_targets(system, slots, slot: np.ndarray, target: np.ndarray | None, report: _Collector) -> None:
+    """A pro-rated leaf without a target of its own needs a target on every row: its value
+    is a count to be compared with a pro-rated target, never a ratio."""
+    needs = np.zeros(len(slots) + 1, dtype=bool)
+    for leaf in system.leaves:
+        spec = leaf.spec
+        if getattr(spec, "prorate", False) and spec.target is None:
+            needs[slots[leaf.code]] = True
+    if not needs.any():
+        return
+    idx = np.where(np.isnan(slot), len(slots), slot).astype(np.int64)
+    absent = np.ones(len(slot), dtype=bool) if target is None else np.isnan(target)
+    report.rows(
+        needs[idx] & absent,
+        "target",
+        "this leaf is pro-rated and has no target of its own: give the unit's target",
+        "该指标按进度折算且未设统一目标值，须填写本单位的目标值",
+    )

@@ -29,23 +29,26 @@ class LeafScore:
     skip: np.ndarray | None = None  # units to treat as missing-and-skipped regardless of rule
 
 
+EDGE = 1e-9  # a value within this of a band edge counts as on it (5.6 / 7 = 0.7999999999999999)
+
+
 def step_share(x: np.ndarray, mins: list[float], shares: list[float]) -> np.ndarray:
-    """Share of the first step (mins strictly decreasing) with x ≥ min; 0 if none; NaN stays NaN."""
-    mins_a = np.asarray(mins, dtype=float)
+    """Share of the first step (mins strictly decreasing) with x ≥ min; 0 if none; NaN stays NaN.
+    Binary noise below an edge (within :data:`EDGE`) counts as on the edge."""
+    mins_a = np.asarray(mins, dtype=float) - EDGE
     shares_a = np.append(np.asarray(shares, dtype=float), 0.0)
     with np.errstate(invalid="ignore"):
         index = (x[:, None] < mins_a[None, :]).sum(axis=1)
     return np.where(np.isnan(x), np.nan, shares_a[index])
 
 
-def _target(leaf: Node, inputs: Inputs) -> np.ndarray | None:
-    """Per-unit target: the row's target, else the leaf's; times elapsed when pro-rated."""
+def _target(leaf: Node, inputs: Inputs) -> np.ndarray:
+    """Per-unit target: the row's target, else the leaf's; times elapsed when pro-rated.
+    NaN for a unit with neither (its value is then the ratio itself)."""
     spec = leaf.spec
     target = inputs.column(leaf.code, "target")
     if spec.target is not None:
         target = np.where(np.isnan(target), spec.target, target)
-    if np.all(np.isnan(target)):
-        return None
     if spec.prorate:
         elapsed = inputs.column(leaf.code, "elapsed")
         target = target * np.where(np.isnan(elapsed), 1.0, elapsed)
@@ -66,7 +69,7 @@ def ratio(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
     spec = leaf.spec
     actual = inputs.column(leaf.code)
     target = _target(leaf, inputs)
-    r = actual if target is None else actual / target
+    r = np.where(np.isnan(target), actual, actual / target)
     if spec.bands is not None:
         share = step_share(r, [b.min for b in spec.bands], [b.share for b in spec.bands])
     else:
@@ -108,10 +111,13 @@ def likert(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
 def count(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
     spec = leaf.spec
     value = inputs.column(leaf.code)
-    target = _target(leaf, inputs) if spec.per_target else None
-    x = value if target is None else value / target
+    if not spec.per_target:
+        share = step_share(value, [s.min for s in spec.steps], [s.share for s in spec.steps])
+        return LeafScore(share=share, raw=value)
+    target = _target(leaf, inputs)
+    x = np.where(np.isnan(target), value, value / target)
     share = step_share(x, [s.min for s in spec.steps], [s.share for s in spec.steps])
-    return LeafScore(share=share, raw=value, basis=target, measure=x if target is not None else None)
+    return LeafScore(share=share, raw=value, basis=target, measure=x)
 
 
 def deduction(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:

@@ -70,12 +70,14 @@ def normalise(
     if method == "goalposts":
         low = _param(params, "low", names, "goalposts")
         high = _param(params, "high", names, "goalposts")
-        _check(names, ~(low < high), "goalposts need low < high", "目标区间需满足下限 < 上限")
+        bad = ~(np.isfinite(low) & np.isfinite(high) & (low < high))
+        _check(names, bad, "goalposts need numbers low < high", "目标区间需为数字且下限 < 上限")
         share = np.where(d > 0, (x - low) / (high - low), (high - x) / (high - low))
         return np.clip(share, 0.0, 1.0) * 100.0
     if method == "target":
         target = _param(params, "target", names, "target")
-        _check(names, ~(target > 0), "the target must be positive", "目标值必须为正数")
+        bad = ~(np.isfinite(target) & (target > 0))
+        _check(names, bad, "the target must be a positive number", "目标值必须为正数")
         with np.errstate(divide="ignore", invalid="ignore"):
             up = np.clip(x / target, 0.0, 1.0)
             down = np.where(x <= target, 1.0, target / x)
@@ -119,7 +121,9 @@ def _range(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def _param(params: Mapping[str, object] | None, key: str, names: list[str], method: str) -> np.ndarray:
+def _param(
+    params: Mapping[str, object] | None, key: str, names: list[str], method: str
+) -> np.ndarray:
     m = len(names)
     if params is None or params.get(key) is None:
         raise InvalidInput(
@@ -137,8 +141,6 @@ def _param(params: Mapping[str, object] | None, key: str, names: list[str], meth
                 f"{method} 标准化：{key!r} 应为一个数或每个指标一个数（共 {m} 个）",
             )
         ) from exc
-    _check(names, ~np.isfinite(value), f"{key!r} is missing or not a finite number",
-           f"{key!r} 缺失或不是有限数")
     return value
 
 

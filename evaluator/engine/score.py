@@ -15,6 +15,8 @@ from evaluator.engine.result import Result
 from evaluator.errors import InvalidInput, Problem
 from evaluator.systems import IndicatorSystem
 
+MAX_LISTED = 200  # (unit, leaf) pairs named in a missing-input error; the rest are counted
+
 
 def score(system: IndicatorSystem, raw: pd.DataFrame | Inputs, **options) -> Result:
     """Score a cohort.
@@ -33,7 +35,7 @@ def score_inputs(system: IndicatorSystem, inputs: Inputs) -> Result:
     missing: dict[str, np.ndarray] = {}
     skipped_leaf: dict[str, np.ndarray] = {}
     shares: dict[str, np.ndarray] = {}
-    problems: list[Problem] = []
+    missing_pairs: list[tuple[str, str]] = []
 
     for leaf in system.leaves:
         result = score_leaf(leaf, system, inputs)
@@ -45,12 +47,11 @@ def score_inputs(system: IndicatorSystem, inputs: Inputs) -> Result:
         if rule == "zero":
             share = np.where(absent, 0.0, share)
         elif rule == "error" and absent.any():
-            for unit in inputs.units[absent][:50]:
-                problems.append(Problem(f"unit {unit} has no input for leaf {leaf.code}, whose missing rule is error", f"单位 {unit} 缺少指标 {leaf.code} 的数据（该指标不允许缺失）", path=f"{unit}/{leaf.code}"))
+            missing_pairs += [(unit, leaf.code) for unit in inputs.units[absent]]
         skipped_leaf[leaf.code] = np.isnan(share)
         shares[leaf.code] = share
-    if problems:
-        raise InvalidInput(problems)
+    if missing_pairs:
+        raise InvalidInput(_missing_problems(missing_pairs))
 
     for group in reversed(system.groups):  # pre-order reversed: children before parents
         kids = [system.nodes[c] for c in group.children if not system.nodes[c].is_bonus]
@@ -58,7 +59,7 @@ def score_inputs(system: IndicatorSystem, inputs: Inputs) -> Result:
         weights = np.array([k.points for k in kids])
         shares[group.code] = weighted_mean(matrix, weights, group.spec.aggregation)
 
-    families = [n for n in system.families if not n.is_bonus]
+    families = system.families
     fam = np.column_stack([shares[f.code] for f in families])
     base_share = weighted_mean(fam, np.array([f.points for f in families]))
     base = np.where(np.isnan(base_share), 0.0, base_share) * system.total_points
@@ -100,3 +101,18 @@ def score_inputs(system: IndicatorSystem, inputs: Inputs) -> Result:
         vetoes=pd.DataFrame(vetoes, index=inputs.units, dtype=bool),
         floors=pd.DataFrame({i: hit for i, hit in breaches.items()}, index=inputs.units, dtype=bool),
     )
+
+
+def _missing_problems(pairs: list[tuple[str, str]]) -> list[Problem]:
+    problems = [
+        Problem(
+            f"unit {unit} has no input for leaf {code}, whose missing rule is error",
+            f"单位 {unit} 缺少指标 {code} 的数据（该指标不允许缺失）",
+            path=f"{unit}/{code}",
+        )
+        for unit, code in pairs[:MAX_LISTED]
+    ]
+    if len(pairs) > MAX_LISTED:
+        more = len(pairs) - MAX_LISTED
+        problems.append(Problem(f"… and {more} more missing (unit, leaf) pairs", f"……另有 {more} 处缺失"))
+    return problems

@@ -33,6 +33,8 @@ REQUIRED_COLUMNS = {"code", "parent", "weight", "direction"}
 UNIT_ALIASES = ["uCode", "单位", "对象", "单位代码"]
 RESERVED_CODES = {c.casefold() for c in ["unit", *UNIT_ALIASES, "uName", "Time", "rank", "排名"]}
 
+#: R (and so COINr) writes a missing value as ``NA``: read as an empty cell except in codes.
+R_MISSING = "NA"
 _TREE_TYPES = {"indicator", "aggregate"}
 _IGNORED_TYPES = {"group", "denominator", "other"}
 
@@ -176,7 +178,8 @@ def _read_rows(
     """Parse every row; return the tree rows by code and the ignored COINr rows (code → Type)."""
 
     def cell(i: int, key: str) -> str | None:
-        return table.frame.at[i, cols[key]] if key in cols else None
+        value = table.frame.at[i, cols[key]] if key in cols else None
+        return None if value == R_MISSING and key != "code" else value  # R's write.csv
 
     rows: dict[str, _Row] = {}
     ignored: dict[str, str] = {}

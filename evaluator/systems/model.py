@@ -12,7 +12,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from evaluator.systems.schema import BonusLeaf, Group, Leaf, RubricLevel, RubricSet, SystemSpec, Text
+from evaluator.systems.schema import (
+    BonusLeaf,
+    Group,
+    Leaf,
+    RubricLevel,
+    RubricSet,
+    SystemSpec,
+    Text,
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,8 @@ class IndicatorSystem:
     # -- structure ------------------------------------------------------------------------
     @property
     def families(self) -> tuple[Node, ...]:
-        return tuple(n for n in self.nodes.values() if n.depth == 1)
+        """Scored nodes of depth 1 (a bonus leaf at the top is not a family)."""
+        return tuple(n for n in self.nodes.values() if n.depth == 1 and not n.is_bonus)
 
     @property
     def leaves(self) -> tuple[Node, ...]:

@@ -191,6 +191,17 @@ class LikertLeaf(LeafBase):
     min_n: Annotated[int, Field(ge=1)] | None = None
     below_min_n: Literal["zero", "skip", "score"] = "zero"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _default_mapping(cls, data: Any) -> Any:
+        """No mapping means the straight line over the scale, written out so that the
+        canonical form (and the hash) is the same whether or not a file spells it out."""
+        if isinstance(data, dict) and data.get("mapping") is None:
+            scale = data.get("scale", [1.0, 5.0])
+            if isinstance(scale, list) and len(scale) == 2 and all(isinstance(x, int | float) and not isinstance(x, bool) for x in scale):
+                data = {**data, "mapping": [[float(scale[0]), 0.0], [float(scale[1]), 1.0]]}
+        return data
+
     @model_validator(mode="after")
     def _mapping(self):
         lo, hi = self.scale
@@ -208,7 +219,7 @@ class LikertLeaf(LeafBase):
 
     @property
     def breakpoints(self) -> list[list[float]]:
-        return self.mapping if self.mapping is not None else [[self.scale[0], 0.0], [self.scale[1], 1.0]]
+        return self.mapping if self.mapping is not None else [[self.scale[0], 0.0], [self.scale[1], 1.0]]  # noqa: E501 - only when scale was invalid
 
 
 class Step(Spec):

@@ -1,0 +1,435 @@
+"""A synthetic county for ``evaluator demo``, the tests and the benchmarks.
+
+:func:`make_county` builds plain frozen data: the purchasing bureau (县民政局), service
+agencies (承接机构), township stations (社工站) and one-year contracts (money in integer fen,
+tranches 50/30/20, per-station targets). :func:`synthetic_inputs` writes the long raw-input
+table for *any* indicator system, driven by each leaf's method and parameters;
+:func:`demo_inputs` adds the demo's story on top (weak stations, a thin satisfaction
+sample, one confirmed veto, missing leaves, bonus). Everything is deterministic for a seed
+(numpy Generator). No printing here: the CLI prints :func:`format_demo`'s text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evaluator.demo_text import format_demo
+from evaluator.engine import Result, score
+from evaluator.shipped import shipped_system
+from evaluator.systems import IndicatorSystem, Node, load_system
+
+__all__ = ["County", "DemoReport", "demo_inputs", "format_demo", "make_county", "run_demo", "synthetic_inputs"]
+
+COLUMNS = ["unit", "leaf", "item", "value", "target", "n", "elapsed"]
+YEAR = 2026
+
+# (province, code, city, code): real prefectures; county names and codes are invented.
+REGIONS = [
+    ("四川省", "51", "南充市", "13"), ("湖南省", "43", "邵阳市", "05"), ("河南省", "41", "南阳市", "13"),
+    ("江西省", "36", "吉安市", "08"), ("甘肃省", "62", "天水市", "05"), ("安徽省", "34", "六安市", "15"),
+]
+COUNTIES = ["清溪县", "安平县", "永宁县", "石泉县", "青川县", "宁远县", "新丰县", "长乐县"]
+TOWNS = [
+    "城关镇", "白马镇", "青龙镇", "石桥镇", "柳溪乡", "龙泉镇", "新集镇", "桃园镇", "双河镇",
+    "东关街道", "西城街道", "南山镇", "马家镇", "高桥镇", "清水镇", "永兴镇", "太平镇", "兴隆镇",
+    "安乐乡", "大河镇", "三岔镇", "白沙镇", "金山镇", "黄土岭乡", "杨柳镇", "观音镇",
+]
+TOWN_HEADS = "东西南北上下新老大小金银石龙凤马牛"
+TOWN_TAILS = ["桥", "坪", "溪", "湾", "岭", "坝", "庄", "口"]
+BRANDS = ["阳光", "同心", "启航", "和睦", "善行", "益民", "心桥", "暖阳", "德馨", "仁和", "众合", "春晖"]
+AGENCY_KINDS = ["社会工作服务中心", "社会工作服务社", "社会工作事务所"]
+TRANCHES = [  # 原州区 plan: 50% on signing, 30% after the mid-term, the rest after the final
+    (50, "协议生效后15个工作日内", "within 15 working days after the agreement takes effect"),
+    (30, "中期评估通过后15个工作日内", "within 15 working days after the mid-term evaluation passes"),
+    (20, "末期评估通过后15个工作日内", "within 15 working days after the final evaluation passes"),
+]
+TARGET_NAMES = ("staff", "cases", "groups", "activities", "visits", "volunteers", "volunteer_hours", "budget_yuan")
+# A leaf "evidently maps" to a contract target when its English name holds these words
+# (first match wins; order matters: "visits of priority groups" are visits, not groups).
+TARGET_WORDS = [
+    ("volunteer_hours", ("volunteer", "hour")), ("volunteers", ("volunteer",)), ("visits", ("visit",)),
+    ("cases", ("case",)), ("groups", ("group",)), ("activities", ("activit",)),
+    ("staff", ("staff",)), ("budget_yuan", ("budget",)), ("budget_yuan", ("resource",)),
+]
+
+
+@dataclass(frozen=True)
+class Bureau:
+    name: str  # 购买主体, e.g. 清溪县民政局
+    province: str
+    city: str
+    county: str
+    province_code: str  # 6-digit administrative division codes
+    city_code: str
+    county_code: str
+
+
+@dataclass(frozen=True)
+class Agency:
+    code: str
+    name: str  # 清溪县阳光社会工作服务中心
+    short_name: str  # 阳光
+    uscc: str  # 统一社会信用代码, 18 characters with valid check characters
+    grade: str  # 社会组织评估等级: 3A, 4A, 5A
+    credit_status: str  # 信用状态
+
+
+@dataclass(frozen=True)
+class Station:
+    code: str  # ST01
+    township: str  # 白马镇
+    name: str  # 白马镇社会工作服务站
+    agency: str  # agency code
+
+
+@dataclass(frozen=True)
+class StationTargets:
+    """Contract terms for one station and one service year (money in fen)."""
+
+    station: str
+    amount_fen: int
+    staff: int
+    cases: int
+    groups: int
+    activities: int
+    visits: int
+    volunteers: int
+    volunteer_hours: int
+
+    @property
+    def budget_yuan(self) -> int:
+        return self.amount_fen // 100
+
+
+@dataclass(frozen=True)
+class Tranche:
+    seq: int
+    percent: int
+    amount_fen: int
+    condition_zh: str
+    condition_en: str
+
+
+@dataclass(frozen=True)
+class Contract:
+    code: str
+    buyer: str
+    agency: str
+    stations: tuple[str, ...]
+    start: date
+    end: date
+    amount_fen: int
+    tranches: tuple[Tranche, ...]
+    targets: tuple[StationTargets, ...]
+
+
+@dataclass(frozen=True)
+class County:
+    seed: int
+    bureau: Bureau
+    agencies: tuple[Agency, ...]
+    stations: tuple[Station, ...]
+    contracts: tuple[Contract, ...]
+
+    def agency(self, code: str) -> Agency:
+        return next(a for a in self.agencies if a.code == code)
+
+    def contract_of(self, station: str) -> Contract:
+        return next(c for c in self.contracts if station in c.stations)
+
+    def targets(self, station: str) -> StationTargets:
+        return next(t for t in self.contract_of(station).targets if t.station == station)
+
+    def to_json(self) -> str:
+        """The county as JSON: dates in ISO form, money as integer fen."""
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2, default=_iso)
+
+
+def _iso(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {value!r}")
+
+
+# -- unified social credit code (GB 32100-2015) ------------------------------------------
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
+
+
+def uscc_check(first17: str) -> str:
+    """The 18th (check) character of a unified social credit code."""
+    total = sum(USCC_CHARS.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_CHARS[(31 - total % 31) % 31]
+
+
+def _uscc(region: str, rng: np.random.Generator) -> str:
+    """5 = registered by civil affairs, 2 = social service organisation (民办非企业单位)."""
+    body = "".join(str(d) for d in rng.integers(0, 10, 8))
+    c9 = 11 - sum(int(d) * w for d, w in zip(body, ORG_WEIGHTS, strict=True)) % 11
+    org = body + {10: "X", 11: "0"}.get(c9, str(c9))
+    first17 = "52" + region + org
+    return first17 + uscc_check(first17)
+
+
+# -- the county ---------------------------------------------------------------------------
+def make_county(seed: int = 2026, stations: int = 14, agencies: int = 3) -> County:
+    """A county with ``stations`` township stations run by ``agencies`` agencies, each
+    agency holding one one-year contract for a contiguous block of stations."""
+    if not 1 <= agencies <= stations:
+        raise ValueError("need 1 ≤ agencies ≤ stations")
+    rng = np.random.default_rng(seed)
+    province, p_code, city, c_code = REGIONS[rng.integers(len(REGIONS))]
+    county_name = COUNTIES[rng.integers(len(COUNTIES))]
+    county_code = f"{p_code}{c_code}{rng.integers(21, 30):02d}"
+    bureau = Bureau(f"{county_name}民政局", province, city, county_name, f"{p_code}0000", f"{p_code}{c_code}00", county_code)
+
+    towns = list(TOWNS)
+    towns += [h + t + "镇" for h in TOWN_HEADS for t in TOWN_TAILS if h + t + "镇" not in towns]
+    if stations > len(towns):
+        raise ValueError(f"at most {len(towns)} stations")
+    pool = len(TOWNS) if stations <= len(TOWNS) else len(towns)  # real-sounding names first
+    chosen = [towns[i] for i in rng.permutation(pool)[:stations]]
+    if agencies > len(BRANDS) * len(AGENCY_KINDS):
+        raise ValueError(f"at most {len(BRANDS) * len(AGENCY_KINDS)} agencies")
+    nb = len(BRANDS)
+    order = rng.permutation(nb)
+    kind = rng.choice([0, 0, 1, 2], nb)  # mostly 社会工作服务中心
+    brands = [(BRANDS[order[i % nb]], AGENCY_KINDS[(kind[i % nb] + i // nb) % 3]) for i in range(agencies)]
+    agency_list = tuple(
+        Agency(f"AG{i + 1:02d}", f"{county_name}{brand}{kind}", brand, _uscc(county_code, rng),
+               str(rng.choice(["3A", "4A", "4A", "5A"])), "正常")
+        for i, (brand, kind) in enumerate(brands)
+    )
+    blocks = np.array_split(np.arange(stations), agencies)
+    station_list: list[Station] = []
+    contracts: list[Contract] = []
+    for i, (agency, block) in enumerate(zip(agency_list, blocks, strict=True)):
+        codes = tuple(f"ST{j + 1:02d}" for j in block)
+        station_list += [Station(c, chosen[j], f"{chosen[j]}社会工作服务站", agency.code) for c, j in zip(codes, block, strict=True)]
+        targets = tuple(_station_targets(code, rng) for code in codes)
+        start = date(YEAR, int(rng.choice([1, 3, 4, 7])), 1)
+        end = date(start.year + 1, start.month, 1) - timedelta(days=1)
+        amount = sum(t.amount_fen for t in targets)
+        first = amount * TRANCHES[0][0] // 100
+        second = amount * TRANCHES[1][0] // 100
+        amounts = [first, second, amount - first - second]
+        tranches = tuple(Tranche(k + 1, pct, fen, zh, en) for k, ((pct, zh, en), fen) in enumerate(zip(TRANCHES, amounts, strict=True)))
+        contracts.append(Contract(f"{county_code}-SGZ-{YEAR}-{i + 1:02d}", bureau.name, agency.code, codes, start, end, amount, tranches, targets))
+    return County(seed, bureau, agency_list, tuple(station_list), tuple(contracts))
+
+
+def _station_targets(code: str, rng: np.random.Generator) -> StationTargets:
+    yuan = int(rng.integers(30, 61)) * 10_000  # ¥300,000–600,000 a station a year
+    staff = int(np.clip(round(yuan / 120_000), 2, 5))
+    volunteers = int(rng.integers(5, 13)) * 10
+    return StationTargets(
+        station=code, amount_fen=yuan * 100, staff=staff,
+        cases=staff * int(rng.integers(6, 11)), groups=int(rng.integers(4, 9)),
+        activities=int(rng.integers(12, 25)), visits=int(rng.integers(12, 49)) * 10,
+        volunteers=volunteers, volunteer_hours=volunteers * int(rng.integers(8, 16)),
+    )
+
+
+# -- raw inputs for any system -------------------------------------------------------------
+def _frame(units, leaf: str, value, item=None, target=None, n=None, elapsed=None) -> pd.DataFrame:
+    size = len(units)
+
+    def col(x):
+        return np.full(size, np.nan) if x is None else np.broadcast_to(np.asarray(x, dtype=float), (size,))
+
+    return pd.DataFrame({"unit": units, "leaf": leaf, "item": item, "value": col(value), "target": col(target), "n": col(n), "elapsed": col(elapsed)})
+
+
+def _wants_target(leaf: Node) -> bool:
+    """A target column is supplied when the rule uses one it does not fix itself."""
+    spec = leaf.spec
+    if getattr(spec, "target", 1) is not None or (leaf.method == "count" and not spec.per_target):
+        return False
+    desc = spec.description
+    said = desc is not None and ("target column" in desc.en or "target 列" in desc.zh)
+    return bool(spec.prorate or said)
+
+
+def _target_name(leaf: Node) -> str | None:
+    name = leaf.name.en.lower()
+    return next((key for key, words in TARGET_WORDS if all(w in name for w in words)), None)
+
+
+def _amount(attain, full, base, proportion: bool) -> np.ndarray:
+    """Actual value for an attainment (1 = just full marks) against a threshold and base."""
+    value = attain * full * base
+    if proportion:
+        return np.round(np.minimum(value, 1.0), 3)
+    return np.round(value) if np.all(full * base >= 2) else np.round(value, 3)
+
+
+def _leaf_frame(leaf: Node, system: IndicatorSystem, units, q, rng, targets, elapsed) -> list[pd.DataFrame]:
+    spec, size = leaf.spec, len(units)
+    attain = 0.3 + 0.85 * q  # q = 0.82 just reaches full marks
+    if leaf.method == "checklist":
+        met = 0.35 + 0.65 * q
+        return [_frame(units, leaf.code, (rng.random(size) < met).astype(float), item=it.code) for it in spec.items]
+    if leaf.method == "rubric":
+        levels = np.array(sorted(lv.level for lv in system.rubric_levels(leaf)), dtype=float)
+        x = q * levels.max() + rng.normal(0, 0.45, size)
+        return [_frame(units, leaf.code, levels[np.abs(levels[None, :] - x[:, None]).argmin(axis=1)])]
+    if leaf.method == "likert":
+        lo, hi = spec.scale
+        mean = np.clip(lo + (hi - lo) * (0.45 + 0.55 * q) + rng.normal(0, 0.05, size), lo, hi)
+        base_n = spec.min_n or 60
+        n = base_n + rng.integers(0, max(2, base_n // 5) + 1, size)
+        return [_frame(units, leaf.code, np.round(mean, 2), n=n)]
+    if leaf.method == "deduction":
+        return [_frame(units, leaf.code, rng.poisson(3.0 * (1 - q) ** 2).astype(float))]
+    # ratio and count: value against the threshold that gives full marks
+    if leaf.method == "ratio":
+        full = spec.bands[0].min if spec.bands is not None else spec.linear.cap
+    else:
+        full = spec.steps[0].min
+    target = None
+    if _wants_target(leaf):
+        key = _target_name(leaf)
+        target = targets[key] if key in targets else rng.integers(20, 41, size).astype(float)
+    base = target if target is not None else (getattr(spec, "target", None) or 1.0)
+    prorate = bool(getattr(spec, "prorate", False)) and (target is not None or spec.target is not None)
+    eff = base * (elapsed if prorate else 1.0)
+    proportion = bool(np.all(np.asarray(base) <= 1) and full <= 1)
+    value = _amount(attain, full, eff, proportion)
+    return [_frame(units, leaf.code, value, target=target, elapsed=elapsed if prorate else None)]
+
+
+def _family_index(system: IndicatorSystem) -> dict[str, int]:
+    families = [f.code for f in system.families if not f.is_bonus]
+    out = {}
+    for code, node in system.nodes.items():
+        top = node
+        while top.parent is not None:
+            top = system.nodes[top.parent]
+        out[code] = families.index(top.code) if top.code in families else 0
+    return out
+
+
+def synthetic_inputs(
+    system: IndicatorSystem,
+    units: Sequence[str],
+    quality: np.ndarray,
+    rng: np.random.Generator,
+    targets: Mapping[str, np.ndarray] | None = None,
+    elapsed: float = 0.5,
+) -> pd.DataFrame:
+    """Long raw-input table (``COLUMNS``) for every unit and every leaf of ``system``.
+
+    ``quality`` is each unit's latent quality in [0, 1], shape (N,) or (N, families) for a
+    per-family quality; each leaf adds noise. ``targets`` maps contract-target names
+    (``TARGET_NAMES``) to per-unit arrays for ratio/count leaves that take a target column;
+    others get a synthetic target. Bonus leaves and vetoes get rows with value 0.
+    """
+    units = np.asarray(units, dtype=object)
+    quality = np.asarray(quality, dtype=float)
+    q2 = quality[:, None] if quality.ndim == 1 else quality
+    fam = _family_index(system)
+    parts: list[pd.DataFrame] = []
+    for leaf in system.leaves:
+        column = q2[:, min(fam[leaf.code], q2.shape[1] - 1)]
+        q = np.clip(column + rng.normal(0, 0.1, len(units)), 0.0, 1.0)
+        parts += _leaf_frame(leaf, system, units, q, rng, targets or {}, elapsed)
+    for code in [b.code for b in system.bonus_leaves] + [v.code for v in system.spec.vetoes]:
+        parts.append(_frame(units, code, 0.0))
+    out = pd.concat(parts, ignore_index=True)
+    out["n"] = out["n"].astype("Int64")
+    return out[COLUMNS]
+
+
+# -- the demo's story ----------------------------------------------------------------------
+def cast(county: County) -> dict[str, tuple[str, ...]]:
+    """Which stations play which part in the demo (by position, so any size works)."""
+    codes = [s.code for s in county.stations]
+    n = len(codes)
+
+    def at(*idx: int) -> tuple[str, ...]:
+        return tuple(codes[i % n] for i in idx)
+
+    return {"weak": at(2, 2 * n // 3), "capped": at(5), "vetoed": at(n // 2), "missing": at(4, n - 2), "thin": at(2)}
+
+
+def demo_inputs(county: County, system: IndicatorSystem, seed: int = 2026, elapsed: float = 0.5) -> pd.DataFrame:
+    """The raw-input table of the demo: mostly good stations, a few weak ones, one capped
+    by a floor, a thin satisfaction sample, one confirmed veto, missing leaves, bonus."""
+    rng = np.random.default_rng([seed, 1])
+    codes = [s.code for s in county.stations]
+    roles = cast(county)
+    n_fam = len([f for f in system.families if not f.is_bonus])
+    quality = np.repeat(rng.uniform(0.72, 0.95, len(codes))[:, None], n_fam, axis=1)
+    for i, code in enumerate(codes):
+        if code in roles["weak"]:
+            quality[i] = rng.uniform(0.35, 0.45)
+        elif code in roles["capped"]:
+            quality[i] = 0.95
+            quality[i, -1] = 0.3  # the last family alone falls below its floor
+    tg = {name: np.array([getattr(county.targets(c), name) for c in codes], dtype=float) for name in TARGET_NAMES}
+    frame = synthetic_inputs(system, codes, quality, rng, tg, elapsed)
+
+    # a thin satisfaction sample: the likert leaf with the largest min_n
+    likerts = [lf for lf in system.leaves if lf.method == "likert" and lf.spec.min_n]
+    if likerts:
+        lf = max(likerts, key=lambda x: x.spec.min_n)
+        hit = frame["unit"].isin(roles["thin"]) & (frame["leaf"] == lf.code)
+        frame.loc[hit, "n"] = max(1, int(lf.spec.min_n * 0.6))
+    # one confirmed veto (subcontracting if the system has it), with its linked evidence
+    if system.spec.vetoes:
+        vetoes = system.spec.vetoes
+        veto = next((v for v in vetoes if "subcontract" in v.name.en.lower()), vetoes[0])
+        frame.loc[frame["unit"].isin(roles["vetoed"]) & (frame["leaf"] == veto.code), "value"] = 1.0
+        for lf in system.leaves:
+            if lf.method == "checklist" and lf.spec.veto == veto.code:
+                item = next((it for it in lf.spec.items if "转包" in it.text), lf.spec.items[-1])
+                frame.loc[frame["unit"].isin(roles["vetoed"]) & (frame["leaf"] == lf.code) & (frame["item"] == item.code), "value"] = 0.0
+    # missing leaves: one leaf's rows dropped at each of two stations
+    leaf_codes = [lf.code for lf in system.leaves]
+    drop = np.zeros(len(frame), dtype=bool)
+    for station in roles["missing"]:
+        drop |= (frame["unit"] == station).to_numpy() & (frame["leaf"] == leaf_codes[rng.integers(len(leaf_codes))]).to_numpy()
+    frame = frame[~drop].reset_index(drop=True)
+    # bonus for the two best stations without another part to play
+    busy = {c for part in roles.values() for c in part}
+    mean_q = quality.mean(axis=1)
+    best = [codes[i] for i in np.argsort(-mean_q) if codes[i] not in busy][:2]
+    for k, lf in enumerate(system.bonus_leaves):
+        for j, station in enumerate(best):
+            if j == 0 or k == 0:
+                frame.loc[(frame["unit"] == station) & (frame["leaf"] == lf.code), "value"] = float(1 + (k + j) % 2)
+    return frame
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    county: County
+    system: IndicatorSystem
+    inputs: pd.DataFrame
+    result: Result
+    seed: int = 2026
+    elapsed: float = 0.5
+
+
+def run_demo(out_dir: Path | None = None, seed: int = 2026, elapsed: float = 0.5) -> DemoReport:
+    """Score the demo county with the shipped station system; if ``out_dir`` is given,
+    write ``county.json``, ``raw-inputs.csv`` and ``scores.csv`` (UTF-8 with BOM) there."""
+    system = load_system(shipped_system("station-annual"))
+    county = make_county(seed)
+    inputs = demo_inputs(county, system, seed, elapsed)
+    result = score(system, inputs)
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "county.json").write_text(county.to_json() + "\n", encoding="utf-8")
+        inputs.to_csv(out / "raw-inputs.csv", index=False, encoding="utf-8-sig")
+        result.summary().to_csv(out / "scores.csv", index=False, encoding="utf-8-sig")
+    return DemoReport(county, system, inputs, result, seed, elapsed)

@@ -1,0 +1,171 @@
+"""The text ``evaluator demo`` prints: a header, one line per station, agency means and
+the explanation of the weakest station's worst leaves, in Chinese and English.
+
+Columns are padded by display width (CJK characters take two cells) without wcwidth.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # no runtime import: evaluator.demo imports this module
+    from evaluator.demo import DemoReport
+
+FLAG_LABELS = {
+    "veto": "否决/veto",
+    "floor": "封顶/capped",
+    "insufficient_sample": "样本不足/thin sample",
+    "missing": "缺项/missing",
+    "skipped": "略过/skipped",
+}
+
+
+def text_width(text: str) -> int:
+    """Display width in terminal cells: East Asian wide and fullwidth characters count 2,
+    combining marks 0."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    fill = " " * max(0, width - text_width(text))
+    return fill + text if right else text + fill
+
+
+def table(rows: list[list[str]], right: set[int], header_rows: int = 0, gap: str = "  ") -> list[str]:
+    """Rows of cells → padded lines; columns in ``right`` are right-aligned. A rule follows
+    the header rows."""
+    widths = [max(text_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [gap.join(pad(c, w, i in right) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip() for r in rows]
+    if header_rows:
+        lines.insert(header_rows, gap.join("-" * w for w in widths))
+    return lines
+
+
+def num(x: float, decimals: int = 2) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    if float(x).is_integer() and abs(x) < 1e12:
+        return f"{int(x):,}" if abs(x) >= 10_000 else str(int(x))
+    return f"{x:.{decimals}f}"
+
+
+def fixed(x: float, decimals: int = 2) -> str:
+    return "—" if x is None or math.isnan(x) else f"{x:.{decimals}f}"
+
+
+def _flags(report: DemoReport) -> dict[str, list[str]]:
+    result = report.result
+    flags = result.flags()
+    summary = result.summary().set_index("unit")
+    out: dict[str, list[str]] = {u: [] for u in result.units}
+    for flag in ("veto", "insufficient_sample", "missing", "skipped"):
+        rows = flags[flags["flag"] == flag]
+        for unit, codes in rows.groupby("unit", sort=False)["code"]:
+            out[unit].append(f"{FLAG_LABELS[flag]} {','.join(codes)}")
+    for unit in result.units:
+        if bool(summary.loc[unit, "capped"]):
+            out[unit].insert(0, FLAG_LABELS["floor"])
+    return out
+
+
+def _header(report: DemoReport) -> list[str]:
+    c, s = report.county, report.system
+    b = c.bureau
+    fen = sum(k.amount_fen for k in c.contracts)
+    return [
+        f"示范县 Demo county: {b.province}{b.city}{b.county} ({b.county_code}) · 购买方 purchaser {b.name} · seed {report.seed}",
+        f"承接机构 agencies {len(c.agencies)} · 社工站 stations {len(c.stations)} · 合同 contracts {len(c.contracts)}, "
+        f"合同总额 total ¥{fen // 100:,}.{fen % 100:02d}",
+        f"指标体系 system: {s.id} {s.version} {s.name.zh} / {s.name.en} · {s.content_hash[:15]}…",
+        f"中期评估 mid-term: 服务期已过 elapsed {report.elapsed:.0%}",
+    ]
+
+
+def _station_table(report: DemoReport) -> list[str]:
+    county, result, system = report.county, report.result, report.system
+    summary = result.summary().set_index("unit")
+    families = [f for f in system.families if not f.is_bonus]
+    flags = _flags(report)
+    head_zh = ["站点", "乡镇", "机构", *[f.code for f in families], "基础分", "加分", "总分", "等级", "排名", "标记"]
+    head_en = ["Station", "Township", "Agency", *[f"/{num(f.points)}" for f in families], "Base", "Bonus", "Total", "Grade", "Rank", "Flags"]
+    rows = [head_zh, head_en]
+    for st in county.stations:
+        if st.code not in summary.index:
+            continue
+        r = summary.loc[st.code]
+        rows.append([
+            st.code, st.township, county.agency(st.agency).short_name,
+            *[fixed(r[f.code], 1) for f in families],
+            fixed(r["base"]), fixed(r["bonus"]), fixed(r["total"]),
+            f"{r['grade_zh']} {r['grade_en']}", str(int(r["rank"])), "; ".join(flags[st.code]),
+        ])
+    n_fam = len(families)
+    right = set(range(3, 3 + n_fam + 3)) | {3 + n_fam + 4}
+    legend = " · ".join(f"{f.code} {f.name.zh} {f.name.en}" for f in families)
+    return [*table(rows, right, header_rows=2), f"家族 Families: {legend}"]
+
+
+def _agency_means(report: DemoReport) -> list[str]:
+    county, result = report.county, report.result
+    summary = result.summary().set_index("unit")
+    grades = report.system.spec.grades
+    rows = [["机构 Agency", "站数 Stations", "均分 Mean", "最低 Min", "等级分布 Grades"]]
+    for ag in county.agencies:
+        codes = [s.code for s in county.stations if s.agency == ag.code and s.code in summary.index]
+        part = summary.loc[codes]
+        counts = part["grade"].value_counts()
+        dist = " ".join(f"{g.zh}{int(counts.get(g.code, 0))}" for g in grades)
+        rows.append([f"{ag.short_name} {ag.name} ({ag.grade})", str(len(codes)), num(part["total"].mean()), num(part["total"].min()), dist])
+    return ["机构均分 Agency means:", *table(rows, {1, 2, 3}, header_rows=1)]
+
+
+def _measure(row: pd.Series) -> str:
+    raw, basis, measure, method = row["raw"], row["basis"], row["measure"], row["method"]
+    if isinstance(raw, float) and math.isnan(raw):
+        return "无数据 no input"
+    if method == "checklist":
+        return f"达标 met {num(raw)} / {num(row['max_points'])} 分 pts of items"
+    if method == "rubric":
+        return f"等级 level {num(raw)}"
+    if method == "likert":
+        return f"均值 mean {num(raw)} (n={num(basis)})"
+    if method == "deduction":
+        return f"{num(raw)} 起 incidents"
+    if not (isinstance(measure, float) and math.isnan(measure)) and not (isinstance(basis, float) and math.isnan(basis)):
+        return f"{num(raw)} / {num(basis)} = {num(measure)}"
+    return f"值 value {num(raw)}"
+
+
+def _explain_weakest(report: DemoReport, k: int = 3) -> list[str]:
+    result = report.result
+    weakest = str(result.total.idxmin())
+    rows = result.explanation([weakest])
+    rows = rows[rows["method"] != "bonus"].copy()
+    rows["lost"] = rows["max_points"] - rows["points"].fillna(0.0)
+    worst = rows.sort_values("lost", ascending=False, kind="stable").head(k)
+    total = float(result.total[weakest])
+    lines = [f"最弱站点 Weakest station {weakest} (总分 total {num(total)}): 失分最多的指标 leaves losing most points"]
+    for _, r in worst.iterrows():
+        flag = f" [{FLAG_LABELS.get(r['flag'], r['flag'])}]" if r["flag"] else ""
+        share = "—" if np.isnan(r["share"]) else f"{r['share']:.3f}"
+        lines.append(
+            f"  {r['leaf']} {r['name_zh']} {r['name_en']} ({r['method']}): {_measure(r)} → 得分率 share {share}"
+            f" → {num(r['points'])} / {num(r['max_points'])} 分 points{flag}"
+        )
+    return lines
+
+
+def format_demo(report: DemoReport) -> str:
+    """The demo's printed text (Chinese and English labels), lines joined by newlines."""
+    parts = [*_header(report), "", *_station_table(report), "", *_agency_means(report), "", *_explain_weakest(report)]
+    return "\n".join(parts)
