@@ -7,6 +7,7 @@ Chinese); 1 an internal error (one line; ``EVALUATOR_DEBUG=1`` shows the traceba
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 import tempfile
@@ -76,10 +77,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, metavar="OUT.csv")
     p.set_defaults(handler=cmd_score_table)
 
-    p = sub.add_parser("demo", help="score a synthetic demo county (演示县)")
+    p = sub.add_parser("demo", help="score a synthetic demo county and store it (演示县)")
     p.add_argument("--out", type=Path, metavar="DIR", help="also write county.json, raw-inputs.csv, scores.csv")
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--no-db", action="store_true", help="score only; do not store the county in the database")
     p.set_defaults(handler=cmd_demo)
+
+    p = sub.add_parser("migrate", help="create or upgrade the database schema (数据库迁移)")
+    p.set_defaults(handler=cmd_migrate)
+
+    p = sub.add_parser("audit", help="the audit trail (审计日志)")
+    audit_sub = p.add_subparsers(title="audit commands", metavar="ACTION")
+    v = audit_sub.add_parser("verify", help="check the hash chain; exit 1 names the first broken event")
+    v.set_defaults(handler=cmd_audit_verify)
+    p.set_defaults(handler=lambda args: p.print_help() or EXIT_INPUT)
     return parser
 
 
@@ -167,7 +178,76 @@ def cmd_demo(args) -> int:
     print(format_demo(report))
     if args.out:
         print(f"\nwritten 已写入: {args.out}/county.json, raw-inputs.csv, scores.csv")
+    if not args.no_db:
+        print()
+        print(with_database(_store_demo(report), migrate_first=True))
     return EXIT_OK
+
+
+async def _store_demo(report) -> str:
+    from evaluator.services import audit
+    from evaluator.services.demo_load import load_demo
+    from evaluator.store.db import database_url
+
+    loaded = await load_demo(report)
+    verification = await audit.verify()
+    lines = [
+        f"database 数据库: {_safe_url(database_url())}",
+        ("stored 已入库: " if loaded.created else "already stored 已存在: ")
+        + f"{len(loaded.rounds)} mid-term rounds 中期评估轮次 ("
+        + ", ".join(f"{r.id} {r.state.value}" for r in loaded.rounds) + ")",
+        f"audit trail 审计日志: {verification.events} events, chain {'intact 完整' if verification.ok else 'BROKEN 已损坏'}",
+        "demo accounts 演示账号: admin, bureau, lead, evaluator, auditor, agency1, agency2, agency3",
+    ]
+    return "\n".join(lines)
+
+
+def cmd_migrate(args) -> int:
+    from evaluator.store import db
+
+    async def run() -> str:
+        applied = await db.migrate()
+        return "applied 已执行: " + ", ".join(applied) if applied else "the database is up to date (数据库已是最新)"
+
+    print(asyncio.run(run()))
+    return EXIT_OK
+
+
+def cmd_audit_verify(args) -> int:
+    from evaluator.services import audit
+
+    result = with_database(audit.verify())
+    if result.ok:
+        print(f"audit chain intact 审计链完整: {result.events} events, head {result.head_hash}")
+        return EXIT_OK
+    print(f"audit chain BROKEN at event {result.broken_seq} 审计链在第 {result.broken_seq} 条事件处断开: {result.reason_en} ({result.reason_zh})")
+    print(f"{result.events} events verified before it 此前 {result.events} 条事件校验通过")
+    return EXIT_INTERNAL
+
+
+def with_database(coro, migrate_first: bool = False):
+    """Run one coroutine with the database open (migrated first if asked), then close it."""
+    from evaluator.store import db
+
+    async def run():
+        try:
+            if migrate_first:
+                await db.migrate()
+                await db.close_database()
+            await db.open_database()
+            return await coro
+        finally:
+            coro.close()
+            await db.close_database()
+
+    return asyncio.run(run())
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password (secrets are never printed)."""
+    import re
+
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 # -- output -------------------------------------------------------------------------------

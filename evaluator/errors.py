@@ -84,3 +84,38 @@ class InvalidInput(EvaluatorError):
 
     title_en = "Invalid input"
     title_zh = "输入数据无效"
+
+
+class ConflictError(EvaluatorError):
+    """Optimistic concurrency: the object changed since the caller read it (stale version)."""
+
+    title_en = "Conflict"
+    title_zh = "数据已被他人修改"
+
+
+class LockedError(EvaluatorError):
+    """The object is locked (an approved round); nothing may be written to it."""
+
+    title_en = "Locked"
+    title_zh = "已锁定"
+
+
+class PermissionDenied(EvaluatorError):
+    """The actor may see the object but not do this to it."""
+
+    title_en = "Permission denied"
+    title_zh = "无权操作"
+
+
+class NotFound(EvaluatorError):
+    """No such object — or one the actor may not see (existence is never revealed)."""
+
+    title_en = "Not found"
+    title_zh = "未找到"
+
+
+class StateError(EvaluatorError):
+    """An illegal state transition (e.g. approving a round that was never submitted)."""
+
+    title_en = "Illegal transition"
+    title_zh = "状态不允许此操作"

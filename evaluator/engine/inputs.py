@@ -218,7 +218,7 @@ def prepare_inputs(system: IndicatorSystem, frame: pd.DataFrame, locate: Locate 
         dup = pd.Series(flat).duplicated(keep="first").to_numpy()
         report.rows(np.isin(np.arange(n_rows), rows_ok[dup]), "leaf", "a second row for the same unit and leaf (and item)", "同一单位同一指标（子项）出现重复行")
     _check_ranges(system, slots, slot, value, report)
-    _check_targets(system, slots, slot, extra.get("target"), report)
+    _check_targets(system, slots, slot, extra.get("target"), value, report)
     report.raise_if_any()
 
     shape = (len(units), len(slots))
@@ -300,7 +300,7 @@ def _check_ranges(system, slots, slot: np.ndarray, value: np.ndarray, report: _C
             report.rows(rows, "value", f"{shown}: value must be {rng}", f"{shown}：取值须为 {rng_zh}")
 
 
-def _check_targets(system, slots, slot: np.ndarray, target: np.ndarray | None, report: _Collector) -> None:
+def _check_targets(system, slots, slot: np.ndarray, target: np.ndarray | None, value: np.ndarray, report: _Collector) -> None:
     """A pro-rated leaf without a target of its own needs a target on every row: its value
     is a count to be compared with a pro-rated target, never a ratio."""
     needs = np.zeros(len(slots) + 1, dtype=bool)
@@ -313,7 +313,7 @@ def _check_targets(system, slots, slot: np.ndarray, target: np.ndarray | None, r
     idx = np.where(np.isnan(slot), len(slots), slot).astype(np.int64)
     absent = np.ones(len(slot), dtype=bool) if target is None else np.isnan(target)
     report.rows(
-        needs[idx] & absent,
+        needs[idx] & absent & ~np.isnan(value),
         "target",
         "this leaf is pro-rated and has no target of its own: give the unit's target",
         "该指标按进度折算且未设统一目标值，须填写本单位的目标值",

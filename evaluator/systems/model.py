@@ -177,3 +177,10 @@ def build_system(spec: SystemSpec, rubrics: dict[str, RubricSet], source: str | 
         content_hash=content_hash(spec, used_rubrics),
         source=source,
     )
+
+
+def system_from_canonical(doc: dict, source: str | None = None) -> IndicatorSystem:
+    """Rebuild a system from its canonical form (as stored by a round's pinned version)."""
+    doc = dict(doc)
+    rubrics = {rid: RubricSet.model_validate(r) for rid, r in doc.pop("rubric_sets", {}).items()}
+    return build_system(SystemSpec.model_validate(doc), rubrics, source=source)

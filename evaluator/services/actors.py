@@ -1,0 +1,136 @@
+"""Who is acting: a user with their roles per organisation, and what they may see.
+
+Visibility (the scope every read and write is filtered by):
+
+- admin, auditor: everything;
+- bureau officer: contracts their bureau bought, and the stations, rounds and scores below;
+- evaluator, lead evaluator: the rounds they are assigned to;
+- agency user: contracts their agency holds, the stations linked to them, their rounds —
+  and scores only once a round is approved (blind until published).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from evaluator.errors import NotFound, PermissionDenied, Problem
+from evaluator.store.base import Role, RoundState
+from evaluator.store.contracts import Contract, Station
+from evaluator.store.orgs import Membership, User
+from evaluator.store.rounds import Round
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    user_id: uuid.UUID | None = None
+    roles: frozenset[tuple[Role, uuid.UUID | None]] = field(default_factory=frozenset)
+
+    @classmethod
+    def system(cls) -> Actor:
+        """The actor of command-line administration and the demo loader."""
+        return cls(username="system", roles=frozenset({(Role.ADMIN, None)}))
+
+    def has(self, role: Role, org: uuid.UUID | None = None) -> bool:
+        return any(r == role and (org is None or o == org) for r, o in self.roles)
+
+    def orgs(self, role: Role) -> set[uuid.UUID]:
+        return {o for r, o in self.roles if r == role and o is not None}
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has(Role.ADMIN)
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.has(Role.ADMIN) or self.has(Role.AUDITOR)
+
+
+async def actor_for(user: User) -> Actor:
+    memberships = await Membership.filter(user=user).values_list("role", "organisation_id")
+    return Actor(username=user.username, user_id=user.id, roles=frozenset((Role(r), o) for r, o in memberships))
+
+
+def require(condition: bool, en: str, zh: str) -> None:
+    if not condition:
+        raise PermissionDenied(Problem(en, zh))
+
+
+def not_found(kind: str, kind_zh: str, ident) -> NotFound:
+    return NotFound(Problem(f"no {kind} {ident}", f"未找到{kind_zh} {ident}"))
+
+
+# -- scopes -------------------------------------------------------------------------------
+def contract_scope(actor: Actor) -> QuerySet[Contract]:
+    if actor.sees_everything:
+        return Contract.all()
+    q = Q(buyer_id__in=list(actor.orgs(Role.BUREAU_OFFICER))) | Q(agency_id__in=list(actor.orgs(Role.AGENCY_USER)))
+    if actor.user_id is not None:
+        q |= Q(rounds__assignments__user_id=actor.user_id)
+    return Contract.filter(q).distinct()
+
+
+def round_scope(actor: Actor) -> QuerySet[Round]:
+    if actor.sees_everything:
+        return Round.all()
+    q = Q(contract__buyer_id__in=list(actor.orgs(Role.BUREAU_OFFICER))) | Q(
+        contract__agency_id__in=list(actor.orgs(Role.AGENCY_USER))
+    )
+    if actor.user_id is not None:
+        q |= Q(assignments__user_id=actor.user_id)
+    return Round.filter(q).distinct()
+
+
+def station_scope(actor: Actor) -> QuerySet[Station]:
+    if actor.sees_everything:
+        return Station.all()
+    q = Q(bureau_id__in=list(actor.orgs(Role.BUREAU_OFFICER))) | Q(
+        contract_links__contract__agency_id__in=list(actor.orgs(Role.AGENCY_USER))
+    )
+    if actor.user_id is not None:
+        q |= Q(contract_links__contract__rounds__assignments__user_id=actor.user_id)
+    return Station.filter(q).distinct()
+
+
+async def get_round(actor: Actor, round_id) -> Round:
+    found = await round_scope(actor).filter(id=round_id).first()
+    if found is None:
+        raise not_found("round", "评估轮次", round_id)
+    return found
+
+
+async def get_contract(actor: Actor, contract_id) -> Contract:
+    found = await contract_scope(actor).filter(id=contract_id).first()
+    if found is None:
+        raise not_found("contract", "合同", contract_id)
+    return found
+
+
+async def get_station(actor: Actor, station_id) -> Station:
+    found = await station_scope(actor).filter(id=station_id).first()
+    if found is None:
+        raise not_found("station", "社工站", station_id)
+    return found
+
+
+async def assignment_role(actor: Actor, round_: Round) -> Role | None:
+    if actor.user_id is None:
+        return None
+    from evaluator.store.rounds import RoundAssignment
+
+    found = await RoundAssignment.filter(round_id=round_.id, user_id=actor.user_id).first()
+    return found.role if found else None
+
+
+async def may_see_scores(actor: Actor, round_: Round) -> bool:
+    """Agency users see a round's scores only once it is approved (blind until published)."""
+    if actor.sees_everything or await assignment_role(actor, round_) is not None:
+        return True
+    contract = await Contract.get(id=round_.contract_id)
+    if contract.buyer_id in actor.orgs(Role.BUREAU_OFFICER):
+        return True
+    return contract.agency_id in actor.orgs(Role.AGENCY_USER) and round_.state == RoundState.APPROVED

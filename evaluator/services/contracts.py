@@ -1,0 +1,161 @@
+"""Organisations, stations and contracts, with effective-dated station links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from evaluator.errors import InvalidInput, Problem
+from evaluator.services import audit
+from evaluator.services.actors import Actor, require
+from evaluator.store.base import OrgKind, RegionLevel, Role
+from evaluator.store.contracts import Contract, ContractStation, Station
+from evaluator.store.orgs import Membership, Organisation, Region, User
+
+DEFAULT_SCHEDULE = [
+    {"code": "T1", "share_bp": 5000, "trigger": "signed", "due_working_days": 15},
+    {"code": "T2", "share_bp": 3000, "trigger": "mid_term_passed", "due_working_days": 15},
+    {"code": "T3", "share_bp": 2000, "trigger": "final_passed", "due_working_days": 15},
+]
+
+
+def _admin(actor: Actor) -> None:
+    require(actor.is_admin, "only an administrator may do this", "仅管理员可执行此操作")
+
+
+async def ensure_region(code: str, name: str, level: RegionLevel, parent: Region | None = None) -> Region:
+    region, _ = await Region.get_or_create(code=code, defaults={"name": name, "level": level, "parent": parent})
+    return region
+
+
+async def create_organisation(actor: Actor, kind: OrgKind, name: str, **details) -> Organisation:
+    _admin(actor)
+    async with in_transaction() as conn:
+        org = await Organisation.create(kind=kind, name=name, using_db=conn, **details)
+        await audit.record(actor.username, "organisation.create", "organisation", org.id, None, {"kind": kind.value, "name": name, **_plain(details)}, connection=conn)
+    return org
+
+
+async def create_user(actor: Actor, username: str, display_name: str = "", password_hash: str = "") -> User:
+    _admin(actor)
+    async with in_transaction() as conn:
+        user = await User.create(username=username, display_name=display_name, password_hash=password_hash, using_db=conn)
+        await audit.record(actor.username, "user.create", "user", user.id, None, {"username": username}, connection=conn)
+    return user
+
+
+async def grant(actor: Actor, user: User, organisation: Organisation, role: Role) -> Membership:
+    _admin(actor)
+    async with in_transaction() as conn:
+        m = await Membership.create(user=user, organisation=organisation, role=role, using_db=conn)
+        await audit.record(actor.username, "membership.grant", "user", user.id, None, {"organisation": str(organisation.id), "role": role.value}, connection=conn)
+    return m
+
+
+async def create_station(actor: Actor, bureau: Organisation, code: str, name: str, township: Region | None = None) -> Station:
+    require(actor.is_admin or actor.has(Role.BUREAU_OFFICER, bureau.id), "only the bureau or an administrator may add its stations", "仅本局或管理员可新增社工站")
+    if bureau.kind != OrgKind.BUREAU:
+        raise InvalidInput(Problem("a station belongs to a bureau", "社工站须隶属于民政局"))
+    async with in_transaction() as conn:
+        station = await Station.create(code=code, name=name, bureau=bureau, township=township, using_db=conn)
+        await audit.record(actor.username, "station.create", "station", station.id, None, {"code": code, "name": name, "bureau": str(bureau.id)}, connection=conn)
+    return station
+
+
+@dataclass(frozen=True)
+class StationTerms:
+    station: Station
+    targets: dict
+
+
+async def create_contract(
+    actor: Actor,
+    *,
+    code: str,
+    buyer: Organisation,
+    agency: Organisation,
+    period_start: dt.date,
+    period_end: dt.date,
+    amount_fen: int,
+    stations: list[StationTerms],
+    schedule: list[dict] | None = None,
+    title: str = "",
+    renewal_of: Contract | None = None,
+    staffing_min: int = 2,
+) -> Contract:
+    """A contract year: buyer bureau, agency, stations with their targets, amount in fen
+    and the payment schedule (tranche shares in basis points summing to 10,000)."""
+    require(actor.is_admin or actor.has(Role.BUREAU_OFFICER, buyer.id), "only the buying bureau or an administrator may sign contracts", "仅购买方或管理员可签订合同")
+    schedule = schedule if schedule is not None else DEFAULT_SCHEDULE
+    _check_contract(buyer, agency, period_start, period_end, amount_fen, schedule, stations)
+    async with in_transaction() as conn:
+        contract = await Contract.create(
+            code=code, title=title, buyer=buyer, agency=agency, period_start=period_start, period_end=period_end,
+            amount_fen=amount_fen, schedule=schedule, renewal_of=renewal_of, staffing_min=staffing_min, using_db=conn,
+        )
+        for terms in stations:
+            await ContractStation.create(
+                contract=contract, station=terms.station, valid_from=period_start,
+                valid_to=period_end + dt.timedelta(days=1), targets=terms.targets, using_db=conn,
+            )
+        after = {
+            "code": code, "buyer": str(buyer.id), "agency": str(agency.id), "period": [period_start.isoformat(), period_end.isoformat()],
+            "amount_fen": amount_fen, "schedule": schedule, "stations": {t.station.code: t.targets for t in stations},
+        }
+        await audit.record(actor.username, "contract.create", "contract", contract.id, None, after, connection=conn)
+    return contract
+
+
+def _check_contract(buyer, agency, start, end, amount_fen, schedule, stations) -> None:
+    problems = []
+    if buyer.kind != OrgKind.BUREAU:
+        problems.append(Problem("the buyer must be a bureau", "购买方须为民政局", path="buyer"))
+    if agency.kind != OrgKind.SERVICE_AGENCY:
+        problems.append(Problem("the agency must be a service agency", "承接方须为社会工作服务机构", path="agency"))
+    if end <= start:
+        problems.append(Problem("the period must end after it starts", "服务期结束日须晚于开始日", path="period_end"))
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
+        problems.append(Problem("amount_fen must be a positive whole number of fen", "合同金额须为正整数（分）", path="amount_fen"))
+    shares = [t.get("share_bp") for t in schedule]
+    if not all(isinstance(s, int) and s > 0 for s in shares) or sum(shares) != 10000:
+        problems.append(Problem(f"tranche shares must be positive basis points summing to 10000, got {shares}", f"各期支付比例须为正的万分比且合计 10000，实际为 {shares}", path="schedule"))
+    codes = [t.station.code for t in stations]
+    if len(set(codes)) != len(codes):
+        problems.append(Problem("a station is listed twice", "社工站重复列出", path="stations"))
+    if problems:
+        raise InvalidInput(problems)
+
+
+async def end_station_link(actor: Actor, contract: Contract, station: Station, on: dt.date) -> None:
+    """Stop a station's link to a contract from ``on`` (exclusive end), e.g. after a rebid."""
+    require(actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id), "only the buying bureau may change its contracts", "仅购买方可变更合同")
+    async with in_transaction() as conn:
+        link = await ContractStation.filter(contract=contract, station=station).using_db(conn).order_by("-valid_from").first()
+        if link is None:
+            raise InvalidInput(Problem("the station is not on this contract", "该社工站不在此合同内"))
+        before = {"valid_to": link.valid_to.isoformat() if link.valid_to else None}
+        link.valid_to = on
+        await link.save(using_db=conn, update_fields=["valid_to"])
+        await audit.record(actor.username, "contract.station_end", "contract", contract.id, before, {"station": station.code, "valid_to": on.isoformat()}, connection=conn)
+
+
+def _active(on: dt.date) -> Q:
+    return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+
+
+async def stations_as_of(contract: Contract, on: dt.date) -> list[ContractStation]:
+    """The contract's station links in force on a date, with their stations."""
+    return await ContractStation.filter(_active(on), contract=contract).prefetch_related("station").order_by("station__code")
+
+
+async def agency_of_station(station: Station, on: dt.date) -> Organisation | None:
+    """The agency running a station on a date (history stays with whoever ran it then)."""
+    link = await ContractStation.filter(_active(on), station=station).prefetch_related("contract__agency").first()
+    return link.contract.agency if link else None
+
+
+def _plain(details: dict) -> dict:
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in details.items()}

@@ -1,0 +1,115 @@
+"""Persist the synthetic demo county through the service layer and run its mid-term
+rounds: an evaluator scores, the lead submits, the bureau approves. Idempotent: a database
+that already holds the county is left as it is."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from evaluator.demo import DemoReport
+from evaluator.services import contracts as contract_svc
+from evaluator.services import rounds as round_svc
+from evaluator.services.actors import Actor, actor_for
+from evaluator.services.scoring import record_scores
+from evaluator.services.systems import register_system
+from evaluator.shipped import shipped_system
+from evaluator.store.base import OrgKind, RegionLevel, Role, RoundKind
+from evaluator.store.contracts import Contract
+from evaluator.store.orgs import Organisation, User
+from evaluator.store.rounds import Round
+
+EVALUATION_AGENCY = "安平县明远社会服务评估中心"
+
+
+@dataclass(frozen=True)
+class DemoAccounts:
+    """Demo users, one per role (passwords are set by `evaluator serve --demo` later)."""
+
+    admin: str = "admin"
+    bureau: str = "bureau"
+    lead: str = "lead"
+    evaluator: str = "evaluator"
+    auditor: str = "auditor"
+
+
+@dataclass(frozen=True)
+class LoadedDemo:
+    created: bool
+    rounds: list[Round]
+
+
+async def load_demo(report: DemoReport) -> LoadedDemo:
+    county = report.county
+    codes = [c.code for c in county.contracts]
+    existing = await Contract.filter(code__in=codes).values_list("id", flat=True)
+    if existing:
+        return LoadedDemo(False, await Round.filter(contract_id__in=list(existing)).order_by("created_at"))
+    system_actor = Actor.system()
+    b = county.bureau
+    province = await contract_svc.ensure_region(b.province_code, b.province, RegionLevel.PROVINCE)
+    city = await contract_svc.ensure_region(b.city_code, b.city, RegionLevel.CITY, province)
+    county_region = await contract_svc.ensure_region(b.county_code, b.county, RegionLevel.COUNTY, city)
+    bureau = await contract_svc.create_organisation(system_actor, OrgKind.BUREAU, b.name, short_name="民政局", region=county_region)
+    evaluators = await contract_svc.create_organisation(system_actor, OrgKind.EVALUATION_AGENCY, EVALUATION_AGENCY, short_name="明远", region=county_region)
+    agencies: dict[str, Organisation] = {}
+    for a in county.agencies:
+        agencies[a.code] = await contract_svc.create_organisation(
+            system_actor, OrgKind.SERVICE_AGENCY, a.name, short_name=a.short_name, region=county_region,
+            credit_code=a.uscc, grade=a.grade, credit_status=a.credit_status,
+        )
+    accounts = DemoAccounts()
+    users = {
+        accounts.admin: await _user(system_actor, accounts.admin, "管理员 Admin", bureau, Role.ADMIN),
+        accounts.bureau: await _user(system_actor, accounts.bureau, "民政局经办人 Bureau officer", bureau, Role.BUREAU_OFFICER),
+        accounts.lead: await _user(system_actor, accounts.lead, "主评估员 Lead evaluator", evaluators, Role.LEAD_EVALUATOR),
+        accounts.evaluator: await _user(system_actor, accounts.evaluator, "评估员 Evaluator", evaluators, Role.EVALUATOR),
+        accounts.auditor: await _user(system_actor, accounts.auditor, "审计员 Auditor", bureau, Role.AUDITOR),
+    }
+    for i, a in enumerate(county.agencies, start=1):
+        users[f"agency{i}"] = await _user(system_actor, f"agency{i}", f"{a.short_name} 机构用户 Agency user", agencies[a.code], Role.AGENCY_USER)
+
+    stations = {}
+    for i, s in enumerate(county.stations, start=1):
+        township = await contract_svc.ensure_region(f"{b.county_code}{i:03d}", s.township, RegionLevel.TOWNSHIP, county_region)
+        stations[s.code] = await contract_svc.create_station(system_actor, bureau, s.code, s.name, township)
+    version = await register_system(system_actor, shipped_system("station-annual").read_text(encoding="utf-8"), "station-annual.yaml")
+
+    bureau_actor = await actor_for(users[accounts.bureau])
+    lead_actor = await actor_for(users[accounts.lead])
+    evaluator_actor = await actor_for(users[accounts.evaluator])
+    rounds = []
+    for c in county.contracts:
+        terms = [contract_svc.StationTerms(stations[t.station], _targets(t)) for t in c.targets]
+        contract = await contract_svc.create_contract(
+            bureau_actor, code=c.code, buyer=bureau, agency=agencies[c.agency], period_start=c.start,
+            period_end=c.end, amount_fen=c.amount_fen, stations=terms, title=f"{agencies[c.agency].name} 社工站服务项目",
+        )
+        as_of = c.start + dt.timedelta(days=int((c.end - c.start).days * report.elapsed))
+        round_ = await round_svc.create_round(
+            bureau_actor, contract=contract, evaluation_agency=evaluators, kind=RoundKind.MID_TERM,
+            system=version, as_of=as_of, elapsed=report.elapsed,
+        )
+        await round_svc.assign(system_actor, round_, users[accounts.lead], Role.LEAD_EVALUATOR)
+        await round_svc.assign(system_actor, round_, users[accounts.evaluator], Role.EVALUATOR)
+        round_ = await round_svc.open_round(lead_actor, round_, round_.version)
+        rows = report.inputs[report.inputs["unit"].isin(c.stations)]
+        await record_scores(evaluator_actor, round_.id, rows[[col for col in ("unit", "leaf", "item", "value", "target", "n") if col in rows]])
+        round_ = await round_svc.submit_round(lead_actor, round_, round_.version)
+        await round_svc.approve_round(bureau_actor, round_, round_.version)
+        rounds.append(await Round.get(id=round_.id))
+    return LoadedDemo(True, rounds)
+
+
+async def _user(actor: Actor, username: str, display: str, org: Organisation, role: Role) -> User:
+    """A demo user with one role (admin and auditor roles are global whatever the org)."""
+    user = await contract_svc.create_user(actor, username, display)
+    await contract_svc.grant(actor, user, org, role)
+    return user
+
+
+def _targets(t) -> dict:
+    return {
+        "staff": t.staff, "cases": t.cases, "groups": t.groups, "activities": t.activities, "visits": t.visits,
+        "volunteers": t.volunteers, "volunteer_hours": t.volunteer_hours, "amount_fen": t.amount_fen,
+    }

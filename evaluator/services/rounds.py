@@ -1,0 +1,156 @@
+"""Evaluation rounds and their state machine.
+
+    draft → open → submitted → approved (locked) → reopened → submitted → approved …
+                       └──── returned to open ◄───┘
+
+- open, submit: the round's lead evaluator (or an administrator);
+- approve: an officer of the buying bureau (or an administrator) — writes an approval
+  snapshot (results + digest of the inputs + system hash) and locks the round;
+- reopen: the buying bureau or an administrator, with a mandatory reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tortoise.transactions import in_transaction
+
+from evaluator.errors import ConflictError, InvalidInput, Problem, StateError
+from evaluator.services import audit
+from evaluator.services.actors import Actor, assignment_role, require
+from evaluator.services.scorecards import compute_round, digest, inputs_digest, results_document
+from evaluator.store.base import OrgKind, Role, RoundKind, RoundState
+from evaluator.store.contracts import Contract
+from evaluator.store.orgs import Organisation, User
+from evaluator.store.rounds import ApprovalSnapshot, Round, RoundAssignment, SystemVersion
+
+TRANSITIONS: dict[RoundState, set[RoundState]] = {
+    RoundState.DRAFT: {RoundState.OPEN},
+    RoundState.OPEN: {RoundState.SUBMITTED},
+    RoundState.SUBMITTED: {RoundState.APPROVED, RoundState.OPEN},
+    RoundState.APPROVED: {RoundState.REOPENED},
+    RoundState.REOPENED: {RoundState.SUBMITTED},
+}
+WRITABLE = {RoundState.OPEN, RoundState.REOPENED}
+
+
+async def create_round(
+    actor: Actor, *, contract: Contract, evaluation_agency: Organisation, kind: RoundKind,
+    system: SystemVersion, as_of: dt.date, elapsed: float = 1.0,
+) -> Round:
+    require(actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id), "only the buying bureau or an administrator may open rounds", "仅购买方或管理员可创建评估轮次")
+    problems = []
+    if evaluation_agency.kind != OrgKind.EVALUATION_AGENCY:
+        problems.append(Problem("the evaluator must be an evaluation agency", "评估方须为第三方评估机构", path="evaluation_agency"))
+    if not 0 < elapsed <= 1:
+        problems.append(Problem("elapsed must be a share in (0, 1]", "时间进度须在 (0, 1] 之间", path="elapsed"))
+    if problems:
+        raise InvalidInput(problems)
+    async with in_transaction() as conn:
+        round_ = await Round.create(contract=contract, evaluation_agency=evaluation_agency, kind=kind, system=system, as_of=as_of, elapsed=elapsed, using_db=conn)
+        await audit.record(actor.username, "round.create", "round", round_.id, None, {"contract": contract.code, "kind": kind.value, "system": system.content_hash, "as_of": as_of.isoformat(), "elapsed": elapsed}, connection=conn)
+    return round_
+
+
+async def assign(actor: Actor, round_: Round, user: User, role: Role) -> RoundAssignment:
+    require(actor.is_admin or actor.has(Role.LEAD_EVALUATOR, round_.evaluation_agency_id), "only the evaluation agency's lead or an administrator may assign evaluators", "仅评估机构主评估员或管理员可分派评估员")
+    if role not in (Role.EVALUATOR, Role.LEAD_EVALUATOR):
+        raise InvalidInput(Problem("assign an evaluator or a lead evaluator", "只能分派评估员或主评估员", path="role"))
+    async with in_transaction() as conn:
+        found = await RoundAssignment.create(round=round_, user=user, role=role, using_db=conn)
+        await audit.record(actor.username, "round.assign", "round", round_.id, None, {"user": user.username, "role": role.value}, connection=conn)
+    return found
+
+
+async def _may_drive(actor: Actor, round_: Round) -> bool:
+    return actor.is_admin or await assignment_role(actor, round_) == Role.LEAD_EVALUATOR
+
+
+async def _may_decide(actor: Actor, round_: Round) -> bool:
+    contract = await Contract.get(id=round_.contract_id)
+    return actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id)
+
+
+async def _transition(actor: Actor, round_: Round, target: RoundState, expected_version: int, conn, **changes) -> Round:
+    """Move a round to ``target`` if the transition is legal and nobody changed it since
+    ``expected_version`` was read (optimistic concurrency on the round row)."""
+    if target not in TRANSITIONS[round_.state]:
+        raise StateError(Problem(f"a round in state {round_.state.value} cannot become {target.value}", f"处于 {round_.state.value} 状态的轮次不能变为 {target.value}"))
+    before = {"state": round_.state.value, "version": round_.version}
+    updated = await Round.filter(id=round_.id, version=expected_version, state=round_.state).using_db(conn).update(
+        state=target, version=expected_version + 1, **changes
+    )
+    if updated != 1:
+        raise ConflictError(Problem("the round changed since you read it; reload and try again", "轮次已被他人修改，请刷新后重试"))
+    await audit.record(actor.username, f"round.{target.value}", "round", round_.id, before, {"state": target.value, "version": expected_version + 1, **changes}, connection=conn)
+    return await Round.get(id=round_.id).using_db(conn)
+
+
+async def open_round(actor: Actor, round_: Round, expected_version: int) -> Round:
+    require(await _may_drive(actor, round_), "only the round's lead evaluator may open it", "仅本轮主评估员可开启轮次")
+    async with in_transaction() as conn:
+        return await _transition(actor, round_, RoundState.OPEN, expected_version, conn)
+
+
+async def submit_round(actor: Actor, round_: Round, expected_version: int) -> Round:
+    require(await _may_drive(actor, round_), "only the round's lead evaluator may submit it", "仅本轮主评估员可提交轮次")
+    async with in_transaction() as conn:
+        return await _transition(actor, round_, RoundState.SUBMITTED, expected_version, conn)
+
+
+async def return_round(actor: Actor, round_: Round, expected_version: int, reason: str) -> Round:
+    """The bureau sends a submitted round back to the evaluators."""
+    require(await _may_decide(actor, round_), "only the buying bureau may return a round", "仅购买方可退回轮次")
+    _need_reason(reason)
+    async with in_transaction() as conn:
+        return await _transition(actor, round_, RoundState.OPEN, expected_version, conn, reopen_reason=reason.strip())
+
+
+async def approve_round(actor: Actor, round_: Round, expected_version: int) -> ApprovalSnapshot:
+    """Lock the round and freeze its results with the digest of the inputs."""
+    require(await _may_decide(actor, round_), "only the buying bureau may approve a round", "仅购买方可审定轮次")
+    system, inputs, result, units = await compute_round(round_)
+    document = results_document(result)
+    async with in_transaction() as conn:
+        locked = await _transition(actor, round_, RoundState.APPROVED, expected_version, conn)
+        snapshot = await ApprovalSnapshot.create(
+            round=locked, approved_by_id=actor.user_id or await _system_user(conn), system_hash=system.content_hash,
+            inputs_digest=inputs_digest(inputs, system, units), results=json_text(document), results_digest=digest(document),
+            using_db=conn,
+        )
+        await audit.record(actor.username, "round.snapshot", "round", round_.id, None, {"snapshot": str(snapshot.id), "inputs_digest": snapshot.inputs_digest, "results_digest": snapshot.results_digest}, connection=conn)
+    return snapshot
+
+
+async def reopen_round(actor: Actor, round_: Round, expected_version: int, reason: str) -> Round:
+    require(await _may_decide(actor, round_), "only the buying bureau may reopen a round", "仅购买方可重新开启轮次")
+    _need_reason(reason)
+    async with in_transaction() as conn:
+        return await _transition(actor, round_, RoundState.REOPENED, expected_version, conn, reopen_reason=reason.strip())
+
+
+async def verify_snapshot(snapshot: ApprovalSnapshot) -> bool:
+    """Recompute the round from its stored inputs: the inputs digest must be reproduced."""
+    round_ = await Round.get(id=snapshot.round_id)
+    system, inputs, result, units = await compute_round(round_)
+    return (
+        inputs_digest(inputs, system, units) == snapshot.inputs_digest
+        and system.content_hash == snapshot.system_hash
+        and digest(results_document(result)) == snapshot.results_digest
+    )
+
+
+def _need_reason(reason: str) -> None:
+    if not reason or not reason.strip():
+        raise InvalidInput(Problem("a reason is required", "必须填写原因", path="reason"))
+
+
+def json_text(document) -> str:
+    import json
+
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+async def _system_user(conn) -> object:
+    user, _ = await User.get_or_create(username="system", defaults={"display_name": "System 系统", "active": False}, using_db=conn)
+    return user.id

@@ -1,0 +1,167 @@
+"""From stored scores to engine results: round inputs, station and agency scorecards,
+and the digests that make an approval snapshot reproducible."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pandas as pd
+
+from evaluator.engine import Result, score
+from evaluator.engine.reconcile import reconcile
+from evaluator.errors import PermissionDenied, Problem
+from evaluator.services.actors import Actor, get_round, get_station, may_see_scores, not_found
+from evaluator.services.contracts import stations_as_of
+from evaluator.services.systems import system_of
+from evaluator.store.contracts import Contract, Station
+from evaluator.store.orgs import Organisation
+from evaluator.store.rounds import Round, Score
+from evaluator.systems import IndicatorSystem
+
+INPUT_COLUMNS = ["unit", "leaf", "item", "value", "target", "n", "rater"]
+
+
+def digest(value) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+async def round_units(round_: Round, system: IndicatorSystem) -> list[str]:
+    """The units a round scores: the contract's stations in force on its date, or the agency."""
+    contract = await Contract.get(id=round_.contract_id)
+    if system.unit == "agency":
+        return [str(contract.agency_id)]
+    return [link.station.code for link in await stations_as_of(contract, round_.as_of)]
+
+
+async def round_raw(round_: Round) -> pd.DataFrame:
+    """Every rater's stored input for the round, as the engine's long table (+ rater)."""
+    rows = await Score.filter(round_id=round_.id, value__isnull=False).values_list(
+        "unit", "leaf", "item", "value", "target", "n", "rater_id"
+    )
+    frame = pd.DataFrame(rows, columns=INPUT_COLUMNS)
+    frame["item"] = frame["item"].replace("", None)
+    frame["rater"] = frame["rater"].astype(str)
+    return frame.sort_values(["unit", "leaf", "item", "rater"], na_position="first", kind="stable").reset_index(drop=True)
+
+
+async def round_inputs(round_: Round, system: IndicatorSystem) -> pd.DataFrame:
+    """Reconciled inputs (one row per unit, leaf, item) for the round's units, with the
+    round's elapsed share for pro-rated targets."""
+    raw = await round_raw(round_)
+    units = await round_units(round_, system)
+    raw = raw[raw["unit"].isin(units)]
+    inputs = reconcile(system, raw) if len(raw) else raw.drop(columns="rater")
+    inputs = inputs.copy()
+    inputs["elapsed"] = round_.elapsed
+    return inputs.sort_values(["unit", "leaf", "item"], na_position="first", kind="stable").reset_index(drop=True)
+
+
+def inputs_digest(inputs: pd.DataFrame, system: IndicatorSystem, units: list[str]) -> str:
+    records = json.loads(inputs.to_json(orient="values", double_precision=15))
+    return digest({"system": system.content_hash, "units": sorted(units), "columns": list(inputs.columns), "rows": records})
+
+
+def results_document(result: Result) -> dict:
+    """Per-unit results as plain JSON: totals, grade, node points (6 decimals), vetoes, flags."""
+    flags = result.flags()
+    doc = {}
+    points = result.node_points.round(6)
+    for unit in result.units:
+        unit_flags = flags[flags["unit"] == unit]
+        doc[str(unit)] = {
+            "base": float(result.base[unit]),
+            "bonus": float(result.bonus_total[unit]),
+            "total": float(result.total[unit]),
+            "grade": result.grade[unit],
+            "grade_uncapped": result.grade_uncapped[unit],
+            "rank": int(result.rank[unit]),
+            "vetoes": [c for c in result.vetoes.columns if bool(result.vetoes.loc[unit, c])],
+            "nodes": {c: (None if pd.isna(v) else float(v)) for c, v in points.loc[unit].items()},
+            "flags": sorted(f"{r.code}:{r.flag}" for r in unit_flags.itertuples()),
+        }
+    return doc
+
+
+async def compute_round(round_: Round) -> tuple[IndicatorSystem, pd.DataFrame, Result, list[str]]:
+    """Score a round's stored inputs with its pinned system (no permission check)."""
+    from evaluator.store.rounds import SystemVersion
+
+    system = await system_of(await SystemVersion.get(id=round_.system_id))
+    inputs = await round_inputs(round_, system)
+    units = await round_units(round_, system)
+    frame = inputs if len(inputs) else pd.DataFrame({"unit": units, "leaf": [system.leaves[0].code] * len(units), "value": [None] * len(units)})
+    result = score(system, frame)
+    return system, inputs, result, units
+
+
+async def station_scorecard(actor: Actor, round_id, station_id) -> dict:
+    """A station's scorecard in a round: totals, grade, families, every leaf explained."""
+    round_ = await get_round(actor, round_id)
+    station = await get_station(actor, station_id)
+    if not await may_see_scores(actor, round_):
+        raise PermissionDenied(Problem("scores are published when the round is approved", "评估结果在轮次审定后公布"))
+    system, _, result, units = await compute_round(round_)
+    if station.code not in units:
+        raise not_found("station in this round", "本轮次中的社工站", station_id)
+    return _card(system, result, station.code) | {"station": {"id": str(station.id), "code": station.code, "name": station.name}, "round": _round_info(round_)}
+
+
+async def agency_scorecard(actor: Actor, round_id) -> dict:
+    """The round's contract agency: its stations aggregated (mean, min, grades), and the
+    agency system's own result where the round scores the agency itself."""
+    round_ = await get_round(actor, round_id)
+    if not await may_see_scores(actor, round_):
+        raise PermissionDenied(Problem("scores are published when the round is approved", "评估结果在轮次审定后公布"))
+    contract = await Contract.get(id=round_.contract_id)
+    agency = await Organisation.get(id=contract.agency_id)
+    system, _, result, units = await compute_round(round_)
+    card = {"agency": {"id": str(agency.id), "name": agency.name}, "round": _round_info(round_)}
+    if system.unit == "agency":
+        return card | _card(system, result, units[0])
+    totals = result.total
+    grades = result.grade.value_counts().to_dict()
+    card["stations"] = [
+        {"code": u, "total": float(totals[u]), "grade": result.grade[u], "vetoed": bool(result.vetoed[u])} for u in result.units
+    ]
+    card["aggregate"] = {
+        "stations": len(result.units),
+        "mean_total": round(float(totals.mean()), 2) if len(totals) else None,
+        "min_total": float(totals.min()) if len(totals) else None,
+        "grades": {g.code: int(grades.get(g.code, 0)) for g in system.spec.grades},
+        "vetoed": int(result.vetoed.sum()),
+    }
+    return card
+
+
+def _round_info(round_: Round) -> dict:
+    return {"id": str(round_.id), "kind": round_.kind.value, "state": round_.state.value, "as_of": round_.as_of.isoformat()}
+
+
+def _card(system: IndicatorSystem, result: Result, unit: str) -> dict:
+    grade = next(g for g in system.spec.grades if g.code == result.grade[unit])
+    explanation = result.explanation([unit])
+    leaves = json.loads(explanation.drop(columns=["unit"]).to_json(orient="records", force_ascii=False))
+    return {
+        "system": {"id": system.id, "version": system.version, "hash": system.content_hash},
+        "base": float(result.base[unit]),
+        "bonus": float(result.bonus_total[unit]),
+        "total": float(result.total[unit]),
+        "grade": {"code": grade.code, "zh": grade.zh, "en": grade.en},
+        "capped": bool(result.band[result.units.get_loc(unit)] != result.grade_idx[result.units.get_loc(unit)]),
+        "vetoes": [c for c in result.vetoes.columns if bool(result.vetoes.loc[unit, c])],
+        "families": [
+            {"code": f.code, "zh": f.name.zh, "en": f.name.en, "points": _num(result.node_points.loc[unit, f.code]), "max": f.points}
+            for f in system.families
+        ],
+        "leaves": leaves,
+    }
+
+
+def _num(x) -> float | None:
+    return None if pd.isna(x) else round(float(x), 6)
+
+
+async def station_by_code(code: str) -> Station:
+    return await Station.get(code=code)

@@ -1,0 +1,63 @@
+"""Shared bits of the tortoise-orm models: opaque UUID keys, timestamps, enums."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Entity(Model):
+    """Every public object has an opaque UUID primary key (never a sequential integer)."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class OrgKind(StrEnum):
+    BUREAU = "bureau"  # 民政局 (purchaser / supervisor)
+    EVALUATION_AGENCY = "evaluation_agency"  # 第三方评估机构
+    SERVICE_AGENCY = "service_agency"  # 承接机构
+
+
+class RegionLevel(StrEnum):
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+    TOWNSHIP = "township"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    BUREAU_OFFICER = "bureau_officer"
+    EVALUATOR = "evaluator"
+    LEAD_EVALUATOR = "lead_evaluator"
+    AGENCY_USER = "agency_user"
+    AUDITOR = "auditor"
+
+
+class RoundKind(StrEnum):
+    MID_TERM = "mid_term"  # 中期评估
+    FINAL = "final"  # 末期评估
+    ANNUAL = "annual"
+    SPOT_CHECK = "spot_check"  # 抽查
+
+
+class RoundState(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"  # locked
+    REOPENED = "reopened"
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    INSUFFICIENT = "insufficient"

@@ -1,0 +1,107 @@
+"""Database set-up: which database (SQLite file by default, PostgreSQL by URL), tortoise
+configuration, migrations, and the check that refuses an unmigrated database."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tortoise import Tortoise
+from tortoise.connection import get_connection
+from tortoise.migrations.executor import MigrationExecutor
+
+from evaluator.errors import EvaluatorError, Problem
+
+MODEL_MODULES = [
+    "evaluator.store.orgs",
+    "evaluator.store.contracts",
+    "evaluator.store.rounds",
+    "evaluator.store.audit",
+]
+MIGRATIONS = "evaluator.store.migrations"
+DEFAULT_DIR = Path("var")
+
+
+class DatabaseNotReady(EvaluatorError):
+    title_en = "Database not ready"
+    title_zh = "数据库未就绪"
+
+
+def database_url(url: str | None = None) -> str:
+    """``url``, else ``DATABASE_URL``, else a SQLite file ``./var/evaluator.sqlite3``
+    (the folder is created on first use)."""
+    url = url or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    DEFAULT_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite://{(DEFAULT_DIR / 'evaluator.sqlite3').resolve()}"
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite:")
+
+
+def tortoise_config(url: str | None = None) -> dict:
+    return {
+        "connections": {"default": database_url(url)},
+        "apps": {
+            "models": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": MIGRATIONS,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def open_database(url: str | None = None, *, check: bool = True) -> None:
+    """Connect; with ``check`` refuse a database whose migrations are not all applied."""
+    await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
+    if check:
+        await ensure_migrated()
+
+
+async def close_database() -> None:
+    await Tortoise.close_connections()
+
+
+async def pending_migrations() -> list[str]:
+    """Names of the migrations not yet applied to the open database."""
+    config = tortoise_config(None)
+    executor = MigrationExecutor(get_connection("default"), config["apps"])
+    plan = await executor.plan(None)
+    return [f"{step.migration.app_label}.{step.migration.name}" for step in plan if not step.backward]
+
+
+async def ensure_migrated() -> None:
+    pending = await pending_migrations()
+    if pending:
+        raise DatabaseNotReady(
+            Problem(
+                f"the database is not migrated ({len(pending)} pending: {', '.join(pending)}); run `evaluator migrate`",
+                f"数据库尚未迁移（{len(pending)} 个待执行）；请先运行 `evaluator migrate`",
+            )
+        )
+
+
+async def migrate(url: str | None = None) -> list[str]:
+    """Apply every pending migration; return the names applied."""
+    from tortoise.migrations.api import migrate as run
+
+    applied: list[str] = []
+
+    def progress(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(f"{app_label}.{name}")
+
+    await run(config=tortoise_config(url), progress=progress)
+    return applied
+
+
+# For `make migrations` (tortoise makemigrations): models and migrations only, no real database.
+MIGRATIONS_CONFIG = {
+    "connections": {"default": "sqlite://:memory:"},
+    "apps": {"models": {"models": MODEL_MODULES, "default_connection": "default", "migrations": MIGRATIONS}},
+}

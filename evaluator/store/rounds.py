@@ -1,0 +1,132 @@
+"""Indicator-system versions, evaluation rounds, scores, evidence files, approvals."""
+
+from __future__ import annotations
+
+from tortoise import fields
+
+from evaluator.store.base import Entity, ReviewStatus, Role, RoundKind, RoundState
+from evaluator.store.contracts import Contract, Station
+from evaluator.store.orgs import Organisation, User
+
+
+class SystemVersion(Entity):
+    """An indicator system frozen by its content hash, never changed once stored."""
+
+    system_code = fields.CharField(max_length=40)
+    version = fields.CharField(max_length=40)
+    content_hash = fields.CharField(max_length=71, unique=True)  # "sha256:" + 64 hex
+    name_zh = fields.CharField(max_length=200)
+    name_en = fields.CharField(max_length=200)
+    unit = fields.CharField(max_length=10)
+    canonical = fields.TextField()  # canonical JSON (rubric sets inlined)
+    source = fields.TextField()  # the YAML as uploaded
+
+    class Meta:
+        table = "system_version"
+
+
+class Round(Entity):
+    contract: fields.ForeignKeyRelation[Contract] = fields.ForeignKeyField(
+        "models.Contract", related_name="rounds", on_delete=fields.RESTRICT
+    )
+    evaluation_agency: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "models.Organisation", related_name="rounds_evaluated", on_delete=fields.RESTRICT
+    )
+    kind = fields.CharEnumField(RoundKind, max_length=12)
+    system: fields.ForeignKeyRelation[SystemVersion] = fields.ForeignKeyField(
+        "models.SystemVersion", related_name="rounds", on_delete=fields.RESTRICT
+    )
+    state = fields.CharEnumField(RoundState, max_length=10, default=RoundState.DRAFT)
+    as_of = fields.DateField()  # evaluation date: which station links apply
+    elapsed = fields.FloatField(default=1.0)  # share of the service year elapsed (pro-rating)
+    reopen_reason = fields.TextField(default="")
+    version = fields.IntField(default=1)
+
+    class Meta:
+        table = "evaluation_round"
+
+
+class RoundAssignment(Entity):
+    round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField(
+        "models.Round", related_name="assignments", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="assignments", on_delete=fields.RESTRICT
+    )
+    role = fields.CharEnumField(Role, max_length=20)  # evaluator or lead_evaluator
+
+    class Meta:
+        table = "round_assignment"
+        unique_together = (("round", "user"),)
+
+
+class Score(Entity):
+    """Raw input of one rater for one leaf (and checklist item) of one unit in a round."""
+
+    round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField(
+        "models.Round", related_name="scores", on_delete=fields.RESTRICT
+    )
+    unit = fields.CharField(max_length=64)  # the station code, or the agency's id for agency systems
+    station: fields.ForeignKeyNullableRelation[Station] = fields.ForeignKeyField(
+        "models.Station", related_name="scores", null=True, on_delete=fields.RESTRICT
+    )
+    leaf = fields.CharField(max_length=40)
+    item = fields.CharField(max_length=40, default="")
+    rater: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="scores", on_delete=fields.RESTRICT
+    )
+    value = fields.FloatField(null=True)
+    target = fields.FloatField(null=True)
+    n = fields.IntField(null=True)
+    comment = fields.TextField(default="")
+    evidence = fields.JSONField(default=list)  # EvidenceFile ids (str)
+    version = fields.IntField(default=1)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "score"
+        unique_together = (("round", "unit", "leaf", "item", "rater"),)
+
+
+class EvidenceFile(Entity):
+    round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField(
+        "models.Round", related_name="evidence_files", on_delete=fields.RESTRICT
+    )
+    station: fields.ForeignKeyNullableRelation[Station] = fields.ForeignKeyField(
+        "models.Station", related_name="evidence_files", null=True, on_delete=fields.RESTRICT
+    )
+    uploaded_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="uploads", on_delete=fields.RESTRICT
+    )
+    original_name = fields.CharField(max_length=255)
+    media_type = fields.CharField(max_length=100)
+    size = fields.BigIntField()
+    sha256 = fields.CharField(max_length=64, db_index=True)
+    status = fields.CharEnumField(ReviewStatus, max_length=12, default=ReviewStatus.PENDING)
+    reviewer: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="reviews", null=True, on_delete=fields.RESTRICT
+    )
+    review_comment = fields.TextField(default="")
+    reviewed_at = fields.DatetimeField(null=True)
+    version = fields.IntField(default=1)
+
+    class Meta:
+        table = "evidence_file"
+
+
+class ApprovalSnapshot(Entity):
+    """Engine output frozen at approval, with the digest of the inputs it came from."""
+
+    round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField(
+        "models.Round", related_name="snapshots", on_delete=fields.RESTRICT
+    )
+    approved_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="approvals", on_delete=fields.RESTRICT
+    )
+    system_hash = fields.CharField(max_length=71)
+    inputs_digest = fields.CharField(max_length=71)
+    results = fields.TextField()  # canonical JSON of the engine's per-unit results
+    results_digest = fields.CharField(max_length=71)
+
+    class Meta:
+        table = "approval_snapshot"
