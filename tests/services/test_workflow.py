@@ -1,0 +1,207 @@
+"""Contracts, rounds, scores, approval and visibility through the service layer."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from workflow_fixtures import N_LEAVES, build_county
+
+from evaluator.errors import ConflictError, InvalidInput, LockedError, NotFound, PermissionDenied, StateError
+from evaluator.services import audit
+from evaluator.services import contracts as cs
+from evaluator.services import rounds as rs
+from evaluator.services.actors import round_scope, station_scope
+from evaluator.services.scorecards import agency_scorecard, station_scorecard
+from evaluator.services.scoring import record_score
+from evaluator.store.audit import AuditEvent
+from evaluator.store.base import RoundState
+from evaluator.store.rounds import ApprovalSnapshot, Round, Score
+
+
+@pytest.fixture
+async def county(db):
+    return await build_county()
+
+
+async def test_score_create_then_overwrite_with_version(county):
+    ev = county.actors["evaluator"]
+    s = await record_score(ev, county.round_a.id, "ST01", "L00", 5, comment="首次")
+    assert s.version == 1
+    s2 = await record_score(ev, county.round_a.id, "ST01", "L00", 7, expected_version=1)
+    assert (s2.version, s2.value) == (2, 7)
+    with pytest.raises(ConflictError):
+        await record_score(ev, county.round_a.id, "ST01", "L00", 9, expected_version=1)
+    with pytest.raises(ConflictError):  # creating again without a version
+        await record_score(ev, county.round_a.id, "ST01", "L00", 9)
+    assert (await Score.get(id=s.id)).value == 7
+
+
+async def test_score_checks_role_unit_and_value(county):
+    with pytest.raises(PermissionDenied):
+        await record_score(county.actors["outsider"], county.round_a.id, "ST01", "L00", 5)
+    with pytest.raises(PermissionDenied):
+        await record_score(county.actors["agency_a"], county.round_a.id, "ST01", "L00", 5)
+    with pytest.raises(InvalidInput):  # ST03 is on contract B, not in round A
+        await record_score(county.actors["evaluator"], county.round_a.id, "ST03", "L00", 5)
+    with pytest.raises(InvalidInput) as exc:
+        await record_score(county.actors["evaluator"], county.round_a.id, "ST01", "L00", -1)
+    assert "0 or more" in str(exc.value)
+    with pytest.raises(InvalidInput):
+        await record_score(county.actors["evaluator"], county.round_a.id, "ST01", "NOPE", 1)
+    assert await Score.all().count() == 0
+
+
+async def test_fifty_concurrent_writes_to_distinct_leaves_all_persist(county):
+    ev = county.actors["evaluator"]
+    await asyncio.gather(*(record_score(ev, county.round_a.id, "ST01", f"L{i:02d}", i % 11) for i in range(N_LEAVES)))
+    assert await Score.filter(round_id=county.round_a.id).count() == N_LEAVES
+    check = await audit.verify()
+    assert check.ok, check
+
+
+async def test_two_concurrent_overwrites_with_one_version_exactly_one_wins(county):
+    ev = county.actors["evaluator"]
+    await record_score(ev, county.round_a.id, "ST01", "L01", 3)
+    outcomes = await asyncio.gather(
+        record_score(ev, county.round_a.id, "ST01", "L01", 4, expected_version=1),
+        record_score(ev, county.round_a.id, "ST01", "L01", 5, expected_version=1),
+        return_exceptions=True,
+    )
+    wins = [o for o in outcomes if isinstance(o, Score)]
+    conflicts = [o for o in outcomes if isinstance(o, ConflictError)]
+    assert len(wins) == 1 and len(conflicts) == 1, outcomes
+    stored = await Score.get(round_id=county.round_a.id, unit="ST01", leaf="L01")
+    assert (stored.version, stored.value) == (2, wins[0].value)
+
+
+async def test_two_concurrent_creates_one_conflicts(county):
+    ev = county.actors["evaluator"]
+    outcomes = await asyncio.gather(
+        record_score(ev, county.round_a.id, "ST02", "L02", 4),
+        record_score(ev, county.round_a.id, "ST02", "L02", 6),
+        return_exceptions=True,
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["ConflictError", "Score"]
+    assert await Score.filter(unit="ST02", leaf="L02").count() == 1
+
+
+async def _approve(county, round_):
+    round_ = await rs.submit_round(county.actors["lead"], round_, round_.version)
+    return await rs.approve_round(county.actors["bureau"], round_, round_.version)
+
+
+async def test_write_to_approved_round_fails_and_writes_nothing(county):
+    ev = county.actors["evaluator"]
+    await record_score(ev, county.round_a.id, "ST01", "L00", 5)
+    await _approve(county, county.round_a)
+    scores, events = await Score.all().count(), await AuditEvent.all().count()
+    with pytest.raises(LockedError):
+        await record_score(ev, county.round_a.id, "ST01", "L00", 9, expected_version=1)
+    with pytest.raises(LockedError):
+        await record_score(ev, county.round_a.id, "ST02", "L03", 9)
+    assert (await Score.all().count(), await AuditEvent.all().count()) == (scores, events)
+    assert (await Score.get(unit="ST01", leaf="L00")).value == 5
+
+
+async def test_state_machine_legal_and_illegal(county):
+    lead, bureau = county.actors["lead"], county.actors["bureau"]
+    r = county.round_a
+    with pytest.raises(StateError):  # open → approved skips submitted
+        await rs.approve_round(bureau, r, r.version)
+    with pytest.raises(PermissionDenied):  # only the lead submits
+        await rs.submit_round(county.actors["evaluator"], r, r.version)
+    with pytest.raises(ConflictError):  # stale round version
+        await rs.submit_round(lead, r, r.version - 1)
+    r = await rs.submit_round(lead, r, r.version)
+    with pytest.raises(StateError):
+        await record_score(county.actors["evaluator"], r.id, "ST01", "L00", 1)
+    r = await rs.return_round(bureau, r, r.version, "缺少佐证")
+    assert r.state == RoundState.OPEN and r.reopen_reason == "缺少佐证"
+    r = await rs.submit_round(lead, r, r.version)
+    await rs.approve_round(bureau, r, r.version)
+    r = await Round.get(id=r.id)
+    assert r.state == RoundState.APPROVED
+    with pytest.raises(InvalidInput):  # a reason is mandatory
+        await rs.reopen_round(bureau, r, r.version, "  ")
+    with pytest.raises(PermissionDenied):
+        await rs.reopen_round(county.actors["other_bureau"], r, r.version, "x")
+    r = await rs.reopen_round(bureau, r, r.version, "申诉复核")
+    assert r.state == RoundState.REOPENED
+    await record_score(county.actors["evaluator"], r.id, "ST01", "L00", 3)
+    actions = [e.action for e in await AuditEvent.filter(object_id=str(r.id)).order_by("seq")]
+    assert actions[-4:] == ["round.submitted", "round.approved", "round.snapshot", "round.reopened"]
+
+
+async def test_snapshot_reproduces_from_stored_inputs(county):
+    ev, ev2 = county.actors["evaluator"], county.actors["evaluator2"]
+    for i in range(10):
+        await record_score(ev, county.round_a.id, "ST01", f"L{i:02d}", 5 + i % 3)
+        await record_score(ev2, county.round_a.id, "ST01", f"L{i:02d}", 4 + i % 4)
+        await record_score(ev, county.round_a.id, "ST02", f"L{i:02d}", 10)
+    snapshot = await _approve(county, county.round_a)
+    assert snapshot.inputs_digest.startswith("sha256:") and snapshot.system_hash.startswith("sha256:")
+    assert await rs.verify_snapshot(snapshot)
+    # two raters on ST01: the mean of their values (trimmed rule with < 3 raters)
+    card = await station_scorecard(county.actors["bureau"], county.round_a.id, county.stations["ST01"].id)
+    l00 = next(leaf for leaf in card["leaves"] if leaf["leaf"] == "L00")
+    assert l00["raw"] == pytest.approx(4.5)
+    assert l00["points"] == pytest.approx(2 * 4.5 / 10)  # linear, target 10, not pro-rated
+    # tampering with a stored score afterwards is detected by the snapshot check
+    await Score.filter(unit="ST02", leaf="L00").update(value=1)
+    assert not await rs.verify_snapshot(await ApprovalSnapshot.get(id=snapshot.id))
+
+
+async def test_agency_user_sees_own_round_only_and_blind_until_approved(county):
+    ev = county.actors["evaluator"]
+    await record_score(ev, county.round_a.id, "ST01", "L00", 5)
+    agency_a, agency_b = county.actors["agency_a"], county.actors["agency_b"]
+    assert {r.id for r in await round_scope(agency_a)} == {county.round_a.id}
+    assert {s.code for s in await station_scope(agency_a)} == {"ST01", "ST02"}
+    assert {s.code for s in await station_scope(agency_b)} == {"ST03"}
+    with pytest.raises(PermissionDenied):  # blind until published
+        await station_scorecard(agency_a, county.round_a.id, county.stations["ST01"].id)
+    with pytest.raises(NotFound):  # another agency's round: existence not revealed
+        await station_scorecard(agency_b, county.round_a.id, county.stations["ST01"].id)
+    await _approve(county, county.round_a)
+    card = await station_scorecard(agency_a, county.round_a.id, county.stations["ST01"].id)
+    assert card["station"]["code"] == "ST01" and card["total"] == pytest.approx(1.0)
+    with pytest.raises(NotFound):
+        await station_scorecard(agency_b, county.round_a.id, county.stations["ST01"].id)
+    with pytest.raises(NotFound):  # other bureau sees nothing of this county
+        await station_scorecard(county.actors["other_bureau"], county.round_a.id, county.stations["ST01"].id)
+    assert await round_scope(county.actors["other_bureau"]).count() == 0
+    assert await round_scope(county.actors["auditor"]).count() == 2
+
+
+async def test_agency_scorecard_aggregates_its_stations(county):
+    ev = county.actors["evaluator"]
+    for i in range(N_LEAVES):
+        await record_score(ev, county.round_a.id, "ST01", f"L{i:02d}", 10)  # 10 / 10: full points
+    await record_score(ev, county.round_a.id, "ST02", "L00", 5)
+    await _approve(county, county.round_a)
+    card = await agency_scorecard(county.actors["agency_a"], county.round_a.id)
+    assert card["agency"]["name"] == "阳光社工"
+    assert [s["code"] for s in card["stations"]] == ["ST01", "ST02"]
+    assert card["aggregate"]["mean_total"] == pytest.approx((100 + 1) / 2)
+    assert card["aggregate"]["grades"] == {"good": 1, "fail": 1}
+
+
+async def test_effective_dated_links_keep_history(county):
+    st = county.stations["ST02"]
+    await cs.end_station_link(county.actors["bureau"], county.contract_a, st, dt.date(2026, 7, 1))
+    assert (await cs.agency_of_station(st, dt.date(2026, 6, 30))).id == county.agency_a.id
+    assert await cs.agency_of_station(st, dt.date(2026, 7, 1)) is None
+    codes = [link.station.code for link in await cs.stations_as_of(county.contract_a, dt.date(2026, 8, 1))]
+    assert codes == ["ST01"]
+
+
+async def test_contract_validation_lists_every_problem(county):
+    with pytest.raises(InvalidInput) as exc:
+        await cs.create_contract(
+            county.admin, code="BAD", buyer=county.agency_a, agency=county.bureau, period_start=dt.date(2026, 2, 1),
+            period_end=dt.date(2026, 1, 1), amount_fen=12.5, stations=[], schedule=[{"share_bp": 6000}, {"share_bp": 3000}],
+        )
+    paths = {p.path for p in exc.value.problems}
+    assert paths == {"buyer", "agency", "period_end", "amount_fen", "schedule"}
