@@ -172,7 +172,8 @@ def cmd_score_table(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from evaluator.demo import format_demo, run_demo
+    from evaluator.demo import run_demo
+    from evaluator.demo_text import format_demo
 
     report = run_demo(args.out, seed=args.seed)
     print(format_demo(report))

@@ -6,7 +6,7 @@ tranches 50/30/20, per-station targets). :func:`synthetic_inputs` writes the lon
 table for *any* indicator system, driven by each leaf's method and parameters;
 :func:`demo_inputs` adds the demo's story on top (weak stations, a thin satisfaction
 sample, one confirmed veto, missing leaves, bonus). Everything is deterministic for a seed
-(numpy Generator). No printing here: the CLI prints :func:`format_demo`'s text.
+(numpy Generator). No printing here: the CLI prints the text of :func:`evaluator.demo_text.format_demo`.
 """
 
 from __future__ import annotations
@@ -20,12 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluator.demo_text import format_demo
 from evaluator.engine import Result, score
 from evaluator.shipped import shipped_system
 from evaluator.systems import IndicatorSystem, Node, load_system
 
-__all__ = ["County", "DemoReport", "demo_inputs", "format_demo", "make_county", "run_demo", "synthetic_inputs"]
+__all__ = ["County", "DemoReport", "demo_inputs", "make_county", "run_demo", "synthetic_inputs"]
 
 COLUMNS = ["unit", "leaf", "item", "value", "target", "n", "elapsed"]
 YEAR = 2026

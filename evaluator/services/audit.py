@@ -100,6 +100,7 @@ async def record(
             return await record(
                 actor, action, object_type, object_id, before, after, connection=conn
             )
+    before_s, after_s = canonical_json(before), canonical_json(after)  # fails before the lock
     head = await AuditHead.select_for_update().using_db(connection).get_or_none(id=1)
     if head is None:
         # First event ever: several writers may get here at once. INSERT … ON CONFLICT DO
@@ -111,8 +112,7 @@ async def record(
         )
         head = await AuditHead.select_for_update().using_db(connection).get(id=1)
     seq = head.seq + 1
-    at = dt.datetime.now(dt.UTC)
-    before_s, after_s = canonical_json(before), canonical_json(after)
+    at = dt.datetime.now(dt.UTC)  # taken under the lock: times never decrease along the chain
     digest = event_hash(
         head.hash, seq, at, actor, action, object_type, str(object_id), before_s, after_s
     )

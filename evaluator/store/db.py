@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "evaluator.store.contracts",
     "evaluator.store.rounds",
     "evaluator.store.audit",
+    "evaluator.store.auth",
 ]
 MIGRATIONS = "evaluator.store.migrations"
 DEFAULT_DIR = Path("var")
@@ -60,7 +61,11 @@ async def open_database(url: str | None = None, *, check: bool = True) -> None:
     """Connect; with ``check`` refuse a database whose migrations are not all applied."""
     await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
     if check:
-        await ensure_migrated()
+        try:
+            await ensure_migrated()
+        except BaseException:
+            await Tortoise.close_connections()
+            raise
 
 
 async def close_database() -> None:
@@ -69,8 +74,7 @@ async def close_database() -> None:
 
 async def pending_migrations() -> list[str]:
     """Names of the migrations not yet applied to the open database."""
-    config = tortoise_config(None)
-    executor = MigrationExecutor(get_connection("default"), config["apps"])
+    executor = MigrationExecutor(get_connection("default"), MIGRATIONS_CONFIG["apps"])
     plan = await executor.plan(None)
     return [f"{step.migration.app_label}.{step.migration.name}" for step in plan if not step.backward]
 

@@ -1,0 +1,167 @@
+"""Passwords (argon2id), opaque session tokens and login throttling.
+
+- Passwords are hashed with argon2id off the event loop (≈ 0.25 s of CPU each).
+- A session token is 32 random bytes (URL-safe base64); only its sha256 is stored. It
+  expires (``SESSION_HOURS``, default 12) and is revoked by logout.
+- Throttling: after 5 failed logins for an account, or 20 from one address, within 15
+  minutes, further attempts are refused until the window has passed — even with the right
+  password. Attempts are stored, so every server process sees the same counts.
+- Messages never say whether the user name exists; passwords and tokens are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from tortoise.transactions import in_transaction
+
+from evaluator.errors import EvaluatorError, InvalidInput, NotFound, Problem
+from evaluator.services import audit
+from evaluator.services.actors import Actor, actor_for, require
+from evaluator.store.auth import LoginAttempt, Session
+from evaluator.store.orgs import User
+
+HASHER = PasswordHasher()  # argon2id with the library's current defaults
+WINDOW = dt.timedelta(minutes=15)
+MAX_ACCOUNT_FAILURES = 5
+MAX_ADDRESS_FAILURES = 20
+MIN_PASSWORD = 10
+_DUMMY_HASH = HASHER.hash("an unused password to spend the same time")
+
+
+class AuthFailed(EvaluatorError):
+    title_en = "Authentication failed"
+    title_zh = "身份验证失败"
+
+
+class Throttled(EvaluatorError):
+    title_en = "Too many attempts"
+    title_zh = "尝试次数过多"
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(Problem(f"too many failed logins; try again in {retry_after} s", f"登录失败次数过多，请 {retry_after} 秒后再试"))
+
+
+def session_hours() -> float:
+    return float(os.environ.get("SESSION_HOURS", "12"))
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(Problem(f"a password needs at least {MIN_PASSWORD} characters", f"密码至少需要 {MIN_PASSWORD} 个字符", path="password"))
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(HASHER.hash, password)
+
+
+async def _verify(stored: str, password: str) -> bool:
+    def check() -> bool:
+        try:
+            return HASHER.verify(stored or _DUMMY_HASH, password) and bool(stored)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(check)
+
+
+@dataclass(frozen=True)
+class Login:
+    token: str
+    expires_at: dt.datetime
+    actor: Actor
+
+
+async def _throttled(username: str, address: str, now: dt.datetime) -> int | None:
+    """Seconds to wait, or None."""
+    since = now - WINDOW
+    for field, value, limit in (("username", username, MAX_ACCOUNT_FAILURES), ("address", address, MAX_ADDRESS_FAILURES)):
+        failures = await LoginAttempt.filter(**{field: value}, success=False, at__gte=since).order_by("-at").limit(limit).values_list("at", flat=True)
+        if len(failures) >= limit:
+            oldest = min(failures)
+            return max(1, int((oldest + WINDOW - now).total_seconds()) + 1)
+    return None
+
+
+async def login(username: str, password: str, address: str = "") -> Login:
+    now = dt.datetime.now(dt.UTC)
+    username = (username or "").strip()[:64]
+    address = (address or "")[:64]
+    wait = await _throttled(username, address, now)
+    if wait is not None:
+        await LoginAttempt.create(username=username, address=address, success=False)
+        raise Throttled(wait)
+    user = await User.get_or_none(username=username)
+    ok = await _verify(user.password_hash if user else "", password or "")
+    if not ok or user is None or not user.active:
+        await LoginAttempt.create(username=username, address=address, success=False)
+        raise AuthFailed(Problem("wrong user name or password, or the account is disabled", "用户名或密码错误，或账号已停用"))
+    token = secrets.token_urlsafe(32)
+    expires = now + dt.timedelta(hours=session_hours())
+    async with in_transaction() as conn:
+        await LoginAttempt.create(username=username, address=address, success=True, using_db=conn)
+        session = await Session.create(user=user, token_hash=token_digest(token), expires_at=expires, address=address, using_db=conn)
+        await audit.record(user.username, "session.login", "session", session.id, None, {"address": address, "expires_at": expires.isoformat()}, connection=conn)
+    return Login(token, expires, await actor_for(user))
+
+
+async def authenticate(token: str | None) -> Actor | None:
+    """The actor behind a bearer token, or None (unknown, expired, revoked, disabled)."""
+    if not token or len(token) > 200:
+        return None
+    session = await Session.get_or_none(token_hash=token_digest(token)).prefetch_related("user")
+    now = dt.datetime.now(dt.UTC)
+    if session is None or session.revoked_at is not None or session.expires_at <= now or not session.user.active:
+        return None
+    return await actor_for(session.user)
+
+
+async def logout(token: str) -> bool:
+    session = await Session.get_or_none(token_hash=token_digest(token or ""), revoked_at=None)
+    if session is None:
+        return False
+    user = await User.get(id=session.user_id)
+    async with in_transaction() as conn:
+        await Session.filter(id=session.id).using_db(conn).update(revoked_at=dt.datetime.now(dt.UTC))
+        await audit.record(user.username, "session.logout", "session", session.id, None, None, connection=conn)
+    return True
+
+
+# -- account administration (CLI `evaluator user …`) --------------------------------------
+async def set_password(actor: Actor, username: str, password: str) -> User:
+    require(actor.is_admin or actor.username == username, "only an administrator may set another user's password", "仅管理员可为他人设置密码")
+    check_password_strength(password)
+    user = await User.get_or_none(username=username)
+    if user is None:
+        raise NotFound(Problem(f"no user {username}", f"未找到用户 {username}"))
+    hashed = await hash_password(password)
+    async with in_transaction() as conn:
+        await User.filter(id=user.id).using_db(conn).update(password_hash=hashed)
+        await Session.filter(user_id=user.id, revoked_at=None).using_db(conn).update(revoked_at=dt.datetime.now(dt.UTC))
+        await audit.record(actor.username, "user.password", "user", user.id, None, {"username": username}, connection=conn)
+    return user
+
+
+async def set_active(actor: Actor, username: str, active: bool) -> User:
+    require(actor.is_admin, "only an administrator may enable or disable accounts", "仅管理员可启用或停用账号")
+    user = await User.get_or_none(username=username)
+    if user is None:
+        raise NotFound(Problem(f"no user {username}", f"未找到用户 {username}"))
+    async with in_transaction() as conn:
+        await User.filter(id=user.id).using_db(conn).update(active=active)
+        if not active:
+            await Session.filter(user_id=user.id, revoked_at=None).using_db(conn).update(revoked_at=dt.datetime.now(dt.UTC))
+        await audit.record(actor.username, "user.enable" if active else "user.disable", "user", user.id, {"active": user.active}, {"active": active}, connection=conn)
+    return await User.get(id=user.id)
