@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluator.demo import demo_inputs, make_county, run_demo, uscc_check
+from evaluator.demo import demo_inputs, run_demo
+from evaluator.demo_county import make_county, uscc_check
 from evaluator.demo_text import format_demo, pad, text_width
 from evaluator.engine import score
 from evaluator.shipped import shipped_system
