@@ -1,0 +1,1 @@
+"""Pure consequences of results: working-day calendar, findings, recommendations, tranches."""
