@@ -1,0 +1,132 @@
+"""Tranches of a contract: amounts in fen, status, due dates and what blocks them.
+
+Pure: a function of the contract's schedule, what happened (signing, rounds passed or
+failed, releases, termination), the open blocking conditions and the working-day calendar.
+
+Amounts: each tranche gets ``floor(amount × share_bp / 10000)`` fen and the last tranche
+the remainder, so the tranches always add up to the contract amount exactly.
+
+Status of a tranche, first rule that applies:
+
+1. ``released``  — the bureau released it (an explicit action);
+2. ``forfeited`` — the contract ended (terminated / not renewed) before its trigger passed;
+3. ``withheld``  — its trigger round failed, or a blocking condition is open (e.g. an open
+   suspension finding, a confirmed veto);
+4. ``due``       — its trigger happened; due by trigger date + N working days
+   (``overdue`` when today is past that date);
+5. ``scheduled`` — its trigger has not happened yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from evaluator.decisions.calendar import OFFICIAL, WorkingCalendar
+from evaluator.errors import InvalidInput, Problem
+
+TRIGGERS = ("signed", "mid_term_passed", "final_passed")
+BASIS_POINTS = 10_000
+
+
+@dataclass(frozen=True)
+class TrancheTerm:
+    code: str
+    share_bp: int
+    trigger: str
+    due_working_days: int = 15
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened to a trigger: ``signed`` on a date, or a round of the
+    trigger's kind that passed or failed on a date."""
+
+    trigger: str
+    on: dt.date
+    passed: bool = True
+
+
+@dataclass(frozen=True)
+class Tranche:
+    code: str
+    share_bp: int
+    amount_fen: int
+    trigger: str
+    status: str  # scheduled | due | withheld | released | forfeited
+    due_on: dt.date | None = None
+    overdue: bool = False
+    released_on: dt.date | None = None
+    blocked_by: tuple[str, ...] = field(default_factory=tuple)
+
+
+def terms_from_schedule(schedule: Sequence[Mapping]) -> list[TrancheTerm]:
+    """Validate a contract's stored schedule (every problem at once)."""
+    problems: list[Problem] = []
+    terms: list[TrancheTerm] = []
+    for i, row in enumerate(schedule):
+        where = f"schedule[{i}]"
+        share, trigger, days = row.get("share_bp"), row.get("trigger"), row.get("due_working_days", 15)
+        if not isinstance(share, int) or isinstance(share, bool) or share <= 0:
+            problems.append(Problem("share_bp must be a positive whole number of basis points", "支付比例须为正整数（万分比）", path=f"{where}.share_bp"))
+        if trigger not in TRIGGERS:
+            problems.append(Problem(f"trigger must be one of {', '.join(TRIGGERS)}", f"触发条件须为 {'、'.join(TRIGGERS)} 之一", path=f"{where}.trigger"))
+        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            problems.append(Problem("due_working_days must be a whole number ≥ 1", "付款期限须为不小于 1 的整数（工作日）", path=f"{where}.due_working_days"))
+        terms.append(TrancheTerm(str(row.get("code", f"T{i + 1}")), share if isinstance(share, int) else 0, str(trigger), days if isinstance(days, int) else 15))
+    total = sum(t.share_bp for t in terms)
+    if not problems and total != BASIS_POINTS:
+        problems.append(Problem(f"tranche shares sum to {total / 100:g}% instead of 100%", f"各期支付比例合计 {total / 100:g}%，应为 100%", path="schedule"))
+    if problems:
+        raise InvalidInput(problems)
+    return terms
+
+
+def split_amount(amount_fen: int, shares_bp: Sequence[int]) -> list[int]:
+    """Floor each share; the last takes the remainder, so the parts sum to the amount."""
+    if not shares_bp:
+        return []
+    parts = [amount_fen * bp // BASIS_POINTS for bp in shares_bp[:-1]]
+    return [*parts, amount_fen - sum(parts)]
+
+
+def schedule_tranches(
+    amount_fen: int,
+    terms: Sequence[TrancheTerm],
+    events: Iterable[Event],
+    *,
+    blocks: Mapping[str, Sequence[str]] | None = None,
+    releases: Mapping[str, dt.date] | None = None,
+    ended_on: dt.date | None = None,
+    today: dt.date | None = None,
+    calendar: WorkingCalendar = OFFICIAL,
+) -> list[Tranche]:
+    """The tranches with their status. ``blocks`` maps a tranche code (or ``"*"`` for all
+    unreleased tranches) to the open conditions blocking it; ``releases`` maps a tranche
+    code to the date the bureau released it; ``ended_on`` is when the contract ended early."""
+    blocks = blocks or {}
+    releases = releases or {}
+    latest: dict[str, Event] = {}
+    for event in sorted(events, key=lambda e: e.on):
+        latest[event.trigger] = event  # a re-check that passes replaces the failed round
+    amounts = split_amount(amount_fen, [t.share_bp for t in terms])
+    out: list[Tranche] = []
+    for term, amount in zip(terms, amounts, strict=True):
+        event = latest.get(term.trigger)
+        blocking = tuple(blocks.get(term.code, ())) + tuple(blocks.get("*", ()))
+        base = {"code": term.code, "share_bp": term.share_bp, "amount_fen": amount, "trigger": term.trigger}
+        if term.code in releases:
+            out.append(Tranche(**base, status="released", released_on=releases[term.code]))
+        elif ended_on is not None and (event is None or not event.passed or event.on > ended_on):
+            out.append(Tranche(**base, status="forfeited"))
+        elif event is not None and not event.passed:
+            out.append(Tranche(**base, status="withheld", blocked_by=(f"{term.trigger}:failed", *blocking)))
+        elif event is not None and blocking:
+            out.append(Tranche(**base, status="withheld", blocked_by=blocking))
+        elif event is not None:
+            due = calendar.add_working_days(event.on, term.due_working_days)
+            out.append(Tranche(**base, status="due", due_on=due, overdue=today is not None and today > due))
+        else:
+            out.append(Tranche(**base, status="scheduled"))
+    return out
