@@ -5,19 +5,28 @@ it with :func:`read_table`, maps its headers with :func:`resolve_columns` and pa
 with :func:`parse_number`, so that every bad cell is reported the same way: ``file
 Sheet1!F17`` for a workbook, ``file row 17 column value`` for a CSV (rows as a spreadsheet
 shows them, the header being row 1).
+
+A CSV file is parsed by pandas' C reader and every column is cleaned once per distinct
+value (a million-row register reads in one to two seconds); a workbook is read cell by cell
+with openpyxl (read-only, cached formula values), and its sheet XML is scanned for merged
+ranges and for formulas that have no saved value (both would otherwise read as silently
+empty cells).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Collection, Mapping, Sequence
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from evaluator.errors import InvalidInput, Problem
@@ -25,6 +34,9 @@ from evaluator.errors import InvalidInput, Problem
 CSV_SUFFIXES = {".csv"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 _BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Excel (.xls) and other OLE2 files
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,18 +45,35 @@ class Table:
 
     ``frame`` has one row per non-empty data row (RangeIndex 0..n-1, object dtype) and one
     column per header. Blank rows are dropped but row numbers stay those of the file.
+    ``merged`` lists a workbook sheet's merged ranges (``"A5:A7"``) and ``formulas`` the
+    cells holding a formula without a saved value (``"F17"``): both read as empty cells, so
+    a loader that cares reports them. ``encoding`` is the encoding a CSV file was read in.
     """
 
     file: str
     sheet: str | None
     frame: pd.DataFrame
     header_row: int = 1
-    rows: tuple[int, ...] = ()  # spreadsheet row of each data row
+    rows: Sequence[int] = ()  # spreadsheet row of each data row (a numpy int array)
     letters: Mapping[str, str] = field(default_factory=dict)  # header -> A, B, … (xlsx only)
+    merged: tuple[str, ...] = ()
+    formulas: tuple[str, ...] = ()
+    encoding: str | None = None
+    factors: Mapping[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    skipped: tuple[int, ...] = ()  # non-empty rows above the header (titles), when skipped
+
+    def factorize(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(codes, texts)``: each data cell of ``column`` as an index into its distinct
+        texts (-1 for an empty cell). Parse ``texts`` once each, then index with ``codes``:
+        that is how a loader stays vectorised on a million rows."""
+        factors = self.factors.get(column)
+        if factors is None:
+            factors = _factorize(self.frame[column].to_numpy(dtype=object))
+        return factors
 
     def row_number(self, i: int) -> int:
         """The 1-based spreadsheet row of data row ``i`` (0-based)."""
-        return self.rows[i]
+        return int(self.rows[i])
 
     def column_letter(self, name: str) -> str | None:
         """The Excel column letter of header ``name`` (xlsx), or ``None`` (csv)."""
@@ -61,21 +90,25 @@ class Table:
         return Problem(en, zh, file=self.file, sheet=self.sheet, row=row, column=col)
 
 
-def read_table(path: str | Path, sheet: str | None = None) -> Table:
-    """Read a .csv (UTF-8, UTF-8 with BOM or GB18030) or .xlsx file (first or named sheet)."""
+def read_table(
+    path: str | Path,
+    sheet: str | None = None,
+    *,
+    header: Callable[[list[str | None]], bool] | None = None,
+) -> Table:
+    """Read a .csv (UTF-8, UTF-8 with BOM or GB18030) or .xlsx file (first or named sheet).
+
+    The header row is the first non-empty row; with ``header``, it is the first of the first
+    10 non-empty rows for which ``header(cells)`` is true (rows above it, such as a title,
+    are skipped and listed in ``Table.skipped``), falling back to the first non-empty row.
+    """
     path = Path(path)
     name = path.name
     if not path.is_file():
         raise InvalidInput(Problem(f"file not found: {path}", f"文件不存在：{path}", file=name))
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES | XLSX_SUFFIXES:
-        raise InvalidInput(
-            Problem(
-                f"unsupported file type {suffix or '(none)'}: use .csv or .xlsx",
-                f"不支持的文件类型 {suffix or '（无扩展名）'}，请使用 .csv 或 .xlsx",
-                file=name,
-            )
-        )
+        raise InvalidInput(_unsupported(name, suffix))
     data = path.read_bytes()
     if not data:
         raise InvalidInput(Problem("the file is empty", "文件为空", file=name))
@@ -88,38 +121,143 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
                     file=name,
                 )
             )
-        return _build(name, None, _csv_rows(name, data))
-    sheet_name, rows = _xlsx_rows(name, data, sheet)
-    return _build(name, sheet_name, rows)
+        grid, encoding = _csv_grid(name, data)
+        return _build(
+            name, None, grid, np.arange(1, len(grid) + 1), header=header, encoding=encoding
+        )
+    if data.startswith(_OLE):
+        raise InvalidInput(_old_excel(name, "this is an old-format Excel file (.xls) named .xlsx"))
+    sheet_name, rows, merged, formulas = _xlsx_rows(name, data, sheet)
+    grid = _grid([[_cell_text(v) for v in cells] for _, cells in rows])
+    numbers = np.array([n for n, _ in rows], dtype=np.int64)
+    return _build(name, sheet_name, grid, numbers, header=header, merged=merged, formulas=formulas)
 
 
-def _csv_rows(name: str, data: bytes) -> list[tuple[int, list[object]]]:
-    text = None
-    encodings = ("utf-8-sig",) if data.startswith(_BOM) else ("utf-8", "gb18030")
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if text is None:
+def _grid(records: list[list]) -> pd.DataFrame:
+    """Rows of unequal length as a rectangular frame of object cells (``None`` padding)."""
+    width = max((len(r) for r in records), default=0)
+    return pd.DataFrame([r + [None] * (width - len(r)) for r in records], dtype=object)
+
+
+def _unsupported(name: str, suffix: str) -> Problem:
+    if suffix == ".xls":
+        return _old_excel(name, "unsupported file type .xls (the old Excel format)")
+    return Problem(
+        f"unsupported file type {suffix or '(none)'}: use .csv or .xlsx",
+        f"不支持的文件类型 {suffix or '（无扩展名）'}，请使用 .csv 或 .xlsx",
+        file=name,
+    )
+
+
+def _old_excel(name: str, what: str) -> Problem:
+    return Problem(
+        f"{what}: open it in Excel and save it as an Excel Workbook (.xlsx) or CSV UTF-8",
+        "不支持旧版 Excel 格式（.xls）：请在 Excel 中打开，另存为“Excel 工作簿 (.xlsx)”或“CSV UTF-8”",
+        file=name,
+    )
+
+
+def _csv_encoding(name: str, data: bytes) -> str:
+    """The encoding to read ``data`` in: UTF-8 (with or without BOM) or GB18030."""
+    if data.startswith(_ZIP):
         raise InvalidInput(
             Problem(
-                "cannot decode the file as UTF-8 or GB18030; save it as UTF-8 or GB18030",
-                "文件编码无法识别，请另存为 UTF-8 或 GB18030",
+                "this is an Excel workbook (.xlsx) named .csv: rename it to .xlsx",
+                "这是 Excel 工作簿（.xlsx），却以 .csv 命名：请改为 .xlsx",
                 file=name,
             )
         )
-    try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
+    if data.startswith(_OLE):
+        raise InvalidInput(_old_excel(name, "this is an old-format Excel file (.xls) named .csv"))
+    if data.startswith(_UTF16_BOMS) or b"\x00" in data[:4096]:
         raise InvalidInput(
-            Problem(f"not a readable CSV file: {exc}", f"CSV 文件格式错误：{exc}", file=name)
-        ) from exc
-    return [(n, list(r)) for n, r in enumerate(records, start=1)]
+            Problem(
+                "the file is UTF-16 text (or not text at all): save it as CSV UTF-8",
+                "文件为 UTF-16 编码（或不是文本文件）：请另存为“CSV UTF-8”",
+                file=name,
+            )
+        )
+    if data.startswith(_BOM):
+        return "utf-8-sig"
+    if _decodes(data, "utf-8"):
+        # Valid UTF-8 whose every non-ASCII character is a 2-byte one (é, δ, ¥: no CJK at
+        # all) is more likely short GB18030 Chinese ("未" is CE B4 in GB18030, "δ" in
+        # UTF-8), so it is read as GB18030 when that gives Chinese. The price: a UTF-8 file
+        # without any Chinese but with "é" or "¥" is misread; registers have Chinese.
+        if (
+            _NON_ASCII.search(data)
+            and not _UTF8_WIDE.search(data)
+            and _decodes(data, "gb18030")
+            and _CJK.search(data.decode("gb18030"))
+        ):
+            return "gb18030"
+        return "utf-8"
+    if _decodes(data, "gb18030"):
+        return "gb18030"
+    raise InvalidInput(
+        Problem(
+            "cannot decode the file as UTF-8 or GB18030; save it as UTF-8 or GB18030",
+            "文件编码无法识别，请另存为 UTF-8 或 GB18030",
+            file=name,
+        )
+    )
 
 
-def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> tuple[str, list[tuple[int, list]]]:
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+_UTF8_WIDE = re.compile(rb"[\xe0-\xff]")  # a lead byte of a 3- or 4-byte UTF-8 character
+_CJK = re.compile("[\u3400-\u9fff\uff00-\uffef]")
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    """Whether ``data`` is valid ``encoding``, checked in chunks (no decoded copy kept)."""
+    view = memoryview(data)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for start in range(0, len(data), 1 << 22):
+            decoder.decode(view[start : start + (1 << 22)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _csv_grid(name: str, data: bytes) -> tuple[pd.DataFrame, str]:
+    """Every record of a CSV file as a frame of text cells (columns 0..w-1), and its encoding.
+
+    pandas' C reader does the work; a file whose rows are ragged (more fields than the first
+    row) falls back to the ``csv`` module.
+    """
+    encoding = _csv_encoding(name, data)
+    body = data[len(_BOM) :] if encoding == "utf-8-sig" else data
+    reader_encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+    try:
+        grid = pd.read_csv(
+            io.BytesIO(body),
+            header=None,
+            dtype=object,
+            na_filter=False,
+            skip_blank_lines=False,
+            encoding=reader_encoding,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame(dtype=object), encoding
+    except pd.errors.ParserError:
+        text = body.decode(reader_encoding)
+        try:
+            records = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            raise InvalidInput(
+                Problem(f"not a readable CSV file: {exc}", f"CSV 文件格式错误：{exc}", file=name)
+            ) from exc
+        grid = _grid(records)
+    grid.columns = range(grid.shape[1])
+    return grid, encoding
+
+
+def _xlsx_rows(
+    name: str, data: bytes, sheet: str | None
+) -> tuple[str, list[tuple[int, list]], tuple[str, ...], tuple[str, ...]]:
     import openpyxl  # imported lazily: only workbook readers pay for it
 
     try:
@@ -153,9 +291,55 @@ def _xlsx_rows(name: str, data: bytes, sheet: str | None) -> tuple[str, list[tup
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()  # some writers store wrong dimensions; read what is there
         rows = [(n, list(r)) for n, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+        merged, formulas = _scan_sheet(ws)
     finally:
         wb.close()
-    return sheet, rows
+    return sheet, rows, merged, formulas
+
+
+_MERGE = re.compile(
+    rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref="([A-Za-z]+\d+(?::[A-Za-z]+\d+)?)"'
+)
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _scan_sheet(ws) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Merged ranges and formula cells without a saved value, from the sheet's XML.
+
+    openpyxl's read-only sheets know neither, so the XML is scanned as bytes (cheap); only
+    a sheet that has formulas at all is parsed to find the cells whose value is missing.
+    """
+    opener = getattr(ws, "_get_source", None)
+    if opener is None:  # pragma: no cover - a normal (not read-only) worksheet
+        return (), ()
+    merged: dict[str, None] = {}
+    has_formulas = False
+    tail = b""
+    with opener() as src:
+        while chunk := src.read(1 << 20):
+            block = tail + chunk
+            merged.update(dict.fromkeys(m.decode() for m in _MERGE.findall(block)))
+            has_formulas = has_formulas or _FORMULA.search(block) is not None
+            tail = block[-512:]
+    formulas: list[str] = []
+    if has_formulas:
+        with opener() as src:
+            for _, el in ET.iterparse(src, events=("end",)):
+                tag = el.tag.rsplit("}", 1)[-1]
+                if tag == "c":
+                    f = v = None
+                    for child in el:
+                        local = child.tag.rsplit("}", 1)[-1]
+                        if local == "f":
+                            f = child
+                        elif local == "v":
+                            v = child
+                    if f is not None and (v is None or (not v.text and el.get("t") != "str")):
+                        formulas.append(el.get("r") or "?")
+                    el.clear()
+                elif tag == "row":
+                    el.clear()
+    return tuple(merged), tuple(formulas)
 
 
 def _cell_text(value: object) -> str | None:
@@ -186,16 +370,78 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def _build(name: str, sheet: str | None, raw: list[tuple[int, list[object]]]) -> Table:
-    rows = [(n, [_cell_text(v) for v in cells]) for n, cells in raw]
-    rows = [(n, cells) for n, cells in rows if any(c is not None for c in cells)]
-    if not rows:
+def _clean(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _factorize(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, texts): cells as indices into their distinct stripped texts, -1 when empty.
+
+    Stripping happens once per distinct value, not once per cell."""
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    cleaned = [_clean(u) for u in uniques]
+    distinct = list(dict.fromkeys(t for t in cleaned if t is not None))
+    position = {t: i for i, t in enumerate(distinct)}
+    remap = np.array([position[t] if t is not None else -1 for t in cleaned] + [-1], dtype=np.int32)
+    texts = np.empty(len(distinct), dtype=object)
+    texts[:] = distinct
+    return remap[codes], texts
+
+
+def _restrict(codes: np.ndarray, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the texts no code uses (the header's, a title's), keeping first-seen order."""
+    used = np.bincount(codes[codes >= 0], minlength=len(texts)) > 0
+    if used.all():
+        return codes, texts
+    remap = np.append(np.cumsum(used) - 1, -1).astype(np.int32)
+    return remap[codes], texts[used]
+
+
+def _values(codes: np.ndarray, texts: np.ndarray) -> np.ndarray:
+    """The object array of texts (``None`` where empty) that ``codes`` stand for."""
+    table = np.empty(len(texts) + 1, dtype=object)
+    table[:-1] = texts
+    table[-1] = None
+    return table[codes]
+
+
+def _build(
+    name: str,
+    sheet: str | None,
+    grid: pd.DataFrame,
+    numbers: np.ndarray,
+    *,
+    header: Callable[[list[str | None]], bool] | None = None,
+    merged: tuple[str, ...] = (),
+    formulas: tuple[str, ...] = (),
+    encoding: str | None = None,
+) -> Table:
+    """A Table from a grid of raw cells: the first non-empty row is the header."""
+    factors = [_factorize(grid[j].to_numpy(dtype=object)) for j in grid.columns]
+    width = len(factors)
+    filled = np.zeros((len(grid), width), dtype=bool)
+    for j, (codes, _) in enumerate(factors):
+        filled[:, j] = codes >= 0
+    nonempty = np.flatnonzero(filled.any(axis=1)) if width else np.array([], dtype=np.int64)
+    if not len(nonempty):
         raise InvalidInput(
             Problem("the table has no header row", "表格没有表头行", file=name, sheet=sheet)
         )
-    header_row, header = rows[0]
-    body = rows[1:]
-    width = max(len(cells) for _, cells in rows)
+
+    def cells_of(r: int) -> list[str | None]:
+        return [texts[c] if (c := codes[r]) >= 0 else None for codes, texts in factors]
+
+    top = nonempty[0]
+    if header is not None:
+        top = next((r for r in nonempty[:10] if header(cells_of(r))), top)
+    skipped = tuple(int(numbers[r]) for r in nonempty[nonempty < top])
+    body = nonempty[nonempty > top]
+    header_row = int(numbers[top])
+    header_cells = cells_of(top)
+    has_data = filled[body].any(axis=0)
 
     def located(row: int, j: int, en: str, zh: str) -> Problem:
         col = column_letter(j) if sheet is not None else None
@@ -205,10 +451,9 @@ def _build(name: str, sheet: str | None, raw: list[tuple[int, list[object]]]) ->
     keep: list[int] = []
     seen: dict[str, int] = {}
     for j in range(width):
-        title = header[j] if j < len(header) else None
-        has_data = any(j < len(cells) and cells[j] is not None for _, cells in body)
+        title = header_cells[j]
         if title is None:
-            if has_data:
+            if has_data[j]:
                 problems.append(
                     located(
                         header_row,
@@ -232,52 +477,71 @@ def _build(name: str, sheet: str | None, raw: list[tuple[int, list[object]]]) ->
         keep.append(j)
     if problems:
         raise InvalidInput(problems)
-    columns = [header[j] for j in keep]
-    data = [[cells[j] if j < len(cells) else None for j in keep] for _, cells in body]
-    frame = pd.DataFrame(data, columns=columns, dtype=object)
-    if not data:
-        frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    letters = {header[j]: column_letter(j) for j in keep} if sheet is not None else {}
+    if len(body) == len(grid) - 1 - top:  # no blank rows: a slice, not a copy
+        body = slice(top + 1, None)
+    kept = {header_cells[j]: _restrict(factors[j][0][body], factors[j][1]) for j in keep}
+    frame = pd.DataFrame(
+        {h: pd.Series(_values(*f), dtype=object) for h, f in kept.items()},
+        columns=pd.Index(list(kept), dtype=object),
+    )
+    letters = {header_cells[j]: column_letter(j) for j in keep} if sheet is not None else {}
     return Table(
         file=name,
         sheet=sheet,
         frame=frame,
         header_row=header_row,
-        rows=tuple(n for n, _ in body),
+        rows=np.asarray(numbers[body], dtype=np.int64),
         letters=letters,
+        merged=merged,
+        formulas=formulas,
+        encoding=encoding,
+        factors=kept,
+        skipped=skipped,
     )
+
+
+def header_key(text: str) -> str:
+    """How headers are compared: NFKC (full-width forms folded), no whitespace, case-folded.
+
+    ``金额（元）``, ``金额(元)`` and ``金额 (元)`` are the same header; so are ``Hire date``
+    and ``HIRE DATE``.
+    """
+    return "".join(unicodedata.normalize("NFKC", str(text)).split()).casefold()
 
 
 def resolve_columns(
     table: Table,
     spec: Mapping[str, Sequence[str]],
     required: Collection[str] = (),
+    *,
+    problems: list[Problem] | None = None,
 ) -> dict[str, str]:
     """Map canonical column names to the table's actual headers.
 
-    ``spec`` maps a canonical name to its accepted headers (matched case-insensitively; the
-    canonical name itself is always accepted). Returns ``{canonical: header}`` for the columns
-    present; raises InvalidInput listing every missing ``required`` column and every column
-    given twice under two of its names.
+    ``spec`` maps a canonical name to its accepted headers (matched by :func:`header_key`;
+    the canonical name itself is always accepted). Returns ``{canonical: header}`` for the
+    columns present. Every missing ``required`` column and every column given twice under
+    two of its names is a problem: appended to ``problems`` when a list is given (the
+    columns found are still returned), raised as one InvalidInput otherwise.
     """
     by_key: dict[str, str] = {}
     for header in table.frame.columns:
-        by_key.setdefault(str(header).casefold(), str(header))
+        by_key.setdefault(header_key(header), str(header))
     found: dict[str, str] = {}
-    problems: list[Problem] = []
+    collected: list[Problem] = []
     for canonical, aliases in spec.items():
-        names = [canonical, *[a for a in aliases if a.casefold() != canonical.casefold()]]
+        names = list(dict.fromkeys([canonical, *aliases]))
         hits: list[str] = []
         for alias in names:
-            header = by_key.get(alias.casefold())
+            header = by_key.get(header_key(alias))
             if header is not None and header not in hits:
                 hits.append(header)
         if len(hits) > 1:
             shown = " and ".join(repr(h) for h in hits)
-            problems.append(
+            collected.append(
                 table.problem(
                     None,
-                    None,
+                    hits[1],
                     f"column {canonical} given twice as {shown}",
                     f"列 {canonical} 重复给出：{'、'.join(hits)}",
                 )
@@ -286,7 +550,7 @@ def resolve_columns(
             found[canonical] = hits[0]
         elif canonical in required:
             accepted = ", ".join(names)
-            problems.append(
+            collected.append(
                 table.problem(
                     None,
                     None,
@@ -294,8 +558,10 @@ def resolve_columns(
                     f"缺少列 {canonical}（可用表头：{accepted}）",
                 )
             )
-    if problems:
-        raise InvalidInput(problems)
+    if problems is not None:
+        problems.extend(collected)
+    elif collected:
+        raise InvalidInput(collected)
     return found
 
 

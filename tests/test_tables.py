@@ -279,3 +279,102 @@ def test_parse_number_round_trips_repr(x):
 @given(st.integers(min_value=-(10**15), max_value=10**15))
 def test_parse_number_thousands_separators(n):
     assert parse_number(f"{n:,}") == n
+
+
+# --- encodings sniffed, workbook structure, header detection, factors --------------------------
+
+
+def test_short_gb18030_that_is_also_valid_utf8_is_read_as_gb18030(tmp_path):
+    p = tmp_path / "gb.csv"
+    data = "flag,note\n未,x\n".encode("gb18030")
+    assert data.decode("utf-8") == "flag,note\nδ,x\n"  # valid UTF-8 …
+    p.write_bytes(data)
+    t = read_table(p)  # … but Greek is not what a register holds
+    assert t.encoding == "gb18030" and t.frame.iloc[0].tolist() == ["未", "x"]
+
+
+def test_utf8_chinese_stays_utf8(tmp_path):
+    p = tmp_path / "u.csv"
+    p.write_text("站点,金额\nS01,¥12\n", encoding="utf-8")
+    assert read_table(p).encoding == "utf-8"
+
+
+@pytest.mark.parametrize(
+    "name,data,fragment",
+    [
+        ("u16.csv", "a,b\n1,2\n".encode("utf-16"), "UTF-16"),
+        ("u16le.csv", "a,b\n1,2\n".encode("utf-16-le"), "UTF-16"),
+        ("zip.csv", b"PK\x03\x04rest", "Excel workbook (.xlsx) named .csv"),
+        ("ole.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "old-format Excel"),
+        ("ole.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "old-format Excel"),
+    ],
+)
+def test_files_that_are_not_what_their_name_says(tmp_path, name, data, fragment):
+    p = tmp_path / name
+    p.write_bytes(data)
+    with pytest.raises(InvalidInput) as e:
+        read_table(p)
+    assert fragment in problems_of(e)[0].en
+
+
+def test_xls_suffix_says_how_to_convert(tmp_path):
+    p = tmp_path / "old.xls"
+    p.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(InvalidInput) as e:
+        read_table(p)
+    assert "save it as an Excel Workbook (.xlsx)" in problems_of(e)[0].en
+
+
+def test_ragged_csv_falls_back_to_the_csv_module(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_text("a,b\n1,2\n3,4,\n", encoding="utf-8")  # a trailing comma on one row
+    t = read_table(p)
+    assert t.frame.to_dict("records") == [{"a": "1", "b": "2"}, {"a": "3", "b": "4"}]
+
+
+def test_xlsx_merged_ranges_and_formulas_without_values(tmp_path):
+    p = tmp_path / "m.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    for row in (["unit", "value"], ["a", 1], [None, 2], ["b", None]):
+        ws.append(row)
+    ws.merge_cells("A2:A3")
+    ws["B4"] = "=B2+B3"  # openpyxl saves no cached value
+    wb.save(p)
+    t = read_table(p)
+    assert t.merged == ("A2:A3",) and t.formulas == ("B4",)
+    assert t.frame.to_dict("records")[2] == {"unit": "b", "value": None}
+
+
+def test_header_predicate_skips_a_title_row(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("2025年台账,,\nunit,value,note\nS1,1,\n", encoding="utf-8")
+    t = read_table(p, header=lambda cells: "unit" in cells)
+    assert list(t.frame.columns) == ["unit", "value", "note"]
+    assert (t.header_row, t.skipped, t.row_number(0)) == (2, (1,), 3)
+    with pytest.raises(InvalidInput):  # without it, the title is the header
+        read_table(p)
+
+
+def test_factorize_gives_codes_into_distinct_data_texts(tmp_path):
+    p = tmp_path / "f.csv"
+    p.write_text("unit,value\n a ,1\n\nb,1\na,\n", encoding="utf-8")
+    t = read_table(p)
+    codes, texts = t.factorize("unit")
+    assert texts[codes].tolist() == ["a", "b", "a"]
+    codes, texts = t.factorize("value")
+    assert codes.tolist() == [0, 0, -1] and texts.tolist() == ["1"]  # the header is not a text
+
+
+def test_headers_match_across_width_and_spaces(tmp_path):
+    t = table_with(tmp_path, "金额 (元),Hire  Date")
+    spec = {"amount": ["金额（元）"], "hire_date": ["hire date"]}
+    assert resolve_columns(t, spec) == {"amount": "金额 (元)", "hire_date": "Hire  Date"}
+
+
+def test_resolve_columns_can_collect_instead_of_raising(tmp_path):
+    t = table_with(tmp_path, "unit,other")
+    problems: list = []
+    found = resolve_columns(t, SPEC, {"unit", "value"}, problems=problems)
+    assert found == {"unit": "unit"} and len(problems) == 1 and "value" in problems[0].en
