@@ -19,7 +19,7 @@ PG_ANSWERS   = { if command -v pg_isready >/dev/null 2>&1; then \
                  $(PY) -c "import socket; socket.create_connection(('$(PG_HOST)', $(PG_PORT)), 2).close()" 2>/dev/null; \
                fi; }
 
-.PHONY: setup run demo test test-sqlite test-postgres migrations lint bench clean
+.PHONY: setup run demo test test-sqlite test-postgres migrations openapi lint bench clean
 
 setup: $(STAMP)
 
@@ -29,10 +29,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
+# Serve the API on http://127.0.0.1:8000 with the demo county and its documented demo
+# accounts (local demonstrations only); `evaluator demo` is the offline scoring demo.
 run: setup
-	$(VENV)/bin/evaluator demo
+	$(VENV)/bin/evaluator serve --demo
 
-demo: run
+demo: setup
+	$(VENV)/bin/evaluator demo
 
 # Both passes run; the target fails if either fails (or if PostgreSQL is required but silent).
 test: setup
@@ -59,6 +62,11 @@ test-postgres: setup
 # After changing a model: write the next migration (a test fails while one is missing).
 migrations: setup
 	$(PY) -m tortoise -c evaluator.store.db.MIGRATIONS_CONFIG makemigrations
+
+# After changing an endpoint or a model: regenerate the committed OpenAPI document
+# (tests/server/test_openapi.py fails while it is out of date).
+openapi: setup
+	$(PY) -m evaluator.server.openapi_dump docs/openapi.json
 
 lint: setup
 	$(VENV)/bin/ruff check .

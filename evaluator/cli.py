@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from evaluator import cli_server
 from evaluator.errors import EvaluatorError, InvalidInput, Problem
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -91,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     v = audit_sub.add_parser("verify", help="check the hash chain; exit 1 names the first broken event")
     v.set_defaults(handler=cmd_audit_verify)
     p.set_defaults(handler=lambda args: p.print_help() or EXIT_INPUT)
+
+    cli_server.add_commands(sub)  # serve, user
     return parser
 
 

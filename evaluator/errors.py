@@ -119,3 +119,17 @@ class StateError(EvaluatorError):
 
     title_en = "Illegal transition"
     title_zh = "状态不允许此操作"
+
+
+class TooLarge(InvalidInput):
+    """An upload is larger than the configured limit."""
+
+    title_en = "Too large"
+    title_zh = "文件过大"
+
+
+class AlreadyExists(ConflictError):
+    """Creating an object whose unique key (code, user name, credit code) is taken."""
+
+    title_en = "Already exists"
+    title_zh = "已存在"

@@ -30,12 +30,14 @@ import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+import pytest_asyncio
 from tortoise import Tortoise
 from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext, get_current_context
@@ -263,15 +265,16 @@ async def _pg_clean(ctx: TortoiseContext) -> None:
         await conn.execute_script(f"TRUNCATE {everything} RESTART IDENTITY CASCADE")
 
 
-@pytest.fixture
-async def db(_migrated_database: str, tmp_path: Path) -> AsyncIterator[Database]:
-    """A clean, migrated database for this test, with tortoise initialised on it."""
+@asynccontextmanager
+async def open_test_database(migrated: str, directory: Path) -> AsyncIterator[Database]:
+    """A clean, migrated database (a copy of the template in ``directory`` on SQLite), with
+    tortoise initialised on it; connections closed on exit."""
     if DB_KIND == "sqlite":
-        path = tmp_path / "test.sqlite3"
-        shutil.copyfile(_migrated_database, path)
+        path = directory / "test.sqlite3"
+        shutil.copyfile(migrated, path)
         url = sqlite_url(path)
     else:
-        url = _migrated_database
+        url = migrated
     ctx = await Tortoise.init(config=store_db.tortoise_config(url), _enable_global_fallback=True)
     try:
         if DB_KIND == "postgres":
@@ -284,6 +287,23 @@ async def db(_migrated_database: str, tmp_path: Path) -> AsyncIterator[Database]
         current = get_current_context()
         if current is not None and current is not ctx:
             await current.close_connections()
+
+
+@pytest.fixture
+async def db(_migrated_database: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """A clean, migrated database for this test, with tortoise initialised on it."""
+    async with open_test_database(_migrated_database, tmp_path) as database:
+        yield database
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def module_db(_migrated_database: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+    """One clean database shared by every test of a module, for large read-mostly tables
+    (the HTTP authorisation matrix). The module's tests must run in the module's event
+    loop: ``pytestmark = pytest.mark.asyncio(loop_scope="module")``; they must not also
+    use ``db``."""
+    async with open_test_database(_migrated_database, tmp_path_factory.mktemp("module-db")) as database:
+        yield database
 
 
 @pytest.fixture

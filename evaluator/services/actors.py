@@ -18,9 +18,9 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from evaluator.errors import NotFound, PermissionDenied, Problem
-from evaluator.store.base import Role, RoundState
+from evaluator.store.base import OrgKind, Role, RoundState
 from evaluator.store.contracts import Contract, Station
-from evaluator.store.orgs import Membership, User
+from evaluator.store.orgs import Membership, Organisation, User
 from evaluator.store.rounds import Round
 
 
@@ -94,6 +94,26 @@ def station_scope(actor: Actor) -> QuerySet[Station]:
     if actor.user_id is not None:
         q |= Q(contract_links__contract__rounds__assignments__user_id=actor.user_id)
     return Station.filter(q).distinct()
+
+
+async def organisation_scope(actor: Actor) -> QuerySet[Organisation]:
+    if actor.sees_everything:
+        return Organisation.all()
+    ids = {o for _, o in actor.roles if o is not None}
+    for buyer, agency in await contract_scope(actor).values_list("buyer_id", "agency_id"):
+        ids |= {buyer, agency}
+    ids |= set(await round_scope(actor).values_list("evaluation_agency_id", flat=True))
+    q = Q(id__in=list(ids))
+    if actor.orgs(Role.BUREAU_OFFICER):
+        q |= Q(kind__in=[OrgKind.SERVICE_AGENCY, OrgKind.EVALUATION_AGENCY])
+    return Organisation.filter(q)
+
+
+async def get_organisation(actor: Actor, organisation_id) -> Organisation:
+    found = await (await organisation_scope(actor)).filter(id=organisation_id).first()
+    if found is None:
+        raise not_found("organisation", "机构", organisation_id)
+    return found
 
 
 async def get_round(actor: Actor, round_id) -> Round:

@@ -24,6 +24,7 @@ from enum import Enum
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from evaluator.services.actors import Actor, require
 from evaluator.store.audit import GENESIS, AuditEvent, AuditHead
 
 
@@ -222,6 +223,12 @@ async def verify(batch: int = 5000) -> Verification:
                 f"第 {first} 条及之后的事件不在链头记录之内（链头记录为第 {head_seq} 条）：这些事件并非经审计日志写入，或链头被回退",
             )
     return Verification(True, count, prev)
+
+
+async def verify_as(actor: Actor) -> Verification:
+    """``verify`` for an auditor or an administrator (the HTTP API's entry point)."""
+    require(actor.sees_everything, "only an auditor or an administrator may verify the audit trail", "仅审计员或管理员可校验审计日志")
+    return await verify()
 
 
 def _broken(count: int, prev: str, seq: int, en: str, zh: str) -> Verification:

@@ -67,6 +67,11 @@ async def hash_password(password: str) -> str:
     return await asyncio.to_thread(HASHER.hash, password)
 
 
+async def verify_password(stored: str, password: str) -> bool:
+    """Whether ``password`` matches the stored hash (False for an empty or broken hash)."""
+    return await _verify(stored, password)
+
+
 async def _verify(stored: str, password: str) -> bool:
     def check() -> bool:
         try:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from evaluator.errors import InvalidInput, Problem
+from evaluator.errors import AlreadyExists, InvalidInput, Problem
 from evaluator.services import audit
-from evaluator.services.actors import Actor, require
+from evaluator.services.actors import Actor, get_organisation, get_station, require
 from evaluator.store.base import OrgKind, RegionLevel, Role
 from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.orgs import Membership, Organisation, Region, User
@@ -31,8 +33,22 @@ async def ensure_region(code: str, name: str, level: RegionLevel, parent: Region
     return region
 
 
+@contextmanager
+def _unique(en: str, zh: str):
+    """A unique key taken (code, user name, credit code) is a conflict, not a crash."""
+    try:
+        yield
+    except IntegrityError:
+        raise AlreadyExists(Problem(en, zh)) from None
+
+
 async def create_organisation(actor: Actor, kind: OrgKind, name: str, **details) -> Organisation:
     _admin(actor)
+    with _unique("an organisation with this credit code already exists", "该统一社会信用代码的机构已存在"):
+        return await _create_organisation(actor, kind, name, **details)
+
+
+async def _create_organisation(actor: Actor, kind: OrgKind, name: str, **details) -> Organisation:
     async with in_transaction() as conn:
         org = await Organisation.create(kind=kind, name=name, using_db=conn, **details)
         await audit.record(actor.username, "organisation.create", "organisation", org.id, None, {"kind": kind.value, "name": name, **_plain(details)}, connection=conn)
@@ -41,6 +57,11 @@ async def create_organisation(actor: Actor, kind: OrgKind, name: str, **details)
 
 async def create_user(actor: Actor, username: str, display_name: str = "", password_hash: str = "") -> User:
     _admin(actor)
+    with _unique(f"user {username} already exists", f"用户 {username} 已存在"):
+        return await _create_user(actor, username, display_name, password_hash)
+
+
+async def _create_user(actor: Actor, username: str, display_name: str, password_hash: str) -> User:
     async with in_transaction() as conn:
         user = await User.create(username=username, display_name=display_name, password_hash=password_hash, using_db=conn)
         await audit.record(actor.username, "user.create", "user", user.id, None, {"username": username}, connection=conn)
@@ -58,11 +79,17 @@ async def grant(actor: Actor, user: User, organisation: Organisation, role: Role
 async def create_station(actor: Actor, bureau: Organisation, code: str, name: str, township: Region | None = None) -> Station:
     require(actor.is_admin or actor.has(Role.BUREAU_OFFICER, bureau.id), "only the bureau or an administrator may add its stations", "仅本局或管理员可新增社工站")
     if bureau.kind != OrgKind.BUREAU:
-        raise InvalidInput(Problem("a station belongs to a bureau", "社工站须隶属于民政局"))
-    async with in_transaction() as conn:
-        station = await Station.create(code=code, name=name, bureau=bureau, township=township, using_db=conn)
-        await audit.record(actor.username, "station.create", "station", station.id, None, {"code": code, "name": name, "bureau": str(bureau.id)}, connection=conn)
+        raise InvalidInput(Problem("a station belongs to a bureau", "社工站须隶属于民政局", path="bureau"))
+    with _unique(f"a station with code {code} already exists", f"编码为 {code} 的社工站已存在"):
+        async with in_transaction() as conn:
+            station = await Station.create(code=code, name=name, bureau=bureau, township=township, using_db=conn)
+            await audit.record(actor.username, "station.create", "station", station.id, None, {"code": code, "name": name, "bureau": str(bureau.id)}, connection=conn)
     return station
+
+
+async def add_station(actor: Actor, *, bureau_id, code: str, name: str) -> Station:
+    """``create_station`` with the bureau named by id (looked up in the actor's scope)."""
+    return await create_station(actor, await get_organisation(actor, bureau_id), code, name)
 
 
 @dataclass(frozen=True)
@@ -91,6 +118,29 @@ async def create_contract(
     require(actor.is_admin or actor.has(Role.BUREAU_OFFICER, buyer.id), "only the buying bureau or an administrator may sign contracts", "仅购买方或管理员可签订合同")
     schedule = schedule if schedule is not None else DEFAULT_SCHEDULE
     _check_contract(buyer, agency, period_start, period_end, amount_fen, schedule, stations)
+    with _unique(f"a contract with code {code} already exists", f"编号为 {code} 的合同已存在"):
+        return await _create_contract(
+            actor, code, buyer, agency, period_start, period_end, amount_fen, stations, schedule, title, renewal_of, staffing_min
+        )
+
+
+async def sign_contract(
+    actor: Actor, *, code: str, buyer_id, agency_id, period_start: dt.date, period_end: dt.date,
+    amount_fen: int, stations: list[tuple[object, dict]], schedule: list[dict] | None = None,
+    title: str = "", staffing_min: int = 2,
+) -> Contract:
+    """``create_contract`` with the parties and stations named by id (each looked up in
+    the actor's scope: what the actor may not see is not found)."""
+    buyer = await get_organisation(actor, buyer_id)
+    agency = await get_organisation(actor, agency_id)
+    terms = [StationTerms(await get_station(actor, station_id), targets) for station_id, targets in stations]
+    return await create_contract(
+        actor, code=code, buyer=buyer, agency=agency, period_start=period_start, period_end=period_end,
+        amount_fen=amount_fen, stations=terms, schedule=schedule, title=title, staffing_min=staffing_min,
+    )
+
+
+async def _create_contract(actor, code, buyer, agency, period_start, period_end, amount_fen, stations, schedule, title, renewal_of, staffing_min) -> Contract:
     async with in_transaction() as conn:
         contract = await Contract.create(
             code=code, title=title, buyer=buyer, agency=agency, period_start=period_start, period_end=period_end,

@@ -4,10 +4,12 @@ that already holds the county is left as it is."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 
 from evaluator.demo import DemoReport
+from evaluator.services import auth
 from evaluator.services import contracts as contract_svc
 from evaluator.services import rounds as round_svc
 from evaluator.services.actors import Actor, actor_for
@@ -24,7 +26,8 @@ EVALUATION_AGENCY = "安平县明远社会服务评估中心"
 
 @dataclass(frozen=True)
 class DemoAccounts:
-    """Demo users, one per role (passwords are set by `evaluator serve --demo` later)."""
+    """Demo users, one per role (passwords are set by `evaluator serve --demo`:
+    ``demo_password(role)``, fixed and documented — for local demonstrations only)."""
 
     admin: str = "admin"
     bureau: str = "bureau"
@@ -99,6 +102,37 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
         await round_svc.approve_round(bureau_actor, round_, round_.version)
         rounds.append(await Round.get(id=round_.id))
     return LoadedDemo(True, rounds)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    username: str
+    password: str
+
+
+def demo_password(role: str) -> str:
+    """The documented password of a demo account: ``demo-<role>-2026``."""
+    return f"demo-{role}-2026"
+
+
+async def demo_logins() -> list[DemoLogin]:
+    """Give every demo account its documented password (only where it does not already
+    verify, so restarting the demo neither rewrites hashes nor ends sessions).
+    One line per account: admin, bureau, lead, evaluator, auditor, agency1, agency2 …"""
+    accounts = DemoAccounts()
+    wanted = [(role, getattr(accounts, role)) for role in ("admin", "bureau", "lead", "evaluator", "auditor")]
+    agencies = await User.filter(username__startswith="agency").order_by("username").values_list("username", flat=True)
+    wanted += [("agency", name) for name in agencies if name[len("agency"):].isdigit()]
+    users = {u.username: u for u in await User.filter(username__in=[name for _, name in wanted])}
+    logins = [DemoLogin(role, name, demo_password(role)) for role, name in wanted if name in users]
+
+    async def ensure(login: DemoLogin) -> None:
+        if not await auth.verify_password(users[login.username].password_hash, login.password):
+            await auth.set_password(Actor.system(), login.username, login.password)
+
+    await asyncio.gather(*(ensure(login) for login in logins))
+    return logins
 
 
 async def _user(actor: Actor, username: str, display: str, org: Organisation, role: Role) -> User:

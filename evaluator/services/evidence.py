@@ -15,9 +15,16 @@ from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
-from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem
+from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem, TooLarge
 from evaluator.services import audit
-from evaluator.services.actors import Actor, assignment_role, may_see_scores, require, round_scope
+from evaluator.services.actors import (
+    Actor,
+    assignment_role,
+    get_station,
+    may_see_scores,
+    require,
+    round_scope,
+)
 from evaluator.services.scoring import check_writable
 from evaluator.store.base import ReviewStatus, Role
 from evaluator.store.contracts import Contract, Station
@@ -62,12 +69,15 @@ async def _chunks(data: bytes | Iterable[bytes] | AsyncIterable[bytes]):
 
 async def attach_evidence(
     actor: Actor, round_id, original_name: str, media_type: str,
-    data: bytes | Iterable[bytes] | AsyncIterable[bytes], *, station: Station | None = None,
+    data: bytes | Iterable[bytes] | AsyncIterable[bytes], *, station: Station | None = None, station_id=None,
 ) -> EvidenceFile:
-    """Stream a file to a temporary file while hashing it, then move it into place."""
+    """Stream a file to a temporary file while hashing it, then move it into place.
+    ``station_id`` names the station (looked up in the actor's scope) when ``station`` is not given."""
     round_ = await round_scope(actor).filter(id=round_id).first()
     if round_ is None:
         raise NotFound(Problem(f"no round {round_id}", f"未找到评估轮次 {round_id}"))
+    if station is None and station_id is not None:
+        station = await get_station(actor, station_id)
     contract = await Contract.get(id=round_.contract_id)
     require(
         await assignment_role(actor, round_) is not None or actor.has(Role.AGENCY_USER, contract.agency_id) or actor.is_admin,
@@ -86,7 +96,7 @@ async def attach_evidence(
             async for chunk in _chunks(data):
                 size += len(chunk)
                 if size > limit:
-                    raise InvalidInput(Problem(f"the file is larger than {limit} bytes", f"文件超过 {limit} 字节上限", path="file"))
+                    raise TooLarge(Problem(f"the file is larger than {limit} bytes", f"文件超过 {limit} 字节上限", path="file"))
                 hasher.update(chunk)
                 out.write(chunk)
         if size == 0:

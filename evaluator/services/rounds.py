@@ -11,17 +11,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from evaluator.errors import ConflictError, InvalidInput, Problem, StateError
+from evaluator.errors import (
+    AlreadyExists,
+    ConflictError,
+    InvalidInput,
+    NotFound,
+    Problem,
+    StateError,
+)
 from evaluator.services import audit
-from evaluator.services.actors import Actor, assignment_role, require
+from evaluator.services.actors import (
+    Actor,
+    assignment_role,
+    get_contract,
+    get_organisation,
+    get_round,
+    require,
+)
 from evaluator.services.scorecards import compute_round, digest, inputs_digest, results_document
 from evaluator.store.base import OrgKind, Role, RoundKind, RoundState
 from evaluator.store.contracts import Contract
-from evaluator.store.orgs import Organisation, User
+from evaluator.store.orgs import Membership, Organisation, User
 from evaluator.store.rounds import ApprovalSnapshot, Round, RoundAssignment, SystemVersion
 
 TRANSITIONS: dict[RoundState, set[RoundState]] = {
@@ -56,10 +72,37 @@ async def assign(actor: Actor, round_: Round, user: User, role: Role) -> RoundAs
     require(actor.is_admin or actor.has(Role.LEAD_EVALUATOR, round_.evaluation_agency_id), "only the evaluation agency's lead or an administrator may assign evaluators", "仅评估机构主评估员或管理员可分派评估员")
     if role not in (Role.EVALUATOR, Role.LEAD_EVALUATOR):
         raise InvalidInput(Problem("assign an evaluator or a lead evaluator", "只能分派评估员或主评估员", path="role"))
-    async with in_transaction() as conn:
-        found = await RoundAssignment.create(round=round_, user=user, role=role, using_db=conn)
-        await audit.record(actor.username, "round.assign", "round", round_.id, None, {"user": user.username, "role": role.value}, connection=conn)
+    # Independence: only people of the round's evaluation agency, never the agency assessed.
+    if not await Membership.filter(user_id=user.id, organisation_id=round_.evaluation_agency_id, role__in=[Role.EVALUATOR, Role.LEAD_EVALUATOR]).exists():
+        raise InvalidInput(Problem(f"{user.username} is not an evaluator of the round's evaluation agency", f"{user.username} 不是本轮评估机构的评估员", path="username"))
+    try:
+        async with in_transaction() as conn:
+            found = await RoundAssignment.create(round=round_, user=user, role=role, using_db=conn)
+            await audit.record(actor.username, "round.assign", "round", round_.id, None, {"user": user.username, "role": role.value}, connection=conn)
+    except IntegrityError:
+        raise AlreadyExists(Problem(f"{user.username} is already assigned to this round", f"{user.username} 已分派至本轮次")) from None
     return found
+
+
+async def start_round(
+    actor: Actor, *, contract_id, evaluation_agency_id, kind: RoundKind, system_id, as_of: dt.date, elapsed: float = 1.0,
+) -> Round:
+    """``create_round`` with the contract, evaluation agency and system named by id."""
+    contract = await get_contract(actor, contract_id)
+    agency = await get_organisation(actor, evaluation_agency_id)
+    system = await SystemVersion.get_or_none(id=system_id)
+    if system is None:
+        raise NotFound(Problem(f"no indicator system {system_id}", f"未找到指标体系 {system_id}"))
+    return await create_round(actor, contract=contract, evaluation_agency=agency, kind=kind, system=system, as_of=as_of, elapsed=elapsed)
+
+
+async def assign_user(actor: Actor, round_id, username: str, role: Role) -> RoundAssignment:
+    """``assign`` with the round by id (in the actor's scope) and the user by name."""
+    round_ = await get_round(actor, round_id)
+    user = await User.get_or_none(username=username)
+    if user is None:
+        raise InvalidInput(Problem(f"no user {username}", f"没有用户 {username}", path="username"))
+    return await assign(actor, round_, user, role)
 
 
 async def _may_drive(actor: Actor, round_: Round) -> bool:
@@ -71,10 +114,11 @@ async def _may_decide(actor: Actor, round_: Round) -> bool:
     return actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id)
 
 
-async def _transition(actor: Actor, round_: Round, target: RoundState, expected_version: int, conn, **changes) -> Round:
-    """Move a round to ``target`` if the transition is legal and nobody changed it since
-    ``expected_version`` was read (optimistic concurrency on the round row)."""
-    if target not in TRANSITIONS[round_.state]:
+async def _transition(actor: Actor, round_: Round, target: RoundState, expected_version: int, conn, sources: set[RoundState] | None = None, **changes) -> Round:
+    """Move a round to ``target`` if the transition is legal (and starts from one of
+    ``sources`` when given: opening and returning both lead to open, from different states)
+    and nobody changed it since ``expected_version`` was read (optimistic concurrency)."""
+    if target not in TRANSITIONS[round_.state] or (sources is not None and round_.state not in sources):
         raise StateError(Problem(f"a round in state {round_.state.value} cannot become {target.value}", f"处于 {round_.state.value} 状态的轮次不能变为 {target.value}"))
     before = {"state": round_.state.value, "version": round_.version}
     updated = await Round.filter(id=round_.id, version=expected_version, state=round_.state).using_db(conn).update(
@@ -89,7 +133,7 @@ async def _transition(actor: Actor, round_: Round, target: RoundState, expected_
 async def open_round(actor: Actor, round_: Round, expected_version: int) -> Round:
     require(await _may_drive(actor, round_), "only the round's lead evaluator may open it", "仅本轮主评估员可开启轮次")
     async with in_transaction() as conn:
-        return await _transition(actor, round_, RoundState.OPEN, expected_version, conn)
+        return await _transition(actor, round_, RoundState.OPEN, expected_version, conn, sources={RoundState.DRAFT})
 
 
 async def submit_round(actor: Actor, round_: Round, expected_version: int) -> Round:
@@ -103,19 +147,20 @@ async def return_round(actor: Actor, round_: Round, expected_version: int, reaso
     require(await _may_decide(actor, round_), "only the buying bureau may return a round", "仅购买方可退回轮次")
     _need_reason(reason)
     async with in_transaction() as conn:
-        return await _transition(actor, round_, RoundState.OPEN, expected_version, conn, reopen_reason=reason.strip())
+        return await _transition(actor, round_, RoundState.OPEN, expected_version, conn, sources={RoundState.SUBMITTED}, reopen_reason=reason.strip())
 
 
 async def approve_round(actor: Actor, round_: Round, expected_version: int) -> ApprovalSnapshot:
     """Lock the round and freeze its results with the digest of the inputs."""
     require(await _may_decide(actor, round_), "only the buying bureau may approve a round", "仅购买方可审定轮次")
     system, inputs, result, units = await compute_round(round_)
-    document = results_document(result)
+    document = await asyncio.to_thread(results_document, result)  # pandas work off the event loop
+    digest_of_inputs = await asyncio.to_thread(inputs_digest, inputs, system, units)
     async with in_transaction() as conn:
         locked = await _transition(actor, round_, RoundState.APPROVED, expected_version, conn)
         snapshot = await ApprovalSnapshot.create(
             round=locked, approved_by_id=actor.user_id or await _system_user(conn), system_hash=system.content_hash,
-            inputs_digest=inputs_digest(inputs, system, units), results=json_text(document), results_digest=digest(document),
+            inputs_digest=digest_of_inputs, results=json_text(document), results_digest=digest(document),
             using_db=conn,
         )
         await audit.record(actor.username, "round.snapshot", "round", round_.id, None, {"snapshot": str(snapshot.id), "inputs_digest": snapshot.inputs_digest, "results_digest": snapshot.results_digest}, connection=conn)
@@ -138,6 +183,27 @@ async def verify_snapshot(snapshot: ApprovalSnapshot) -> bool:
         and system.content_hash == snapshot.system_hash
         and digest(results_document(result)) == snapshot.results_digest
     )
+
+
+ACTIONS = ("open", "submit", "return", "approve", "reopen")
+
+
+async def act(actor: Actor, round_id, action: str, expected_version: int, reason: str = "") -> Round:
+    """One state transition of the round ``round_id`` (looked up in the actor's scope):
+    open, submit, return (with reason), approve, reopen (with reason). Returns the round."""
+    round_ = await get_round(actor, round_id)
+    if action == "open":
+        return await open_round(actor, round_, expected_version)
+    if action == "submit":
+        return await submit_round(actor, round_, expected_version)
+    if action == "return":
+        return await return_round(actor, round_, expected_version, reason)
+    if action == "reopen":
+        return await reopen_round(actor, round_, expected_version, reason)
+    if action == "approve":
+        await approve_round(actor, round_, expected_version)
+        return await Round.get(id=round_.id)
+    raise InvalidInput(Problem(f"unknown action {action}", f"未知操作 {action}", path="action"))
 
 
 def _need_reason(reason: str) -> None:

@@ -3,6 +3,7 @@ and the digests that make an approval snapshot reproducible."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 
@@ -92,7 +93,7 @@ async def compute_round(round_: Round) -> tuple[IndicatorSystem, pd.DataFrame, R
     inputs = await round_inputs(round_, system)
     units = await round_units(round_, system)
     frame = inputs if len(inputs) else pd.DataFrame({"unit": units, "leaf": [system.leaves[0].code] * len(units), "value": [None] * len(units)})
-    result = score(system, frame)
+    result = await asyncio.to_thread(score, system, frame)  # CPU work off the event loop
     return system, inputs, result, units
 
 
@@ -105,7 +106,8 @@ async def station_scorecard(actor: Actor, round_id, station_id) -> dict:
     system, _, result, units = await compute_round(round_)
     if station.code not in units:
         raise not_found("station in this round", "本轮次中的社工站", station_id)
-    return _card(system, result, station.code) | {"station": {"id": str(station.id), "code": station.code, "name": station.name}, "round": _round_info(round_)}
+    card = await asyncio.to_thread(_card, system, result, station.code)
+    return card | {"station": {"id": str(station.id), "code": station.code, "name": station.name}, "round": _round_info(round_)}
 
 
 async def agency_scorecard(actor: Actor, round_id) -> dict:
@@ -119,7 +121,12 @@ async def agency_scorecard(actor: Actor, round_id) -> dict:
     system, _, result, units = await compute_round(round_)
     card = {"agency": {"id": str(agency.id), "name": agency.name}, "round": _round_info(round_)}
     if system.unit == "agency":
-        return card | _card(system, result, units[0])
+        return card | await asyncio.to_thread(_card, system, result, units[0])
+    return card | await asyncio.to_thread(_aggregate, system, result)
+
+
+def _aggregate(system: IndicatorSystem, result: Result) -> dict:
+    card: dict = {}
     totals = result.total
     grades = result.grade.value_counts().to_dict()
     card["stations"] = [

@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 from evaluator.engine import prepare_inputs
 from evaluator.errors import ConflictError, InvalidInput, LockedError, NotFound, Problem, StateError
 from evaluator.services import audit
-from evaluator.services.actors import Actor, assignment_role, require
+from evaluator.services.actors import Actor, assignment_role, require, round_scope
 from evaluator.services.scorecards import round_units
 from evaluator.services.systems import system_of
 from evaluator.store.base import RoundState
@@ -34,9 +34,7 @@ async def record_score(
 ) -> Score:
     """Create (``expected_version`` None) or overwrite (the version the caller read) one
     rater's score. Stale version → ConflictError; approved round → LockedError."""
-    round_ = await Round.get_or_none(id=round_id)
-    if round_ is None:
-        raise NotFound(Problem(f"no round {round_id}", f"未找到评估轮次 {round_id}"))
+    round_ = await _visible_round(actor, round_id)
     role = await assignment_role(actor, round_)
     require(role is not None, "only evaluators assigned to this round may score it", "仅本轮次分派的评估员可评分")
     check_writable(round_)
@@ -69,6 +67,14 @@ async def record_score(
     return score
 
 
+async def _visible_round(actor: Actor, round_id) -> Round:
+    """The round if the actor may see it; otherwise NotFound (existence is not revealed)."""
+    round_ = await round_scope(actor).filter(id=round_id).first()
+    if round_ is None:
+        raise NotFound(Problem(f"no round {round_id}", f"未找到评估轮次 {round_id}"))
+    return round_
+
+
 def key_text(key: dict) -> dict:
     return {k: str(v) for k, v in key.items()}
 
@@ -83,9 +89,7 @@ async def record_scores(actor: Actor, round_id, rows: pd.DataFrame) -> int:
     """Create many scores of one rater at once (imports, the demo): every row is validated
     first (all problems reported, nothing written), then all are written in one
     transaction, each with its audit event. Rows: unit, leaf, item, value, target, n."""
-    round_ = await Round.get_or_none(id=round_id)
-    if round_ is None:
-        raise NotFound(Problem(f"no round {round_id}", f"未找到评估轮次 {round_id}"))
+    round_ = await _visible_round(actor, round_id)
     require(await assignment_role(actor, round_) is not None, "only evaluators assigned to this round may score it", "仅本轮次分派的评估员可评分")
     check_writable(round_)
     system = await system_of(await SystemVersion.get(id=round_.system_id))

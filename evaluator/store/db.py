@@ -42,16 +42,14 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite:")
 
 
+def _apps_config() -> dict:
+    return {"models": {"models": MODEL_MODULES, "default_connection": "default", "migrations": MIGRATIONS}}
+
+
 def tortoise_config(url: str | None = None) -> dict:
     return {
         "connections": {"default": database_url(url)},
-        "apps": {
-            "models": {
-                "models": MODEL_MODULES,
-                "default_connection": "default",
-                "migrations": MIGRATIONS,
-            }
-        },
+        "apps": _apps_config(),
         "use_tz": True,
         "timezone": "UTC",
     }
@@ -82,12 +80,29 @@ async def pending_migrations() -> list[str]:
 async def ensure_migrated() -> None:
     pending = await pending_migrations()
     if pending:
-        raise DatabaseNotReady(
-            Problem(
-                f"the database is not migrated ({len(pending)} pending: {', '.join(pending)}); run `evaluator migrate`",
-                f"数据库尚未迁移（{len(pending)} 个待执行）；请先运行 `evaluator migrate`",
-            )
+        raise _not_migrated(pending)
+
+
+def _not_migrated(pending: list[str]) -> DatabaseNotReady:
+    return DatabaseNotReady(
+        Problem(
+            f"the database is not migrated ({len(pending)} pending: {', '.join(pending)}); run `evaluator migrate`",
+            f"数据库尚未迁移（{len(pending)} 个待执行）；请先运行 `evaluator migrate`",
         )
+    )
+
+
+async def check_ready() -> None:
+    """Raise DatabaseNotReady unless the open database answers and is fully migrated
+    (the health check of the HTTP server)."""
+    try:
+        pending = await pending_migrations()
+    except Exception as exc:  # unreachable, not initialised, no migrations table …
+        raise DatabaseNotReady(
+            Problem(f"the database does not answer ({type(exc).__name__})", f"数据库无响应（{type(exc).__name__}）")
+        ) from None
+    if pending:
+        raise _not_migrated(pending)
 
 
 async def migrate(url: str | None = None) -> list[str]:
@@ -107,5 +122,5 @@ async def migrate(url: str | None = None) -> list[str]:
 # For `make migrations` (tortoise makemigrations): models and migrations only, no real database.
 MIGRATIONS_CONFIG = {
     "connections": {"default": "sqlite://:memory:"},
-    "apps": {"models": {"models": MODEL_MODULES, "default_connection": "default", "migrations": MIGRATIONS}},
+    "apps": _apps_config(),
 }

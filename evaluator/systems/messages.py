@@ -46,6 +46,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "指标须给出 children（分组）或 method（末级指标）之一",
     ),
 }
+PYDANTIC_TEXTS = _TEXTS  # shared with the HTTP API's request validation (evaluator.server.parsing)
 
 
 def _clean_loc(loc: tuple) -> tuple:

@@ -8,7 +8,14 @@ import datetime as dt
 import pytest
 from workflow_fixtures import N_LEAVES, build_county
 
-from evaluator.errors import ConflictError, InvalidInput, LockedError, NotFound, PermissionDenied, StateError
+from evaluator.errors import (
+    ConflictError,
+    InvalidInput,
+    LockedError,
+    NotFound,
+    PermissionDenied,
+    StateError,
+)
 from evaluator.services import audit
 from evaluator.services import contracts as cs
 from evaluator.services import rounds as rs
@@ -39,7 +46,7 @@ async def test_score_create_then_overwrite_with_version(county):
 
 
 async def test_score_checks_role_unit_and_value(county):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # not assigned: the round is outside the outsider's scope
         await record_score(county.actors["outsider"], county.round_a.id, "ST01", "L00", 5)
     with pytest.raises(PermissionDenied):
         await record_score(county.actors["agency_a"], county.round_a.id, "ST01", "L00", 5)
@@ -205,3 +212,17 @@ async def test_contract_validation_lists_every_problem(county):
         )
     paths = {p.path for p in exc.value.problems}
     assert paths == {"buyer", "agency", "period_end", "amount_fen", "schedule"}
+
+
+async def test_open_is_only_from_draft_and_return_only_from_submitted(db):
+    county = await build_county(open_rounds=False)
+    lead, bureau = county.actors["lead"], county.actors["bureau"]
+    r = county.round_a
+    with pytest.raises(StateError):  # the bureau cannot skip the lead's opening by "returning" a draft
+        await rs.return_round(bureau, r, r.version, "补充")
+    r = await rs.open_round(lead, r, r.version)
+    r = await rs.submit_round(lead, r, r.version)
+    with pytest.raises(StateError):  # the lead cannot take back a submission without the bureau
+        await rs.open_round(lead, r, r.version)
+    r = await rs.return_round(bureau, r, r.version, "补充台账")
+    assert (r.state, r.reopen_reason) == (RoundState.OPEN, "补充台账")

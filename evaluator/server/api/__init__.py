@@ -1,0 +1,28 @@
+"""The JSON API, ``/api/v1``: one blueprint per resource."""
+
+from __future__ import annotations
+
+from sanic import Blueprint
+
+from evaluator.server.api import (
+    audit,
+    auth,
+    contracts,
+    evidence,
+    organisations,
+    rounds,
+    scorecards,
+    scores,
+    stations,
+    systems,
+)
+
+PREFIX = "/api/v1"
+BLUEPRINTS = (
+    auth.bp, organisations.bp, stations.bp, contracts.bp, systems.bp, rounds.bp, scores.bp,
+    evidence.bp, scorecards.bp, audit.bp,
+)
+
+
+def api_group():
+    return Blueprint.group(*BLUEPRINTS, url_prefix=PREFIX)

@@ -1,0 +1,117 @@
+"""Service contracts (服务协议): one contract year, its stations and targets, money in fen."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from evaluator.server import parsing
+from evaluator.server.auth import actor_of
+from evaluator.server.docs import doc
+from evaluator.server.models import In, Out, PageOut, Paging, page_of, render
+from evaluator.services import contracts, listing
+
+bp = Blueprint("contracts", url_prefix="/contracts")
+
+
+class Tranche(BaseModel):
+    code: str = Field(min_length=1, max_length=20)
+    share_bp: int = Field(description="share in basis points; the shares sum to 10000 万分比")
+    trigger: str = Field(description="signed, mid_term_passed, final_passed …")
+    due_working_days: int = Field(ge=0)
+
+
+class ContractOut(Out):
+    id: uuid.UUID
+    code: str
+    title: str
+    buyer_id: uuid.UUID
+    agency_id: uuid.UUID
+    period_start: dt.date
+    period_end: dt.date
+    amount_fen: int = Field(description="amount in fen (分)")
+    schedule: list[Tranche]
+    staffing_min: int
+    renewal_of_id: uuid.UUID | None
+    created_at: dt.datetime
+
+
+class ContractStationOut(BaseModel):
+    station_id: uuid.UUID
+    station_code: str
+    valid_from: dt.date
+    valid_to: dt.date | None = Field(description="exclusive; null: open-ended")
+    targets: dict[str, Any]
+
+
+class ContractDetailOut(ContractOut):
+    stations: list[ContractStationOut]
+
+
+class ContractPage(PageOut[ContractOut]):
+    pass
+
+
+class ContractQuery(Paging):
+    buyer: uuid.UUID | None = None
+    agency: uuid.UUID | None = None
+    station: uuid.UUID | None = None
+
+
+class ContractStationIn(In):
+    station: uuid.UUID
+    targets: dict[str, int | float] = Field(default_factory=dict, description="cases, groups, activities, visits, volunteers …")
+
+
+class ContractIn(In):
+    code: str = Field(min_length=1, max_length=60)
+    title: str = Field("", max_length=300)
+    buyer: uuid.UUID
+    agency: uuid.UUID
+    period_start: dt.date
+    period_end: dt.date
+    amount_fen: int
+    stations: list[ContractStationIn] = Field(min_length=1)
+    schedule: list[Tranche] | None = Field(None, description="default: 50% on signing, 30% after the mid-term, 20% after the final evaluation")
+    staffing_min: int = Field(2, ge=1)
+
+
+@bp.get("")
+@doc("Contracts you may see 可见的合同", query=ContractQuery, response=ContractPage)
+async def list_contracts(request: Request) -> HTTPResponse:
+    q = parsing.query(request, ContractQuery)
+    page = await listing.list_contracts(actor_of(request), buyer=q.buyer, agency=q.agency, station=q.station, page=q.page, per_page=q.per_page)
+    return render(page_of(ContractPage, page))
+
+
+@bp.post("")
+@doc("Sign a contract (the buying bureau) 签订合同（购买方）", body=ContractIn, response=ContractOut, status=201, errors=(403, 404, 409))
+async def create_contract(request: Request) -> HTTPResponse:
+    data = parsing.body(request, ContractIn)
+    contract = await contracts.sign_contract(
+        actor_of(request), code=data.code, title=data.title, buyer_id=data.buyer, agency_id=data.agency,
+        period_start=data.period_start, period_end=data.period_end, amount_fen=data.amount_fen,
+        stations=[(s.station, s.targets) for s in data.stations],
+        schedule=[t.model_dump() for t in data.schedule] if data.schedule is not None else None, staffing_min=data.staffing_min,
+    )
+    return render(ContractOut.model_validate(contract), 201, {"Location": f"{request.path}/{contract.id}"})
+
+
+@bp.get("/<contract_id:uuid>")
+@doc("One contract with its stations and targets 合同详情", response=ContractDetailOut, errors=(404,))
+async def show_contract(request: Request, contract_id: uuid.UUID) -> HTTPResponse:
+    return render(_detail(await listing.contract_detail(actor_of(request), contract_id)))
+
+
+def _detail(detail: listing.ContractDetail) -> ContractDetailOut:
+    stations = [
+        ContractStationOut(station_id=link.station_id, station_code=link.station.code, valid_from=link.valid_from, valid_to=link.valid_to, targets=link.targets)
+        for link in detail.links
+    ]
+    return ContractDetailOut.model_validate(ContractOut.model_validate(detail.contract).model_dump() | {"stations": stations})

@@ -1,0 +1,45 @@
+"""The demo county as `make run` serves it: a demo agency user signs in with the
+documented password; its own station's scorecard (approved round) is 200, another
+agency's is 404."""
+
+from __future__ import annotations
+
+from api_fixtures import assert_problem
+
+from evaluator.demo import run_demo
+from evaluator.services.demo_load import demo_logins, demo_password, load_demo
+from evaluator.store.contracts import Contract, ContractStation
+from evaluator.store.orgs import Membership, User
+from evaluator.store.rounds import Round
+
+
+async def test_demo_agency_user_sees_its_own_scorecard_and_not_another_agencys(api):
+    await load_demo(run_demo(None))
+    logins = await demo_logins()
+    assert {(x.role, x.username, x.password) for x in logins} >= {("agency", "agency1", "demo-agency-2026"), ("admin", "admin", "demo-admin-2026")}
+    assert {x.role for x in logins} == {"admin", "bureau", "lead", "evaluator", "auditor", "agency"}
+
+    r = await api.post("/auth/login", json={"username": "agency1", "password": demo_password("agency")})
+    assert r.status_code == 200, r.text
+    token = r.json()["token"]
+    own_agency = (await Membership.get(user__username="agency1")).organisation_id
+    own = await Contract.get(agency_id=own_agency)
+    other = await Contract.filter(agency_id__not=own_agency).first()
+    own_round, other_round = await Round.get(contract_id=own.id), await Round.get(contract_id=other.id)
+    own_station = (await ContractStation.filter(contract_id=own.id).first()).station_id
+    other_station = (await ContractStation.filter(contract_id=other.id).first()).station_id
+    assert own_round.state.value == other_round.state.value == "approved"
+
+    mine = await api.get(f"/rounds/{own_round.id}/stations/{own_station}/scorecard", token=token)
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["round"]["state"] == "approved" and mine.json()["grade"]["zh"]
+    assert_problem(await api.get(f"/rounds/{other_round.id}/stations/{other_station}/scorecard", token=token), 404)
+    assert_problem(await api.get(f"/rounds/{own_round.id}/stations/{other_station}/scorecard", token=token), 404)
+    listed = (await api.get("/rounds", token=token)).json()
+    assert [x["id"] for x in listed["items"]] == [str(own_round.id)]
+
+    # a second start changes nothing: the hashes verify, nobody is signed out
+    hashes = dict(await User.all().values_list("username", "password_hash"))
+    await demo_logins()
+    assert dict(await User.all().values_list("username", "password_hash")) == hashes
+    assert (await api.get("/auth/me", token=token)).status_code == 200

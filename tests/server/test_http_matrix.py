@@ -1,0 +1,283 @@
+"""The authorisation matrix: every route of the app × every role, the expected status.
+
+Read the table as the access policy. Columns are the callers; a row is one request to a
+route (a route may have several rows, e.g. on an open and on an approved round):
+
+- admin        an administrator
+- bureau       an officer of the bureau that bought both contracts
+- o_bureau     an officer of another county's bureau
+- lead, eval   the lead evaluator and an evaluator assigned to the rounds
+- outsider     an evaluator of the same evaluation agency, assigned to nothing
+- agency       a user of agency A (the agency of the target contract and rounds)
+- o_agency     a user of agency B (another agency)
+- auditor      an auditor
+- anon         no token
+
+201/200/204 success · 403 may see it but not do this · 404 may not even see it (existence
+is never revealed) · 401 not signed in. Writes get a fresh target for every caller, so
+the order of the columns does not matter.
+
+``test_every_route_has_a_row`` fails when a route is added without a row here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from api_fixtures import (
+    FAST_HASHER,
+    PASSWORD,
+    Api,
+    World,
+    app_name,
+    approved_with_evidence,
+    fresh_round,
+    sign_in_everyone,
+    upload,
+)
+from services.workflow_fixtures import SYSTEM, build_county
+
+from evaluator.server import create_app
+from evaluator.services import auth
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+ROLES = ["admin", "bureau", "o_bureau", "lead", "eval", "outsider", "agency", "o_agency", "auditor", "anon"]
+USERS = {"o_bureau": "other_bureau", "eval": "evaluator", "agency": "agency_a", "o_agency": "agency_b"}
+
+
+@dataclass
+class Matrix:
+    api: Api
+    world: World
+    ids: dict[str, Any] = field(default_factory=dict)
+
+    def token(self, role: str) -> str | None:
+        return None if role == "anon" else self.world.tokens[USERS.get(role, role)]
+
+
+@dataclass
+class Call:
+    params: dict[str, Any] = field(default_factory=dict)
+    json: Any = None
+    content: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    token: str | None = "role"  # "role": the caller's own token
+
+
+Make = Callable[[Matrix, str], Awaitable[Call]]
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    route: str
+    expect: dict[str, int]
+    make: Make
+    note: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.route} {self.note}".strip()
+
+
+def row(method: str, route: str, statuses: str, make: Make | None = None, note: str = "") -> Row:
+    codes = statuses.split()
+    assert len(codes) == len(ROLES), (route, codes)
+    return Row(method, route, dict(zip(ROLES, map(int, codes), strict=True)), make or (lambda m, r: _call()), note)
+
+
+async def _call(**kw) -> Call:
+    return Call(**kw)
+
+
+def ids(**names: str) -> Make:
+    """Path parameters from the matrix's fixed objects (e.g. round_id="round_a")."""
+    return lambda m, role: _call(params={k: m.ids[v] for k, v in names.items()})
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+# -- requests that need a fresh target or body per caller ---------------------------------
+async def login_body(m: Matrix, role: str) -> Call:
+    return Call(json={"username": "evaluator2", "password": PASSWORD})
+
+
+async def own_fresh_token(m: Matrix, role: str) -> Call:
+    if role == "anon":
+        return Call(token=None)
+    return Call(token=(await auth.login(USERS.get(role, role), PASSWORD, "192.0.2.9")).token)
+
+
+async def new_organisation(m: Matrix, role: str) -> Call:
+    return Call(json={"kind": "service_agency", "name": unique("新机构")})
+
+
+async def new_station(m: Matrix, role: str) -> Call:
+    return Call(json={"bureau": str(m.ids["bureau"]), "code": unique("ST"), "name": "新站"})
+
+
+async def new_contract(m: Matrix, role: str) -> Call:
+    return Call(json={
+        "code": unique("C"), "buyer": str(m.ids["bureau"]), "agency": str(m.ids["agency_a"]),
+        "period_start": "2027-01-01", "period_end": "2027-12-31", "amount_fen": 10_000_000,
+        "stations": [{"station": str(m.ids["st01"]), "targets": {"cases": 10}}],
+    })
+
+
+async def new_system(m: Matrix, role: str) -> Call:
+    return Call(content=SYSTEM.encode(), headers={"Content-Type": "text/yaml"})
+
+
+async def new_round(m: Matrix, role: str) -> Call:
+    return Call(json={
+        "contract": str(m.ids["contract_a"]), "evaluation_agency": str(m.ids["evaluators"]),
+        "system": str(m.ids["system"]), "kind": "final", "as_of": "2026-12-15",
+    })
+
+
+def transition(state: str, reason: str = "") -> Make:
+    async def make(m: Matrix, role: str) -> Call:
+        r = await fresh_round(m.world, state)
+        return Call(params={"round_id": r.id}, json={"version": r.version, "reason": reason})
+
+    return make
+
+
+async def round_with_lead_only(m: Matrix, role: str) -> Call:
+    r = await fresh_round(m.world, "open", assign=("lead",))
+    return Call(params={"round_id": r.id}, json={"username": "evaluator", "role": "evaluator"})
+
+
+async def score_body(m: Matrix, role: str) -> Call:
+    return Call(params={"round_id": m.ids["round_a"], "unit": "ST01", "leaf": "L10"}, json={"value": 5})
+
+
+async def evidence_file(m: Matrix, role: str) -> Call:
+    return Call(params={"round_id": m.ids["round_a"]}, content=b"%PDF-1.4 evidence", headers={"Content-Type": "application/pdf", "X-Filename": "report.pdf"})
+
+
+async def fresh_evidence(m: Matrix, role: str) -> Call:
+    record = await upload(m.world, m.ids["round_a"])
+    return Call(params={"evidence_id": record.id}, json={"status": "accepted", "version": record.version})
+
+
+# -- the policy -----------------------------------------------------------------------------
+V = "/api/v1"
+ROWS = [
+    #                                                               admin bureau o_bureau lead eval outsider agency o_agency auditor anon
+    row("POST", f"{V}/auth/login",                                  "200 200 200 200 200 200 200 200 200 200", login_body),
+    row("POST", f"{V}/auth/logout",                                 "204 204 204 204 204 204 204 204 204 401", own_fresh_token),
+    row("GET", f"{V}/auth/me",                                      "200 200 200 200 200 200 200 200 200 401"),
+    row("GET", f"{V}/organisations",                                "200 200 200 200 200 200 200 200 200 401"),
+    row("POST", f"{V}/organisations",                               "201 403 403 403 403 403 403 403 403 401", new_organisation),
+    row("GET", f"{V}/organisations/<organisation_id:uuid>",         "200 200 200 200 200 404 200 404 200 401", ids(organisation_id="agency_a")),
+    row("GET", f"{V}/stations",                                     "200 200 200 200 200 200 200 200 200 401"),
+    row("POST", f"{V}/stations",                                    "201 201 404 403 403 404 403 403 403 401", new_station),
+    row("GET", f"{V}/stations/<station_id:uuid>",                   "200 200 404 200 200 404 200 404 200 401", ids(station_id="st01")),
+    row("GET", f"{V}/contracts",                                    "200 200 200 200 200 200 200 200 200 401"),
+    row("POST", f"{V}/contracts",                                   "201 201 404 403 403 404 403 404 403 401", new_contract),
+    row("GET", f"{V}/contracts/<contract_id:uuid>",                 "200 200 404 200 200 404 200 404 200 401", ids(contract_id="contract_a")),
+    row("GET", f"{V}/systems",                                      "200 200 200 200 200 200 200 200 200 401"),
+    row("POST", f"{V}/systems",                                     "201 201 201 201 403 403 403 403 403 401", new_system),
+    row("GET", f"{V}/systems/<system_id:uuid>",                     "200 200 200 200 200 200 200 200 200 401", ids(system_id="system")),
+    row("GET", f"{V}/rounds",                                       "200 200 200 200 200 200 200 200 200 401"),
+    row("POST", f"{V}/rounds",                                      "201 201 404 403 403 404 403 404 403 401", new_round),
+    row("GET", f"{V}/rounds/<round_id:uuid>",                       "200 200 404 200 200 404 200 404 200 401", ids(round_id="round_a")),
+    row("POST", f"{V}/rounds/<round_id:uuid>/open",                 "200 403 404 200 403 404 403 404 403 401", transition("draft")),
+    row("POST", f"{V}/rounds/<round_id:uuid>/submit",               "200 403 404 200 403 404 403 404 403 401", transition("open")),
+    row("POST", f"{V}/rounds/<round_id:uuid>/return",               "200 200 404 403 403 404 403 404 403 401", transition("submitted", "补充台账")),
+    row("POST", f"{V}/rounds/<round_id:uuid>/approve",              "200 200 404 403 403 404 403 404 403 401", transition("submitted")),
+    row("POST", f"{V}/rounds/<round_id:uuid>/reopen",               "200 200 404 403 403 404 403 404 403 401", transition("approved", "申诉复核")),
+    row("POST", f"{V}/rounds/<round_id:uuid>/assignments",          "201 403 404 201 404 404 403 404 403 401", round_with_lead_only,
+        "(round assigned to its lead only)"),
+    row("GET", f"{V}/rounds/<round_id:uuid>/scores",                "200 200 404 200 200 404 403 404 200 401", ids(round_id="round_a"), "(open: blind for the agency)"),
+    row("GET", f"{V}/rounds/<round_id:uuid>/scores",                "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved"), "(approved)"),
+    row("PUT", f"{V}/rounds/<round_id:uuid>/scores/<unit:str>/<leaf:str>",  "403 403 404 201 201 404 403 404 403 401", score_body),
+    row("POST", f"{V}/rounds/<round_id:uuid>/evidence",             "201 403 404 201 201 404 201 404 403 401", evidence_file),
+    row("GET", f"{V}/evidence",                                     "200 200 200 200 200 200 200 200 200 401"),
+    row("GET", f"{V}/evidence/<evidence_id:uuid>",                  "200 200 404 200 200 404 404 404 200 401", ids(evidence_id="evidence_open"),
+        "(open round: not yet for the agency)"),
+    row("GET", f"{V}/evidence/<evidence_id:uuid>",                  "200 200 404 200 200 404 200 404 200 401", ids(evidence_id="evidence_approved"), "(approved)"),
+    row("GET", f"{V}/evidence/<evidence_id:uuid>/content",          "200 200 404 200 200 404 200 404 200 401", ids(evidence_id="evidence_approved"), "(approved)"),
+    row("POST", f"{V}/evidence/<evidence_id:uuid>/review",          "200 403 404 200 200 404 403 404 403 401", fresh_evidence),
+    row("GET", f"{V}/rounds/<round_id:uuid>/stations/<station_id:uuid>/scorecard",
+        "200 200 404 200 200 404 403 404 200 401", ids(round_id="round_a", station_id="st01"), "(open: blind for the agency)"),
+    row("GET", f"{V}/rounds/<round_id:uuid>/stations/<station_id:uuid>/scorecard",
+        "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved", station_id="st01"), "(approved)"),
+    row("GET", f"{V}/rounds/<round_id:uuid>/agency-scorecard",      "200 200 404 200 200 404 403 404 200 401", ids(round_id="round_a"), "(open)"),
+    row("GET", f"{V}/rounds/<round_id:uuid>/agency-scorecard",      "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved"), "(approved)"),
+    row("GET", f"{V}/audit/verify",                                 "200 403 403 403 403 403 403 403 200 401"),
+    row("GET", "/healthz",                                          "200 200 200 200 200 200 200 200 200 200"),
+    row("GET", "/docs",                                             "200 200 200 200 200 200 200 200 200 200"),
+    row("GET", "/docs/redoc",                                       "200 200 200 200 200 200 200 200 200 200"),
+    row("GET", "/docs/openapi.json",                                "200 200 200 200 200 200 200 200 200 200"),
+]
+
+
+# -- machinery --------------------------------------------------------------------------------
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def matrix(module_db, tmp_path_factory) -> Matrix:
+    patch = pytest.MonkeyPatch()
+    patch.setattr(auth, "HASHER", FAST_HASHER)
+    patch.setenv("EVIDENCE_DIR", str(tmp_path_factory.mktemp("matrix-evidence")))
+    try:
+        world = await sign_in_everyone(await build_county())
+        approved, evidence_approved = await approved_with_evidence(world)
+        c = world.county
+        fixed = {
+            "bureau": c.bureau.id, "agency_a": c.agency_a.id, "evaluators": c.evaluators.id, "st01": c.stations["ST01"].id,
+            "contract_a": c.contract_a.id, "round_a": c.round_a.id, "system": c.round_a.system_id, "approved": approved.id,
+            "evidence_open": (await upload(world, c.round_a.id)).id, "evidence_approved": evidence_approved.id,
+        }
+        async with Api(create_app(app_name(), register_orm=False)) as api:
+            yield Matrix(api, world, fixed)
+    finally:
+        patch.undo()
+
+
+@pytest.fixture
+def evidence_dir(matrix, monkeypatch) -> None:
+    """Overrides the per-test evidence folder: the matrix's files live for the module."""
+
+
+def fill(route: str, params: dict[str, Any]) -> str:
+    return re.sub(r"<(\w+)(?::[^>]+)?>", lambda m: str(params[m.group(1)]), route)
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    return {
+        (method, "/" + route.path)
+        for route in app.router.routes
+        for method in route.methods
+        if method not in ("HEAD", "OPTIONS")
+    }
+
+
+async def test_every_route_has_a_row(matrix: Matrix) -> None:
+    in_table = {(r.method, r.route) for r in ROWS}
+    served = app_routes(matrix.api.app)
+    assert served - in_table == set(), "routes without a row in the authorisation matrix"
+    assert in_table - served == set(), "rows for routes the app does not serve"
+
+
+@pytest.mark.parametrize(("entry", "role"), list(itertools.product(ROWS, ROLES)), ids=lambda x: x.id if isinstance(x, Row) else x)
+async def test_matrix(matrix: Matrix, entry: Row, role: str) -> None:
+    call = await entry.make(matrix, role)
+    token = matrix.token(role) if call.token == "role" else call.token
+    response = await matrix.api.request(
+        entry.method, fill(entry.route, call.params), token=token, json=call.json, content=call.content, headers=call.headers
+    )
+    expected = entry.expect[role]
+    assert response.status_code == expected, f"{role}: {entry.id} → {response.status_code}, expected {expected}: {response.text[:300]}"
+    if expected >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")
