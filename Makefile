@@ -19,7 +19,7 @@ PG_ANSWERS   = { if command -v pg_isready >/dev/null 2>&1; then \
                  $(PY) -c "import socket; socket.create_connection(('$(PG_HOST)', $(PG_PORT)), 2).close()" 2>/dev/null; \
                fi; }
 
-.PHONY: setup run demo test test-sqlite test-postgres migrations openapi lint bench clean
+.PHONY: setup run demo test test-sqlite test-postgres migrations openapi docs lint bench clean
 
 setup: $(STAMP)
 
@@ -68,12 +68,18 @@ migrations: setup
 openapi: setup
 	$(PY) -m evaluator.server.openapi_dump docs/openapi.json
 
+# After changing a register schema: regenerate docs/registers.md and docs/templates/*.xlsx
+# (tests/evidence fail while they are out of date).
+docs: setup
+	$(PY) -m evaluator.evidence.make_docs
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 bench: setup
 	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_register_parse.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis

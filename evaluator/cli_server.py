@@ -21,8 +21,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the HTTP API (运行 HTTP 服务)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (SQLite: exactly 1)")
-    p.add_argument("--demo", action="store_true", help="migrate, load the demo county and its accounts (local demos only)")
+    p.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="worker processes (SQLite: exactly 1)"
+    )
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="migrate, load the demo county and its accounts (local demos only)",
+    )
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("user", help="user accounts (用户账号)")
@@ -32,14 +38,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--org", required=True, metavar="ORG_ID", help="organisation id (UUID)")
     c.add_argument("--role", required=True, choices=[r.value for r in Role])
     c.add_argument("--display-name", default="")
-    c.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    c.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin",
+    )
     c.set_defaults(handler=cmd_user_create)
     c = users.add_parser("passwd", help="set a user's password (ends their sessions)")
     c.add_argument("username")
     c.add_argument("--password-stdin", action="store_true")
     c.set_defaults(handler=cmd_user_passwd)
     for action, active in (("disable", False), ("enable", True)):
-        c = users.add_parser(action, help=f"{action} a user ({'停用' if not active else '启用'}账号)")
+        c = users.add_parser(
+            action, help=f"{action} a user ({'停用' if not active else '启用'}账号)"
+        )
         c.add_argument("username")
         c.set_defaults(handler=cmd_user_active, active=active)
     p.set_defaults(handler=lambda args: p.print_help() or 2)
@@ -54,7 +66,11 @@ def cmd_serve(args) -> int:
     check_serve(args.workers, is_sqlite(url), args.demo, args.host)
     # Fail here, in one readable line, rather than in every worker: an unmigrated database
     # is refused (DatabaseNotReady, exit 2); --demo migrates and loads the demo first.
-    logins = with_database(_prepare_demo(), migrate_first=True) if args.demo else with_database(_no_demo())
+    logins = (
+        with_database(_prepare_demo(), migrate_first=True)
+        if args.demo
+        else with_database(_no_demo())
+    )
     print(banner(args.host, args.port, args.workers, logins), flush=True)
     _run(url, args.host, args.port, args.workers)
     return 0
@@ -63,7 +79,9 @@ def cmd_serve(args) -> int:
 def check_serve(workers: int, sqlite: bool, demo: bool, host: str) -> None:
     problems = []
     if workers < 1:
-        problems.append(Problem("--workers must be 1 or more", "--workers 须不小于 1", path="--workers"))
+        problems.append(
+            Problem("--workers must be 1 or more", "--workers 须不小于 1", path="--workers")
+        )
     elif workers > 1 and sqlite:
         problems.append(
             Problem(
@@ -116,11 +134,15 @@ def banner(host: str, port: int, workers: int, logins) -> str:
             if login.role in seen:
                 continue
             seen.add(login.role)
-            others = [x.username for x in logins if x.role == login.role and x.username != login.username]
+            others = [
+                x.username for x in logins if x.role == login.role and x.username != login.username
+            ]
             also = f"   (also 另有 {', '.join(others)}, same password 密码相同)" if others else ""
             lines.append(f"  {login.role:<10} {login.username:<10} {login.password}{also}")
-        lines.append(f"try 试试: curl -s {base}/api/v1/auth/login -H 'Content-Type: application/json' "
-                     f"-d '{{\"username\": \"agency1\", \"password\": \"demo-agency-2026\"}}'")
+        lines.append(
+            f"try 试试: curl -s {base}/api/v1/auth/login -H 'Content-Type: application/json' "
+            f'-d \'{{"username": "agency1", "password": "demo-agency-2026"}}\''
+        )
     return "\n".join(lines)
 
 
@@ -146,10 +168,18 @@ def read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     if not sys.stdin.isatty():
-        raise InvalidInput(Problem("no terminal to ask for the password: use --password-stdin", "没有可输入密码的终端：请使用 --password-stdin", path="--password-stdin"))
+        raise InvalidInput(
+            Problem(
+                "no terminal to ask for the password: use --password-stdin",
+                "没有可输入密码的终端：请使用 --password-stdin",
+                path="--password-stdin",
+            )
+        )
     first = getpass.getpass("password 密码: ")
     if getpass.getpass("again 再次输入: ") != first:
-        raise InvalidInput(Problem("the two passwords differ", "两次输入的密码不一致", path="password"))
+        raise InvalidInput(
+            Problem("the two passwords differ", "两次输入的密码不一致", path="password")
+        )
     return first
 
 
@@ -160,7 +190,16 @@ def cmd_user_create(args) -> int:
     from evaluator.store.base import Role
 
     password = read_password(args.password_stdin)
-    user = with_database(create_account(Actor.system(), args.username, organisation_id=_uuid(args.org), role=Role(args.role), password=password, display_name=args.display_name))
+    user = with_database(
+        create_account(
+            Actor.system(),
+            args.username,
+            organisation_id=_uuid(args.org),
+            role=Role(args.role),
+            password=password,
+            display_name=args.display_name,
+        )
+    )
     print(f"created 已创建: {user.username} ({args.role}) {user.id}")
     return 0
 
@@ -182,7 +221,9 @@ def cmd_user_active(args) -> int:
     from evaluator.services.auth import set_active
 
     with_database(set_active(Actor.system(), args.username, args.active))
-    print(f"{'enabled 已启用' if args.active else 'disabled, sessions ended 已停用，会话已注销'}: {args.username}")
+    print(
+        f"{'enabled 已启用' if args.active else 'disabled, sessions ended 已停用，会话已注销'}: {args.username}"
+    )
     return 0
 
 
@@ -192,4 +233,10 @@ def _uuid(text: str):
     try:
         return uuid.UUID(text)
     except ValueError:
-        raise InvalidInput(Problem(f"--org must be an organisation id (UUID), not {text!r}", "--org 须为机构编号（UUID）", path="--org")) from None
+        raise InvalidInput(
+            Problem(
+                f"--org must be an organisation id (UUID), not {text!r}",
+                "--org 须为机构编号（UUID）",
+                path="--org",
+            )
+        ) from None

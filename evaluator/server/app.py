@@ -24,7 +24,9 @@ API_VERSION = "1.0.0"
 REQUEST_MAX_SIZE = 5 * 1024 * 1024  # JSON and YAML bodies; evidence uploads stream past it
 
 
-def create_app(name: str | None = None, *, register_orm: bool = True, database_url: str | None = None) -> Sanic:
+def create_app(
+    name: str | None = None, *, register_orm: bool = True, database_url: str | None = None
+) -> Sanic:
     app = Sanic(name or f"evaluator_{uuid.uuid4().hex[:12]}", error_handler=ProblemHandler())
     app.config.update(
         {
@@ -47,8 +49,16 @@ def create_app(name: str | None = None, *, register_orm: bool = True, database_u
         }
     )
     Extend(app)
-    app.ext.openapi.add_security_scheme("bearer", "http", scheme="bearer", description="token from POST /api/v1/auth/login")
-    app.ext.openapi.add_security_scheme("cookie", "apiKey", location="cookie", name=COOKIE, description="set by POST /api/v1/auth/login")
+    app.ext.openapi.add_security_scheme(
+        "bearer", "http", scheme="bearer", description="token from POST /api/v1/auth/login"
+    )
+    app.ext.openapi.add_security_scheme(
+        "cookie",
+        "apiKey",
+        location="cookie",
+        name=COOKIE,
+        description="set by POST /api/v1/auth/login",
+    )
     app.register_middleware(attach_actor, "request")
     app.blueprint(api_group())
     app.blueprint(health_bp)

@@ -40,7 +40,11 @@ def token_from(request: Request) -> str | None:
 
 def _needs_actor(request: Request) -> bool:
     route = request.route
-    return route is not None and route.path.startswith(API_PREFIX) and not getattr(route.handler, "is_public", False)
+    return (
+        route is not None
+        and route.path.startswith(API_PREFIX)
+        and not getattr(route.handler, "is_public", False)
+    )
 
 
 async def attach_actor(request: Request) -> None:
@@ -50,8 +54,18 @@ async def attach_actor(request: Request) -> None:
     request.ctx.actor = await auth.authenticate(token) if token else None
     if request.ctx.actor is None and _needs_actor(request):
         if token:
-            raise auth.AuthFailed(Problem("the session is invalid, expired or signed out; sign in again", "会话无效、已过期或已退出，请重新登录"))
-        raise auth.AuthFailed(Problem("sign in first: send Authorization: Bearer <token> or the session cookie", "请先登录：发送 Authorization: Bearer <令牌> 或会话 Cookie"))
+            raise auth.AuthFailed(
+                Problem(
+                    "the session is invalid, expired or signed out; sign in again",
+                    "会话无效、已过期或已退出，请重新登录",
+                )
+            )
+        raise auth.AuthFailed(
+            Problem(
+                "sign in first: send Authorization: Bearer <token> or the session cookie",
+                "请先登录：发送 Authorization: Bearer <令牌> 或会话 Cookie",
+            )
+        )
 
 
 def actor_of(request: Request) -> Actor:
@@ -74,16 +88,30 @@ def secure_cookie(request: Request) -> bool:
     return request.scheme == "https" or bool(request.app.config.get("SESSION_COOKIE_SECURE", False))
 
 
-def set_session_cookie(response: HTTPResponse, request: Request, token: str, expires: dt.datetime) -> None:
+def set_session_cookie(
+    response: HTTPResponse, request: Request, token: str, expires: dt.datetime
+) -> None:
     response.add_cookie(
-        COOKIE, token, path="/", httponly=True, samesite="Strict", secure=secure_cookie(request),
-        expires=expires, max_age=max(0, int((expires - dt.datetime.now(dt.UTC)).total_seconds())),
+        COOKIE,
+        token,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=secure_cookie(request),
+        expires=expires,
+        max_age=max(0, int((expires - dt.datetime.now(dt.UTC)).total_seconds())),
     )
 
 
 def clear_session_cookie(response: HTTPResponse, request: Request) -> None:
     """Expire the cookie (same attributes as when it was set, value emptied)."""
     response.add_cookie(
-        COOKIE, "", path="/", httponly=True, samesite="Strict", secure=secure_cookie(request),
-        max_age=0, expires=dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
+        COOKIE,
+        "",
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=secure_cookie(request),
+        max_age=0,
+        expires=dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
     )

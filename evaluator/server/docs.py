@@ -26,12 +26,18 @@ F = TypeVar("F", bound=Callable)
 REF = "#/components/schemas/{model}"
 
 PROBLEM_TEXT = {
-    400: "Bad request 请求无效", 401: "Not signed in, or the session expired 未登录或会话已过期",
-    403: "Not allowed for this role 当前角色无权操作", 404: "Not found, or not visible to you 未找到或无权查看",
-    409: "Stale version, duplicate or illegal transition 版本过期、重复或状态不允许", 413: "Too large 文件过大",
-    415: "Unsupported media type 不支持的内容类型", 422: "Invalid input, every problem located 输入无效（逐项定位）",
-    423: "Locked (approved round) 已锁定（已审定的轮次）", 428: "Version required (If-Match) 缺少版本号",
-    429: "Too many attempts 尝试次数过多", 503: "Database not ready 数据库未就绪",
+    400: "Bad request 请求无效",
+    401: "Not signed in, or the session expired 未登录或会话已过期",
+    403: "Not allowed for this role 当前角色无权操作",
+    404: "Not found, or not visible to you 未找到或无权查看",
+    409: "Stale version, duplicate or illegal transition 版本过期、重复或状态不允许",
+    413: "Too large 文件过大",
+    415: "Unsupported media type 不支持的内容类型",
+    422: "Invalid input, every problem located 输入无效（逐项定位）",
+    423: "Locked (approved round) 已锁定（已审定的轮次）",
+    428: "Version required (If-Match) 缺少版本号",
+    429: "Too many attempts 尝试次数过多",
+    503: "Database not ready 数据库未就绪",
 }
 
 
@@ -88,16 +94,30 @@ def _query_parameters(model: type[BaseModel]) -> list[dict]:
     for name, prop in schema.get("properties", {}).items():
         if "$ref" in prop or "allOf" in prop:  # an enum: inline it
             target = prop.get("$ref") or prop["allOf"][0]["$ref"]
-            prop = {**defs[target.rsplit("/", 1)[-1]], **{k: v for k, v in prop.items() if k not in ("$ref", "allOf")}}
+            prop = {
+                **defs[target.rsplit("/", 1)[-1]],
+                **{k: v for k, v in prop.items() if k not in ("$ref", "allOf")},
+            }
         description = prop.pop("description", None)
         prop.pop("title", None)
-        out.append({"name": name, "schema": RawSchema(prop), "location": "query", "required": name in schema.get("required", []), "description": description})
+        out.append(
+            {
+                "name": name,
+                "schema": RawSchema(prop),
+                "location": "query",
+                "required": name in schema.get("required", []),
+                "description": description,
+            }
+        )
     return out
 
 
 def _content(value: type[BaseModel] | dict[str, Any]) -> dict[str, Any]:
     if isinstance(value, dict):
-        return {media: (RawSchema(v) if isinstance(v, dict) else component(v)) for media, v in value.items()}
+        return {
+            media: (RawSchema(v) if isinstance(v, dict) else component(v))
+            for media, v in value.items()
+        }
     return {"application/json": component(value)}
 
 
@@ -121,19 +141,49 @@ def doc(
         problem = component(ProblemDocument)
         success = _content(response) if response is not None else None
         statuses = status if isinstance(status, tuple) else (status,)
-        responses = [Response(success, status=s, description=summary) if success else Response({}, status=s, description=summary) for s in statuses]
-        codes = set(errors) | ({401} if not public else set()) | ({422} if body is not None or query is not None else set())
+        responses = [
+            Response(success, status=s, description=summary)
+            if success
+            else Response({}, status=s, description=summary)
+            for s in statuses
+        ]
+        codes = (
+            set(errors)
+            | ({401} if not public else set())
+            | ({422} if body is not None or query is not None else set())
+        )
         if if_match:
             codes |= {409, 428}
-        responses += [Response({PROBLEM_JSON: problem}, status=code, description=PROBLEM_TEXT.get(code, "")) for code in sorted(codes)]
+        responses += [
+            Response({PROBLEM_JSON: problem}, status=code, description=PROBLEM_TEXT.get(code, ""))
+            for code in sorted(codes)
+        ]
         params: list[dict] = _query_parameters(query) if query is not None else []
         if if_match:
-            params.append({"name": "If-Match", "schema": RawSchema({"type": "string"}), "location": "header", "required": False,
-                           "description": 'the ETag (version) you read, e.g. "3" 读取到的版本号'})
+            params.append(
+                {
+                    "name": "If-Match",
+                    "schema": RawSchema({"type": "string"}),
+                    "location": "header",
+                    "required": False,
+                    "description": 'the ETag (version) you read, e.g. "3" 读取到的版本号',
+                }
+            )
         for name, text in (headers or {}).items():
-            params.append({"name": name, "schema": RawSchema({"type": "string"}), "location": "header", "required": False, "description": text})
+            params.append(
+                {
+                    "name": name,
+                    "schema": RawSchema({"type": "string"}),
+                    "location": "header",
+                    "required": False,
+                    "description": text,
+                }
+            )
         func = openapi.definition(
-            operation=func.__name__, summary=summary, description=description, response=responses,
+            operation=func.__name__,
+            summary=summary,
+            description=description,
+            response=responses,
             body=RequestBody(_content(body), required=body_required) if body is not None else None,
         )(func)
         for p in params:
@@ -144,4 +194,3 @@ def doc(
         return func
 
     return wrap
-

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import traceback
 import uuid
 
 from sanic.exceptions import SanicException
@@ -77,18 +79,63 @@ HTTP: dict[int, tuple[str, str, str, str, str]] = {
     401: ("unauthenticated", "Authentication failed", "身份验证失败", "sign in first", "请先登录"),
     403: ("forbidden", "Permission denied", "无权操作", "not allowed", "不允许此操作"),
     404: ("not-found", "Not found", "未找到", "no such resource", "没有该资源"),
-    405: ("method-not-allowed", "Method not allowed", "不允许的请求方法", "this method is not allowed here", "此处不允许该请求方法"),
-    408: ("request-timeout", "Request timeout", "请求超时", "the request took too long to arrive", "请求接收超时"),
-    413: ("too-large", "Too large", "请求体过大", "the request body is too large", "请求体超过上限"),
-    416: ("range-not-satisfiable", "Range not satisfiable", "请求范围无效", "the requested range is not available", "请求的范围不可用"),
-    500: ("internal-error", "Internal error", "内部错误", "the server failed; the error was logged", "服务器内部错误，已记录日志"),
-    503: ("unavailable", "Service unavailable", "服务不可用", "the service is unavailable", "服务暂不可用"),
+    405: (
+        "method-not-allowed",
+        "Method not allowed",
+        "不允许的请求方法",
+        "this method is not allowed here",
+        "此处不允许该请求方法",
+    ),
+    408: (
+        "request-timeout",
+        "Request timeout",
+        "请求超时",
+        "the request took too long to arrive",
+        "请求接收超时",
+    ),
+    413: (
+        "too-large",
+        "Too large",
+        "请求体过大",
+        "the request body is too large",
+        "请求体超过上限",
+    ),
+    416: (
+        "range-not-satisfiable",
+        "Range not satisfiable",
+        "请求范围无效",
+        "the requested range is not available",
+        "请求的范围不可用",
+    ),
+    500: (
+        "internal-error",
+        "Internal error",
+        "内部错误",
+        "the server failed; the error was logged",
+        "服务器内部错误，已记录日志",
+    ),
+    503: (
+        "unavailable",
+        "Service unavailable",
+        "服务不可用",
+        "the service is unavailable",
+        "服务暂不可用",
+    ),
 }
 
-STATUS_SLUGS: dict[int, str] = {status: slug for status, slug in DOMAIN.values()} | {s: v[0] for s, v in HTTP.items()}
+STATUS_SLUGS: dict[int, str] = {status: slug for status, slug in DOMAIN.values()} | {
+    s: v[0] for s, v in HTTP.items()
+}
 
 
-def problem_body(status: int, slug: str, title_en: str, title_zh: str, problems: list[Problem], instance: str | None) -> dict:
+def problem_body(
+    status: int,
+    slug: str,
+    title_en: str,
+    title_zh: str,
+    problems: list[Problem],
+    instance: str | None,
+) -> dict:
     return {
         "type": PROBLEM_BASE + slug,
         "title": title_en,
@@ -100,7 +147,9 @@ def problem_body(status: int, slug: str, title_en: str, title_zh: str, problems:
     }
 
 
-def problem_response(status: int, body: dict, headers: dict[str, str] | None = None) -> HTTPResponse:
+def problem_response(
+    status: int, body: dict, headers: dict[str, str] | None = None
+) -> HTTPResponse:
     text = json.dumps(body, ensure_ascii=False)
     return HTTPResponse(text, status=status, headers=headers, content_type=PROBLEM_JSON)
 
@@ -113,14 +162,32 @@ def domain_problem(exc: EvaluatorError, instance: str | None) -> HTTPResponse:
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="evaluator"'
     if status >= 500:
-        log.log(logging.WARNING if status == 503 else logging.ERROR, "%s on %s: %s", type(exc).__name__, instance, exc)
-    return problem_response(status, problem_body(status, slug, exc.title_en, exc.title_zh, exc.problems, instance), headers)
+        log.log(
+            logging.WARNING if status == 503 else logging.ERROR,
+            "%s on %s: %s",
+            type(exc).__name__,
+            instance,
+            scrub(str(exc)),
+        )
+    return problem_response(
+        status,
+        problem_body(status, slug, exc.title_en, exc.title_zh, exc.problems, instance),
+        headers,
+    )
 
 
-def http_problem(exc: SanicException, request: Request | None, instance: str | None) -> HTTPResponse:
-    status = exc.status_code if exc.status_code in HTTP else (500 if exc.status_code >= 500 else 400)
+def http_problem(
+    exc: SanicException, request: Request | None, instance: str | None
+) -> HTTPResponse:
+    status = (
+        exc.status_code if exc.status_code in HTTP else (500 if exc.status_code >= 500 else 400)
+    )
     slug, title_en, title_zh, en, zh = HTTP[status]
-    headers = {k: v for k, v in (getattr(exc, "headers", None) or {}).items() if k.lower() in ("allow", "retry-after")}
+    headers = {
+        k: v
+        for k, v in (getattr(exc, "headers", None) or {}).items()
+        if k.lower() in ("allow", "retry-after")
+    }
     if status == 405 and request is not None:
         allowed = headers.get("Allow") or headers.get("allow") or ""
         en = f"{request.method} is not allowed here" + (f"; allowed: {allowed}" if allowed else "")
@@ -128,13 +195,29 @@ def http_problem(exc: SanicException, request: Request | None, instance: str | N
     elif status == 404 and request is not None:
         en, zh = f"no such resource: {request.path}", f"没有该资源：{request.path}"
     elif status >= 500:
-        log.error("%s on %s: %s", type(exc).__name__, instance, exc)
-    return problem_response(status, problem_body(status, slug, title_en, title_zh, [Problem(en, zh)], instance), headers)
+        log.error("%s on %s: %s", type(exc).__name__, instance, scrub(str(exc)))
+    return problem_response(
+        status, problem_body(status, slug, title_en, title_zh, [Problem(en, zh)], instance), headers
+    )
+
+
+_SECRETS = (
+    (re.compile(r"(://[^:/@\s]+):[^@\s]*@"), r"\1:***@"),  # passwords in URLs
+    (re.compile(r"(?i)(bearer\s+)[\w\-.~+/=]+"), r"\1***"),  # tokens
+)
+
+
+def scrub(text: str) -> str:
+    """A log text without the secrets an exception message may carry."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def internal_problem(exc: BaseException, instance: str | None) -> HTTPResponse:
     reference = uuid.uuid4().hex[:12]
-    log.error("internal error %s on %s", reference, instance, exc_info=(type(exc), exc, exc.__traceback__))
+    trace = scrub("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    log.error("internal error %s on %s\n%s", reference, instance, trace)
     slug, title_en, title_zh, en, zh = HTTP[500]
     problem = Problem(f"{en} (reference {reference})", f"{zh}（编号 {reference}）")
     return problem_response(500, problem_body(500, slug, title_en, title_zh, [problem], instance))

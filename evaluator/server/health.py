@@ -21,7 +21,12 @@ class HealthOut(BaseModel):
 
 
 @bp.get("/healthz")
-@doc("Health: database reachable and migrated 健康检查", response=HealthOut, errors=(503,), public=True)
+@doc(
+    "Health: database reachable and migrated 健康检查",
+    response=HealthOut,
+    errors=(503,),
+    public=True,
+)
 async def healthz(request: Request) -> HTTPResponse:
     await check_ready()
     return render(HealthOut(), headers={"Cache-Control": "no-store"})

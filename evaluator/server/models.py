@@ -55,7 +55,9 @@ class ProblemDocument(BaseModel):
 
 class Paging(In):
     page: int = Field(1, ge=1, description="1-based page number")
-    per_page: int = Field(20, ge=1, le=MAX_PER_PAGE, description=f"items per page (at most {MAX_PER_PAGE})")
+    per_page: int = Field(
+        20, ge=1, le=MAX_PER_PAGE, description=f"items per page (at most {MAX_PER_PAGE})"
+    )
 
 
 class PageOut(BaseModel, Generic[Item]):
@@ -68,11 +70,20 @@ class PageOut(BaseModel, Generic[Item]):
 def page_of(model: type[PageOut], page: Page) -> PageOut:
     """A service ``Page`` of ORM objects as the response model ``model``."""
     item = model.model_fields["items"].annotation.__args__[0]
-    return model(items=[item.model_validate(x) for x in page.items], page=page.page, per_page=page.per_page, total=page.total)
+    return model(
+        items=[item.model_validate(x) for x in page.items],
+        page=page.page,
+        per_page=page.per_page,
+        total=page.total,
+    )
 
 
-def render(model: BaseModel, status: int = 200, headers: dict[str, str] | None = None) -> HTTPResponse:
-    return HTTPResponse(model.model_dump_json(), status=status, headers=headers, content_type="application/json")
+def render(
+    model: BaseModel, status: int = 200, headers: dict[str, str] | None = None
+) -> HTTPResponse:
+    return HTTPResponse(
+        model.model_dump_json(), status=status, headers=headers, content_type="application/json"
+    )
 
 
 def etag(version: int) -> dict[str, str]:

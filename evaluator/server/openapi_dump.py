@@ -24,7 +24,9 @@ async def _asgi_get(app, path: str) -> tuple[int, bytes]:
     """GET ``path`` from an ASGI app, with its lifespan started and stopped around it."""
     inbox: asyncio.Queue = asyncio.Queue()
     outbox: asyncio.Queue = asyncio.Queue()
-    lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put))
+    lifespan = asyncio.create_task(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}}, inbox.get, outbox.put)
+    )
     await inbox.put({"type": "lifespan.startup"})
     started = await outbox.get()
     if started["type"] != "lifespan.startup.complete":
@@ -38,9 +40,18 @@ async def _asgi_get(app, path: str) -> tuple[int, bytes]:
         sent.append(message)
 
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-        "headers": [(b"host", b"localhost")], "client": ("127.0.0.1", 0), "server": ("localhost", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"localhost")],
+        "client": ("127.0.0.1", 0),
+        "server": ("localhost", 80),
     }
     await app(scope, receive, send)
     await inbox.put({"type": "lifespan.shutdown"})

@@ -80,17 +80,27 @@ def json_data(request: Request) -> object:
         raise InvalidInput(Problem("a JSON body is required", "需要 JSON 请求体", path="body"))
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind and kind != "application/json" and not kind.endswith("+json"):
-        raise UnsupportedMediaType(Problem(f"send application/json, not {kind}", f"请以 application/json 发送，而非 {kind}", path="Content-Type"))
+        raise UnsupportedMediaType(
+            Problem(
+                f"send application/json, not {kind}",
+                f"请以 application/json 发送，而非 {kind}",
+                path="Content-Type",
+            )
+        )
     try:
         return json.loads(request.body)
     except UnicodeDecodeError:
-        raise InvalidInput(Problem("the body is not UTF-8", "请求体不是 UTF-8 编码", path="body")) from None
+        raise InvalidInput(
+            Problem("the body is not UTF-8", "请求体不是 UTF-8 编码", path="body")
+        ) from None
     except json.JSONDecodeError as exc:
         raise InvalidInput(
             Problem(
                 f"the body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
                 f"请求体不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列",
-                file="body", line=exc.lineno, column=str(exc.colno),
+                file="body",
+                line=exc.lineno,
+                column=str(exc.colno),
             )
         ) from None
 
@@ -116,13 +126,27 @@ def expected_version(request: Request, in_body: int | None = None) -> int:
     if header is not None:
         match = _IF_MATCH.match(header)
         if match is None:
-            raise InvalidInput(Problem('If-Match must be the ETag you read, e.g. "3"', 'If-Match 须为读取到的 ETag，例如 "3"', path="If-Match"))
+            raise InvalidInput(
+                Problem(
+                    'If-Match must be the ETag you read, e.g. "3"',
+                    'If-Match 须为读取到的 ETag，例如 "3"',
+                    path="If-Match",
+                )
+            )
         from_header = int(match.group(1))
     if from_header is not None and in_body is not None and from_header != in_body:
-        raise InvalidInput(Problem("If-Match and version disagree", "If-Match 与 version 不一致", path="version"))
+        raise InvalidInput(
+            Problem("If-Match and version disagree", "If-Match 与 version 不一致", path="version")
+        )
     version = from_header if from_header is not None else in_body
     if version is None:
-        raise PreconditionRequired(Problem('send the version you read: If-Match: "<version>" or "version" in the body', '请提供读取到的版本号：If-Match: "<版本>" 或请求体中的 version', path="If-Match"))
+        raise PreconditionRequired(
+            Problem(
+                'send the version you read: If-Match: "<version>" or "version" in the body',
+                '请提供读取到的版本号：If-Match: "<版本>" 或请求体中的 version',
+                path="If-Match",
+            )
+        )
     return version
 
 

@@ -13,12 +13,24 @@ from evaluator.store.base import Role
 from evaluator.store.orgs import Organisation, User
 
 
-async def create_account(actor: Actor, username: str, *, organisation_id, role: Role, password: str, display_name: str = "") -> User:
+async def create_account(
+    actor: Actor,
+    username: str,
+    *,
+    organisation_id,
+    role: Role,
+    password: str,
+    display_name: str = "",
+) -> User:
     """A new user holding ``role`` in the organisation, with an argon2id password hash."""
     check_password_strength(password)
     organisation = await Organisation.get_or_none(id=organisation_id)
     if organisation is None:
-        raise NotFound(Problem(f"no organisation {organisation_id}", f"未找到机构 {organisation_id}", path="org"))
+        raise NotFound(
+            Problem(
+                f"no organisation {organisation_id}", f"未找到机构 {organisation_id}", path="org"
+            )
+        )
     hashed = await hash_password(password)
     async with in_transaction():  # user and role together, or neither
         user = await contracts.create_user(actor, username, display_name, hashed)

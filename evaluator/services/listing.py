@@ -46,7 +46,13 @@ def check_page(page: int, per_page: int) -> None:
     if page < 1:
         problems.append(Problem("page must be 1 or more", "page 须不小于 1", path="page"))
     if not 1 <= per_page <= MAX_PER_PAGE:
-        problems.append(Problem(f"per_page must be between 1 and {MAX_PER_PAGE}", f"per_page 须在 1 到 {MAX_PER_PAGE} 之间", path="per_page"))
+        problems.append(
+            Problem(
+                f"per_page must be between 1 and {MAX_PER_PAGE}",
+                f"per_page 须在 1 到 {MAX_PER_PAGE} 之间",
+                path="per_page",
+            )
+        )
     if problems:
         raise InvalidInput(problems)
 
@@ -59,7 +65,9 @@ async def paginate(query: QuerySet[T], page: int, per_page: int, *order: str) ->
 
 
 # -- organisations ------------------------------------------------------------------------
-async def list_organisations(actor: Actor, *, kind: OrgKind | None = None, page: int = 1, per_page: int = 20) -> Page[Organisation]:
+async def list_organisations(
+    actor: Actor, *, kind: OrgKind | None = None, page: int = 1, per_page: int = 20
+) -> Page[Organisation]:
     query = await organisation_scope(actor)
     if kind is not None:
         query = query.filter(kind=kind)
@@ -68,8 +76,14 @@ async def list_organisations(actor: Actor, *, kind: OrgKind | None = None, page:
 
 # -- stations -----------------------------------------------------------------------------
 async def list_stations(
-    actor: Actor, *, bureau: uuid.UUID | None = None, agency: uuid.UUID | None = None,
-    contract: uuid.UUID | None = None, round: uuid.UUID | None = None, page: int = 1, per_page: int = 20,
+    actor: Actor,
+    *,
+    bureau: uuid.UUID | None = None,
+    agency: uuid.UUID | None = None,
+    contract: uuid.UUID | None = None,
+    round: uuid.UUID | None = None,
+    page: int = 1,
+    per_page: int = 20,
 ):
     query = station_scope(actor)
     if bureau is not None:
@@ -85,8 +99,13 @@ async def list_stations(
 
 # -- contracts ----------------------------------------------------------------------------
 async def list_contracts(
-    actor: Actor, *, buyer: uuid.UUID | None = None, agency: uuid.UUID | None = None,
-    station: uuid.UUID | None = None, page: int = 1, per_page: int = 20,
+    actor: Actor,
+    *,
+    buyer: uuid.UUID | None = None,
+    agency: uuid.UUID | None = None,
+    station: uuid.UUID | None = None,
+    page: int = 1,
+    per_page: int = 20,
 ) -> Page[Contract]:
     query = contract_scope(actor)
     if buyer is not None:
@@ -106,12 +125,18 @@ class ContractDetail:
 
 async def contract_detail(actor: Actor, contract_id) -> ContractDetail:
     contract = await get_contract(actor, contract_id)
-    links = await ContractStation.filter(contract_id=contract.id).prefetch_related("station").order_by("station__code", "valid_from")
+    links = (
+        await ContractStation.filter(contract_id=contract.id)
+        .prefetch_related("station")
+        .order_by("station__code", "valid_from")
+    )
     return ContractDetail(contract, list(links))
 
 
 # -- indicator systems (criteria are public to every signed-in user) ---------------------
-async def list_systems(actor: Actor, *, code: str | None = None, page: int = 1, per_page: int = 20) -> Page[SystemVersion]:
+async def list_systems(
+    actor: Actor, *, code: str | None = None, page: int = 1, per_page: int = 20
+) -> Page[SystemVersion]:
     query = SystemVersion.all()
     if code:
         query = query.filter(system_code=code)
@@ -127,9 +152,15 @@ async def get_system(actor: Actor, system_id) -> SystemVersion:
 
 # -- rounds -------------------------------------------------------------------------------
 async def list_rounds(
-    actor: Actor, *, contract: uuid.UUID | None = None, agency: uuid.UUID | None = None,
-    station: uuid.UUID | None = None, state: RoundState | None = None, kind: RoundKind | None = None,
-    page: int = 1, per_page: int = 20,
+    actor: Actor,
+    *,
+    contract: uuid.UUID | None = None,
+    agency: uuid.UUID | None = None,
+    station: uuid.UUID | None = None,
+    state: RoundState | None = None,
+    kind: RoundKind | None = None,
+    page: int = 1,
+    per_page: int = 20,
 ) -> Page[Round]:
     query = round_scope(actor)
     if contract is not None:
@@ -147,14 +178,22 @@ async def list_rounds(
 
 # -- scores -------------------------------------------------------------------------------
 async def list_scores(
-    actor: Actor, round_id, *, unit: str | None = None, leaf: str | None = None,
-    rater: uuid.UUID | None = None, page: int = 1, per_page: int = 100,
+    actor: Actor,
+    round_id,
+    *,
+    unit: str | None = None,
+    leaf: str | None = None,
+    rater: uuid.UUID | None = None,
+    page: int = 1,
+    per_page: int = 100,
 ) -> Page[Score]:
     """Every rater's raw scores of a round — for those who may see its scores (agency users
     only once it is approved)."""
     round_ = await get_round(actor, round_id)
     if not await may_see_scores(actor, round_):
-        raise PermissionDenied(Problem("scores are published when the round is approved", "评估结果在轮次审定后公布"))
+        raise PermissionDenied(
+            Problem("scores are published when the round is approved", "评估结果在轮次审定后公布")
+        )
     query = Score.filter(round_id=round_.id)
     if unit:
         query = query.filter(unit=unit)
@@ -167,8 +206,13 @@ async def list_scores(
 
 # -- evidence -----------------------------------------------------------------------------
 async def list_evidence(
-    actor: Actor, *, round: uuid.UUID | None = None, station: uuid.UUID | None = None,
-    status: ReviewStatus | None = None, page: int = 1, per_page: int = 20,
+    actor: Actor,
+    *,
+    round: uuid.UUID | None = None,
+    station: uuid.UUID | None = None,
+    status: ReviewStatus | None = None,
+    page: int = 1,
+    per_page: int = 20,
 ) -> Page[EvidenceFile]:
     """Evidence of the rounds whose evidence the actor may read (as ``read_evidence``)."""
     rounds = round_scope(actor) if round is None else round_scope(actor).filter(id=round)
@@ -182,6 +226,16 @@ async def list_evidence(
 
 
 __all__ = [
-    "ContractDetail", "MAX_PER_PAGE", "Page", "contract_detail", "get_system", "list_contracts",
-    "list_evidence", "list_organisations", "list_rounds", "list_scores", "list_stations", "list_systems",
+    "ContractDetail",
+    "MAX_PER_PAGE",
+    "Page",
+    "contract_detail",
+    "get_system",
+    "list_contracts",
+    "list_evidence",
+    "list_organisations",
+    "list_rounds",
+    "list_scores",
+    "list_stations",
+    "list_systems",
 ]

@@ -115,7 +115,12 @@ async def migrate(url: str | None = None) -> list[str]:
         if event == "apply_done":
             applied.append(f"{app_label}.{name}")
 
-    await run(config=tortoise_config(url), progress=progress)
+    try:
+        await run(config=tortoise_config(url), progress=progress)
+    finally:
+        # tortoise's migrate API opens connections it never closes: an open aiosqlite
+        # connection keeps a worker thread alive and the process from exiting.
+        await Tortoise.close_connections()
     return applied
 
 

@@ -55,7 +55,9 @@ class Api:
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}}
         self._task = asyncio.create_task(self.app(scope, self._inbox.get, self._outbox.put))
         await self._lifespan("startup")
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://evaluator.test")
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://evaluator.test"
+        )
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -63,11 +65,23 @@ class Api:
         await self._lifespan("shutdown")
         await self._task
 
-    async def request(self, method: str, path: str, *, token: str | None = None, headers: dict | None = None, **kwargs: Any) -> httpx.Response:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        headers: dict | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
         headers = dict(headers or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        url = path if path.startswith("/docs") or path.startswith("/healthz") or path.startswith(BASE) else BASE + path
+        url = (
+            path
+            if path.startswith("/docs") or path.startswith("/healthz") or path.startswith(BASE)
+            else BASE + path
+        )
         return await self.client.request(method, url, headers=headers, **kwargs)
 
     async def get(self, path: str, **kw: Any) -> httpx.Response:
@@ -119,17 +133,31 @@ def assert_problem(response: httpx.Response, status: int, slug: str | None = Non
 
 
 # -- rounds in a given state and evidence, built through the services ------------------------
-async def fresh_round(world: World, state: str = "draft", *, assign: tuple[str, ...] = ("lead", "evaluator")) -> Round:
+async def fresh_round(
+    world: World, state: str = "draft", *, assign: tuple[str, ...] = ("lead", "evaluator")
+) -> Round:
     """A new round on agency A's contract, assigned to ``assign``, moved to ``state``
     (draft, open, submitted, approved)."""
     c = world.county
     r = await rs.create_round(
-        world.actors["bureau"], contract=c.contract_a, evaluation_agency=c.evaluators, kind=RoundKind.SPOT_CHECK,
-        system=await c.round_a.system, as_of=c.round_a.as_of, elapsed=0.5,
+        world.actors["bureau"],
+        contract=c.contract_a,
+        evaluation_agency=c.evaluators,
+        kind=RoundKind.SPOT_CHECK,
+        system=await c.round_a.system,
+        as_of=c.round_a.as_of,
+        elapsed=0.5,
     )
     for name in assign:
-        await rs.assign(Actor.system(), r, c.users[name], Role.LEAD_EVALUATOR if name == "lead" else Role.EVALUATOR)
-    steps = ["open", "submitted", "approved"][: ["draft", "open", "submitted", "approved"].index(state)]
+        await rs.assign(
+            Actor.system(),
+            r,
+            c.users[name],
+            Role.LEAD_EVALUATOR if name == "lead" else Role.EVALUATOR,
+        )
+    steps = ["open", "submitted", "approved"][
+        : ["draft", "open", "submitted", "approved"].index(state)
+    ]
     for step in steps:
         if step == "open":
             r = await rs.open_round(Actor.system(), r, r.version)
@@ -141,7 +169,13 @@ async def fresh_round(world: World, state: str = "draft", *, assign: tuple[str, 
     return r
 
 
-async def upload(world: World, round_id, name: str = "台账.csv", data: bytes = b"date,visits\n2026-03-01,4\n", who: str = "evaluator") -> EvidenceFile:
+async def upload(
+    world: World,
+    round_id,
+    name: str = "台账.csv",
+    data: bytes = b"date,visits\n2026-03-01,4\n",
+    who: str = "evaluator",
+) -> EvidenceFile:
     return await attach_evidence(world.actors[who], round_id, name, "text/csv", data)
 
 

@@ -18,7 +18,9 @@ async def test_login_returns_a_token_and_sets_a_strict_httponly_cookie(api, worl
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["token_type"] == "Bearer" and body["user"]["username"] == "bureau"
-    assert body["user"]["roles"] == [{"role": "bureau_officer", "organisation_id": str(world.county.bureau.id)}]
+    assert body["user"]["roles"] == [
+        {"role": "bureau_officer", "organisation_id": str(world.county.bureau.id)}
+    ]
     assert r.headers["cache-control"] == "no-store"
     cookie = r.headers["set-cookie"]
     assert cookie.startswith(f"evaluator_session={body['token']};")
@@ -41,7 +43,10 @@ async def test_the_cookie_is_secure_over_https_and_authenticates(db, world):
         assert me.status_code == 200 and me.json()["username"] == "auditor"
         out = await api.post("/auth/logout")
         assert out.status_code == 204 and "Max-Age=0" in out.headers["set-cookie"]
-        assert_problem(await api.get("/auth/me", headers={"Cookie": f"evaluator_session={r.json()['token']}"}), 401)
+        assert_problem(
+            await api.get("/auth/me", headers={"Cookie": f"evaluator_session={r.json()['token']}"}),
+            401,
+        )
 
 
 async def test_wrong_password_is_a_401_problem_that_names_nothing(api, world, caplog):
@@ -49,15 +54,21 @@ async def test_wrong_password_is_a_401_problem_that_names_nothing(api, world, ca
     r = await api.post("/auth/login", json={"username": "bureau", "password": "wrong password 1"})
     body = assert_problem(r, 401, "unauthenticated")
     assert r.headers["www-authenticate"].startswith("Bearer")
-    unknown = await api.post("/auth/login", json={"username": "nobody", "password": "wrong password 1"})
+    unknown = await api.post(
+        "/auth/login", json={"username": "nobody", "password": "wrong password 1"}
+    )
     assert unknown.json()["detail"] == body["detail"]  # whether the user exists is not revealed
     assert "wrong password 1" not in caplog.text
 
 
 async def test_five_failures_throttle_the_account_with_retry_after(api, world):
     for _ in range(auth.MAX_ACCOUNT_FAILURES):
-        assert (await api.post("/auth/login", json={"username": "lead", "password": "not the password"})).status_code == 401
-    r = await api.post("/auth/login", json={"username": "lead", "password": PASSWORD})  # even the right one
+        assert (
+            await api.post("/auth/login", json={"username": "lead", "password": "not the password"})
+        ).status_code == 401
+    r = await api.post(
+        "/auth/login", json={"username": "lead", "password": PASSWORD}
+    )  # even the right one
     assert_problem(r, 429, "too-many-attempts")
     assert 1 <= int(r.headers["retry-after"]) <= 15 * 60 + 1
     other = await api.post("/auth/login", json={"username": "evaluator", "password": PASSWORD})
@@ -74,7 +85,9 @@ async def test_logout_revokes_the_token(api, world):
 
 async def test_an_expired_token_is_refused(api, world):
     token = world.tokens["agency_a"]
-    await Session.filter(token_hash=token_digest(token)).update(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+    await Session.filter(token_hash=token_digest(token)).update(
+        expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    )
     assert_problem(await api.get("/rounds", token=token), 401, "unauthenticated")
     assert_problem(await api.get("/rounds", token="not-a-token"), 401)
     assert_problem(await api.get("/rounds", headers={"Authorization": "Basic dXNlcjpwYXNz"}), 401)

@@ -16,16 +16,24 @@ from evaluator.store.rounds import Round
 async def test_demo_agency_user_sees_its_own_scorecard_and_not_another_agencys(api):
     await load_demo(run_demo(None))
     logins = await demo_logins()
-    assert {(x.role, x.username, x.password) for x in logins} >= {("agency", "agency1", "demo-agency-2026"), ("admin", "admin", "demo-admin-2026")}
+    assert {(x.role, x.username, x.password) for x in logins} >= {
+        ("agency", "agency1", "demo-agency-2026"),
+        ("admin", "admin", "demo-admin-2026"),
+    }
     assert {x.role for x in logins} == {"admin", "bureau", "lead", "evaluator", "auditor", "agency"}
 
-    r = await api.post("/auth/login", json={"username": "agency1", "password": demo_password("agency")})
+    r = await api.post(
+        "/auth/login", json={"username": "agency1", "password": demo_password("agency")}
+    )
     assert r.status_code == 200, r.text
     token = r.json()["token"]
     own_agency = (await Membership.get(user__username="agency1")).organisation_id
     own = await Contract.get(agency_id=own_agency)
     other = await Contract.filter(agency_id__not=own_agency).first()
-    own_round, other_round = await Round.get(contract_id=own.id), await Round.get(contract_id=other.id)
+    own_round, other_round = (
+        await Round.get(contract_id=own.id),
+        await Round.get(contract_id=other.id),
+    )
     own_station = (await ContractStation.filter(contract_id=own.id).first()).station_id
     other_station = (await ContractStation.filter(contract_id=other.id).first()).station_id
     assert own_round.state.value == other_round.state.value == "approved"
@@ -33,8 +41,14 @@ async def test_demo_agency_user_sees_its_own_scorecard_and_not_another_agencys(a
     mine = await api.get(f"/rounds/{own_round.id}/stations/{own_station}/scorecard", token=token)
     assert mine.status_code == 200, mine.text
     assert mine.json()["round"]["state"] == "approved" and mine.json()["grade"]["zh"]
-    assert_problem(await api.get(f"/rounds/{other_round.id}/stations/{other_station}/scorecard", token=token), 404)
-    assert_problem(await api.get(f"/rounds/{own_round.id}/stations/{other_station}/scorecard", token=token), 404)
+    assert_problem(
+        await api.get(f"/rounds/{other_round.id}/stations/{other_station}/scorecard", token=token),
+        404,
+    )
+    assert_problem(
+        await api.get(f"/rounds/{own_round.id}/stations/{other_station}/scorecard", token=token),
+        404,
+    )
     listed = (await api.get("/rounds", token=token)).json()
     assert [x["id"] for x in listed["items"]] == [str(own_round.id)]
 

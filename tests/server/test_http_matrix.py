@@ -49,8 +49,24 @@ from evaluator.services import auth
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-ROLES = ["admin", "bureau", "o_bureau", "lead", "eval", "outsider", "agency", "o_agency", "auditor", "anon"]
-USERS = {"o_bureau": "other_bureau", "eval": "evaluator", "agency": "agency_a", "o_agency": "agency_b"}
+ROLES = [
+    "admin",
+    "bureau",
+    "o_bureau",
+    "lead",
+    "eval",
+    "outsider",
+    "agency",
+    "o_agency",
+    "auditor",
+    "anon",
+]
+USERS = {
+    "o_bureau": "other_bureau",
+    "eval": "evaluator",
+    "agency": "agency_a",
+    "o_agency": "agency_b",
+}
 
 
 @dataclass
@@ -91,7 +107,13 @@ class Row:
 def row(method: str, route: str, statuses: str, make: Make | None = None, note: str = "") -> Row:
     codes = statuses.split()
     assert len(codes) == len(ROLES), (route, codes)
-    return Row(method, route, dict(zip(ROLES, map(int, codes), strict=True)), make or (lambda m, r: _call()), note)
+    return Row(
+        method,
+        route,
+        dict(zip(ROLES, map(int, codes), strict=True)),
+        make or (lambda m, r: _call()),
+        note,
+    )
 
 
 async def _call(**kw) -> Call:
@@ -127,11 +149,17 @@ async def new_station(m: Matrix, role: str) -> Call:
 
 
 async def new_contract(m: Matrix, role: str) -> Call:
-    return Call(json={
-        "code": unique("C"), "buyer": str(m.ids["bureau"]), "agency": str(m.ids["agency_a"]),
-        "period_start": "2027-01-01", "period_end": "2027-12-31", "amount_fen": 10_000_000,
-        "stations": [{"station": str(m.ids["st01"]), "targets": {"cases": 10}}],
-    })
+    return Call(
+        json={
+            "code": unique("C"),
+            "buyer": str(m.ids["bureau"]),
+            "agency": str(m.ids["agency_a"]),
+            "period_start": "2027-01-01",
+            "period_end": "2027-12-31",
+            "amount_fen": 10_000_000,
+            "stations": [{"station": str(m.ids["st01"]), "targets": {"cases": 10}}],
+        }
+    )
 
 
 async def new_system(m: Matrix, role: str) -> Call:
@@ -139,10 +167,15 @@ async def new_system(m: Matrix, role: str) -> Call:
 
 
 async def new_round(m: Matrix, role: str) -> Call:
-    return Call(json={
-        "contract": str(m.ids["contract_a"]), "evaluation_agency": str(m.ids["evaluators"]),
-        "system": str(m.ids["system"]), "kind": "final", "as_of": "2026-12-15",
-    })
+    return Call(
+        json={
+            "contract": str(m.ids["contract_a"]),
+            "evaluation_agency": str(m.ids["evaluators"]),
+            "system": str(m.ids["system"]),
+            "kind": "final",
+            "as_of": "2026-12-15",
+        }
+    )
 
 
 def transition(state: str, reason: str = "") -> Make:
@@ -159,20 +192,29 @@ async def round_with_lead_only(m: Matrix, role: str) -> Call:
 
 
 async def score_body(m: Matrix, role: str) -> Call:
-    return Call(params={"round_id": m.ids["round_a"], "unit": "ST01", "leaf": "L10"}, json={"value": 5})
+    return Call(
+        params={"round_id": m.ids["round_a"], "unit": "ST01", "leaf": "L10"}, json={"value": 5}
+    )
 
 
 async def evidence_file(m: Matrix, role: str) -> Call:
-    return Call(params={"round_id": m.ids["round_a"]}, content=b"%PDF-1.4 evidence", headers={"Content-Type": "application/pdf", "X-Filename": "report.pdf"})
+    return Call(
+        params={"round_id": m.ids["round_a"]},
+        content=b"%PDF-1.4 evidence",
+        headers={"Content-Type": "application/pdf", "X-Filename": "report.pdf"},
+    )
 
 
 async def fresh_evidence(m: Matrix, role: str) -> Call:
     record = await upload(m.world, m.ids["round_a"])
-    return Call(params={"evidence_id": record.id}, json={"status": "accepted", "version": record.version})
+    return Call(
+        params={"evidence_id": record.id}, json={"status": "accepted", "version": record.version}
+    )
 
 
 # -- the policy -----------------------------------------------------------------------------
 V = "/api/v1"
+# fmt: off
 ROWS = [
     #                                                               admin bureau o_bureau lead eval outsider agency o_agency auditor anon
     row("POST", f"{V}/auth/login",                                  "200 200 200 200 200 200 200 200 200 200", login_body),
@@ -222,6 +264,7 @@ ROWS = [
     row("GET", "/docs/redoc",                                       "200 200 200 200 200 200 200 200 200 200"),
     row("GET", "/docs/openapi.json",                                "200 200 200 200 200 200 200 200 200 200"),
 ]
+# fmt: on
 
 
 # -- machinery --------------------------------------------------------------------------------
@@ -235,9 +278,16 @@ async def matrix(module_db, tmp_path_factory) -> Matrix:
         approved, evidence_approved = await approved_with_evidence(world)
         c = world.county
         fixed = {
-            "bureau": c.bureau.id, "agency_a": c.agency_a.id, "evaluators": c.evaluators.id, "st01": c.stations["ST01"].id,
-            "contract_a": c.contract_a.id, "round_a": c.round_a.id, "system": c.round_a.system_id, "approved": approved.id,
-            "evidence_open": (await upload(world, c.round_a.id)).id, "evidence_approved": evidence_approved.id,
+            "bureau": c.bureau.id,
+            "agency_a": c.agency_a.id,
+            "evaluators": c.evaluators.id,
+            "st01": c.stations["ST01"].id,
+            "contract_a": c.contract_a.id,
+            "round_a": c.round_a.id,
+            "system": c.round_a.system_id,
+            "approved": approved.id,
+            "evidence_open": (await upload(world, c.round_a.id)).id,
+            "evidence_approved": evidence_approved.id,
         }
         async with Api(create_app(app_name(), register_orm=False)) as api:
             yield Matrix(api, world, fixed)
@@ -270,14 +320,25 @@ async def test_every_route_has_a_row(matrix: Matrix) -> None:
     assert in_table - served == set(), "rows for routes the app does not serve"
 
 
-@pytest.mark.parametrize(("entry", "role"), list(itertools.product(ROWS, ROLES)), ids=lambda x: x.id if isinstance(x, Row) else x)
+@pytest.mark.parametrize(
+    ("entry", "role"),
+    list(itertools.product(ROWS, ROLES)),
+    ids=lambda x: x.id if isinstance(x, Row) else x,
+)
 async def test_matrix(matrix: Matrix, entry: Row, role: str) -> None:
     call = await entry.make(matrix, role)
     token = matrix.token(role) if call.token == "role" else call.token
     response = await matrix.api.request(
-        entry.method, fill(entry.route, call.params), token=token, json=call.json, content=call.content, headers=call.headers
+        entry.method,
+        fill(entry.route, call.params),
+        token=token,
+        json=call.json,
+        content=call.content,
+        headers=call.headers,
     )
     expected = entry.expect[role]
-    assert response.status_code == expected, f"{role}: {entry.id} → {response.status_code}, expected {expected}: {response.text[:300]}"
+    assert response.status_code == expected, (
+        f"{role}: {entry.id} → {response.status_code}, expected {expected}: {response.text[:300]}"
+    )
     if expected >= 400:
         assert response.headers["content-type"].startswith("application/problem+json")

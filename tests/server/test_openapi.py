@@ -25,7 +25,9 @@ def test_the_committed_document_is_current(document):
     committed = COMMITTED.read_text(encoding="utf-8") if COMMITTED.exists() else "{}"
     if committed != render(document):
         old = json.loads(committed)
-        changed = sorted(set(old.get("paths", {})) ^ set(document["paths"])) or ["(contents of operations or schemas)"]
+        changed = sorted(set(old.get("paths", {})) ^ set(document["paths"])) or [
+            "(contents of operations or schemas)"
+        ]
         pytest.fail(
             f"docs/openapi.json differs from the document the server serves: run `make openapi` and commit it "
             f"(接口文档已过期：请运行 make openapi). Changed: {', '.join(changed)}"
@@ -48,6 +50,8 @@ def test_the_document_is_usable_by_client_generators(document):
                 assert "401" in op["responses"], (method, path)
             for status, response in op["responses"].items():
                 if int(status) >= 400:
-                    assert response["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/ProblemDocument"}
+                    assert response["content"]["application/problem+json"]["schema"] == {
+                        "$ref": "#/components/schemas/ProblemDocument"
+                    }
     assert len(operation_ids) == len(set(operation_ids)), "operationIds must be unique"
     assert '"type": "null"' not in text  # OpenAPI 3.0 says nullable: true

@@ -30,12 +30,18 @@ def test_serve_refuses_several_workers_on_sqlite(monkeypatch, capsys, tmp_path):
 
 
 def test_banner_prints_the_url_and_one_account_per_role():
-    logins = [DemoLogin("admin", "admin", "demo-admin-2026"), DemoLogin("agency", "agency1", "demo-agency-2026"),
-              DemoLogin("agency", "agency2", "demo-agency-2026")]
+    logins = [
+        DemoLogin("admin", "admin", "demo-admin-2026"),
+        DemoLogin("agency", "agency1", "demo-agency-2026"),
+        DemoLogin("agency", "agency2", "demo-agency-2026"),
+    ]
     text = banner("127.0.0.1", 8000, 1, logins)
     assert "http://127.0.0.1:8000/api/v1" in text and "/docs/openapi.json" in text
     assert "admin      admin      demo-admin-2026" in text
-    assert "agency1    demo-agency-2026   (also 另有 agency2" in text and text.count("demo-agency-2026") == 2  # account line + curl example
+    assert (
+        "agency1    demo-agency-2026   (also 另有 agency2" in text
+        and text.count("demo-agency-2026") == 2
+    )  # account line + curl example
 
 
 @pytest.fixture
@@ -61,12 +67,19 @@ def signs_in(username: str, password: str) -> bool:
 def test_user_create_passwd_disable(cli_database, monkeypatch, capsys):
     org = with_database(create_organisation(Actor.system(), OrgKind.BUREAU, "安平县民政局"))
     stdin(monkeypatch, "first secret password\n")
-    assert main(["user", "create", "ada", "--org", str(org.id), "--role", "auditor", "--password-stdin"]) == 0
+    assert (
+        main(
+            ["user", "create", "ada", "--org", str(org.id), "--role", "auditor", "--password-stdin"]
+        )
+        == 0
+    )
     assert signs_in("ada", "first secret password")
 
     stdin(monkeypatch, "second secret password\r\n")
     assert main(["user", "passwd", "ada", "--password-stdin"]) == 0
-    assert not signs_in("ada", "first secret password") and signs_in("ada", "second secret password")
+    assert not signs_in("ada", "first secret password") and signs_in(
+        "ada", "second secret password"
+    )
 
     assert main(["user", "disable", "ada"]) == 0
     assert not signs_in("ada", "second secret password")
@@ -77,9 +90,28 @@ def test_user_create_passwd_disable(cli_database, monkeypatch, capsys):
 
     stdin(monkeypatch, "short\n")
     assert main(["user", "passwd", "ada", "--password-stdin"]) == 2  # too short
-    assert main(["user", "create", "bob", "--org", "not-a-uuid", "--role", "auditor", "--password-stdin"]) == 2
+    assert (
+        main(
+            [
+                "user",
+                "create",
+                "bob",
+                "--org",
+                "not-a-uuid",
+                "--role",
+                "auditor",
+                "--password-stdin",
+            ]
+        )
+        == 2
+    )
     stdin(monkeypatch, "a third long password\n")
-    assert main(["user", "create", "ada", "--org", str(org.id), "--role", "auditor", "--password-stdin"]) == 2  # exists
+    assert (
+        main(
+            ["user", "create", "ada", "--org", str(org.id), "--role", "auditor", "--password-stdin"]
+        )
+        == 2
+    )  # exists
     assert "already exists" in capsys.readouterr().err
 
 

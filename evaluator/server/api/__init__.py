@@ -19,8 +19,16 @@ from evaluator.server.api import (
 
 PREFIX = "/api/v1"
 BLUEPRINTS = (
-    auth.bp, organisations.bp, stations.bp, contracts.bp, systems.bp, rounds.bp, scores.bp,
-    evidence.bp, scorecards.bp, audit.bp,
+    auth.bp,
+    organisations.bp,
+    stations.bp,
+    contracts.bp,
+    systems.bp,
+    rounds.bp,
+    scores.bp,
+    evidence.bp,
+    scorecards.bp,
+    audit.bp,
 )
 
 

@@ -25,8 +25,12 @@ class VerificationOut(BaseModel):
 
 
 @bp.get("/verify")
-@doc("Verify the hash-chained audit trail 校验审计链", response=VerificationOut, errors=(403,),
-     description="200 with ok=false and the first broken event when the chain does not hold.")
+@doc(
+    "Verify the hash-chained audit trail 校验审计链",
+    response=VerificationOut,
+    errors=(403,),
+    description="200 with ok=false and the first broken event when the chain does not hold.",
+)
 async def verify_audit(request: Request) -> HTTPResponse:
     result = await audit.verify_as(actor_of(request))
     return render(VerificationOut.model_validate(result, from_attributes=True))

@@ -53,18 +53,31 @@ class LoginOut(BaseModel):
 
 def me(actor: Actor) -> MeOut:
     roles = sorted(actor.roles, key=lambda r: (r[0].value, str(r[1])))
-    return MeOut(user_id=actor.user_id, username=actor.username, roles=[RoleOut(role=r, organisation_id=o) for r, o in roles])
+    return MeOut(
+        user_id=actor.user_id,
+        username=actor.username,
+        roles=[RoleOut(role=r, organisation_id=o) for r, o in roles],
+    )
 
 
 @bp.post("/login")
-@doc("Sign in 登录", body=LoginIn, response=LoginOut, errors=(401, 429), public=True,
-     description="Returns a session token and sets the evaluator_session cookie. After 5 failed attempts for an "
-     "account (20 from an address) within 15 minutes: 429 with Retry-After. 返回会话令牌并设置 Cookie。")
+@doc(
+    "Sign in 登录",
+    body=LoginIn,
+    response=LoginOut,
+    errors=(401, 429),
+    public=True,
+    description="Returns a session token and sets the evaluator_session cookie. After 5 failed attempts for an "
+    "account (20 from an address) within 15 minutes: 429 with Retry-After. 返回会话令牌并设置 Cookie。",
+)
 @public
 async def login(request: Request) -> HTTPResponse:
     data = parsing.body(request, LoginIn)
     session = await auth.login(data.username, data.password, client_address(request))
-    response = render(LoginOut(token=session.token, expires_at=session.expires_at, user=me(session.actor)), headers={"Cache-Control": "no-store"})
+    response = render(
+        LoginOut(token=session.token, expires_at=session.expires_at, user=me(session.actor)),
+        headers={"Cache-Control": "no-store"},
+    )
     set_session_cookie(response, request, session.token, session.expires_at)
     return response
 

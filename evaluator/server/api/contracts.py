@@ -66,7 +66,9 @@ class ContractQuery(Paging):
 
 class ContractStationIn(In):
     station: uuid.UUID
-    targets: dict[str, int | float] = Field(default_factory=dict, description="cases, groups, activities, visits, volunteers …")
+    targets: dict[str, int | float] = Field(
+        default_factory=dict, description="cases, groups, activities, visits, volunteers …"
+    )
 
 
 class ContractIn(In):
@@ -78,7 +80,10 @@ class ContractIn(In):
     period_end: dt.date
     amount_fen: int
     stations: list[ContractStationIn] = Field(min_length=1)
-    schedule: list[Tranche] | None = Field(None, description="default: 50% on signing, 30% after the mid-term, 20% after the final evaluation")
+    schedule: list[Tranche] | None = Field(
+        None,
+        description="default: 50% on signing, 30% after the mid-term, 20% after the final evaluation",
+    )
     staffing_min: int = Field(2, ge=1)
 
 
@@ -86,32 +91,64 @@ class ContractIn(In):
 @doc("Contracts you may see 可见的合同", query=ContractQuery, response=ContractPage)
 async def list_contracts(request: Request) -> HTTPResponse:
     q = parsing.query(request, ContractQuery)
-    page = await listing.list_contracts(actor_of(request), buyer=q.buyer, agency=q.agency, station=q.station, page=q.page, per_page=q.per_page)
+    page = await listing.list_contracts(
+        actor_of(request),
+        buyer=q.buyer,
+        agency=q.agency,
+        station=q.station,
+        page=q.page,
+        per_page=q.per_page,
+    )
     return render(page_of(ContractPage, page))
 
 
 @bp.post("")
-@doc("Sign a contract (the buying bureau) 签订合同（购买方）", body=ContractIn, response=ContractOut, status=201, errors=(403, 404, 409))
+@doc(
+    "Sign a contract (the buying bureau) 签订合同（购买方）",
+    body=ContractIn,
+    response=ContractOut,
+    status=201,
+    errors=(403, 404, 409),
+)
 async def create_contract(request: Request) -> HTTPResponse:
     data = parsing.body(request, ContractIn)
     contract = await contracts.sign_contract(
-        actor_of(request), code=data.code, title=data.title, buyer_id=data.buyer, agency_id=data.agency,
-        period_start=data.period_start, period_end=data.period_end, amount_fen=data.amount_fen,
+        actor_of(request),
+        code=data.code,
+        title=data.title,
+        buyer_id=data.buyer,
+        agency_id=data.agency,
+        period_start=data.period_start,
+        period_end=data.period_end,
+        amount_fen=data.amount_fen,
         stations=[(s.station, s.targets) for s in data.stations],
-        schedule=[t.model_dump() for t in data.schedule] if data.schedule is not None else None, staffing_min=data.staffing_min,
+        schedule=[t.model_dump() for t in data.schedule] if data.schedule is not None else None,
+        staffing_min=data.staffing_min,
     )
-    return render(ContractOut.model_validate(contract), 201, {"Location": f"{request.path}/{contract.id}"})
+    return render(
+        ContractOut.model_validate(contract), 201, {"Location": f"{request.path}/{contract.id}"}
+    )
 
 
 @bp.get("/<contract_id:uuid>")
-@doc("One contract with its stations and targets 合同详情", response=ContractDetailOut, errors=(404,))
+@doc(
+    "One contract with its stations and targets 合同详情", response=ContractDetailOut, errors=(404,)
+)
 async def show_contract(request: Request, contract_id: uuid.UUID) -> HTTPResponse:
     return render(_detail(await listing.contract_detail(actor_of(request), contract_id)))
 
 
 def _detail(detail: listing.ContractDetail) -> ContractDetailOut:
     stations = [
-        ContractStationOut(station_id=link.station_id, station_code=link.station.code, valid_from=link.valid_from, valid_to=link.valid_to, targets=link.targets)
+        ContractStationOut(
+            station_id=link.station_id,
+            station_code=link.station.code,
+            valid_from=link.valid_from,
+            valid_to=link.valid_to,
+            targets=link.targets,
+        )
         for link in detail.links
     ]
-    return ContractDetailOut.model_validate(ContractOut.model_validate(detail.contract).model_dump() | {"stations": stations})
+    return ContractDetailOut.model_validate(
+        ContractOut.model_validate(detail.contract).model_dump() | {"stations": stations}
+    )

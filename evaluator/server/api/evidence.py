@@ -56,13 +56,17 @@ class EvidenceQuery(Paging):
 
 
 class UploadQuery(In):
-    name: str | None = Field(None, max_length=255, description="original file name (or the X-Filename header)")
+    name: str | None = Field(
+        None, max_length=255, description="original file name (or the X-Filename header)"
+    )
     station: uuid.UUID | None = Field(None, description="the station the evidence is about")
 
 
 class ReviewIn(In):
     status: ReviewStatus
-    comment: str = Field("", max_length=4000, description="required unless accepted 退回或不充分须填写")
+    comment: str = Field(
+        "", max_length=4000, description="required unless accepted 退回或不充分须填写"
+    )
     version: int | None = Field(None, description="the version read (or If-Match)")
 
 
@@ -77,8 +81,12 @@ async def _chunks(request: Request) -> AsyncIterator[bytes]:
 
 @bp.post("/rounds/<round_id:uuid>/evidence", stream=True)
 @doc(
-    "Upload an evidence file (streamed body) 上传佐证材料", query=UploadQuery, response=EvidenceOut, status=201,
-    body={"application/octet-stream": {"type": "string", "format": "binary"}}, errors=(403, 404, 413, 423),
+    "Upload an evidence file (streamed body) 上传佐证材料",
+    query=UploadQuery,
+    response=EvidenceOut,
+    status=201,
+    body={"application/octet-stream": {"type": "string", "format": "binary"}},
+    errors=(403, 404, 413, 423),
     headers={"X-Filename": "original file name, percent-encoded UTF-8 原始文件名"},
     description="The body is the file; Content-Type is its media type (checked against the allow-list). "
     "Larger than EVIDENCE_MAX_BYTES: 413.",
@@ -88,18 +96,37 @@ async def upload_evidence(request: Request, round_id: uuid.UUID) -> HTTPResponse
     q = parsing.query(request, UploadQuery)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > evidence.max_bytes():
-        raise TooLarge(Problem(f"the file is larger than {evidence.max_bytes()} bytes", f"文件超过 {evidence.max_bytes()} 字节上限", path="file"))
+        raise TooLarge(
+            Problem(
+                f"the file is larger than {evidence.max_bytes()} bytes",
+                f"文件超过 {evidence.max_bytes()} 字节上限",
+                path="file",
+            )
+        )
     name = q.name or unquote(request.headers.get("x-filename", "")) or "file"
     media_type = request.content_type.split(";")[0].strip().lower()
-    record = await evidence.attach_evidence(actor, round_id, name, media_type, _chunks(request), station_id=q.station)
-    return render(EvidenceOut.model_validate(record), 201, etag(record.version) | {"Location": f"/api/v1/evidence/{record.id}"})
+    record = await evidence.attach_evidence(
+        actor, round_id, name, media_type, _chunks(request), station_id=q.station
+    )
+    return render(
+        EvidenceOut.model_validate(record),
+        201,
+        etag(record.version) | {"Location": f"/api/v1/evidence/{record.id}"},
+    )
 
 
 @bp.get("/evidence")
 @doc("Evidence you may read 可查阅的佐证材料", query=EvidenceQuery, response=EvidencePage)
 async def list_evidence(request: Request) -> HTTPResponse:
     q = parsing.query(request, EvidenceQuery)
-    page = await listing.list_evidence(actor_of(request), round=q.round, station=q.station, status=q.status, page=q.page, per_page=q.per_page)
+    page = await listing.list_evidence(
+        actor_of(request),
+        round=q.round,
+        station=q.station,
+        status=q.status,
+        page=q.page,
+        per_page=q.per_page,
+    )
     return render(page_of(EvidencePage, page))
 
 
@@ -111,7 +138,11 @@ async def show_evidence(request: Request, evidence_id: uuid.UUID) -> HTTPRespons
 
 
 @bp.get("/evidence/<evidence_id:uuid>/content")
-@doc("Evidence content (download) 下载佐证材料", response={"application/octet-stream": {"type": "string", "format": "binary"}}, errors=(404,))
+@doc(
+    "Evidence content (download) 下载佐证材料",
+    response={"application/octet-stream": {"type": "string", "format": "binary"}},
+    errors=(404,),
+)
 async def evidence_content(request: Request, evidence_id: uuid.UUID) -> HTTPResponse:
     record, path = await evidence.read_evidence(actor_of(request), evidence_id)
     headers = {
@@ -123,15 +154,26 @@ async def evidence_content(request: Request, evidence_id: uuid.UUID) -> HTTPResp
 
 
 @bp.post("/evidence/<evidence_id:uuid>/review")
-@doc("Review evidence (the round's evaluators) 审核佐证材料", body=ReviewIn, response=EvidenceOut, errors=(403, 404, 423), if_match=True)
+@doc(
+    "Review evidence (the round's evaluators) 审核佐证材料",
+    body=ReviewIn,
+    response=EvidenceOut,
+    errors=(403, 404, 423),
+    if_match=True,
+)
 async def review_evidence(request: Request, evidence_id: uuid.UUID) -> HTTPResponse:
     data = parsing.body(request, ReviewIn)
     version = parsing.expected_version(request, data.version)
-    record = await evidence.review_evidence(actor_of(request), evidence_id, data.status, data.comment, version)
+    record = await evidence.review_evidence(
+        actor_of(request), evidence_id, data.status, data.comment, version
+    )
     return render(EvidenceOut.model_validate(record), headers=etag(record.version))
 
 
 def content_disposition(name: str) -> str:
     """Always a download (never rendered inline), with an ASCII fallback and the UTF-8 name."""
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name) or "file"
+    fallback = (
+        "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name)
+        or "file"
+    )
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

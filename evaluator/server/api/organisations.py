@@ -46,7 +46,9 @@ class OrganisationIn(In):
     kind: OrgKind
     name: str = Field(min_length=1, max_length=200)
     short_name: str = Field("", max_length=50)
-    credit_code: str | None = Field(None, min_length=18, max_length=18, description="统一社会信用代码")
+    credit_code: str | None = Field(
+        None, min_length=18, max_length=18, description="统一社会信用代码"
+    )
     registered_on: dt.date | None = None
     credit_status: Literal["normal", "abnormal", "serious_violation"] = "normal"
     grade: str = Field("", max_length=10, description="3A, 4A, 5A")
@@ -56,12 +58,20 @@ class OrganisationIn(In):
 @doc("Organisations you may see 可见的机构", query=OrganisationQuery, response=OrganisationPage)
 async def list_organisations(request: Request) -> HTTPResponse:
     q = parsing.query(request, OrganisationQuery)
-    page = await listing.list_organisations(actor_of(request), kind=q.kind, page=q.page, per_page=q.per_page)
+    page = await listing.list_organisations(
+        actor_of(request), kind=q.kind, page=q.page, per_page=q.per_page
+    )
     return render(page_of(OrganisationPage, page))
 
 
 @bp.post("")
-@doc("Create an organisation (administrators) 新建机构（管理员）", body=OrganisationIn, response=OrganisationOut, status=201, errors=(403, 409))
+@doc(
+    "Create an organisation (administrators) 新建机构（管理员）",
+    body=OrganisationIn,
+    response=OrganisationOut,
+    status=201,
+    errors=(403, 409),
+)
 async def create_organisation(request: Request) -> HTTPResponse:
     data = parsing.body(request, OrganisationIn)
     org = await contracts.create_organisation(actor_of(request), **data.model_dump())
@@ -71,4 +81,6 @@ async def create_organisation(request: Request) -> HTTPResponse:
 @bp.get("/<organisation_id:uuid>")
 @doc("One organisation 机构详情", response=OrganisationOut, errors=(404,))
 async def show_organisation(request: Request, organisation_id: uuid.UUID) -> HTTPResponse:
-    return render(OrganisationOut.model_validate(await get_organisation(actor_of(request), organisation_id)))
+    return render(
+        OrganisationOut.model_validate(await get_organisation(actor_of(request), organisation_id))
+    )

@@ -60,7 +60,9 @@ class RoundIn(In):
 
 class TransitionIn(In):
     version: int | None = Field(None, description="the version read (or If-Match)")
-    reason: str = Field("", max_length=2000, description="required to return or reopen 退回或重新开启时必填")
+    reason: str = Field(
+        "", max_length=2000, description="required to return or reopen 退回或重新开启时必填"
+    )
 
 
 class AssignmentIn(In):
@@ -80,20 +82,42 @@ class AssignmentOut(Out):
 async def list_rounds(request: Request) -> HTTPResponse:
     q = parsing.query(request, RoundQuery)
     page = await listing.list_rounds(
-        actor_of(request), contract=q.contract, agency=q.agency, station=q.station, state=q.state, kind=q.kind, page=q.page, per_page=q.per_page
+        actor_of(request),
+        contract=q.contract,
+        agency=q.agency,
+        station=q.station,
+        state=q.state,
+        kind=q.kind,
+        page=q.page,
+        per_page=q.per_page,
     )
     return render(page_of(RoundPage, page))
 
 
 @bp.post("")
-@doc("Create a round (the buying bureau) 创建评估轮次（购买方）", body=RoundIn, response=RoundOut, status=201, errors=(403, 404))
+@doc(
+    "Create a round (the buying bureau) 创建评估轮次（购买方）",
+    body=RoundIn,
+    response=RoundOut,
+    status=201,
+    errors=(403, 404),
+)
 async def create_round(request: Request) -> HTTPResponse:
     data = parsing.body(request, RoundIn)
     round_ = await rounds.start_round(
-        actor_of(request), contract_id=data.contract, evaluation_agency_id=data.evaluation_agency, kind=data.kind,
-        system_id=data.system, as_of=data.as_of, elapsed=data.elapsed,
+        actor_of(request),
+        contract_id=data.contract,
+        evaluation_agency_id=data.evaluation_agency,
+        kind=data.kind,
+        system_id=data.system,
+        as_of=data.as_of,
+        elapsed=data.elapsed,
     )
-    return render(RoundOut.model_validate(round_), 201, etag(round_.version) | {"Location": f"{request.path}/{round_.id}"})
+    return render(
+        RoundOut.model_validate(round_),
+        201,
+        etag(round_.version) | {"Location": f"{request.path}/{round_.id}"},
+    )
 
 
 @bp.get("/<round_id:uuid>")
@@ -104,7 +128,13 @@ async def show_round(request: Request, round_id: uuid.UUID) -> HTTPResponse:
 
 
 @bp.post("/<round_id:uuid>/assignments")
-@doc("Assign an evaluator (the evaluation agency's lead) 分派评估员", body=AssignmentIn, response=AssignmentOut, status=201, errors=(403, 404, 409))
+@doc(
+    "Assign an evaluator (the evaluation agency's lead) 分派评估员",
+    body=AssignmentIn,
+    response=AssignmentOut,
+    status=201,
+    errors=(403, 404, 409),
+)
 async def assign_evaluator(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     data = parsing.body(request, AssignmentIn)
     assignment = await rounds.assign_user(actor_of(request), round_id, data.username, data.role)
@@ -114,9 +144,15 @@ async def assign_evaluator(request: Request, round_id: uuid.UUID) -> HTTPRespons
 TRANSITIONS = {
     "open": ("Open a draft round (its lead) 开启轮次（主评估员）", False),
     "submit": ("Submit for approval (its lead) 提交审定（主评估员）", False),
-    "return": ("Return to the evaluators, with a reason (the bureau) 退回（购买方，须填原因）", True),
+    "return": (
+        "Return to the evaluators, with a reason (the bureau) 退回（购买方，须填原因）",
+        True,
+    ),
     "approve": ("Approve and lock, writing the snapshot (the bureau) 审定并锁定（购买方）", False),
-    "reopen": ("Reopen an approved round, with a reason (the bureau) 重新开启（购买方，须填原因）", True),
+    "reopen": (
+        "Reopen an approved round, with a reason (the bureau) 重新开启（购买方，须填原因）",
+        True,
+    ),
 }
 
 
@@ -133,6 +169,15 @@ def _transition(action: str) -> Callable[..., Awaitable[HTTPResponse]]:
 
 for _action, (_summary, _reason) in TRANSITIONS.items():
     bp.add_route(
-        doc(_summary, body=TransitionIn, body_required=False, response=RoundOut, errors=(403, 404), if_match=True)(_transition(_action)),
-        f"/<round_id:uuid>/{_action}", methods=["POST"], name=f"{_action}_round",
+        doc(
+            _summary,
+            body=TransitionIn,
+            body_required=False,
+            response=RoundOut,
+            errors=(403, 404),
+            if_match=True,
+        )(_transition(_action)),
+        f"/<round_id:uuid>/{_action}",
+        methods=["POST"],
+        name=f"{_action}_round",
     )

@@ -127,13 +127,17 @@ class AgencyScorecard(BaseModel):
 
 @bp.get("/<round_id:uuid>/stations/<station_id:uuid>/scorecard")
 @doc("A station's scorecard in a round 社工站评分卡", response=StationScorecard, errors=(403, 404))
-async def station_scorecard(request: Request, round_id: uuid.UUID, station_id: uuid.UUID) -> HTTPResponse:
+async def station_scorecard(
+    request: Request, round_id: uuid.UUID, station_id: uuid.UUID
+) -> HTTPResponse:
     card = await scorecards.station_scorecard(actor_of(request), round_id, station_id)
     return render(StationScorecard.model_validate(card))
 
 
 @bp.get("/<round_id:uuid>/agency-scorecard")
-@doc("The agency's scorecard in a round 承接机构评分卡", response=AgencyScorecard, errors=(403, 404))
+@doc(
+    "The agency's scorecard in a round 承接机构评分卡", response=AgencyScorecard, errors=(403, 404)
+)
 async def agency_scorecard(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     card = await scorecards.agency_scorecard(actor_of(request), round_id)
     return render(AgencyScorecard.model_validate(card))

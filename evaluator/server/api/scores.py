@@ -46,18 +46,24 @@ class ScorePage(PageOut[ScoreOut]):
 
 
 class ScoreQuery(Paging):
-    per_page: int = Field(MAX_PER_PAGE, ge=1, le=MAX_PER_PAGE, description=f"items per page (at most {MAX_PER_PAGE})")
+    per_page: int = Field(
+        MAX_PER_PAGE, ge=1, le=MAX_PER_PAGE, description=f"items per page (at most {MAX_PER_PAGE})"
+    )
     unit: str | None = None
     leaf: str | None = None
     rater: uuid.UUID | None = None
 
 
 class ItemQuery(In):
-    item: str = Field("", max_length=40, description="checklist item code (empty for the whole leaf)")
+    item: str = Field(
+        "", max_length=40, description="checklist item code (empty for the whole leaf)"
+    )
 
 
 class ScoreIn(In):
-    value: float | None = Field(description="the raw input: count, level, ratio … (null: not scored)")
+    value: float | None = Field(
+        description="the raw input: count, level, ratio … (null: not scored)"
+    )
     target: float | None = None
     n: int | None = Field(None, ge=0, description="sample size (satisfaction)")
     comment: str = Field("", max_length=4000)
@@ -66,17 +72,35 @@ class ScoreIn(In):
 
 
 @bp.get("/<round_id:uuid>/scores")
-@doc("Raw scores of a round (agency users: once approved) 本轮原始评分", query=ScoreQuery, response=ScorePage, errors=(403, 404))
+@doc(
+    "Raw scores of a round (agency users: once approved) 本轮原始评分",
+    query=ScoreQuery,
+    response=ScorePage,
+    errors=(403, 404),
+)
 async def list_scores(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     q = parsing.query(request, ScoreQuery)
-    page = await listing.list_scores(actor_of(request), round_id, unit=q.unit, leaf=q.leaf, rater=q.rater, page=q.page, per_page=q.per_page)
+    page = await listing.list_scores(
+        actor_of(request),
+        round_id,
+        unit=q.unit,
+        leaf=q.leaf,
+        rater=q.rater,
+        page=q.page,
+        per_page=q.per_page,
+    )
     return render(page_of(ScorePage, page))
 
 
 @bp.put("/<round_id:uuid>/scores/<unit:str>/<leaf:str>")
 @doc(
     "Record your score for a leaf (create, or overwrite with the version read) 录入评分",
-    body=ScoreIn, query=ItemQuery, response=ScoreOut, status=(200, 201), errors=(403, 404, 423), if_match=True,
+    body=ScoreIn,
+    query=ItemQuery,
+    response=ScoreOut,
+    status=(200, 201),
+    errors=(403, 404, 423),
+    if_match=True,
     description="201 when created, 200 when overwritten; ETag is the score's version.",
 )
 async def put_score(request: Request, round_id: uuid.UUID, unit: str, leaf: str) -> HTTPResponse:
@@ -84,7 +108,18 @@ async def put_score(request: Request, round_id: uuid.UUID, unit: str, leaf: str)
     data = parsing.body(request, ScoreIn)
     version = parsing.optional_version(request, data.version)
     score = await scoring.record_score(
-        actor_of(request), round_id, unit, leaf, data.value, item=item, target=data.target, n=data.n,
-        comment=data.comment, evidence=[str(e) for e in data.evidence], expected_version=version,
+        actor_of(request),
+        round_id,
+        unit,
+        leaf,
+        data.value,
+        item=item,
+        target=data.target,
+        n=data.n,
+        comment=data.comment,
+        evidence=[str(e) for e in data.evidence],
+        expected_version=version,
     )
-    return render(ScoreOut.model_validate(score), 201 if version is None else 200, etag(score.version))
+    return render(
+        ScoreOut.model_validate(score), 201 if version is None else 200, etag(score.version)
+    )

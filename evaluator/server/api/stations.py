@@ -35,7 +35,9 @@ class StationPage(PageOut[StationOut]):
 
 class StationQuery(Paging):
     bureau: uuid.UUID | None = None
-    agency: uuid.UUID | None = Field(None, description="stations an agency runs (under any contract)")
+    agency: uuid.UUID | None = Field(
+        None, description="stations an agency runs (under any contract)"
+    )
     contract: uuid.UUID | None = None
     round: uuid.UUID | None = None
 
@@ -51,16 +53,30 @@ class StationIn(In):
 async def list_stations(request: Request) -> HTTPResponse:
     q = parsing.query(request, StationQuery)
     page = await listing.list_stations(
-        actor_of(request), bureau=q.bureau, agency=q.agency, contract=q.contract, round=q.round, page=q.page, per_page=q.per_page
+        actor_of(request),
+        bureau=q.bureau,
+        agency=q.agency,
+        contract=q.contract,
+        round=q.round,
+        page=q.page,
+        per_page=q.per_page,
     )
     return render(page_of(StationPage, page))
 
 
 @bp.post("")
-@doc("Add a station to a bureau 新增社工站", body=StationIn, response=StationOut, status=201, errors=(403, 404, 409))
+@doc(
+    "Add a station to a bureau 新增社工站",
+    body=StationIn,
+    response=StationOut,
+    status=201,
+    errors=(403, 404, 409),
+)
 async def create_station(request: Request) -> HTTPResponse:
     data = parsing.body(request, StationIn)
-    station = await contracts.add_station(actor_of(request), bureau_id=data.bureau, code=data.code, name=data.name)
+    station = await contracts.add_station(
+        actor_of(request), bureau_id=data.bureau, code=data.code, name=data.name
+    )
     return render(StationOut.model_validate(station), 201)
 
 

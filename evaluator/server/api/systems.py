@@ -58,26 +58,40 @@ class UploadQuery(In):
 @doc("Indicator systems 指标体系列表", query=SystemQuery, response=SystemPage)
 async def list_systems(request: Request) -> HTTPResponse:
     q = parsing.query(request, SystemQuery)
-    return render(page_of(SystemPage, await listing.list_systems(actor_of(request), code=q.code, page=q.page, per_page=q.per_page)))
+    return render(
+        page_of(
+            SystemPage,
+            await listing.list_systems(
+                actor_of(request), code=q.code, page=q.page, per_page=q.per_page
+            ),
+        )
+    )
 
 
 @bp.post("")
 @doc(
     "Upload an indicator system (YAML body, or JSON {text}) 上传指标体系",
-    body={"text/yaml": {"type": "string"}, "application/json": SystemText}, response=SystemOut, status=201, errors=(403, 415),
+    body={"text/yaml": {"type": "string"}, "application/json": SystemText},
+    response=SystemOut,
+    status=201,
+    errors=(403, 415),
     description="Invalid systems answer 422 with every problem located (line and path) 校验失败时逐项定位。"
     " Uploading the same content again returns the stored version.",
 )
 async def create_system(request: Request) -> HTTPResponse:
     text, file = _text(request)
     version = await systems.register_system(actor_of(request), text, file)
-    return render(SystemOut.model_validate(version), 201, {"Location": f"{request.path}/{version.id}"})
+    return render(
+        SystemOut.model_validate(version), 201, {"Location": f"{request.path}/{version.id}"}
+    )
 
 
 @bp.get("/<system_id:uuid>")
 @doc("One indicator system with its YAML 指标体系详情", response=SystemDetailOut, errors=(404,))
 async def show_system(request: Request, system_id: uuid.UUID) -> HTTPResponse:
-    return render(SystemDetailOut.model_validate(await listing.get_system(actor_of(request), system_id)))
+    return render(
+        SystemDetailOut.model_validate(await listing.get_system(actor_of(request), system_id))
+    )
 
 
 def _text(request: Request) -> tuple[str, str]:
@@ -87,6 +101,8 @@ def _text(request: Request) -> tuple[str, str]:
         try:
             return request.body.decode("utf-8"), file
         except UnicodeDecodeError:
-            raise InvalidInput(Problem("the YAML is not UTF-8", "YAML 不是 UTF-8 编码", file=file)) from None
+            raise InvalidInput(
+                Problem("the YAML is not UTF-8", "YAML 不是 UTF-8 编码", file=file)
+            ) from None
     data = parsing.body(request, SystemText)
     return data.text, data.file
