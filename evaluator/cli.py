@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from evaluator import cli_server
+from evaluator.cli_db import safe_url as _safe_url
+from evaluator.cli_db import with_database
 from evaluator.errors import EvaluatorError, InvalidInput, Problem
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -227,31 +229,6 @@ def cmd_audit_verify(args) -> int:
     print(f"audit chain BROKEN at event {result.broken_seq} 审计链在第 {result.broken_seq} 条事件处断开: {result.reason_en} ({result.reason_zh})")
     print(f"{result.events} events verified before it 此前 {result.events} 条事件校验通过")
     return EXIT_INTERNAL
-
-
-def with_database(coro, migrate_first: bool = False):
-    """Run one coroutine with the database open (migrated first if asked), then close it."""
-    from evaluator.store import db
-
-    async def run():
-        try:
-            if migrate_first:
-                await db.migrate()
-                await db.close_database()
-            await db.open_database()
-            return await coro
-        finally:
-            coro.close()
-            await db.close_database()
-
-    return asyncio.run(run())
-
-
-def _safe_url(url: str) -> str:
-    """The database URL without its password (secrets are never printed)."""
-    import re
-
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 # -- output -------------------------------------------------------------------------------

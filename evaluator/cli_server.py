@@ -59,7 +59,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 # -- serve --------------------------------------------------------------------------------
 def cmd_serve(args) -> int:
-    from evaluator.cli import with_database
+    from evaluator.cli_db import with_database
     from evaluator.store.db import database_url, is_sqlite
 
     url = database_url()
@@ -184,7 +184,7 @@ def read_password(from_stdin: bool) -> str:
 
 
 def cmd_user_create(args) -> int:
-    from evaluator.cli import with_database
+    from evaluator.cli_db import with_database
     from evaluator.services.accounts import create_account
     from evaluator.services.actors import Actor
     from evaluator.store.base import Role
@@ -205,7 +205,7 @@ def cmd_user_create(args) -> int:
 
 
 def cmd_user_passwd(args) -> int:
-    from evaluator.cli import with_database
+    from evaluator.cli_db import with_database
     from evaluator.services.actors import Actor
     from evaluator.services.auth import set_password
 
@@ -216,7 +216,7 @@ def cmd_user_passwd(args) -> int:
 
 
 def cmd_user_active(args) -> int:
-    from evaluator.cli import with_database
+    from evaluator.cli_db import with_database
     from evaluator.services.actors import Actor
     from evaluator.services.auth import set_active
 
