@@ -172,3 +172,13 @@ async def test_evidence_of_an_approved_round_is_locked_but_readable(api, world):
     assert (await api.get(f"/evidence?round={approved.id}", token=world.tokens["agency_b"])).json()[
         "total"
     ] == 0
+
+
+async def test_a_raw_utf8_file_name_header_is_understood(api, world):
+    r = await api.post(
+        f"/rounds/{world.county.round_a.id}/evidence",
+        token=world.tokens["evaluator"],
+        content=b"a,b\n",
+        headers={"Content-Type": "text/csv", "X-Filename": "签到表.csv".encode()},
+    )
+    assert r.status_code == 201 and r.json()["original_name"] == "签到表.csv"

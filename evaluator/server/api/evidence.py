@@ -7,6 +7,7 @@ percent-encoded UTF-8, or ``?name=``) is kept as data only."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
@@ -103,7 +104,7 @@ async def upload_evidence(request: Request, round_id: uuid.UUID) -> HTTPResponse
                 path="file",
             )
         )
-    name = q.name or unquote(request.headers.get("x-filename", "")) or "file"
+    name = q.name or header_text(request.headers.get("x-filename", "")) or "file"
     media_type = request.content_type.split(";")[0].strip().lower()
     record = await evidence.attach_evidence(
         actor, round_id, name, media_type, _chunks(request), station_id=q.station
@@ -168,6 +169,13 @@ async def review_evidence(request: Request, evidence_id: uuid.UUID) -> HTTPRespo
         actor_of(request), evidence_id, data.status, data.comment, version
     )
     return render(EvidenceOut.model_validate(record), headers=etag(record.version))
+
+
+def header_text(value: str) -> str:
+    """A header value as text: percent-encoded UTF-8, or raw UTF-8 bytes (read as latin-1)."""
+    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+        value = value.encode("latin-1").decode("utf-8")
+    return unquote(value)
 
 
 def content_disposition(name: str) -> str:
