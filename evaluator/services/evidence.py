@@ -28,7 +28,7 @@ from evaluator.services.actors import (
 from evaluator.services.scoring import check_writable
 from evaluator.store.base import ReviewStatus, Role
 from evaluator.store.contracts import Contract, Station
-from evaluator.store.rounds import EvidenceFile, Round
+from evaluator.store.rounds import EvidenceFile
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_TYPES = (
@@ -152,5 +152,3 @@ async def read_evidence(actor: Actor, evidence_id) -> tuple[EvidenceFile, Path]:
         raise NotFound(Problem(f"no evidence {evidence_id}", f"未找到佐证材料 {evidence_id}"))
     return record, stored_path(record.sha256)
 
-
-__all__ = ["attach_evidence", "review_evidence", "read_evidence", "Round"]

@@ -15,7 +15,7 @@ from evaluator.errors import PermissionDenied, Problem
 from evaluator.services.actors import Actor, get_round, get_station, may_see_scores, not_found
 from evaluator.services.contracts import stations_as_of
 from evaluator.services.systems import system_of
-from evaluator.store.contracts import Contract, Station
+from evaluator.store.contracts import Contract
 from evaluator.store.orgs import Organisation
 from evaluator.store.rounds import Round, Score
 from evaluator.systems import IndicatorSystem
@@ -169,6 +169,3 @@ def _card(system: IndicatorSystem, result: Result, unit: str) -> dict:
 def _num(x) -> float | None:
     return None if pd.isna(x) else round(float(x), 6)
 
-
-async def station_by_code(code: str) -> Station:
-    return await Station.get(code=code)
