@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from evaluator.errors import Problem
+from evaluator.systems.measures import check_measure
 from evaluator.systems.schema import DEFAULT_ROLES
 from evaluator.systems.yamlsrc import Located
 
@@ -56,6 +57,7 @@ def check_rules(doc: Located, rubric_ids: set[str]) -> list[Problem]:
     role_codes = set(roles) if isinstance(roles, dict) else set(DEFAULT_ROLES)
     for path, node, _ in nodes:
         problems += _leaf_refs(doc, path, node, veto_codes, rubric_ids, role_codes)
+        problems += check_measure(doc, path, node)
     grades = _list(data.get("grades"))
     problems += _grades(doc, grades)
     depth = max((d for _, _, d in nodes), default=0)

@@ -63,11 +63,23 @@ class NodeBase(Spec):
         return self
 
 
+class Measure(Spec):
+    """Where a leaf's value comes from when computed from registers: a named metric of the
+    library, its declared parameters, and optionally a target (a positive number, or a
+    contract field such as ``contract.targets.cases``). Checked in
+    :mod:`evaluator.systems.measures`."""
+
+    metric: Annotated[str, Field(min_length=1, max_length=60)]
+    target: Annotated[float, Field(gt=0)] | Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    params: dict[str, float | int | str] = {}
+
+
 class LeafBase(NodeBase):
     evidence: list[str] = []
     role: str = "third_party"
     veto: str | None = None
     missing: MissingRule | None = None
+    measure: Measure | None = None
 
 
 class ChecklistItem(Spec):
@@ -255,6 +267,7 @@ class BonusLeaf(NodeBase):
     cap: Annotated[float, Field(gt=0)]
     evidence: list[str] = []
     role: str = "third_party"
+    measure: Measure | None = None
 
     @model_validator(mode="after")
     def _points_or_weight(self):  # overrides NodeBase: bonus sits outside the base points

@@ -1,0 +1,140 @@
+"""Metrics over the staff roster (人员名册): headcount, qualification, development, retention.
+
+A worker is *on duty* on a day when hired on or before it and not yet gone (no leave date,
+or a leave date on or after it). Only full-time workers (专职) count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from evaluator.evidence.metrics.base import Metric, Param, Period, result, station_codes
+
+
+def _dates(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return np.asarray(frame[column], dtype="datetime64[s]")
+
+
+def _full_time(frame: pd.DataFrame) -> np.ndarray:
+    return np.asarray(frame["full_time"].fillna(False), dtype=bool)
+
+
+def on_duty(frame: pd.DataFrame, day: np.datetime64) -> np.ndarray:
+    hire, leave = _dates(frame, "hire_date"), _dates(frame, "leave_date")
+    return _full_time(frame) & (hire <= day) & (np.isnat(leave) | (leave >= day))
+
+
+def served(frame: pd.DataFrame, period: Period) -> np.ndarray:
+    """Full-time workers on duty on at least one day of the period."""
+    hire, leave = _dates(frame, "hire_date"), _dates(frame, "leave_date")
+    return _full_time(frame) & (hire <= period.last) & (np.isnat(leave) | (leave >= period.first))
+
+
+def average_headcount(frame: pd.DataFrame, stations: Sequence[str], period: Period) -> pd.Series:
+    """Mean over the period's months of the full-time workers on duty on each reference day."""
+    codes = station_codes(frame)
+    days = period.month_ends()
+    total = pd.Series(0.0, index=list(stations))
+    for day in days:
+        counts = pd.Series(on_duty(frame, day).astype(float)).groupby(codes).sum()
+        total = total.add(counts.reindex(total.index).fillna(0.0))
+    return total / len(days)
+
+
+def _headcount(frame, stations, period, params):
+    avg = average_headcount(frame, stations, period)
+    months = len(period.month_ends())
+    detail = {s: {"average_headcount": round(float(avg[s]), 4), "months": months} for s in stations}
+    return result(stations, avg, None, detail)
+
+
+def _qualified(frame, stations, period, params):
+    codes = station_codes(frame)
+    day = period.last
+    duty = on_duty(frame, day)
+    qual = np.asarray(frame["qualification"].astype(object).fillna("none"), dtype=object)
+    qdate = _dates(frame, "qualification_date")
+    holds = (qual != "none") & ~np.isnat(qdate) & (qdate <= day)
+    years = int(params["grace_years"])
+    hire = pd.Series(_dates(frame, "hire_date"))
+    deadline = np.asarray(hire + pd.DateOffset(years=years), dtype="datetime64[s]")
+    in_grace = ~holds & (deadline > day)
+    overdue = duty & ~holds & ~in_grace
+    ids = np.asarray(frame["person_id"].astype(object), dtype=object)
+    n = pd.Series(duty.astype(float)).groupby(codes).sum().reindex(list(stations)).fillna(0.0)
+    ok = pd.Series((duty & ~overdue).astype(float)).groupby(codes).sum().reindex(list(stations)).fillna(0.0)
+    value = (ok / n).where(n > 0)
+    detail = {}
+    for s in stations:
+        mine = codes == s
+        detail[s] = {
+            "on_duty": int(n[s]),
+            "qualified": int((duty & holds & mine).sum()),
+            "within_deadline": int((duty & in_grace & mine).sum()),
+            "overdue": sorted(str(x) for x in ids[overdue & mine]),
+        }
+    return result(stations, value, n, detail)
+
+
+def _hours(column: str):
+    def compute(frame, stations, period, params):
+        codes = station_codes(frame)
+        mask = served(frame, period)
+        hours = np.where(mask, np.nan_to_num(np.asarray(frame[column], dtype=float)), 0.0)
+        total = pd.Series(hours).groupby(codes).sum().reindex(list(stations)).fillna(0.0)
+        avg = average_headcount(frame, stations, period)
+        value = (total / avg).where(avg > 0)
+        detail = {s: {"total_hours": round(float(total[s]), 2), "average_headcount": round(float(avg[s]), 4)} for s in stations}
+        return result(stations, value, avg, detail)
+
+    return compute
+
+
+def _retention(frame, stations, period, params):
+    codes = station_codes(frame)
+    leave = _dates(frame, "leave_date")
+    left = _full_time(frame) & ~np.isnat(leave) & (leave >= period.first) & (leave <= period.last)
+    departures = pd.Series(left.astype(float)).groupby(codes).sum().reindex(list(stations)).fillna(0.0)
+    avg = average_headcount(frame, stations, period)
+    value = (1 - departures / avg).clip(lower=0.0).where(avg > 0)
+    detail = {s: {"departures": int(departures[s]), "average_headcount": round(float(avg[s]), 4)} for s in stations}
+    return result(stations, value, avg, detail)
+
+
+_GRACE = Param("grace_years", 2, "years after hiring by which a worker must be qualified", "入职后须取得职业资格的年限", minimum=0, integer=True)
+
+STAFF_METRICS = (
+    Metric(
+        "fulltime_headcount", "staff", "月均在岗专职社工人数", "Average full-time social workers on duty",
+        "mean over the period's months of full-time workers on duty on the month's last day (the period's end in a partial last month)",
+        "按期内各月最后一天（末月不足一月的取期末）在岗专职社工人数求平均",
+        ("ratio", "count"), _headcount, unit_en="people", unit_zh="人",
+    ),
+    Metric(
+        "qualified_share", "staff", "持证（或在取证期限内）人员比例", "Share qualified or within the qualification deadline",
+        "full-time workers on duty at the period's end who hold a qualification, or were hired less than grace_years before it, ÷ full-time workers on duty then",
+        "期末在岗专职社工中已取得职业资格、或入职未满取证期限（默认 2 年）者所占比例",
+        ("ratio", "count"), _qualified, (_GRACE,), targets=False,
+    ),
+    Metric(
+        "supervision_hours_per_worker", "staff", "人均督导时数", "Supervision hours per social worker",
+        "supervision hours of full-time workers who served in the period ÷ average full-time headcount",
+        "期内服务过的专职社工督导时数合计 ÷ 月均在岗专职社工人数",
+        ("ratio", "count"), _hours("supervision_hours"), unit_en="hours", unit_zh="小时",
+    ),
+    Metric(
+        "training_hours_per_worker", "staff", "人均培训时数", "Training hours per social worker",
+        "training hours of full-time workers who served in the period ÷ average full-time headcount",
+        "期内服务过的专职社工培训时数合计 ÷ 月均在岗专职社工人数",
+        ("ratio", "count"), _hours("training_hours"), unit_en="hours", unit_zh="小时",
+    ),
+    Metric(
+        "retention", "staff", "人员稳定率", "Staff retention",
+        "1 − full-time departures in the period ÷ average full-time headcount (not below 0)",
+        "1 −（期内专职社工离职人数 ÷ 月均在岗专职社工人数），最低为 0",
+        ("ratio", "count"), _retention, targets=False,
+    ),
+)

@@ -1,0 +1,73 @@
+"""Checks of a leaf's ``measure`` against the metric library: the metric exists, fits the
+leaf's method, gets only the parameters it declares (with valid values), and its target is
+a positive number or a known contract field, given once."""
+
+from __future__ import annotations
+
+from evaluator.errors import Problem
+from evaluator.evidence.metrics import CONTRACT_FIELDS, METRICS, TARGET_KEYS
+from evaluator.systems.yamlsrc import Located
+
+TARGET_PREFIX = "contract.targets."
+
+
+def target_field_known(target: str) -> bool:
+    return target in CONTRACT_FIELDS or (target.startswith(TARGET_PREFIX) and target[len(TARGET_PREFIX):] in TARGET_KEYS)
+
+
+def check_measure(doc: Located, path: tuple, node: dict) -> list[Problem]:
+    measure = node.get("measure")
+    if not isinstance(measure, dict):
+        return []
+    here = (*path, "measure")
+    name = measure.get("metric")
+    metric = METRICS.get(name) if isinstance(name, str) else None
+    if metric is None:
+        if not isinstance(name, str):
+            return []  # reported by the schema
+        known = ", ".join(METRICS)
+        return [doc.problem((*here, "metric"), f"unknown metric {name!r} (known: {known})", f"未知的指标计算 {name!r}（可用：{known}）")]
+    problems = []
+    method = node.get("method")
+    if isinstance(method, str) and method not in metric.methods:
+        fits = ", ".join(metric.methods)
+        problems.append(
+            doc.problem(
+                (*here, "metric"),
+                f"metric {name} cannot fill a {method} leaf (it fits: {fits})",
+                f"指标计算 {name} 不适用于 {method} 类指标（适用：{fits}）",
+            )
+        )
+    params = measure.get("params")
+    declared = metric.by_param
+    for key, value in (params.items() if isinstance(params, dict) else ()):
+        param = declared.get(key)
+        if param is None:
+            names = ", ".join(declared) or "none"
+            problems.append(
+                doc.problem((*here, "params", key), f"metric {name} has no parameter {key!r} (it has: {names})", f"指标计算 {name} 没有参数 {key!r}（可用：{names}）")
+            )
+            continue
+        reason = param.check(value)
+        if reason is not None:
+            problems.append(doc.problem((*here, "params", key), f"{key} {reason[0]}", f"{key} {reason[1]}"))
+    problems += _target(doc, here, node, metric, measure.get("target"))
+    return problems
+
+
+def _target(doc: Located, here: tuple, node: dict, metric, target) -> list[Problem]:
+    if target is None:
+        return []
+    at = (*here, "target")
+    method = node.get("method")
+    if method not in ("ratio", "count") or (method == "count" and node.get("per_target") is not True):
+        return [doc.problem(at, "a target applies to ratio leaves and to count leaves with per_target: true", "目标仅适用于达成率指标及 per_target: true 的计数指标")]
+    if node.get("target") is not None:
+        return [doc.problem(at, "the leaf has a target already: give it once, on the leaf or in measure", "指标已设目标：目标只能在指标或 measure 中给出一次")]
+    if isinstance(target, str):
+        if not target_field_known(target):
+            known = ", ".join([*(TARGET_PREFIX + k for k in TARGET_KEYS), *CONTRACT_FIELDS])
+            return [doc.problem(at, f"unknown target {target!r}: a target is a positive number or one of {known}", f"未知的目标 {target!r}：目标须为正数或以下之一：{known}")]
+        if not metric.targets:
+            return [doc.problem(at, f"metric {metric.name} is a share; compare it with a constant target, not a contract field", f"指标计算 {metric.name} 是比例，只能与常数目标比较，不能与合同字段比较")]
+    return []

@@ -1,0 +1,237 @@
+"""Metrics on hand-computed registers (each figure below is worked out in the comment)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evaluator.evidence.metrics import METRICS, Period
+from evaluator.evidence.metrics.surveys import mean_interval, t975
+from evaluator.evidence.parse import parse_register
+
+YEAR = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+HALF = Period(dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+
+
+def frame(tmp_path, kind, text):
+    path = tmp_path / f"{kind}.csv"
+    path.write_text(text.strip() + "\n", encoding="utf-8")
+    return parse_register(kind, path).frame
+
+
+def run(name, df, stations=("S1", "S2"), period=YEAR, **params):
+    return METRICS[name].run(df, list(stations), period, params)
+
+
+STAFF = """
+人员编号,所属站点,入职日期,离职日期,是否专职,职业资格等级,取得资格日期,培训时数,督导时数
+P1,S1,2020-01-01,,是,社会工作师,2019-06-01,60,20
+P2,S1,2024-03-01,,是,无,,40,10
+P3,S1,2022-01-10,2025-06-30,是,无,,20,6
+P4,S1,2025-07-01,,是,助理社会工作师,2025-09-01,30,4
+P5,S1,2021-01-01,,否,无,,0,0
+P6,S2,2021-05-01,,是,无,,10,2
+"""
+
+
+def test_headcount(tmp_path):
+    df = frame(tmp_path, "staff", STAFF)
+    out = run("fulltime_headcount", df)
+    # S1 full-time: P1 12 months, P2 12, P3 Jan–Jun (on duty 30 June) 6, P4 Jul–Dec 6 → 36/12 = 3
+    assert out.loc["S1", "value"] == pytest.approx(3.0)
+    assert out.loc["S2", "value"] == pytest.approx(1.0)
+    # half year: P1, P2, P3 six months each → 3
+    assert run("fulltime_headcount", df, period=HALF).loc["S1", "value"] == pytest.approx(3.0)
+
+
+def test_qualified_share_counts_the_deadline_from_hiring(tmp_path):
+    df = frame(tmp_path, "staff", STAFF)
+    out = run("qualified_share", df)
+    # on duty 31 Dec at S1: P1 (qualified), P2 (hired 2024-03, deadline 2026-03: within), P4 (qualified)
+    assert out.loc["S1", "value"] == pytest.approx(1.0) and out.loc["S1", "n"] == 3
+    # S2: P6 hired 2021-05, unqualified past 2023-05 → 0/1
+    assert out.loc["S2", "value"] == 0.0
+    assert out.loc["S2", "detail"]["overdue"] == ["P6"]
+    # a one-year grace makes P2 overdue at S1: 2/3
+    assert run("qualified_share", df, grace_years=1).loc["S1", "value"] == pytest.approx(2 / 3)
+
+
+def test_hours_per_worker_and_retention(tmp_path):
+    df = frame(tmp_path, "staff", STAFF)
+    # training: P1 60 + P2 40 + P3 20 + P4 30 = 150 over average headcount 3 → 50
+    assert run("training_hours_per_worker", df).loc["S1", "value"] == pytest.approx(50.0)
+    # supervision: 20 + 10 + 6 + 4 = 40 / 3
+    assert run("supervision_hours_per_worker", df).loc["S1", "value"] == pytest.approx(40 / 3)
+    # one departure (P3) over 3 → 1 − 1/3
+    assert run("retention", df).loc["S1", "value"] == pytest.approx(2 / 3)
+    assert run("retention", df).loc["S2", "value"] == pytest.approx(1.0)
+
+
+SERVICES = """
+所属站点,服务日期,服务类型,个案/小组编号,节次/跟进次数,参与人数,服务时数,服务地点
+S1,2025-01-05,个案,C1,3,1,1,入户
+S1,2025-02-05,个案,C1,3,1,1,入户
+S1,2025-03-05,个案,C2,5,1,1,站内
+S1,2025-03-06,个案,,6,1,1,站内
+S1,2025-04-01,小组,G1,3,24,2,社区
+S1,2025-04-08,小组,G1,3,18,2,社区
+S1,2025-05-01,小组,G2,6,30,2,站内
+S1,2025-06-01,社区活动,A1,,25,3,社区
+S1,2025-06-02,社区活动,,,24,3,社区
+S1,2024-12-31,个案,C9,9,1,9,站内
+S2,2025-07-01,社区活动,,,300,4,社区
+"""
+
+
+def test_quality_gated_services(tmp_path):
+    df = frame(tmp_path, "service_log", SERVICES)
+    cases = run("cases_qualified", df)
+    # C1 3+3 = 6 ✓, C2 5 ✗, unnamed row 6 ✓; C9 is dated before the period
+    assert cases.loc["S1", "value"] == 2 and cases.loc["S1", "n"] == 3
+    assert cases.loc["S2", "value"] == 0
+    groups = run("groups_qualified", df)
+    # G1: 6 sessions, 42 person-times ✓; G2: 6 sessions but 30 person-times ✗
+    assert groups.loc["S1", "value"] == 1
+    assert run("groups_qualified", df, min_person_times=30).loc["S1", "value"] == 2
+    acts = run("activities_qualified", df)
+    assert acts.loc["S1", "value"] == 1 and acts.loc["S2", "value"] == 1  # 25 ✓, 24 ✗, 300 ✓
+
+
+def test_community_hours_share(tmp_path):
+    df = frame(tmp_path, "service_log", SERVICES)
+    out = run("community_hours_share", df)
+    # S1 in 2025: household 1+1, community 2+2+3+3 = 12 of 1+1+1+1+2+2+2+3+3 = 16
+    assert out.loc["S1", "value"] == pytest.approx(12 / 16)
+    assert out.loc["S2", "value"] == pytest.approx(1.0)
+    assert run("service_hours", df).loc["S1", "value"] == pytest.approx(16)
+
+
+REPORTS = """
+所属站点,报告类型,报告期,应交日期,提交日期
+S1,月度简报,2025-01,2025-02-10,2025-02-08
+S1,月度简报,2025-02,2025-03-10,2025-03-12
+S1,月度简报,2025-03,2025-04-10,
+,月度简报,2025-04,2025-05-10,2025-05-10
+S1,季度报告,2025-Q1,2025-04-15,2025-04-01
+S2,月度简报,2025-12,2026-01-10,2026-01-05
+"""
+
+
+def test_reports_on_time(tmp_path):
+    df = frame(tmp_path, "reports", REPORTS)
+    out = run("reports_on_time", df)
+    # S1 monthly due in 2025: Jan ✓, Feb late, Mar missing, Apr (contract-level, on the day) ✓
+    assert out.loc["S1", "value"] == 2 and out.loc["S1", "n"] == 4
+    assert out.loc["S1", "detail"]["late"] == ["2025-02"] and out.loc["S1", "detail"]["missing"] == ["2025-03"]
+    # S2: its December brief is due in 2026 → only the shared April one
+    assert out.loc["S2", "value"] == 1 and out.loc["S2", "n"] == 1
+    assert run("reports_on_time", df, report_type="quarterly").loc["S1", "value"] == 1
+
+
+FINANCE = """
+日期,所属站点,支出类别,金额（元）,凭证齐全
+2025-01-05,S1,人员经费,"10,000.10",是
+2025-02-05,S1,活动经费,2000.05,否
+2025-03-05,,行政办公,999.85,是
+2026-01-05,S1,人员经费,5000,是
+"""
+
+
+def test_finance_in_fen(tmp_path):
+    df = frame(tmp_path, "finance", FINANCE)
+    share = run("spending_share", df)
+    # S1: 1000010 of 1000010 + 200005 + 99985 = 1300000 fen
+    assert share.loc["S1", "detail"] == {"category_fen": 1000010, "total_fen": 1300000, "category": "personnel"}
+    assert share.loc["S1", "value"] == pytest.approx(1000010 / 1300000)
+    assert run("spending", df).loc["S1", "value"] == 13000.00
+    assert run("spending", df).loc["S2", "detail"] == {"total_fen": 99985}
+    assert run("vouchers_complete_share", df).loc["S1", "value"] == pytest.approx(2 / 3)
+
+
+VOLUNTEERS = """
+志愿者编号,所属站点,已在全国志愿服务信息系统注册,志愿服务时数,加入日期
+V1,S1,是,10.5,2024-01-01
+V2,S1,否,20,2024-01-01
+V3,S1,是,4,2026-02-01
+V4,S2,是,7,
+"""
+
+
+def test_volunteers(tmp_path):
+    df = frame(tmp_path, "volunteers", VOLUNTEERS)
+    assert run("volunteers_registered", df).loc["S1", "value"] == 1  # V2 unregistered, V3 joins later
+    assert run("volunteer_hours", df).loc["S1", "value"] == pytest.approx(10.5)
+    assert run("volunteer_hours", df).loc["S2", "value"] == pytest.approx(7)
+
+
+SURVEY_HEAD = "所属站点,受访者类型,调查方式,总体满意度,服务态度,专业能力,服务及时性,服务效果,知晓站点地址,知晓服务内容,知晓驻站社工,知晓求助方式,知晓资金来源\n"
+SURVEY = SURVEY_HEAD + """
+S1,服务对象,电话,5,5,5,5,5,是,是,是,否,否
+S1,服务对象,电话,4,4,4,4,,是,否,否,否,否
+S1,服务对象,现场,3,3,,,,是,是,是,是,是
+S1,服务对象,现场,4,5,4,5,4,,,,,
+S1,购买方,现场,2,2,2,2,2,,,,,
+"""
+
+
+def test_satisfaction_mean_interval_and_quota(tmp_path):
+    df = frame(tmp_path, "satisfaction", SURVEY)
+    out = run("satisfaction_mean", df)
+    d = out.loc["S1", "detail"]
+    # valid (≥ 4 of 5 items): rows 1 (5.0), 2 (4.0), 4 (4.4); row 3 answers 2 items
+    assert d["valid"] == 3 and d["phone"] == 2 and d["on_site"] == 1
+    assert out.loc["S1", "value"] == pytest.approx((5 + 4 + 4.4) / 3)
+    sd = np.std([5, 4, 4.4], ddof=1)
+    half = 4.302652729911275 * sd / math.sqrt(3)
+    assert d["ci95"] == pytest.approx([4.4667 - half, 4.4667 + half], abs=1e-3)
+    assert out.loc["S1", "flags"] == ("insufficient_sample",)  # 2 < 50 phone, 1 < 10 on site
+    met = run("satisfaction_mean", df, phone_quota=2, on_site_quota=1)
+    assert met.loc["S1", "flags"] == ()
+    buyer = run("satisfaction_mean", df, respondent="purchaser")
+    assert buyer.loc["S1", "value"] == 2.0 and buyer.loc["S1", "flags"] == ()  # no quota for purchasers
+    assert math.isnan(out.loc["S2", "value"]) and out.loc["S2", "n"] == 0
+
+
+def test_awareness(tmp_path):
+    df = frame(tmp_path, "satisfaction", SURVEY)
+    out = run("awareness_rate", df)
+    # valid and asked: row 1 (3 known ✓), row 2 (1 ✗); row 4 not asked, row 3 not valid
+    assert out.loc["S1", "value"] == pytest.approx(0.5) and out.loc["S1", "n"] == 2
+
+
+@pytest.mark.parametrize(("df", "expected"), [(1, 12.7062), (2, 4.3027), (3, 3.1824), (5, 2.5706), (9, 2.2622), (29, 2.0452), (59, 2.0010), (200, 1.9719), (201, 1.9718), (1000, 1.9623)])
+def test_t_quantile_matches_tables(df, expected):
+    assert t975(df) == pytest.approx(expected, abs=1e-4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 5), min_size=2, max_size=200))
+def test_interval_contains_the_mean_and_shrinks_with_n(scores):
+    arr = np.array(scores, dtype=float)
+    mean, sd, low, high = mean_interval(arr)
+    assert low <= mean <= high and 1 <= mean <= 5
+    _, _, low2, high2 = mean_interval(np.concatenate([arr, arr]))
+    assert high2 - low2 <= high - low + 1e-12
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["S1", "S2", "S3"]), st.integers(1, 10), st.sampled_from(["社区", "入户", "站内"])), min_size=1, max_size=40))
+def test_hours_share_is_a_share_of_the_total(tmp_path_factory, rows):
+    path = tmp_path_factory.mktemp("h") / "log.csv"
+    lines = ["所属站点,服务日期,服务类型,服务时数,服务地点"] + [f"{s},2025-05-01,探访,{h},{p}" for s, h, p in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    df = parse_register("service_log", path).frame
+    share = run("community_hours_share", df, stations=("S1", "S2", "S3"))
+    total = run("service_hours", df, stations=("S1", "S2", "S3"))
+    for s in ("S1", "S2", "S3"):
+        hours = sum(h for st_, h, _ in rows if st_ == s)
+        assert total.loc[s, "value"] == pytest.approx(hours)
+        if hours:
+            assert 0 <= share.loc[s, "value"] <= 1
+        else:
+            assert math.isnan(share.loc[s, "value"])
