@@ -95,15 +95,17 @@ def read_table(
     sheet: str | None = None,
     *,
     header: Callable[[list[str | None]], bool] | None = None,
+    name: str | None = None,
 ) -> Table:
     """Read a .csv (UTF-8, UTF-8 with BOM or GB18030) or .xlsx file (first or named sheet).
 
     The header row is the first non-empty row; with ``header``, it is the first of the first
     10 non-empty rows for which ``header(cells)`` is true (rows above it, such as a title,
     are skipped and listed in ``Table.skipped``), falling back to the first non-empty row.
+    ``name`` is the file name problems cite (an upload's original name), the path's by default.
     """
     path = Path(path)
-    name = path.name
+    name = name or path.name
     if not path.is_file():
         raise InvalidInput(Problem(f"file not found: {path}", f"文件不存在：{path}", file=name))
     suffix = path.suffix.lower()

@@ -30,7 +30,7 @@ def test_score_csv_and_xlsx_outputs(demo_files, tmp_path, capsys):
     assert main(["score", "--system", SYSTEM, "--input", str(raw), "--output", str(tmp_path / "s.xlsx")]) == 0
     sheets = pd.read_excel(tmp_path / "s.xlsx", sheet_name=None)
     assert list(sheets) == ["汇总 Summary", "明细 Explanation", "标记 Flags"]
-    assert len(sheets["明细 Explanation"]) == 14 * 45  # 43 scored + 2 bonus leaves per station
+    assert len(sheets["明细 Explanation"]) == 14 * 46  # 44 scored + 2 bonus leaves per station
 
 
 def test_score_bad_input_exits_2_with_located_problems_and_writes_nothing(tmp_path, capsys):

@@ -89,11 +89,17 @@ class Register:
 
 
 def parse_register(
-    kind: str, path: str | Path, sheet: str | None = None, *, limit: int | None = None
+    kind: str,
+    path: str | Path,
+    sheet: str | None = None,
+    *,
+    limit: int | None = None,
+    name: str | None = None,
 ) -> Register:
     """Read and validate a register file of ``kind`` (``staff``, ``service_log``, ``reports``,
     ``finance``, ``volunteers``, ``satisfaction``): the first sheet of a workbook unless
-    ``sheet`` names one. ``limit`` (bytes) defaults to :func:`max_bytes`.
+    ``sheet`` names one. ``limit`` (bytes) defaults to :func:`max_bytes`; ``name`` is the
+    file name problems cite (an upload's original name).
 
     Raises InvalidInput with every problem found; returns a :class:`Register` otherwise.
     """
@@ -106,12 +112,15 @@ def parse_register(
                 Problem(
                     f"the file is {_size(size)}, more than the {_size(cap)} limit for registers",
                     f"文件大小 {_size(size)}，超过台账文件上限 {_size(cap)}",
-                    file=path.name,
+                    file=name or path.name,
                 )
             )
     known = {header_key(h) for c in spec.columns for h in (c.name, *c.headers)}
     table = read_table(
-        path, sheet, header=lambda cells: sum(header_key(c) in known for c in cells if c) >= 2
+        path,
+        sheet,
+        header=lambda cells: sum(header_key(c) in known for c in cells if c) >= 2,
+        name=name,
     )
     report = _Report(table)
     problems: list[Problem] = []
@@ -168,7 +177,7 @@ def parse_register(
         kind=spec.kind,
         file=table.file,
         sheet=table.sheet,
-        sha256=_sha256(path),
+        sha256=sha256_of(path),
         frame=frame,
         rows=rows,
         headers=headers,
@@ -327,7 +336,8 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """The hex sha256 of a file, read in 1 MB chunks."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):

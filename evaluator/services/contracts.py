@@ -16,6 +16,8 @@ from evaluator.services.actors import Actor, get_organisation, get_station, requ
 from evaluator.store.base import OrgKind, RegionLevel, Role
 from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.orgs import Membership, Organisation, Region, User
+from evaluator.store.rounds import Round
+from evaluator.systems import IndicatorSystem
 
 DEFAULT_SCHEDULE = [
     {"code": "T1", "share_bp": 5000, "trigger": "signed", "due_working_days": 15},
@@ -209,3 +211,11 @@ async def agency_of_station(station: Station, on: dt.date) -> Organisation | Non
 
 def _plain(details: dict) -> dict:
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in details.items()}
+
+
+async def round_units(round_: Round, system: IndicatorSystem) -> list[str]:
+    """The units a round scores: the contract's stations in force on its date, or the agency."""
+    contract = await Contract.get(id=round_.contract_id)
+    if system.unit == "agency":
+        return [str(contract.agency_id)]
+    return [link.station.code for link in await stations_as_of(contract, round_.as_of)]

@@ -153,7 +153,8 @@ async def return_round(actor: Actor, round_: Round, expected_version: int, reaso
 async def approve_round(actor: Actor, round_: Round, expected_version: int) -> ApprovalSnapshot:
     """Lock the round and freeze its results with the digest of the inputs."""
     require(await _may_decide(actor, round_), "only the buying bureau may approve a round", "仅购买方可审定轮次")
-    system, inputs, result, units = await compute_round(round_)
+    done = await compute_round(round_)
+    system, inputs, result, units = done.system, done.inputs, done.result, done.units
     document = await asyncio.to_thread(results_document, result)  # pandas work off the event loop
     digest_of_inputs = await asyncio.to_thread(inputs_digest, inputs, system, units)
     async with in_transaction() as conn:
@@ -177,7 +178,8 @@ async def reopen_round(actor: Actor, round_: Round, expected_version: int, reaso
 async def verify_snapshot(snapshot: ApprovalSnapshot) -> bool:
     """Recompute the round from its stored inputs: the inputs digest must be reproduced."""
     round_ = await Round.get(id=snapshot.round_id)
-    system, inputs, result, units = await compute_round(round_)
+    done = await compute_round(round_)
+    system, inputs, result, units = done.system, done.inputs, done.result, done.units
     return (
         inputs_digest(inputs, system, units) == snapshot.inputs_digest
         and system.content_hash == snapshot.system_hash

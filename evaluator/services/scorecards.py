@@ -6,18 +6,22 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from dataclasses import dataclass
 
 import pandas as pd
 
 from evaluator.engine import Result, score
 from evaluator.engine.reconcile import reconcile
+from evaluator.evidence.measure import measured_inputs
 from evaluator.errors import PermissionDenied, Problem
 from evaluator.services.actors import Actor, get_round, get_station, may_see_scores, not_found
-from evaluator.services.contracts import stations_as_of
+from evaluator.services.contracts import round_units, stations_as_of
 from evaluator.services.systems import system_of
 from evaluator.store.contracts import Contract
 from evaluator.store.orgs import Organisation
+from evaluator.store.registers import RegisterImport
 from evaluator.store.rounds import Round, Score
+from evaluator.services.citations import leaf_evidence
 from evaluator.systems import IndicatorSystem
 
 INPUT_COLUMNS = ["unit", "leaf", "item", "value", "target", "n", "rater"]
@@ -26,14 +30,6 @@ INPUT_COLUMNS = ["unit", "leaf", "item", "value", "target", "n", "rater"]
 def digest(value) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-async def round_units(round_: Round, system: IndicatorSystem) -> list[str]:
-    """The units a round scores: the contract's stations in force on its date, or the agency."""
-    contract = await Contract.get(id=round_.contract_id)
-    if system.unit == "agency":
-        return [str(contract.agency_id)]
-    return [link.station.code for link in await stations_as_of(contract, round_.as_of)]
 
 
 async def round_raw(round_: Round) -> pd.DataFrame:
@@ -47,16 +43,43 @@ async def round_raw(round_: Round) -> pd.DataFrame:
     return frame.sort_values(["unit", "leaf", "item", "rater"], na_position="first", kind="stable").reset_index(drop=True)
 
 
-async def round_inputs(round_: Round, system: IndicatorSystem) -> pd.DataFrame:
+async def active_metrics(round_: Round) -> dict[str, dict]:
+    """Register kind → the metrics document of the round's version in force."""
+    return dict(await RegisterImport.filter(round_id=round_.id, active=True).values_list("kind", "metrics"))
+
+
+async def round_measured(round_: Round, system: IndicatorSystem, units: list[str]) -> tuple[pd.DataFrame, dict]:
+    """Inputs of the leaves computed from the round's registers, and their explanations."""
+    metrics = await active_metrics(round_)
+    if not metrics:
+        return pd.DataFrame(columns=["unit", "leaf", "item", "value", "target", "n"]), {}
+    contract = await Contract.get(id=round_.contract_id)
+    if system.unit == "agency":
+        targets = {units[0]: {}}
+    else:
+        targets = {link.station.code: link.targets or {} for link in await stations_as_of(contract, round_.as_of)}
+    return measured_inputs(system, metrics, targets, contract.staffing_min)
+
+
+async def round_inputs(round_: Round, system: IndicatorSystem) -> tuple[pd.DataFrame, dict]:
     """Reconciled inputs (one row per unit, leaf, item) for the round's units, with the
-    round's elapsed share for pro-rated targets."""
+    round's elapsed share for pro-rated targets, and the explanations of measured leaves.
+
+    A leaf measured from a register kind the round has imported takes its value from the
+    register; raters' values for it are set aside. Other leaves come from raters."""
     raw = await round_raw(round_)
     units = await round_units(round_, system)
     raw = raw[raw["unit"].isin(units)]
+    measured, notes = await round_measured(round_, system, units)
+    computed = {leaf for _, leaf in notes}
+    raw = raw[~raw["leaf"].isin(computed)]
     inputs = reconcile(system, raw) if len(raw) else raw.drop(columns="rater")
+    if len(measured):
+        inputs = pd.concat([inputs.astype({"value": float}), measured.astype({"value": float, "target": float, "n": float})], ignore_index=True) if len(inputs) else measured
     inputs = inputs.copy()
     inputs["elapsed"] = round_.elapsed
-    return inputs.sort_values(["unit", "leaf", "item"], na_position="first", kind="stable").reset_index(drop=True)
+    inputs = inputs.sort_values(["unit", "leaf", "item"], na_position="first", kind="stable").reset_index(drop=True)
+    return inputs, notes
 
 
 def inputs_digest(inputs: pd.DataFrame, system: IndicatorSystem, units: list[str]) -> str:
@@ -85,16 +108,25 @@ def results_document(result: Result) -> dict:
     return doc
 
 
-async def compute_round(round_: Round) -> tuple[IndicatorSystem, pd.DataFrame, Result, list[str]]:
+@dataclass(frozen=True)
+class Computed:
+    system: IndicatorSystem
+    inputs: pd.DataFrame
+    result: Result
+    units: list[str]
+    notes: dict  # (unit, leaf) → explanation of a leaf computed from a register
+
+
+async def compute_round(round_: Round) -> Computed:
     """Score a round's stored inputs with its pinned system (no permission check)."""
     from evaluator.store.rounds import SystemVersion
 
     system = await system_of(await SystemVersion.get(id=round_.system_id))
-    inputs = await round_inputs(round_, system)
+    inputs, notes = await round_inputs(round_, system)
     units = await round_units(round_, system)
     frame = inputs if len(inputs) else pd.DataFrame({"unit": units, "leaf": [system.leaves[0].code] * len(units), "value": [None] * len(units)})
     result = await asyncio.to_thread(score, system, frame)  # CPU work off the event loop
-    return system, inputs, result, units
+    return Computed(system, inputs, result, units, notes)
 
 
 async def station_scorecard(actor: Actor, round_id, station_id) -> dict:
@@ -103,10 +135,10 @@ async def station_scorecard(actor: Actor, round_id, station_id) -> dict:
     station = await get_station(actor, station_id)
     if not await may_see_scores(actor, round_):
         raise PermissionDenied(Problem("scores are published when the round is approved", "评估结果在轮次审定后公布"))
-    system, _, result, units = await compute_round(round_)
-    if station.code not in units:
+    done = await compute_round(round_)
+    if station.code not in done.units:
         raise not_found("station in this round", "本轮次中的社工站", station_id)
-    card = await asyncio.to_thread(_card, system, result, station.code)
+    card = await asyncio.to_thread(_card, done, station.code, await leaf_evidence(round_, station.code))
     return card | {"station": {"id": str(station.id), "code": station.code, "name": station.name}, "round": _round_info(round_)}
 
 
@@ -118,11 +150,11 @@ async def agency_scorecard(actor: Actor, round_id) -> dict:
         raise PermissionDenied(Problem("scores are published when the round is approved", "评估结果在轮次审定后公布"))
     contract = await Contract.get(id=round_.contract_id)
     agency = await Organisation.get(id=contract.agency_id)
-    system, _, result, units = await compute_round(round_)
+    done = await compute_round(round_)
     card = {"agency": {"id": str(agency.id), "name": agency.name}, "round": _round_info(round_)}
-    if system.unit == "agency":
-        return card | await asyncio.to_thread(_card, system, result, units[0])
-    return card | await asyncio.to_thread(_aggregate, system, result)
+    if done.system.unit == "agency":
+        return card | await asyncio.to_thread(_card, done, done.units[0], await leaf_evidence(round_, done.units[0]))
+    return card | await asyncio.to_thread(_aggregate, done.system, done.result)
 
 
 def _aggregate(system: IndicatorSystem, result: Result) -> dict:
@@ -146,10 +178,16 @@ def _round_info(round_: Round) -> dict:
     return {"id": str(round_.id), "kind": round_.kind.value, "state": round_.state.value, "as_of": round_.as_of.isoformat()}
 
 
-def _card(system: IndicatorSystem, result: Result, unit: str) -> dict:
+def _card(done: Computed, unit: str, evidence: dict[str, dict]) -> dict:
+    system, result = done.system, done.result
     grade = next(g for g in system.spec.grades if g.code == result.grade[unit])
     explanation = result.explanation([unit])
     leaves = json.loads(explanation.drop(columns=["unit"]).to_json(orient="records", force_ascii=False))
+    for leaf in leaves:
+        code = leaf.get("leaf")
+        leaf["source"] = "register" if (unit, code) in done.notes else "raters"
+        leaf["measured"] = done.notes.get((unit, code))
+        leaf["evidence"] = evidence.get(code, {"status": "none", "citations": []})
     return {
         "system": {"id": system.id, "version": system.version, "hash": system.content_hash},
         "base": float(result.base[unit]),

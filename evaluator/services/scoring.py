@@ -10,7 +10,7 @@ from evaluator.engine import prepare_inputs
 from evaluator.errors import ConflictError, InvalidInput, LockedError, NotFound, Problem, StateError
 from evaluator.services import audit
 from evaluator.services.actors import Actor, assignment_role, require, round_scope
-from evaluator.services.scorecards import round_units
+from evaluator.services.contracts import round_units
 from evaluator.services.systems import system_of
 from evaluator.store.base import RoundState
 from evaluator.store.contracts import Station

@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "evaluator.store.orgs",
     "evaluator.store.contracts",
     "evaluator.store.rounds",
+    "evaluator.store.registers",
     "evaluator.store.audit",
     "evaluator.store.auth",
 ]

@@ -1,0 +1,143 @@
+"""Evidence citations: a leaf of a unit cites an uploaded file; evaluators review each
+citation (accepted / rejected / insufficient, with a comment); the scorecard shows, per
+leaf, every citation and an overall evidence status.
+
+The leaf's status is, in this order: ``rejected`` if any citation is rejected,
+``insufficient`` if any is insufficient, ``pending`` if any awaits review, ``accepted`` when
+all are accepted, ``none`` when the leaf cites nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem
+from evaluator.services import audit
+from evaluator.services.actors import Actor, assignment_role, get_round, may_see_scores, require, round_scope
+from evaluator.services.scoring import check_writable
+from evaluator.store.base import ReviewStatus, Role
+from evaluator.store.contracts import Contract
+from evaluator.store.registers import Citation
+from evaluator.store.rounds import EvidenceFile, Round, SystemVersion
+
+ORDER = ("rejected", "insufficient", "pending", "accepted")
+
+
+def leaf_status(statuses: list[str]) -> str:
+    """The evidence status of a leaf from its citations' statuses (module docstring)."""
+    for status in ORDER:
+        if status in statuses:
+            return status
+    return "none"
+
+
+async def _unit_leaf(round_: Round, unit: str, leaf: str) -> None:
+    from evaluator.services.contracts import round_units
+    from evaluator.services.systems import system_of
+
+    system = await system_of(await SystemVersion.get(id=round_.system_id))
+    if leaf not in system.nodes or not system.nodes[leaf].is_leaf:
+        raise InvalidInput(Problem(f"{leaf} is not a leaf of the round's indicator system", f"{leaf} 不是本轮指标体系的末级指标", path="leaf"))
+    if unit not in await round_units(round_, system):
+        raise InvalidInput(Problem(f"{unit} is not evaluated in this round", f"{unit} 不在本轮评估范围内", path="unit"))
+
+
+async def _evidence_of(round_: Round, evidence_id) -> EvidenceFile:
+    try:
+        ident = uuid.UUID(str(evidence_id))
+    except ValueError:
+        ident = None
+    found = await EvidenceFile.get_or_none(id=ident, round_id=round_.id) if ident else None
+    if found is None:
+        raise InvalidInput(Problem(f"no evidence {evidence_id} in this round", f"本轮次中没有佐证材料 {evidence_id}", path="evidence"))
+    return found
+
+
+async def cite(actor: Actor, round_id, unit: str, leaf: str, evidence_id, *, connection=None) -> Citation:
+    """Cite an uploaded file for a leaf of a unit (the round's evaluators or its agency).
+    Citing the same file for the same leaf again returns the existing citation."""
+    round_ = await get_round(actor, round_id)
+    contract = await Contract.get(id=round_.contract_id)
+    require(
+        actor.is_admin or await assignment_role(actor, round_) is not None or actor.has(Role.AGENCY_USER, contract.agency_id),
+        "only the round's evaluators or the agency may cite evidence",
+        "仅本轮评估员或承接机构可引用佐证材料",
+    )
+    check_writable(round_)
+    await _unit_leaf(round_, unit, leaf)
+    file = await _evidence_of(round_, evidence_id)
+    existing = await Citation.get_or_none(round_id=round_.id, unit=unit, leaf=leaf, evidence_id=file.id)
+    if existing is not None:
+        return existing
+    try:
+        async with in_transaction() as conn:
+            record = await Citation.create(round_id=round_.id, unit=unit, leaf=leaf, evidence_id=file.id, cited_by_id=actor.user_id, using_db=conn)
+            await audit.record(actor.username, "citation.create", "citation", record.id, None, {"round": str(round_.id), "unit": unit, "leaf": leaf, "evidence": str(file.id)}, connection=conn)
+    except IntegrityError:  # cited concurrently
+        return await Citation.get(round_id=round_.id, unit=unit, leaf=leaf, evidence_id=file.id)
+    return record
+
+
+async def review_citation(actor: Actor, citation_id, status: ReviewStatus, comment: str, expected_version: int) -> Citation:
+    """An evaluator of the round accepts a citation, or rejects it / marks it insufficient
+    with a comment."""
+    record = await Citation.get_or_none(id=citation_id)
+    round_ = await round_scope(actor).filter(id=record.round_id).first() if record else None
+    if record is None or round_ is None:
+        raise NotFound(Problem(f"no citation {citation_id}", f"未找到引用 {citation_id}"))
+    require(actor.is_admin or await assignment_role(actor, round_) is not None, "only the round's evaluators may review evidence", "仅本轮评估员可审核佐证材料")
+    check_writable(round_)
+    if status == ReviewStatus.PENDING:
+        raise InvalidInput(Problem("a review must accept, reject or mark insufficient", "审核结果须为通过、退回或不充分", path="status"))
+    if status != ReviewStatus.ACCEPTED and not comment.strip():
+        raise InvalidInput(Problem("a rejection or insufficiency needs a comment", "退回或不充分须填写意见", path="comment"))
+    async with in_transaction() as conn:
+        before = {"status": record.status.value, "comment": record.comment, "version": record.version}
+        updated = await Citation.filter(id=record.id, version=expected_version).using_db(conn).update(
+            status=status, comment=comment, reviewer_id=actor.user_id, reviewed_at=dt.datetime.now(dt.UTC), version=expected_version + 1
+        )
+        if updated != 1:
+            raise ConflictError(Problem("the citation changed since you read it", "引用已被他人修改"))
+        await audit.record(actor.username, "citation.review", "citation", record.id, before, {"status": status.value, "comment": comment, "version": expected_version + 1}, connection=conn)
+    return await Citation.get(id=record.id)
+
+
+async def list_citations(actor: Actor, round_id, unit: str | None = None, leaf: str | None = None) -> list[Citation]:
+    round_ = await get_round(actor, round_id)
+    if not await may_see_scores(actor, round_):
+        contract = await Contract.get(id=round_.contract_id)
+        require(actor.has(Role.AGENCY_USER, contract.agency_id), "you may not see this round's evidence", "您无权查看本轮佐证材料")
+    query = Citation.filter(round_id=round_.id)
+    if unit:
+        query = query.filter(unit=unit)
+    if leaf:
+        query = query.filter(leaf=leaf)
+    return await query.prefetch_related("evidence").order_by("unit", "leaf", "created_at")
+
+
+async def leaf_evidence(round_: Round, unit: str) -> dict[str, dict]:
+    """Leaf code → {status, citations} for one unit (no permission check)."""
+    out: dict[str, dict] = {}
+    for c in await Citation.filter(round_id=round_.id, unit=unit).prefetch_related("evidence").order_by("leaf", "created_at"):
+        entry = out.setdefault(c.leaf, {"status": "none", "citations": []})
+        entry["citations"].append(citation_document(c))
+    for entry in out.values():
+        entry["status"] = leaf_status([c["status"] for c in entry["citations"]])
+    return out
+
+
+def citation_document(c: Citation) -> dict:
+    return {
+        "id": str(c.id),
+        "unit": c.unit,
+        "leaf": c.leaf,
+        "evidence": str(c.evidence_id),
+        "name": c.evidence.original_name,
+        "status": c.status.value,
+        "comment": c.comment,
+        "version": c.version,
+    }
