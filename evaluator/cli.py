@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from evaluator import cli_server
+from evaluator import cli_registers, cli_server
 from evaluator.cli_db import safe_url as _safe_url
 from evaluator.cli_db import with_database
 from evaluator.errors import EvaluatorError, InvalidInput, Problem
@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=lambda args: p.print_help() or EXIT_INPUT)
 
     cli_server.add_commands(sub)  # serve, user
+    cli_registers.add_commands(sub)  # import, metrics, rounds
     return parser
 
 

@@ -12,14 +12,19 @@ sample, one confirmed veto, missing leaves, bonus). Everything is deterministic 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from evaluator.demo_county import County, make_county
+from evaluator.demo_registers import demo_registers, round_date, write_registers
 from evaluator.engine import Result, score
+from evaluator.evidence.measure import compute_metrics, measured_inputs
+from evaluator.evidence.metrics import Period
+from evaluator.evidence.parse import parse_register
 from evaluator.shipped import shipped_system
 from evaluator.systems import IndicatorSystem, Node, load_system
 
@@ -155,7 +160,7 @@ def cast(county: County) -> dict[str, tuple[str, ...]]:
     def at(*idx: int) -> tuple[str, ...]:
         return tuple(codes[i % n] for i in idx)
 
-    return {"weak": at(2, 2 * n // 3), "capped": at(5), "vetoed": at(n // 2), "missing": at(4, n - 2), "thin": at(2)}
+    return {"weak": at(2, 2 * n // 3), "capped": at(5), "vetoed": at(n // 2), "missing": at(4, n - 2), "thin": at(2), "flawed": at(1)}
 
 
 def demo_inputs(county: County, system: IndicatorSystem, seed: int = 2026, elapsed: float = 0.5) -> pd.DataFrame:
@@ -215,6 +220,35 @@ class DemoReport:
     result: Result
     seed: int = 2026
     elapsed: float = 0.5
+    registers: Mapping[str, Mapping[str, pd.DataFrame]] = field(default_factory=dict)  # contract → kind → register
+    notes: Mapping[tuple[str, str], dict] = field(default_factory=dict)  # (station, leaf) → measured explanation
+
+
+def with_registers(county: County, system: IndicatorSystem, inputs: pd.DataFrame, seed: int, elapsed: float, folder: Path, flaws: bool = True):
+    """Replace the measured leaves' synthetic values by those computed from the demo's
+    registers (written to ``folder`` and read back through the real parser), exactly as a
+    round does with imported registers. Returns (inputs, registers, notes)."""
+    roles = cast(county)
+    registers, measured, notes = {}, [], {}
+    for contract in county.contracts:
+        frames = demo_registers(county, contract, roles, seed, elapsed, flaws)
+        registers[contract.code] = frames
+        period = Period(contract.start, min(round_date(contract, elapsed), contract.end))
+        stations = list(contract.stations)
+        metrics = {}
+        for kind, path in write_registers(frames, folder / contract.code).items():
+            metrics[kind] = compute_metrics(parse_register(kind, path).frame, kind, system, stations, period)
+        targets = {t.station: t.contract_targets() for t in contract.targets}
+        rows, more = measured_inputs(system, metrics, targets, None)
+        measured.append(rows)
+        notes.update(more)
+    computed = {leaf for _, leaf in notes}
+    kept = inputs[~inputs["leaf"].isin(computed)]
+    rows = pd.concat(measured, ignore_index=True).assign(elapsed=np.nan)
+    out = pd.concat([kept, rows.astype({"value": float, "target": float, "n": float})], ignore_index=True)
+    out["elapsed"] = elapsed
+    out["n"] = out["n"].astype("Int64")
+    return out[COLUMNS], registers, notes
 
 
 def run_demo(out_dir: Path | None = None, seed: int = 2026, elapsed: float = 0.5) -> DemoReport:
@@ -222,7 +256,8 @@ def run_demo(out_dir: Path | None = None, seed: int = 2026, elapsed: float = 0.5
     write ``county.json``, ``raw-inputs.csv`` and ``scores.csv`` (UTF-8 with BOM) there."""
     system = load_system(shipped_system("station-annual"))
     county = make_county(seed)
-    inputs = demo_inputs(county, system, seed, elapsed)
+    with tempfile.TemporaryDirectory() as folder:
+        inputs, registers, notes = with_registers(county, system, demo_inputs(county, system, seed, elapsed), seed, elapsed, Path(folder))
     result = score(system, inputs)
     if out_dir is not None:
         out = Path(out_dir)
@@ -230,4 +265,4 @@ def run_demo(out_dir: Path | None = None, seed: int = 2026, elapsed: float = 0.5
         (out / "county.json").write_text(county.to_json() + "\n", encoding="utf-8")
         inputs.to_csv(out / "raw-inputs.csv", index=False, encoding="utf-8-sig")
         result.summary().to_csv(out / "scores.csv", index=False, encoding="utf-8-sig")
-    return DemoReport(county, system, inputs, result, seed, elapsed)
+    return DemoReport(county, system, inputs, result, seed, elapsed, registers, notes)

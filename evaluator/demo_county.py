@@ -81,6 +81,14 @@ class StationTargets:
     def budget_yuan(self) -> int:
         return self.amount_fen // 100
 
+    def contract_targets(self) -> dict:
+        """The per-station targets as a contract stores them (``contract.targets.<key>``)."""
+        return {
+            "staff": self.staff, "cases": self.cases, "groups": self.groups, "activities": self.activities,
+            "visits": self.visits, "volunteers": self.volunteers, "volunteer_hours": self.volunteer_hours,
+            "budget": self.budget_yuan, "amount_fen": self.amount_fen,
+        }
+
 
 @dataclass(frozen=True)
 class Tranche:

@@ -22,6 +22,7 @@ FLAG_LABELS = {
     "insufficient_sample": "样本不足/thin sample",
     "missing": "缺项/missing",
     "skipped": "略过/skipped",
+    "no_target": "合同无目标/no contract target",
 }
 
 
@@ -165,7 +166,49 @@ def _explain_weakest(report: DemoReport, k: int = 3) -> list[str]:
     return lines
 
 
+def register_finding(note: dict) -> str:
+    """What a register showed for a measured leaf, in a few words (both languages)."""
+    d, metric = note["detail"], note["metric"]
+    if metric.startswith("reports_on_time"):
+        late = f"; 迟交 late {', '.join(d['late'])}" if d["late"] else ""
+        missing = f"; 未交 missing {', '.join(d['missing'])}" if d["missing"] else ""
+        return f"按时 on time {d['on_time']} / 应交 due {d['due']}{late}{missing}"
+    if metric == "qualified_share":
+        overdue = f"; 逾期未取证 past the deadline {', '.join(d['overdue'])}" if d["overdue"] else ""
+        return f"持证或在期限内 qualified or within deadline {d['on_duty'] - len(d['overdue'])} / 在岗 on duty {d['on_duty']}{overdue}"
+    if metric in ("cases_qualified", "groups_qualified", "activities_qualified"):
+        return f"合格 qualifying {d['qualified']} / 记录 recorded {d['recorded']}"
+    if metric == "satisfaction_mean":
+        ci = f", 95% CI {d['ci95'][0]:.2f}–{d['ci95'][1]:.2f}" if d["ci95"] else ""
+        return f"有效 valid {d['valid']} (电话 phone {d['phone']}/{d['phone_quota']}, 现场 on site {d['on_site']}/{d['on_site_quota']}), 均值 mean {d['mean']}{ci}"
+    value = note["value"]
+    return f"值 value {num(value, 3) if value is not None else '—'}"
+
+
+def _explain_flawed(report: DemoReport) -> list[str]:
+    """The flawed station's register findings that cost points, leaf by leaf."""
+    from evaluator.demo import cast
+
+    codes = [c for c in cast(report.county)["flawed"] if c in report.result.units]
+    if not codes or not report.notes:
+        return []
+    station = codes[0]
+    rows = report.result.explanation([station]).set_index("leaf")
+    lines = [f"台账问题 Register findings at {station} (总分 total {num(float(report.result.total[station]))}): 由台账计算且失分的指标 measured leaves losing points"]
+    for (unit, leaf), note in sorted(report.notes.items()):
+        r = rows.loc[leaf] if unit == station else None
+        if r is None or float(r["max_points"]) - float(0 if np.isnan(r["points"]) else r["points"]) < 1e-9:
+            continue
+        flags = note["flags"] + ([r["flag"]] if r["flag"] and r["flag"] not in note["flags"] else [])
+        flag = f" [{', '.join(FLAG_LABELS.get(f, f) for f in flags)}]" if flags else ""
+        lines.append(f"  {leaf} {r['name_zh']} {r['name_en']}: {register_finding(note)} → {num(r['points'])} / {num(r['max_points'])} 分 points{flag}")
+    return lines
+
+
 def format_demo(report: DemoReport) -> str:
     """The demo's printed text (Chinese and English labels), lines joined by newlines."""
     parts = [*_header(report), "", *_station_table(report), "", *_agency_means(report), "", *_explain_weakest(report)]
+    flawed = _explain_flawed(report)
+    if flawed:
+        parts += ["", *flawed]
     return "\n".join(parts)

@@ -120,6 +120,7 @@ def measured_inputs(
             }
             if got["value"] is None or "no_target" in flags:
                 continue
-            rows.append({"unit": unit, "leaf": code, "item": None, "value": got["value"], "target": target, "n": got["n"]})
+            n = got["n"] if system.nodes[code].method == "likert" else None  # a sample size only counts there
+            rows.append({"unit": unit, "leaf": code, "item": None, "value": got["value"], "target": target, "n": n})
     frame = pd.DataFrame(rows, columns=["unit", "leaf", "item", "value", "target", "n"])
     return frame, notes

@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from evaluator.demo import DemoReport
+from evaluator.demo_registers import round_date, write_registers
+from evaluator.evidence.measure import measured_leaves
+from evaluator.evidence.registers import REGISTERS
+from evaluator.services.registers import import_register
 from evaluator.services import auth
 from evaluator.services import contracts as contract_svc
 from evaluator.services import rounds as round_svc
@@ -69,8 +75,10 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
         accounts.evaluator: await _user(system_actor, accounts.evaluator, "评估员 Evaluator", evaluators, Role.EVALUATOR),
         accounts.auditor: await _user(system_actor, accounts.auditor, "审计员 Auditor", bureau, Role.AUDITOR),
     }
+    agency_users = {}
     for i, a in enumerate(county.agencies, start=1):
-        users[f"agency{i}"] = await _user(system_actor, f"agency{i}", f"{a.short_name} 机构用户 Agency user", agencies[a.code], Role.AGENCY_USER)
+        users[f"agency{i}"] = agency_users[a.code] = await _user(system_actor, f"agency{i}", f"{a.short_name} 机构用户 Agency user", agencies[a.code], Role.AGENCY_USER)
+    measured = set(measured_leaves(report.system))
 
     stations = {}
     for i, s in enumerate(county.stations, start=1):
@@ -83,12 +91,12 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
     evaluator_actor = await actor_for(users[accounts.evaluator])
     rounds = []
     for c in county.contracts:
-        terms = [contract_svc.StationTerms(stations[t.station], _targets(t)) for t in c.targets]
+        terms = [contract_svc.StationTerms(stations[t.station], t.contract_targets()) for t in c.targets]
         contract = await contract_svc.create_contract(
             bureau_actor, code=c.code, buyer=bureau, agency=agencies[c.agency], period_start=c.start,
             period_end=c.end, amount_fen=c.amount_fen, stations=terms, title=f"{agencies[c.agency].name} 社工站服务项目",
         )
-        as_of = c.start + dt.timedelta(days=int((c.end - c.start).days * report.elapsed))
+        as_of = round_date(c, report.elapsed)
         round_ = await round_svc.create_round(
             bureau_actor, contract=contract, evaluation_agency=evaluators, kind=RoundKind.MID_TERM,
             system=version, as_of=as_of, elapsed=report.elapsed,
@@ -96,7 +104,11 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
         await round_svc.assign(system_actor, round_, users[accounts.lead], Role.LEAD_EVALUATOR)
         await round_svc.assign(system_actor, round_, users[accounts.evaluator], Role.EVALUATOR)
         round_ = await round_svc.open_round(lead_actor, round_, round_.version)
-        rows = report.inputs[report.inputs["unit"].isin(c.stations)]
+        agency_actor = await actor_for(agency_users[c.agency])
+        with tempfile.TemporaryDirectory() as folder:
+            for kind, path in write_registers(report.registers[c.code], Path(folder)).items():
+                await import_register(agency_actor, round_.id, kind, path, name=f"{c.code}-{REGISTERS[kind].zh}.csv")
+        rows = report.inputs[report.inputs["unit"].isin(c.stations) & ~report.inputs["leaf"].isin(measured)]
         await record_scores(evaluator_actor, round_.id, rows[[col for col in ("unit", "leaf", "item", "value", "target", "n") if col in rows]])
         round_ = await round_svc.submit_round(lead_actor, round_, round_.version)
         await round_svc.approve_round(bureau_actor, round_, round_.version)
@@ -140,10 +152,3 @@ async def _user(actor: Actor, username: str, display: str, org: Organisation, ro
     user = await contract_svc.create_user(actor, username, display)
     await contract_svc.grant(actor, user, org, role)
     return user
-
-
-def _targets(t) -> dict:
-    return {
-        "staff": t.staff, "cases": t.cases, "groups": t.groups, "activities": t.activities, "visits": t.visits,
-        "volunteers": t.volunteers, "volunteer_hours": t.volunteer_hours, "amount_fen": t.amount_fen,
-    }

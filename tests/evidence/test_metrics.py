@@ -131,6 +131,7 @@ def test_reports_on_time(tmp_path):
     # S2: its December brief is due in 2026 → only the shared April one
     assert out.loc["S2", "value"] == 1 and out.loc["S2", "n"] == 1
     assert run("reports_on_time", df, report_type="quarterly").loc["S1", "value"] == 1
+    assert run("reports_on_time_share", df).loc["S1", "value"] == pytest.approx(0.5)
 
 
 FINANCE = """

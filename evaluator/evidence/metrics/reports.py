@@ -35,6 +35,12 @@ def _on_time(frame, stations, period, params):
     return result(stations, value, n, detail)
 
 
+def _on_time_share(frame, stations, period, params):
+    out = _on_time(frame, stations, period, params)
+    out["value"] = (out["value"] / out["n"]).where(out["n"] > 0)
+    return out
+
+
 _TYPE = Param("report_type", "monthly", "which reports count", "计入的报告类型", choices=("monthly", "quarterly", "midterm", "final", "other"))
 
 REPORT_METRICS = (
@@ -43,5 +49,11 @@ REPORT_METRICS = (
         "reports of report_type (monthly) due in the period and submitted on or before the due date",
         "期内应交的 report_type（默认月度简报）报告中，在应交日期当日或之前提交的份数",
         ("ratio", "count"), _on_time, (_TYPE,), unit_en="reports", unit_zh="份",
+    ),
+    Metric(
+        "reports_on_time_share", "reports", "报告按时报送率", "Share of reports submitted on time",
+        "reports of report_type (monthly) due in the period and submitted on or before the due date ÷ those due in the period",
+        "期内应交的 report_type（默认月度简报）报告中按时提交的份数 ÷ 应交份数",
+        ("ratio", "count"), _on_time_share, (_TYPE,), targets=False,
     ),
 )
