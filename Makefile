@@ -80,6 +80,7 @@ lint: setup
 bench: setup
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_register_parse.py
+	$(PY) benchmarks/bench_register_import.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis

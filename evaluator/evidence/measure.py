@@ -108,7 +108,7 @@ def measured_inputs(
                 flags.append("no_target")
             notes[(unit, code)] = {
                 "source": "register",
-                "register": metric.kind,
+                "register_kind": metric.kind,
                 "metric": metric.name,
                 "params": entry["params"],
                 "value": got["value"],

@@ -57,9 +57,9 @@ async def _evidence_of(round_: Round, evidence_id) -> EvidenceFile:
     return found
 
 
-async def cite(actor: Actor, round_id, unit: str, leaf: str, evidence_id, *, connection=None) -> Citation:
-    """Cite an uploaded file for a leaf of a unit (the round's evaluators or its agency).
-    Citing the same file for the same leaf again returns the existing citation."""
+async def cite(actor: Actor, round_id, unit: str, leaf: str, evidence_id) -> tuple[Citation, bool]:
+    """Cite an uploaded file for a leaf of a unit (the round's evaluators or its agency);
+    (citation, created). Citing the same file for the same leaf again returns the existing one."""
     round_ = await get_round(actor, round_id)
     contract = await Contract.get(id=round_.contract_id)
     require(
@@ -72,14 +72,14 @@ async def cite(actor: Actor, round_id, unit: str, leaf: str, evidence_id, *, con
     file = await _evidence_of(round_, evidence_id)
     existing = await Citation.get_or_none(round_id=round_.id, unit=unit, leaf=leaf, evidence_id=file.id)
     if existing is not None:
-        return existing
+        return existing, False
     try:
         async with in_transaction() as conn:
             record = await Citation.create(round_id=round_.id, unit=unit, leaf=leaf, evidence_id=file.id, cited_by_id=actor.user_id, using_db=conn)
             await audit.record(actor.username, "citation.create", "citation", record.id, None, {"round": str(round_.id), "unit": unit, "leaf": leaf, "evidence": str(file.id)}, connection=conn)
     except IntegrityError:  # cited concurrently
-        return await Citation.get(round_id=round_.id, unit=unit, leaf=leaf, evidence_id=file.id)
-    return record
+        return await Citation.get(round_id=round_.id, unit=unit, leaf=leaf, evidence_id=file.id), False
+    return record, True
 
 
 async def review_citation(actor: Actor, citation_id, status: ReviewStatus, comment: str, expected_version: int) -> Citation:
@@ -107,10 +107,10 @@ async def review_citation(actor: Actor, citation_id, status: ReviewStatus, comme
 
 
 async def list_citations(actor: Actor, round_id, unit: str | None = None, leaf: str | None = None) -> list[Citation]:
+    """A round's citations with their reviews (for the agency once the round is approved, like
+    its scores)."""
     round_ = await get_round(actor, round_id)
-    if not await may_see_scores(actor, round_):
-        contract = await Contract.get(id=round_.contract_id)
-        require(actor.has(Role.AGENCY_USER, contract.agency_id), "you may not see this round's evidence", "您无权查看本轮佐证材料")
+    require(await may_see_scores(actor, round_), "evidence reviews are published with the round's results", "佐证审核结果随评估结果一并公布")
     query = Citation.filter(round_id=round_.id)
     if unit:
         query = query.filter(unit=unit)

@@ -45,7 +45,7 @@ from api_fixtures import (
 from services.workflow_fixtures import SYSTEM, build_county
 
 from evaluator.server import create_app
-from evaluator.services import auth
+from evaluator.services import auth, citations
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -212,6 +212,26 @@ async def fresh_evidence(m: Matrix, role: str) -> Call:
     )
 
 
+async def register_file(m: Matrix, role: str) -> Call:
+    text = f"志愿者编号,站点编码,已在全国志愿服务信息系统注册,志愿服务时数\nV-{role},ST01,是,3\n"
+    return Call(
+        params={"round_id": m.ids["round_a"], "kind": "volunteers"},
+        content=text.encode("utf-8"),
+        headers={"Content-Type": "text/csv", "X-Filename": "volunteers.csv"},
+    )
+
+
+async def citation_body(m: Matrix, role: str) -> Call:
+    record = await upload(m.world, m.ids["round_a"], data=f"for {role}".encode())
+    return Call(params={"round_id": m.ids["round_a"]}, json={"unit": "ST01", "leaf": "L10", "evidence": str(record.id)})
+
+
+async def fresh_citation(m: Matrix, role: str) -> Call:
+    record = await upload(m.world, m.ids["round_a"], data=f"cited for {role}".encode())
+    cited, _ = await citations.cite(m.world.actors["evaluator"], m.ids["round_a"], "ST01", "L10", record.id)
+    return Call(params={"citation_id": cited.id}, json={"status": "accepted", "version": cited.version})
+
+
 # -- the policy -----------------------------------------------------------------------------
 V = "/api/v1"
 # fmt: off
@@ -252,6 +272,15 @@ ROWS = [
     row("GET", f"{V}/evidence/<evidence_id:uuid>",                  "200 200 404 200 200 404 200 404 200 401", ids(evidence_id="evidence_approved"), "(approved)"),
     row("GET", f"{V}/evidence/<evidence_id:uuid>/content",          "200 200 404 200 200 404 200 404 200 401", ids(evidence_id="evidence_approved"), "(approved)"),
     row("POST", f"{V}/evidence/<evidence_id:uuid>/review",          "200 403 404 200 200 404 403 404 403 401", fresh_evidence),
+    row("POST", f"{V}/rounds/<round_id:uuid>/registers/<kind:str>", "201 403 404 201 201 404 201 404 403 401", register_file),
+    row("GET", f"{V}/rounds/<round_id:uuid>/registers",             "200 200 404 200 200 404 200 404 200 401", ids(round_id="round_a")),
+    row("GET", f"{V}/rounds/<round_id:uuid>/metrics",               "200 200 404 200 200 404 200 404 200 401", ids(round_id="round_a"),
+        "(the agency's own registers)"),
+    row("POST", f"{V}/rounds/<round_id:uuid>/citations",            "201 403 404 201 201 404 201 404 403 401", citation_body),
+    row("GET", f"{V}/rounds/<round_id:uuid>/citations",             "200 200 404 200 200 404 403 404 200 401", ids(round_id="round_a"),
+        "(open: reviews not yet for the agency)"),
+    row("GET", f"{V}/rounds/<round_id:uuid>/citations",             "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved"), "(approved)"),
+    row("POST", f"{V}/citations/<citation_id:uuid>/review",         "200 403 404 200 200 404 403 404 403 401", fresh_citation),
     row("GET", f"{V}/rounds/<round_id:uuid>/stations/<station_id:uuid>/scorecard",
         "200 200 404 200 200 404 403 404 200 401", ids(round_id="round_a", station_id="st01"), "(open: blind for the agency)"),
     row("GET", f"{V}/rounds/<round_id:uuid>/stations/<station_id:uuid>/scorecard",

@@ -10,6 +10,7 @@ from evaluator.server.api import (
     contracts,
     evidence,
     organisations,
+    registers,
     rounds,
     scorecards,
     scores,
@@ -27,6 +28,7 @@ BLUEPRINTS = (
     rounds.bp,
     scores.bp,
     evidence.bp,
+    registers.bp,
     scorecards.bp,
     audit.bp,
 )

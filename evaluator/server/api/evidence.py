@@ -71,7 +71,7 @@ class ReviewIn(In):
     version: int | None = Field(None, description="the version read (or If-Match)")
 
 
-async def _chunks(request: Request) -> AsyncIterator[bytes]:
+async def request_chunks(request: Request) -> AsyncIterator[bytes]:
     while True:
         chunk = await request.stream.read()
         if chunk is None:
@@ -107,7 +107,7 @@ async def upload_evidence(request: Request, round_id: uuid.UUID) -> HTTPResponse
     name = q.name or header_text(request.headers.get("x-filename", "")) or "file"
     media_type = request.content_type.split(";")[0].strip().lower()
     record = await evidence.attach_evidence(
-        actor, round_id, name, media_type, _chunks(request), station_id=q.station
+        actor, round_id, name, media_type, request_chunks(request), station_id=q.station
     )
     return render(
         EvidenceOut.model_validate(record),

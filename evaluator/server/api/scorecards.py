@@ -5,6 +5,7 @@ found."""
 from __future__ import annotations
 
 import uuid
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sanic import Blueprint
@@ -47,6 +48,39 @@ class Family(BaseModel):
     max: float
 
 
+class Measured(BaseModel):
+    """How a register filled a leaf."""
+
+    source: Literal["register"]
+    register_kind: str = Field(description="register kind 台账类型")
+    metric: str
+    params: dict[str, Any]
+    value: float | None
+    n: float | None
+    target: float | None
+    target_from: float | str | None = Field(description="the measure's target: a number or a contract field")
+    detail: dict[str, Any] = Field(description="the figures behind the value (e.g. late reports, overdue qualifications)")
+    flags: list[str] = Field(description="e.g. insufficient_sample (quota not met), no_target")
+
+
+class Citation(BaseModel):
+    id: str
+    unit: str
+    leaf: str
+    evidence: str
+    name: str
+    status: Literal["pending", "accepted", "rejected", "insufficient"]
+    comment: str
+    version: int
+
+
+class LeafEvidence(BaseModel):
+    status: Literal["none", "pending", "accepted", "rejected", "insufficient"] = Field(
+        description="rejected if any citation is, else insufficient if any, else pending if any awaits review, else accepted; none without citations"
+    )
+    citations: list[Citation]
+
+
 class Leaf(BaseModel):
     """One leaf explained: raw input → basis/measure → share → points."""
 
@@ -62,6 +96,9 @@ class Leaf(BaseModel):
     points: float | None
     max_points: float
     flag: str | None
+    source: Literal["raters", "register"] = Field(description="where the value came from: evaluators' scores or a register (台账)")
+    measured: Measured | None = Field(None, description="for a leaf computed from a register: the metric, figures, target and flags")
+    evidence: LeafEvidence = Field(description="the leaf's evidence citations and their overall review status")
 
 
 class Card(BaseModel):

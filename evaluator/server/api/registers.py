@@ -1,0 +1,238 @@
+"""Registers (台账): streamed upload and import, versions, metric values; evidence citations.
+
+Upload: ``POST /rounds/{id}/registers/{kind}`` with the file as the body (``X-Filename`` or
+``?name=`` gives its name, whose suffix says .xlsx or .csv; ``?sheet=`` picks a sheet).
+The whole file is validated first: on any problem the answer is 422 with every problem
+located (file, sheet, row, column) and nothing is stored. Importing the version in force
+again answers 200 with ``unchanged: true``; a new version answers 201.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from evaluator.errors import InvalidInput, Problem, TooLarge
+from evaluator.evidence import parse
+from evaluator.server import parsing
+from evaluator.server.api.evidence import header_text, request_chunks
+from evaluator.server.auth import actor_of
+from evaluator.server.docs import doc
+from evaluator.server.models import In, Out, etag, render
+from evaluator.services import citations, registers
+from evaluator.services.evidence import evidence_dir
+from evaluator.store.base import ReviewStatus
+
+bp = Blueprint("registers")
+SUFFIXES = {".csv", ".xlsx", ".xlsm"}
+
+
+class RegisterImportOut(Out):
+    id: uuid.UUID
+    round_id: uuid.UUID
+    kind: str
+    original_name: str
+    sheet: str | None
+    sha256: str
+    size: int
+    rows: int
+    active: bool
+    imported_by_id: uuid.UUID | None
+    created_at: dt.datetime
+    replaced_at: dt.datetime | None
+    warnings: list[dict[str, Any]] = Field(description="notes that did not stop the import (ignored columns, a title row) 提示")
+    leaves: list[str] = Field(description="leaves of the round's system computed from this register 由本台账计算的指标")
+
+
+class ImportOut(RegisterImportOut):
+    unchanged: bool = Field(description="true: this file is already the version in force 已是现行版本")
+    replaced_id: uuid.UUID | None = Field(None, description="the version this one replaced 被替换的版本")
+
+
+class RegisterListOut(Out):
+    items: list[RegisterImportOut]
+
+
+class UploadQuery(In):
+    name: str | None = Field(None, max_length=255, description="original file name (or the X-Filename header); its suffix must be .csv or .xlsx")
+    sheet: str | None = Field(None, max_length=100, description="the sheet of a workbook (default: the first)")
+
+
+class HistoryQuery(In):
+    history: bool = Field(False, description="include replaced versions 包含历史版本")
+
+
+class MetricsQuery(In):
+    station: str | None = Field(None, max_length=64, description="only this station code")
+
+
+class MetricValue(Out):
+    kind: str
+    leaf: str | None = Field(description="the leaf this value fills, or null for a reference figure")
+    metric: str
+    params: dict[str, Any]
+    station: str
+    value: float | None
+    n: float | None
+    flags: list[str]
+    detail: dict[str, Any]
+
+
+class MetricsOut(Out):
+    period: list[str] | None
+    items: list[MetricValue]
+
+
+class CitationIn(In):
+    unit: str = Field(max_length=64, description="station code (or the agency id for agency systems)")
+    leaf: str = Field(max_length=40)
+    evidence: uuid.UUID = Field(description="an evidence file of the round")
+
+
+class CitationReviewIn(In):
+    status: ReviewStatus
+    comment: str = Field("", max_length=4000, description="required unless accepted 退回或不充分须填写")
+    version: int | None = Field(None, description="the version read (or If-Match)")
+
+
+class CitationOut(Out):
+    id: uuid.UUID
+    unit: str
+    leaf: str
+    evidence: uuid.UUID
+    name: str
+    status: ReviewStatus
+    comment: str
+    version: int
+
+
+class CitationListOut(Out):
+    items: list[CitationOut]
+
+
+def _out(record, model=RegisterImportOut, **extra):
+    return model.model_validate(
+        {
+            **{k: getattr(record, k) for k in ("id", "round_id", "kind", "original_name", "sheet", "sha256", "size", "rows", "active", "imported_by_id", "created_at", "replaced_at", "warnings")},
+            "leaves": list(record.metrics.get("leaves", {})),
+            **extra,
+        }
+    )
+
+
+@bp.post("/rounds/<round_id:uuid>/registers/<kind:str>", stream=True)
+@doc(
+    "Import a register (streamed .xlsx or .csv body) 导入台账",
+    query=UploadQuery,
+    response=ImportOut,
+    status=(200, 201),
+    body={"application/octet-stream": {"type": "string", "format": "binary"}},
+    errors=(403, 404, 413, 422, 423),
+    headers={"X-Filename": "original file name, percent-encoded UTF-8 原始文件名"},
+    description="kind: staff, service_log, reports, finance, volunteers, satisfaction. The whole file is validated "
+    "first; any problem → 422 listing every problem with its sheet, row and column, nothing stored. "
+    "The same file again → 200 unchanged; a new file → 201, replacing the previous version.",
+)
+async def import_register(request: Request, round_id: uuid.UUID, kind: str) -> HTTPResponse:
+    actor = actor_of(request)
+    q = parsing.query(request, UploadQuery)
+    parse.schema(kind)
+    name = q.name or header_text(request.headers.get("x-filename", "")) or ""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InvalidInput(Problem(f"give the file name with its suffix .csv or .xlsx (got {name!r})", f"请提供带 .csv 或 .xlsx 后缀的文件名（收到 {name!r}）", path="name"))
+    limit = parse.max_bytes()
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLarge(Problem(f"the file is larger than {limit} bytes", f"文件超过 {limit} 字节上限", path="file"))
+    root = evidence_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".register-upload-", suffix=suffix, dir=root)
+    try:
+        size = 0
+        with os.fdopen(fd, "wb") as out:
+            async for chunk in request_chunks(request):
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(Problem(f"the file is larger than {limit} bytes", f"文件超过 {limit} 字节上限", path="file"))
+                out.write(chunk)
+        done = await registers.import_register(actor, round_id, kind, tmp, name=name, sheet=q.sheet)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    body = _out(done.record, ImportOut, unchanged=done.unchanged, replaced_id=done.replaced.id if done.replaced else None)
+    headers = {"Location": f"/api/v1/rounds/{round_id}/registers"}
+    return render(body, 200 if done.unchanged else 201, headers)
+
+
+@bp.get("/rounds/<round_id:uuid>/registers")
+@doc("The round's registers in force (and history) 轮次台账", query=HistoryQuery, response=RegisterListOut, errors=(404,))
+async def list_registers(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    q = parsing.query(request, HistoryQuery)
+    records = await registers.list_imports(actor_of(request), round_id, history=q.history)
+    return render(RegisterListOut(items=[_out(r) for r in records]))
+
+
+@bp.get("/rounds/<round_id:uuid>/metrics")
+@doc(
+    "Metric values computed from the round's registers 台账指标值",
+    query=MetricsQuery,
+    response=MetricsOut,
+    errors=(404,),
+    description="Per station: values that fill leaves (leaf set) and reference figures (leaf null), with n, flags "
+    "(e.g. insufficient_sample) and the figures behind each value.",
+)
+async def round_metrics(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    q = parsing.query(request, MetricsQuery)
+    records = await registers.list_imports(actor_of(request), round_id)
+    items, period = [], None
+    for record in records:
+        period = record.metrics.get("period", period)
+        for section in ("leaves", "library"):
+            for key, entry in record.metrics.get(section, {}).items():
+                for station, got in entry["stations"].items():
+                    if q.station and station != q.station:
+                        continue
+                    items.append(
+                        MetricValue(
+                            kind=record.kind, leaf=key if section == "leaves" else None, metric=entry.get("metric", key),
+                            params=entry["params"], station=station, **got,
+                        )
+                    )
+    return render(MetricsOut(period=period, items=items))
+
+
+@bp.post("/rounds/<round_id:uuid>/citations")
+@doc("Cite an evidence file for a leaf 引用佐证材料", body=CitationIn, response=CitationOut, status=(200, 201), errors=(403, 404, 423))
+async def create_citation(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    data = parsing.body(request, CitationIn)
+    record, created = await citations.cite(actor_of(request), round_id, data.unit, data.leaf, data.evidence)
+    await record.fetch_related("evidence")
+    return render(CitationOut.model_validate(citations.citation_document(record)), 201 if created else 200, etag(record.version))
+
+
+@bp.get("/rounds/<round_id:uuid>/citations")
+@doc("Evidence citations of a round 轮次佐证引用", query=MetricsQuery, response=CitationListOut, errors=(403, 404))
+async def list_citations(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    q = parsing.query(request, MetricsQuery)
+    records = await citations.list_citations(actor_of(request), round_id, unit=q.station)
+    return render(CitationListOut(items=[CitationOut.model_validate(citations.citation_document(c)) for c in records]))
+
+
+@bp.post("/citations/<citation_id:uuid>/review")
+@doc("Review a citation (the round's evaluators) 审核佐证引用", body=CitationReviewIn, response=CitationOut, errors=(403, 404, 423), if_match=True)
+async def review_citation(request: Request, citation_id: uuid.UUID) -> HTTPResponse:
+    data = parsing.body(request, CitationReviewIn)
+    version = parsing.expected_version(request, data.version)
+    record = await citations.review_citation(actor_of(request), citation_id, data.status, data.comment, version)
+    await record.fetch_related("evidence")
+    return render(CitationOut.model_validate(citations.citation_document(record)), headers=etag(record.version))
