@@ -581,6 +581,11 @@ async def run(args: argparse.Namespace, tmp: Path) -> int:
         f"SUMMARY: {args.rows:,} rows, {args.stations:,} stations: service-log import {t_log:.2f} s, "
         f"{rows_s:,.0f} rows/s, peak RSS {rss_log:,.0f} MB"
     )
+    everything = t_log + sum(secs for _, secs in small.values()) + t_round
+    print(
+        f"all six registers imported and every station's scorecard computed: {everything:.2f} s, "
+        f"peak RSS {peak_mb():,.0f} MB"
+    )
     print(
         f"targets: ≤ {TARGET_SECONDS:g} s: {'yes' if ok_time else 'NO'} ({t_log:.2f} s); "
         f"≤ 2 GB: {'yes' if ok_mem else 'NO'} ({rss_log:,.0f} MB)"

@@ -11,8 +11,8 @@ sample, one confirmed veto, missing leaves, bonus). Everything is deterministic 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,7 +160,7 @@ def cast(county: County) -> dict[str, tuple[str, ...]]:
     def at(*idx: int) -> tuple[str, ...]:
         return tuple(codes[i % n] for i in idx)
 
-    return {"weak": at(2, 2 * n // 3), "capped": at(5), "vetoed": at(n // 2), "missing": at(4, n - 2), "thin": at(2), "flawed": at(1)}
+    return {"weak": at(2, 2 * n // 3), "capped": at(5), "vetoed": at(n // 2), "missing": at(4, n - 2), "thin": at(1), "flawed": at(1)}
 
 
 def demo_inputs(county: County, system: IndicatorSystem, seed: int = 2026, elapsed: float = 0.5) -> pd.DataFrame:

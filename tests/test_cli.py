@@ -21,9 +21,9 @@ def demo_files(tmp_path_factory):
 
 def test_score_csv_and_xlsx_outputs(demo_files, tmp_path, capsys):
     raw = demo_files / "raw-inputs.csv"
-    assert main(["score", "--system", SYSTEM, "--input", str(raw), "--output", str(tmp_path / "s.csv"), "--explain", "ST03"]) == 0
+    assert main(["score", "--system", SYSTEM, "--input", str(raw), "--output", str(tmp_path / "s.csv"), "--explain", "ST02"]) == 0
     printed = capsys.readouterr().out
-    assert "ST03" in printed and "E1.1" in printed and "insufficient_sample" in printed
+    assert "ST02" in printed and "E1.1" in printed and "insufficient_sample" in printed
     scores = pd.read_csv(tmp_path / "s.csv", encoding="utf-8-sig")
     expected = pd.read_csv(demo_files / "scores.csv", encoding="utf-8-sig")
     assert scores["total"].tolist() == expected["total"].tolist()

@@ -1,4 +1,5 @@
-"""Write ``docs/registers.md`` and ``docs/templates/<kind>.xlsx`` from the register schemas.
+"""Write ``docs/registers.md``, ``docs/metrics.md`` and ``docs/templates/<kind>.xlsx`` from the
+register schemas and the metric definitions.
 
 python -m evaluator.evidence.make_docs            # (re)write them under ./docs
 python -m evaluator.evidence.make_docs --check    # exit 1 if the committed copies drift
@@ -11,13 +12,17 @@ import sys
 import tempfile
 from pathlib import Path
 
+from evaluator.evidence.metrics.docs import metrics_markdown
 from evaluator.evidence.registers import REGISTERS
 from evaluator.evidence.templates import registers_markdown, write_template
 
 
 def generated(docs: Path) -> dict[Path, bytes]:
     """Every generated file under ``docs`` and its bytes."""
-    files = {docs / "registers.md": registers_markdown().encode("utf-8")}
+    files = {
+        docs / "registers.md": registers_markdown().encode("utf-8"),
+        docs / "metrics.md": metrics_markdown().encode("utf-8"),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         for kind in REGISTERS:
             path = write_template(kind, Path(tmp) / f"{kind}.xlsx")

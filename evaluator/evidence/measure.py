@@ -11,6 +11,7 @@ Two sets of values are computed for a register of kind K:
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 
@@ -53,16 +54,26 @@ def _values(frame: pd.DataFrame) -> dict[str, dict]:
 
 
 def compute_metrics(frame: pd.DataFrame, kind: str, system: IndicatorSystem, stations: Sequence[str], period: Period) -> dict:
-    """The JSON document a register import keeps (see the module docstring)."""
-    leaves = {
-        code: {"metric": metric.name, "params": metric.resolved(params), "stations": _values(metric.run(frame, stations, period, params))}
-        for code, (metric, params) in measured_leaves(system, kind).items()
-    }
-    library = {
-        m.name: {"params": m.resolved(None), "stations": _values(m.run(frame, stations, period))}
-        for m in METRICS.values()
-        if m.kind == kind
-    }
+    """The JSON document a register import keeps (see the module docstring). A metric run
+    with the same parameters for several leaves (or the library) is computed once."""
+    runs: dict[str, dict] = {}
+
+    def values(metric: Metric, params: dict | None) -> tuple[dict, dict]:
+        resolved = metric.resolved(params)
+        key = metric.name + json.dumps(resolved, sort_keys=True)
+        if key not in runs:
+            runs[key] = _values(metric.run(frame, stations, period, params))
+        return resolved, runs[key]
+
+    leaves = {}
+    for code, (metric, params) in measured_leaves(system, kind).items():
+        resolved, got = values(metric, params)
+        leaves[code] = {"metric": metric.name, "params": resolved, "stations": got}
+    library = {}
+    for m in METRICS.values():
+        if m.kind == kind:
+            resolved, got = values(m, None)
+            library[m.name] = {"params": resolved, "stations": got}
     return {"period": [period.start.isoformat(), period.end.isoformat()], "leaves": leaves, "library": library}
 
 

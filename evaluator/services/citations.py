@@ -17,7 +17,14 @@ from tortoise.transactions import in_transaction
 
 from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem
 from evaluator.services import audit
-from evaluator.services.actors import Actor, assignment_role, get_round, may_see_scores, require, round_scope
+from evaluator.services.actors import (
+    Actor,
+    assignment_role,
+    get_round,
+    may_see_scores,
+    require,
+    round_scope,
+)
 from evaluator.services.scoring import check_writable
 from evaluator.store.base import ReviewStatus, Role
 from evaluator.store.contracts import Contract

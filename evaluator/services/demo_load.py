@@ -5,7 +5,6 @@ that already holds the county is left as it is."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +13,11 @@ from evaluator.demo import DemoReport
 from evaluator.demo_registers import round_date, write_registers
 from evaluator.evidence.measure import measured_leaves
 from evaluator.evidence.registers import REGISTERS
-from evaluator.services.registers import import_register
 from evaluator.services import auth
 from evaluator.services import contracts as contract_svc
 from evaluator.services import rounds as round_svc
 from evaluator.services.actors import Actor, actor_for
+from evaluator.services.registers import import_register
 from evaluator.services.scoring import record_scores
 from evaluator.services.systems import register_system
 from evaluator.shipped import shipped_system

@@ -26,8 +26,8 @@ from evaluator.evidence.metrics import Period
 from evaluator.evidence.parse import MAX_PROBLEMS, Register, parse_register, schema, sha256_of
 from evaluator.services import audit
 from evaluator.services.actors import Actor, assignment_role, get_round, may_see_scores, require
-from evaluator.services.evidence import evidence_dir, stored_path
 from evaluator.services.contracts import round_units
+from evaluator.services.evidence import evidence_dir, stored_path
 from evaluator.services.scoring import check_writable
 from evaluator.services.systems import system_of
 from evaluator.store.base import Role

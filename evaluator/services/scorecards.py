@@ -12,16 +12,16 @@ import pandas as pd
 
 from evaluator.engine import Result, score
 from evaluator.engine.reconcile import reconcile
-from evaluator.evidence.measure import measured_inputs
 from evaluator.errors import PermissionDenied, Problem
+from evaluator.evidence.measure import measured_inputs
 from evaluator.services.actors import Actor, get_round, get_station, may_see_scores, not_found
+from evaluator.services.citations import leaf_evidence
 from evaluator.services.contracts import round_units, stations_as_of
 from evaluator.services.systems import system_of
 from evaluator.store.contracts import Contract
 from evaluator.store.orgs import Organisation
 from evaluator.store.registers import RegisterImport
 from evaluator.store.rounds import Round, Score
-from evaluator.services.citations import leaf_evidence
 from evaluator.systems import IndicatorSystem
 
 INPUT_COLUMNS = ["unit", "leaf", "item", "value", "target", "n", "rater"]

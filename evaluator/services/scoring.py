@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pandas as pd
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -14,7 +16,7 @@ from evaluator.services.contracts import round_units
 from evaluator.services.systems import system_of
 from evaluator.store.base import RoundState
 from evaluator.store.contracts import Station
-from evaluator.store.rounds import Round, Score, SystemVersion
+from evaluator.store.rounds import EvidenceFile, Round, Score, SystemVersion
 
 WRITABLE = {RoundState.OPEN, RoundState.REOPENED}
 FIELDS = ("value", "target", "n", "comment", "evidence")
@@ -42,6 +44,7 @@ async def record_score(
     if unit not in await round_units(round_, system):
         raise InvalidInput(Problem(f"{unit} is not evaluated in this round", f"{unit} 不在本轮评估范围内", path="unit"))
     _check_value(system, unit, leaf, item, value, target, n)
+    await _check_evidence(round_, evidence or [])
     station = await Station.get_or_none(code=unit) if system.unit == "station" else None
     fields = {"value": value, "target": target, "n": n, "comment": comment, "evidence": list(evidence or [])}
     key = {"round_id": round_.id, "unit": unit, "leaf": leaf, "item": item, "rater_id": actor.user_id}
@@ -64,7 +67,25 @@ async def record_score(
             await audit.record(actor.username, "score.write", "score", score.id, before, key_text(key) | fields | {"version": score.version}, connection=conn)
     except IntegrityError:
         raise ConflictError(Problem("this leaf was already scored by you; give the version you read to overwrite it", "您已为该指标评分；请提供读取到的版本号以覆盖")) from None
+    from evaluator.services.citations import cite  # the files a score names are cited for its leaf
+
+    for evidence_id in dict.fromkeys(evidence or []):
+        await cite(actor, round_.id, unit, leaf, evidence_id)
     return score
+
+
+async def _check_evidence(round_: Round, ids: list[str]) -> None:
+    """Every evidence id a score names is a file of the round."""
+    wanted = set()
+    for i, text in enumerate(ids):
+        try:
+            wanted.add(uuid.UUID(str(text)))
+        except ValueError:
+            raise InvalidInput(Problem(f"{text!r} is not an evidence id", f"{text!r} 不是佐证材料编号", path=f"evidence[{i}]")) from None
+    found = set(await EvidenceFile.filter(id__in=list(wanted), round_id=round_.id).values_list("id", flat=True)) if wanted else set()
+    for i, text in enumerate(ids):
+        if uuid.UUID(str(text)) not in found:
+            raise InvalidInput(Problem(f"no evidence {text} in this round", f"本轮次中没有佐证材料 {text}", path=f"evidence[{i}]"))
 
 
 async def _visible_round(actor: Actor, round_id) -> Round:

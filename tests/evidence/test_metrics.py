@@ -236,3 +236,10 @@ def test_hours_share_is_a_share_of_the_total(tmp_path_factory, rows):
             assert 0 <= share.loc[s, "value"] <= 1
         else:
             assert math.isnan(share.loc[s, "value"])
+
+
+@pytest.mark.parametrize("df", [201, 350, 1000, 5000])
+def test_t_expansion_beyond_200_matches_the_exact_distribution(df):
+    from evaluator.evidence.metrics.surveys import central_t
+
+    assert central_t(t975(df), df) == pytest.approx(0.95, abs=1e-10)

@@ -15,7 +15,13 @@ from workflow_fixtures import build_county
 from evaluator.errors import InvalidInput, LockedError, NotFound, PermissionDenied
 from evaluator.services import audit
 from evaluator.services import rounds as rs
-from evaluator.services.citations import cite, leaf_evidence, leaf_status, list_citations, review_citation
+from evaluator.services.citations import (
+    cite,
+    leaf_evidence,
+    leaf_status,
+    list_citations,
+    review_citation,
+)
 from evaluator.services.evidence import attach_evidence
 from evaluator.services.registers import import_register, list_imports
 from evaluator.services.scoring import record_score
@@ -145,3 +151,15 @@ async def test_citations_are_reviewed_one_by_one(db, evidence_dir):
         await cite(county.actors["evaluator"], round_id, "ST01", "NOPE", plan.id)
     with pytest.raises(InvalidInput):
         await cite(county.actors["evaluator"], county.round_b.id, "ST03", "L10", plan.id)  # a file of another round
+
+
+async def test_a_score_naming_evidence_cites_it_for_its_leaf(db, evidence_dir):
+    county = await build_county()
+    round_id = county.round_a.id
+    f = await attach_evidence(county.actors["evaluator"], round_id, "个案档案.pdf", "application/pdf", b"%PDF case")
+    with pytest.raises(InvalidInput) as caught:
+        await record_score(county.actors["evaluator"], round_id, "ST01", "L10", 7, evidence=["not-an-id"])
+    assert caught.value.problems[0].path == "evidence[0]"
+    await record_score(county.actors["evaluator"], round_id, "ST01", "L10", 7, evidence=[str(f.id), str(f.id)])
+    status = (await leaf_evidence(county.round_a, "ST01"))["L10"]
+    assert status["status"] == "pending" and [c["name"] for c in status["citations"]] == ["个案档案.pdf"]

@@ -144,20 +144,20 @@ def station_codes(frame: pd.DataFrame) -> np.ndarray:
     return np.asarray(col.astype(object).where(col.notna(), ""), dtype=object)
 
 
-def by_station(frame: pd.DataFrame, stations: Sequence[str]) -> dict[str, pd.DataFrame]:
-    """Rows per station; rows with a blank station (contract-level) go to every station."""
-    codes = station_codes(frame)
-    shared = frame[codes == ""]
-    out = {}
-    groups = frame[codes != ""].groupby(codes[codes != ""], sort=False)
-    known = {k: g for k, g in groups}
-    for s in stations:
-        own = known.get(s)
-        out[s] = shared if own is None else (own if shared.empty else pd.concat([own, shared]))
-    return out
+def station_sums(values: np.ndarray, codes: np.ndarray, stations: Sequence[str]) -> pd.Series:
+    """Per station: the sum of ``values`` over its rows plus the contract-level rows (blank
+    station), which count for every station. Integer values stay exact integers."""
+    values = np.asarray(values)
+    own = codes != ""
+    sums = pd.Series(values[own]).groupby(codes[own]).sum().reindex(list(stations)).fillna(0)
+    return (sums + values[~own].sum()).astype(values.dtype if values.dtype.kind in "iu" else float)
 
 
-def sum_by_station(values: np.ndarray, codes: np.ndarray, stations: Sequence[str]) -> pd.Series:
-    """Sum of ``values`` per station code (0 for a station without rows)."""
-    s = pd.Series(values, dtype=float).groupby(codes).sum()
-    return s.reindex(list(stations)).fillna(0.0)
+def station_lists(values: np.ndarray, codes: np.ndarray, stations: Sequence[str]) -> dict[str, list[str]]:
+    """Per station: the sorted texts of its rows and of the contract-level rows."""
+    shared = [str(v) for v in values[codes == ""]]
+    out: dict[str, list[str]] = {s: list(shared) for s in stations}
+    for code, value in zip(codes, values, strict=True):
+        if code and code in out:
+            out[code].append(str(value))
+    return {s: sorted(v) for s, v in out.items()}

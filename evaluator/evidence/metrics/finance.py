@@ -8,46 +8,39 @@ from __future__ import annotations
 
 import numpy as np
 
-from evaluator.evidence.metrics.base import Metric, Param, by_station, result
+from evaluator.evidence.metrics.base import Metric, Param, result, station_codes, station_sums
 
 
 def _rows(frame, period):
-    return frame[period.holds(frame["date"])]
-
-
-def _fen(rows) -> np.ndarray:
-    return np.asarray(rows["amount"], dtype=np.int64)
+    rows = frame[period.holds(frame["date"])]
+    return rows, station_codes(rows), np.asarray(rows["amount"], dtype=np.int64)
 
 
 def _category_share(frame, stations, period, params):
-    value, n, detail = {}, {}, {}
-    for s, mine in by_station(_rows(frame, period), stations).items():
-        fen = _fen(mine)
-        part = int(fen[np.asarray(mine["category"].astype(object) == params["category"], dtype=bool)].sum())
-        total = int(fen.sum())
-        value[s] = part / total if total else np.nan
-        n[s] = float(len(mine))
-        detail[s] = {"category_fen": part, "total_fen": total, "category": params["category"]}
-    return result(stations, value, n, detail)
+    rows, codes, fen = _rows(frame, period)
+    mine = np.asarray(rows["category"].astype(object) == params["category"], dtype=bool)
+    part = station_sums(np.where(mine, fen, 0), codes, stations)
+    total = station_sums(fen, codes, stations)
+    entries = station_sums(np.ones(len(rows), dtype=np.int64), codes, stations)
+    value = (part / total).where(total > 0)
+    detail = {s: {"category_fen": int(part[s]), "total_fen": int(total[s]), "category": params["category"]} for s in stations}
+    return result(stations, value, entries, detail)
 
 
 def _spending(frame, stations, period, params):
-    value, detail = {}, {}
-    for s, mine in by_station(_rows(frame, period), stations).items():
-        total = int(_fen(mine).sum())
-        value[s] = total / 100  # yuan, for comparison with a budget in yuan
-        detail[s] = {"total_fen": total}
-    return result(stations, value, None, detail)
+    rows, codes, fen = _rows(frame, period)
+    total = station_sums(fen, codes, stations)
+    detail = {s: {"total_fen": int(total[s])} for s in stations}
+    return result(stations, total / 100, None, detail)  # yuan, for comparison with a budget in yuan
 
 
 def _vouchers(frame, stations, period, params):
-    value, n, detail = {}, {}, {}
-    for s, mine in by_station(_rows(frame, period), stations).items():
-        complete = np.asarray(mine["voucher_complete"].fillna(False), dtype=bool)
-        value[s] = complete.mean() if len(mine) else np.nan
-        n[s] = float(len(mine))
-        detail[s] = {"complete": int(complete.sum()), "entries": len(mine)}
-    return result(stations, value, n, detail)
+    rows, codes, _ = _rows(frame, period)
+    complete = station_sums(np.asarray(rows["voucher_complete"].fillna(False), dtype=np.int64), codes, stations)
+    entries = station_sums(np.ones(len(rows), dtype=np.int64), codes, stations)
+    value = (complete / entries).where(entries > 0)
+    detail = {s: {"complete": int(complete[s]), "entries": int(entries[s])} for s in stations}
+    return result(stations, value, entries, detail)
 
 
 _CATEGORY = Param("category", "personnel", "which spending category", "支出类别", choices=("personnel", "activity", "training", "admin", "equipment", "other"))

@@ -9,30 +9,35 @@ from __future__ import annotations
 
 import numpy as np
 
-from evaluator.evidence.metrics.base import Metric, Param, by_station, result
+from evaluator.evidence.metrics.base import (
+    Metric,
+    Param,
+    result,
+    station_codes,
+    station_lists,
+    station_sums,
+)
 
 
 def _on_time(frame, stations, period, params):
     kind = params["report_type"]
     due = np.asarray(frame["due_date"], dtype="datetime64[s]")
-    mask = np.asarray(frame["report_type"].astype(object) == kind, dtype=bool) & period.holds(due)
-    rows = frame[mask]
-    value, n, detail = {}, {}, {}
-    for s, mine in by_station(rows, stations).items():
-        due_s = np.asarray(mine["due_date"], dtype="datetime64[s]")
-        sub = np.asarray(mine["submitted_date"], dtype="datetime64[s]")
-        on_time = ~np.isnat(sub) & (sub <= due_s)
-        late = ~np.isnat(sub) & (sub > due_s)
-        periods = np.asarray(mine["period"].astype(object), dtype=object)
-        value[s], n[s] = float(on_time.sum()), float(len(mine))
-        detail[s] = {
-            "due": len(mine),
-            "on_time": int(on_time.sum()),
-            "late": sorted(str(p) for p in periods[late]),
-            "missing": sorted(str(p) for p in periods[np.isnat(sub)]),
-            "report_type": kind,
-        }
-    return result(stations, value, n, detail)
+    rows = frame[np.asarray(frame["report_type"].astype(object) == kind, dtype=bool) & period.holds(due)]
+    codes = station_codes(rows)
+    due = np.asarray(rows["due_date"], dtype="datetime64[s]")
+    sub = np.asarray(rows["submitted_date"], dtype="datetime64[s]")
+    on_time = ~np.isnat(sub) & (sub <= due)
+    late = ~np.isnat(sub) & (sub > due)
+    periods = np.asarray(rows["period"].astype(object), dtype=object)
+    count = station_sums(on_time.astype(np.int64), codes, stations)
+    total = station_sums(np.ones(len(rows), dtype=np.int64), codes, stations)
+    lates = station_lists(periods[late], codes[late], stations)
+    missing = station_lists(periods[np.isnat(sub)], codes[np.isnat(sub)], stations)
+    detail = {
+        s: {"due": int(total[s]), "on_time": int(count[s]), "late": lates[s], "missing": missing[s], "report_type": kind}
+        for s in stations
+    }
+    return result(stations, count.astype(float), total.astype(float), detail)
 
 
 def _on_time_share(frame, stations, period, params):

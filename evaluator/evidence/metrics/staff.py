@@ -6,7 +6,7 @@ or a leave date on or after it). Only full-time workers (专职) count.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

@@ -14,12 +14,19 @@ quota check and awareness rate, per station and respondent type.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 import pandas as pd
 
-from evaluator.evidence.metrics.base import INSUFFICIENT_SAMPLE, Metric, Param, result, station_codes
+from evaluator.evidence.metrics.base import (
+    INSUFFICIENT_SAMPLE,
+    Metric,
+    Param,
+    result,
+    station_codes,
+)
 
 ITEMS = ("overall", "attitude", "competence", "timeliness", "outcome")
 FACTS = ("knows_address", "knows_services", "knows_staff", "knows_help", "knows_funding")
@@ -45,6 +52,7 @@ def central_t(t: float, df: int) -> float:
     return sin * total
 
 
+@functools.lru_cache(maxsize=4096)
 def t975(df: int) -> float:
     """The 0.975 quantile of Student's t with ``df`` degrees of freedom: bisection on the
     exact distribution up to 200, the Cornish–Fisher expansion beyond (error below 1e-9)."""
@@ -76,8 +84,13 @@ def mean_interval(scores: np.ndarray) -> tuple[float, float | None, float | None
     if n < 2:
         return mean, None, None, None
     sd = float(scores.std(ddof=1))
-    half = t975(n - 1) * sd / math.sqrt(n)
+    half = half_width(sd, n)
     return mean, sd, mean - half, mean + half
+
+
+def half_width(sd: float, n: int) -> float:
+    """Half the 95% interval of a mean of ``n`` ≥ 2 values with sample deviation ``sd``."""
+    return t975(n - 1) * sd / math.sqrt(n)
 
 
 def _respondents(frame: pd.DataFrame, respondent: str, min_answered: float) -> pd.DataFrame:
@@ -107,30 +120,34 @@ def _quota_defaults(params):
 
 def _satisfaction(frame, stations, period, params):
     people = _respondents(frame, params["respondent"], params["min_answered"])
-    groups = {k: g for k, g in people.groupby("station")}
-    value, n, detail, flags = {}, {}, {}, {}
+    valid = people[people["valid"]]
+    stats = valid.groupby("station")["score"].agg(["mean", "std", "count"]).reindex(stations)
+    responses = people.groupby("station").size().reindex(stations).fillna(0).astype(int)
+    channels = valid.groupby(["station", "channel"]).size().unstack(fill_value=0).reindex(stations).fillna(0)
+    phone = channels["phone"].astype(int) if "phone" in channels else pd.Series(0, index=stations)
+    on_site = channels["on_site"].astype(int) if "on_site" in channels else pd.Series(0, index=stations)
+    n = stats["count"].fillna(0).astype(int)
+    detail, flags = {}, {}
     for s in stations:
-        mine = groups.get(s, people.iloc[:0])
-        valid = mine[mine["valid"]]
-        mean, sd, low, high = mean_interval(valid["score"].to_numpy(dtype=float))
-        phone = int((valid["channel"] == "phone").sum())
-        on_site = int((valid["channel"] == "on_site").sum())
-        short = phone < params["phone_quota"] or on_site < params["on_site_quota"]
-        value[s], n[s] = mean, float(len(valid))
+        k = int(n[s])
+        mean = float(stats.loc[s, "mean"]) if k else math.nan
+        sd = float(stats.loc[s, "std"]) if k >= 2 else None
+        half = half_width(sd, k) if sd is not None else None
         detail[s] = {
             "respondent": params["respondent"],
-            "responses": len(mine),
-            "valid": len(valid),
-            "phone": phone,
-            "on_site": on_site,
+            "responses": int(responses[s]),
+            "valid": k,
+            "phone": int(phone[s]),
+            "on_site": int(on_site[s]),
             "phone_quota": params["phone_quota"],
             "on_site_quota": params["on_site_quota"],
-            "mean": None if math.isnan(mean) else round(mean, 4),
+            "mean": None if not k else round(mean, 4),
             "sd": None if sd is None else round(sd, 4),
-            "ci95": None if low is None else [round(low, 4), round(high, 4)],
+            "ci95": None if half is None else [round(mean - half, 4), round(mean + half, 4)],
         }
+        short = phone[s] < params["phone_quota"] or on_site[s] < params["on_site_quota"]
         flags[s] = (INSUFFICIENT_SAMPLE,) if short else ()
-    return result(stations, value, n, detail, flags)
+    return result(stations, stats["mean"], n.astype(float), detail, flags)
 
 
 def _awareness(frame, stations, period, params):

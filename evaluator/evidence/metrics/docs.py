@@ -1,0 +1,111 @@
+"""``docs/metrics.md``, generated from the metric definitions (kept true by a drift test)."""
+
+from __future__ import annotations
+
+from evaluator.evidence.metrics import CONTRACT_FIELDS, METRICS, TARGET_KEYS
+from evaluator.evidence.registers import REGISTERS
+
+INTRO = """# Metrics: leaves computed from registers (台账指标)
+
+*Generated from `evaluator/evidence/metrics/` by `python -m evaluator.evidence.make_docs`;
+do not edit by hand.*
+
+A leaf of an indicator system may name a **metric** in its `measure` key; the metric's value
+is then computed from the round's registers (see [registers.md](registers.md)) instead of
+being typed in by evaluators. Only the metrics below exist: a system names one and may set
+the parameters it declares, nothing else; no expression or code is ever read from a file.
+
+```yaml
+- code: C1.2
+  points: 3
+  method: ratio
+  prorate: true                      # mid-term: the target × the share of the year elapsed
+  measure:
+    metric: cases_qualified          # a name from the table below
+    params: {min_followups: 6}       # only the parameters the metric declares
+    target: contract.targets.cases   # a positive number, or a contract field (below)
+  bands: [{min: 1.0, share: 1}, {min: 0.8, share: 0.667}, {min: 0.6, share: 0.333}]
+```
+
+## How a round uses them
+
+- **Period.** A round reads its registers for the contract year up to the round's date:
+  from the contract's start to the earlier of the round's `as_of` and the contract's end.
+  Rows dated outside it are not counted (stock registers such as the staff roster are read
+  as of the period's days, see each metric).
+- **When.** Metric values are computed once, when a register is imported, for every station
+  of the round, and kept with that register version; a scorecard reads them, never the file.
+- **Which value wins.** A leaf with a `measure` takes its value from the register of the
+  metric's kind once that register is imported in the round; until then (or in a county that
+  keeps paper registers only) evaluators' scores for the leaf count as for any other leaf.
+- **Targets.** `target` in `measure` is a number or a contract field, resolved per station:
+  `contract.targets.<key>` reads the station's contract targets, `contract.staffing_min`
+  the contract's minimum. A leaf's own `target` works as always; give a target once. A
+  contract that does not give the named target leaves the leaf unscored and flagged
+  `no_target`. Pro-rating at mid-term is the leaf's `prorate`, as for typed-in targets.
+- **Undefined values.** A share of nothing (no service hours, no reports due, no valid
+  survey responses) has no value: the leaf's missing rule applies, and the scorecard says why.
+- **Sample size.** Only a likert leaf uses `n` (the valid responses); below the leaf's
+  `min_n` its `below_min_n` rule applies. A satisfaction quota not met flags the leaf
+  `insufficient_sample` on the scorecard whatever its score: never a silent number.
+- **Contract-level rows.** In the report log and the finance ledger a row without a station
+  belongs to the whole contract and counts for each of its stations.
+- **Explanations.** Each measured leaf on a scorecard carries `source: register`, the metric,
+  its parameters, the value, `n`, the target and where it came from, the figures behind the
+  value (`detail`: e.g. which report was late, whose qualification is overdue, how many
+  groups qualified of those recorded, the survey's channels against their quotas and its 95%
+  interval) and its flags.
+
+## Contract targets a measure may name
+
+| target | meaning |
+|---|---|
+"""
+
+
+def metrics_markdown() -> str:
+    lines = [INTRO.rstrip("\n")]
+    for key, (zh, en) in TARGET_KEYS.items():
+        lines.append(f"| `contract.targets.{key}` | {en}（{zh}） |")
+    for key, (zh, en) in CONTRACT_FIELDS.items():
+        lines.append(f"| `{key}` | {en}（{zh}） |")
+    lines += ["", "## The metrics", ""]
+    for kind, spec in REGISTERS.items():
+        metrics = [m for m in METRICS.values() if m.kind == kind]
+        if not metrics:
+            continue
+        lines += [f"### From the {spec.en.lower()} ({spec.zh}, `{kind}`)", ""]
+        for m in metrics:
+            unit = f" · unit: {m.unit_en}（{m.unit_zh}）" if m.unit_en else ""
+            share = " · a share (0–1): compare with a constant target only" if not m.targets else ""
+            lines += [
+                f"#### `{m.name}`: {m.en}（{m.zh}）",
+                "",
+                f"- **Formula:** {m.formula_en}.",
+                f"- **公式：** {m.formula_zh}。",
+                f"- **Fills:** {', '.join(m.methods)} leaves{unit}{share}.",
+            ]
+            if m.params:
+                lines.append("- **Parameters:**")
+                for p in m.params:
+                    allowed = f" one of {', '.join(p.choices)}" if p.choices else (f" ≥ {p.minimum:g}" if p.minimum is not None else "")
+                    lines.append(f"  - `{p.name}` (default `{p.default}`{';' if allowed else ''}{allowed}): {p.en}（{p.zh}）")
+            lines.append("")
+    lines += [
+        "## Satisfaction statistics",
+        "",
+        "- A response is **valid** when at least `min_answered` (80%) of the five items are answered.",
+        "- A respondent's score is the mean of the items they answered; the station's **mean** is",
+        "  the mean of its valid respondents' scores.",
+        "- The **95% confidence interval** is mean ± t(0.975, n − 1) · s / √n, s the sample standard",
+        "  deviation; t is computed exactly (Student's t for whole degrees of freedom, up to 200;",
+        "  the Cornish–Fisher expansion beyond, error below 1e-9). No interval below 2 responses.",
+        "- The **quota** is checked per channel on valid responses: service users 50 by phone and 10",
+        "  on site by default (after Guangzhou practice), purchasers and community committees none",
+        "  (the leaf's `min_n` applies); set `phone_quota` / `on_site_quota` to change it.",
+        "- **Awareness**: a respondent is aware when they know at least `min_known` (3) of the five",
+        "  facts (address, services, staff, how to seek help, funding source); the rate is over",
+        "  valid respondents who answered the awareness questions.",
+        "",
+    ]
+    return "\n".join(lines)
