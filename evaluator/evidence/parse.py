@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,11 +95,13 @@ def parse_register(
     *,
     limit: int | None = None,
     name: str | None = None,
+    stations: Collection[str] | None = None,
 ) -> Register:
     """Read and validate a register file of ``kind`` (``staff``, ``service_log``, ``reports``,
     ``finance``, ``volunteers``, ``satisfaction``): the first sheet of a workbook unless
     ``sheet`` names one. ``limit`` (bytes) defaults to :func:`max_bytes`; ``name`` is the
-    file name problems cite (an upload's original name).
+    file name problems cite (an upload's original name); ``stations``, when given, are the
+    station codes the file may name (a round's stations): any other is reported with the rest.
 
     Raises InvalidInput with every problem found; returns a :class:`Register` otherwise.
     """
@@ -169,6 +171,8 @@ def parse_register(
             report.rows(
                 np.flatnonzero(v.mask), at, header or spec.by_name[v.column].header, v.en, v.zh
             )
+    if stations is not None and "station" in headers:
+        _check_stations(frame["station"], list(stations), report, headers["station"], position[headers["station"]])
     if report.total:
         raise InvalidInput(report.problems(MAX_PROBLEMS))
     for col in spec.columns:
@@ -220,6 +224,21 @@ def _parse_column(
         )
     values = [None if isinstance(v, Bad) else v for v in parsed]
     return col.build(values, codes)
+
+
+def _check_stations(codes: pd.Series, allowed: list[str], report: _Report, header: str, at: int) -> None:
+    """Rows naming a station outside ``allowed`` (a blank one is contract-level where allowed)."""
+    values = codes.astype(object)
+    bad = np.asarray(values.notna() & ~values.isin(allowed), dtype=bool)
+    if bad.any():
+        shown = "、".join(allowed[:10]) + ("…" if len(allowed) > 10 else "")
+        report.rows(
+            np.flatnonzero(bad),
+            at,
+            header,
+            lambda i: f"station {values.iloc[i]!r} is not scored in this round (its stations: {shown})",
+            lambda i: f"社工站 {values.iloc[i]!r} 不属于本轮评估（本轮社工站：{shown}）",
+        )
 
 
 def _skipped_rows(table: Table) -> list[Problem]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from evaluator.errors import NotFound, PermissionDenied, Problem
+from evaluator.errors import LockedError, NotFound, PermissionDenied, Problem, StateError
 from evaluator.store.base import OrgKind, Role, RoundState
 from evaluator.store.contracts import Contract, Station
 from evaluator.store.orgs import Membership, Organisation, User
@@ -154,3 +154,13 @@ async def may_see_scores(actor: Actor, round_: Round) -> bool:
     if contract.buyer_id in actor.orgs(Role.BUREAU_OFFICER):
         return True
     return contract.agency_id in actor.orgs(Role.AGENCY_USER) and round_.state == RoundState.APPROVED
+
+
+WRITABLE = {RoundState.OPEN, RoundState.REOPENED}  # the states in which a round takes scores and evidence
+
+
+def check_writable(round_: Round) -> None:
+    if round_.state == RoundState.APPROVED:
+        raise LockedError(Problem("the round is approved and locked; it must be reopened first", "轮次已审定锁定，须先重新开启"))
+    if round_.state not in WRITABLE:
+        raise StateError(Problem(f"scores can be written only while the round is open (it is {round_.state.value})", f"仅在轮次开启期间可录入评分（当前为 {round_.state.value}）"))

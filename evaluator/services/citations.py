@@ -20,12 +20,12 @@ from evaluator.services import audit
 from evaluator.services.actors import (
     Actor,
     assignment_role,
+    check_writable,
     get_round,
     may_see_scores,
     require,
     round_scope,
 )
-from evaluator.services.scoring import check_writable
 from evaluator.store.base import ReviewStatus, Role
 from evaluator.store.contracts import Contract
 from evaluator.store.registers import Citation

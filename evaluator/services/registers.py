@@ -16,19 +16,24 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from tortoise.transactions import in_transaction
 
-from evaluator.errors import InvalidInput, NotFound, Problem
+from evaluator.errors import NotFound, Problem
 from evaluator.evidence.measure import compute_metrics
 from evaluator.evidence.metrics import Period
-from evaluator.evidence.parse import MAX_PROBLEMS, Register, parse_register, schema, sha256_of
+from evaluator.evidence.parse import parse_register, schema, sha256_of
 from evaluator.services import audit
-from evaluator.services.actors import Actor, assignment_role, get_round, may_see_scores, require
+from evaluator.services.actors import (
+    Actor,
+    assignment_role,
+    check_writable,
+    get_round,
+    may_see_scores,
+    require,
+)
 from evaluator.services.contracts import round_units
 from evaluator.services.evidence import evidence_dir, stored_path
-from evaluator.services.scoring import check_writable
 from evaluator.services.systems import system_of
 from evaluator.store.base import Role
 from evaluator.store.contracts import Contract
@@ -58,30 +63,6 @@ async def _may_import(actor: Actor, round_: Round) -> None:
     )
 
 
-def _check_stations(register: Register, units: list[str]) -> None:
-    """Every row names a station of the round (a blank one is contract-level where allowed)."""
-    if "station" not in register.frame:
-        return
-    codes = register.frame["station"].astype(object)
-    bad = np.flatnonzero(np.asarray(codes.notna() & ~codes.isin(units), dtype=bool))
-    if not len(bad):
-        return
-    shown = "、".join(units[:10]) + ("…" if len(units) > 10 else "")
-    problems = [
-        register.problem(
-            int(i),
-            "station",
-            f"station {codes.iloc[i]!r} is not scored in this round (its stations: {shown})",
-            f"社工站 {codes.iloc[i]!r} 不属于本轮评估（本轮社工站：{shown}）",
-        )
-        for i in bad[:MAX_PROBLEMS]
-    ]
-    if len(bad) > MAX_PROBLEMS:
-        more = len(bad) - MAX_PROBLEMS
-        problems.append(Problem(f"… and {more} more problems", f"……另有 {more} 处问题", file=register.file, sheet=register.sheet))
-    raise InvalidInput(*problems)
-
-
 def _warning(p: Problem) -> dict:
     return {"en": p.en, "zh": p.zh, "where": p.where}
 
@@ -105,11 +86,9 @@ async def import_register(
     period = await round_period(round_)
 
     def work():
-        register = parse_register(kind, path, sheet, name=name)
+        register = parse_register(kind, path, sheet, name=name, stations=units if system.unit == "station" else None)
         frame = register.frame
-        if system.unit == "station":
-            _check_stations(register, units)
-        elif "station" in frame:  # an agency is scored on all its rows
+        if system.unit == "agency" and "station" in frame:  # an agency is scored on all its rows
             frame = frame.assign(station=pd.Categorical(units * len(frame), categories=units))
         return register, compute_metrics(frame, kind, system, units, period)
 

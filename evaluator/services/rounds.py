@@ -47,7 +47,6 @@ TRANSITIONS: dict[RoundState, set[RoundState]] = {
     RoundState.APPROVED: {RoundState.REOPENED},
     RoundState.REOPENED: {RoundState.SUBMITTED},
 }
-WRITABLE = {RoundState.OPEN, RoundState.REOPENED}
 
 
 async def create_round(

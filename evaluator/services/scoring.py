@@ -9,24 +9,15 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from evaluator.engine import prepare_inputs
-from evaluator.errors import ConflictError, InvalidInput, LockedError, NotFound, Problem, StateError
+from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem
 from evaluator.services import audit
-from evaluator.services.actors import Actor, assignment_role, require, round_scope
+from evaluator.services.actors import Actor, assignment_role, check_writable, require, round_scope
 from evaluator.services.contracts import round_units
 from evaluator.services.systems import system_of
-from evaluator.store.base import RoundState
 from evaluator.store.contracts import Station
 from evaluator.store.rounds import EvidenceFile, Round, Score, SystemVersion
 
-WRITABLE = {RoundState.OPEN, RoundState.REOPENED}
 FIELDS = ("value", "target", "n", "comment", "evidence")
-
-
-def check_writable(round_: Round) -> None:
-    if round_.state == RoundState.APPROVED:
-        raise LockedError(Problem("the round is approved and locked; it must be reopened first", "轮次已审定锁定，须先重新开启"))
-    if round_.state not in WRITABLE:
-        raise StateError(Problem(f"scores can be written only while the round is open (it is {round_.state.value})", f"仅在轮次开启期间可录入评分（当前为 {round_.state.value}）"))
 
 
 async def record_score(
