@@ -52,30 +52,59 @@ def _leaf_yaml(code: str, i: int, points: float) -> list[str]:
     ]
     if method == "checklist":
         out.append("            items:")
-        out += [f"              - {{code: {c}, text: 子项{c}, points: {points / 4}}}" for c in "abcd"]
+        out += [
+            f"              - {{code: {c}, text: 子项{c}, points: {points / 4}}}" for c in "abcd"
+        ]
     elif method == "ratio":
         if variant == 0:  # per-unit target column, pro-rated at mid-term, bands
             out += ["            prorate: true", "            bands:"]
-            out += [f"              - {{min: {m}, share: {s}}}" for m, s in ((1.0, 1), (0.8, 0.667), (0.6, 0.333))]
+            out += [
+                f"              - {{min: {m}, share: {s}}}"
+                for m, s in ((1.0, 1), (0.8, 0.667), (0.6, 0.333))
+            ]
         elif variant == 1:  # constant target, linear
             out += ["            target: 0.8", "            linear: {floor: 0.5, cap: 1.0}"]
         else:  # the value is the ratio itself
-            out += ["            bands:", "              - {min: 0.95, share: 1}", "              - {min: 0.85, share: 0.5}"]
+            out += [
+                "            bands:",
+                "              - {min: 0.95, share: 1}",
+                "              - {min: 0.85, share: 0.5}",
+            ]
     elif method == "rubric":
         if variant % 2 == 0:
             out.append("            rubric: level-0-4")
         else:
             out.append("            levels:")
-            out += [f"              - {{level: {lv}, zh: 等级{lv}, en: Level {lv}}}" for lv in range(4)]
+            out += [
+                f"              - {{level: {lv}, zh: 等级{lv}, en: Level {lv}}}" for lv in range(4)
+            ]
     elif method == "likert":
         below = "zero" if variant % 2 == 0 else "score"
-        out += ["            mapping: [[3.0, 0], [4.5, 1]]", "            min_n: 30", f"            below_min_n: {below}"]
+        out += [
+            "            mapping: [[3.0, 0], [4.5, 1]]",
+            "            min_n: 30",
+            f"            below_min_n: {below}",
+        ]
     elif method == "count":
         if variant % 2 == 0:
-            out += ["            steps:", "              - {min: 3, share: 1}", "              - {min: 2, share: 0.67}", "              - {min: 1, share: 0.33}"]
+            out += [
+                "            steps:",
+                "              - {min: 3, share: 1}",
+                "              - {min: 2, share: 0.67}",
+                "              - {min: 1, share: 0.33}",
+            ]
         else:
-            out += ["            per_target: true", "            target: 12", "            prorate: true", "            steps:"]
-            out += ["              - {min: 1.0, share: 1}", "              - {min: 0.9, share: 0.67}", "              - {min: 0.75, share: 0.33}"]
+            out += [
+                "            per_target: true",
+                "            target: 12",
+                "            prorate: true",
+                "            steps:",
+            ]
+            out += [
+                "              - {min: 1.0, share: 1}",
+                "              - {min: 0.9, share: 0.67}",
+                "              - {min: 0.75, share: 0.33}",
+            ]
     else:
         out.append("            penalty: 0.5")
     return out
@@ -104,10 +133,20 @@ def system_yaml() -> str:
     ]
     i = 0
     for fcode, zh, en in FAMILIES:
-        lines += [f"  - code: {fcode}", f"    name: {{zh: {zh}, en: {en}}}", "    points: 20", "    children:"]
+        lines += [
+            f"  - code: {fcode}",
+            f"    name: {{zh: {zh}, en: {en}}}",
+            "    points: 20",
+            "    children:",
+        ]
         for k in range(1, 5):
             icode = f"{fcode}.{k}"
-            lines += [f"      - code: {icode}", f"        name: {{zh: 指标{icode}, en: Indicator {icode}}}", "        points: 5", "        children:"]
+            lines += [
+                f"      - code: {icode}",
+                f"        name: {{zh: 指标{icode}, en: Indicator {icode}}}",
+                "        points: 5",
+                "        children:",
+            ]
             for j, pts in enumerate(LEAF_POINTS, start=1):
                 lines += _leaf_yaml(f"{icode}.{j}", i, pts)
                 i += 1
@@ -137,7 +176,9 @@ def best_of(fn, repeat: int = 3) -> tuple[float, object]:
     return min(times), out
 
 
-def per_unit_loop(system: IndicatorSystem, raw: pd.DataFrame, sample: list[str]) -> tuple[float, pd.Series, pd.Series]:
+def per_unit_loop(
+    system: IndicatorSystem, raw: pd.DataFrame, sample: list[str]
+) -> tuple[float, pd.Series, pd.Series]:
     """The non-vectorised way: one engine call per unit on that unit's rows."""
     rows_of = raw.groupby("unit", sort=False).indices  # row positions per unit (not timed)
     score(system, raw.iloc[rows_of[sample[0]]])  # warm-up
@@ -159,14 +200,20 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"Python {platform.python_version()} · numpy {np.__version__} · pandas {pd.__version__} · "
-          f"cores {os.cpu_count()} (usable {affinity}) · {platform.machine()}")
+    print(
+        f"Python {platform.python_version()} · numpy {np.__version__} · pandas {pd.__version__} · "
+        f"cores {os.cpu_count()} (usable {affinity}) · {platform.machine()}"
+    )
     t0 = time.perf_counter()
     system, raw = build(args.units, args.seed)
     n_units = raw["unit"].nunique()
     methods = pd.Series([lf.method for lf in system.leaves]).value_counts().to_dict()
-    print(f"system {system.id}: {len(system.leaves)} scored leaves {methods}, {len(system.spec.vetoes)} vetoes")
-    print(f"raw input: {len(raw):,} rows for {n_units:,} units (built in {time.perf_counter() - t0:.2f} s)")
+    print(
+        f"system {system.id}: {len(system.leaves)} scored leaves {methods}, {len(system.spec.vetoes)} vetoes"
+    )
+    print(
+        f"raw input: {len(raw):,} rows for {n_units:,} units (built in {time.perf_counter() - t0:.2f} s)"
+    )
 
     t_full, result = best_of(lambda: score(system, raw))
     t_prep, inputs = best_of(lambda: prepare_inputs(system, raw))
@@ -175,10 +222,18 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(args.seed + 1)
     units = list(result.units)
     k = n_units if args.full_loop else min(args.loop_units, n_units)
-    sample = units if args.full_loop else [units[i] for i in sorted(rng.choice(n_units, k, replace=False))]
+    sample = (
+        units
+        if args.full_loop
+        else [units[i] for i in sorted(rng.choice(n_units, k, replace=False))]
+    )
     t_sample, loop_totals, loop_grades = per_unit_loop(system, raw, sample)
     t_loop = t_sample * n_units / k
-    how = "measured on all units" if args.full_loop else f"extrapolated linearly from a random sample of {k} units ({t_sample:.2f} s)"
+    how = (
+        "measured on all units"
+        if args.full_loop
+        else f"extrapolated linearly from a random sample of {k} units ({t_sample:.2f} s)"
+    )
 
     rows = [
         ("score(system, raw): validate + score", t_full),
@@ -191,18 +246,28 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * 82)
     for name, secs in rows:
         print(f"{name:<48} {secs:>10.4f} {n_units / secs:>12,.0f} {t_loop / secs:>8.1f}×")
-    print(f"\nloop baseline: {how}; timings: best of 3 after a warm-up (loop: one pass after a one-unit warm-up)")
+    print(
+        f"\nloop baseline: {how}; timings: best of 3 after a warm-up (loop: one pass after a one-unit warm-up)"
+    )
 
     vec_totals = result.total.loc[sample]
     vec_grades = result.grade.loc[sample]
     bad = ~np.isclose(vec_totals.to_numpy(), loop_totals.loc[sample].to_numpy(), rtol=0, atol=1e-9)
     bad |= vec_grades.to_numpy() != loop_grades.loc[sample].to_numpy()
     goal_time, goal_ratio = t_full < 0.5, t_loop / t_full >= 50
-    print(f"targets: full score < 0.5 s: {'yes' if goal_time else 'NO'} ({t_full:.3f} s); "
-          f"≥ 50× the loop: {'yes' if goal_ratio else 'NO'} ({t_loop / t_full:.0f}×)")
+    print(
+        f"targets: full score < 0.5 s: {'yes' if goal_time else 'NO'} ({t_full:.3f} s); "
+        f"≥ 50× the loop: {'yes' if goal_ratio else 'NO'} ({t_loop / t_full:.0f}×)"
+    )
     if bad.any():
-        print(f"MISMATCH: {int(bad.sum())} of {k} sampled units differ between vectorised and loop results, e.g.:")
-        print(pd.DataFrame({"vectorised": vec_totals[bad], "loop": loop_totals.loc[sample][bad]}).head(10))
+        print(
+            f"MISMATCH: {int(bad.sum())} of {k} sampled units differ between vectorised and loop results, e.g.:"
+        )
+        print(
+            pd.DataFrame(
+                {"vectorised": vec_totals[bad], "loop": loop_totals.loc[sample][bad]}
+            ).head(10)
+        )
         return 1
     print(f"check: vectorised totals and grades equal the per-unit loop on all {k} sampled units")
     return 0

@@ -41,7 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # never a traceback to a user
         if os.environ.get("EVALUATOR_DEBUG"):
             raise
-        print(f"internal error: {type(exc).__name__}: {exc} (内部错误；设置 EVALUATOR_DEBUG=1 查看详情)", file=sys.stderr)
+        print(
+            f"internal error: {type(exc).__name__}: {exc} (内部错误；设置 EVALUATOR_DEBUG=1 查看详情)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 
@@ -60,7 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check-system", help="validate indicator systems (校验指标体系)")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--rubrics", type=Path, action="append", default=[], metavar="DIR", help="extra rubric level-set directory")
+    p.add_argument(
+        "--rubrics",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="extra rubric level-set directory",
+    )
     p.set_defaults(handler=cmd_check_system)
 
     p = sub.add_parser("score", help="score a cohort with an indicator system (按指标体系计分)")
@@ -69,21 +79,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", help="sheet of the input workbook (default: the first)")
     p.add_argument("--output", type=Path, metavar="OUT.csv|OUT.xlsx")
     p.add_argument("--rubrics", type=Path, action="append", default=[], metavar="DIR")
-    p.add_argument("--explain", metavar="UNIT", action="append", default=[], help="print the per-leaf explanation of UNIT")
+    p.add_argument(
+        "--explain",
+        metavar="UNIT",
+        action="append",
+        default=[],
+        help="print the per-leaf explanation of UNIT",
+    )
     p.set_defaults(handler=cmd_score)
 
-    p = sub.add_parser("score-table", help="generic composite indicator from flat tables (通用综合指数)")
+    p = sub.add_parser(
+        "score-table", help="generic composite indicator from flat tables (通用综合指数)"
+    )
     p.add_argument("--structure", required=True, type=Path, metavar="STRUCT.csv")
     p.add_argument("--data", required=True, type=Path, metavar="DATA.csv")
-    p.add_argument("--normalise", "--normalize", default="minmax", choices=["minmax", "zscore", "rank", "none"])
+    p.add_argument(
+        "--normalise", "--normalize", default="minmax", choices=["minmax", "zscore", "rank", "none"]
+    )
     p.add_argument("--aggregate", default="arithmetic", choices=["arithmetic", "geometric"])
     p.add_argument("--output", type=Path, metavar="OUT.csv")
     p.set_defaults(handler=cmd_score_table)
 
     p = sub.add_parser("demo", help="score a synthetic demo county and store it (演示县)")
-    p.add_argument("--out", type=Path, metavar="DIR", help="also write county.json, raw-inputs.csv, scores.csv")
+    p.add_argument(
+        "--out", type=Path, metavar="DIR", help="also write county.json, raw-inputs.csv, scores.csv"
+    )
     p.add_argument("--seed", type=int, default=2026)
-    p.add_argument("--no-db", action="store_true", help="score only; do not store the county in the database")
+    p.add_argument(
+        "--no-db", action="store_true", help="score only; do not store the county in the database"
+    )
     p.set_defaults(handler=cmd_demo)
 
     p = sub.add_parser("migrate", help="create or upgrade the database schema (数据库迁移)")
@@ -91,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("audit", help="the audit trail (审计日志)")
     audit_sub = p.add_subparsers(title="audit commands", metavar="ACTION")
-    v = audit_sub.add_parser("verify", help="check the hash chain; exit 1 names the first broken event")
+    v = audit_sub.add_parser(
+        "verify", help="check the hash chain; exit 1 names the first broken event"
+    )
     v.set_defaults(handler=cmd_audit_verify)
     p.set_defaults(handler=lambda args: p.print_help() or EXIT_INPUT)
 
@@ -151,9 +177,13 @@ def cmd_score(args) -> int:
     print(summary.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
     for unit in args.explain:
         if unit not in set(result.units):
-            raise InvalidInput(Problem(f"unit {unit} is not in the input", f"输入中没有单位 {unit}"))
+            raise InvalidInput(
+                Problem(f"unit {unit} is not in the input", f"输入中没有单位 {unit}")
+            )
         print(f"\n{unit}:")
-        table = result.explanation([unit])[["leaf", "name_zh", "method", "raw", "basis", "share", "points", "max_points", "flag"]]
+        table = result.explanation([unit])[
+            ["leaf", "name_zh", "method", "raw", "basis", "share", "points", "max_points", "flag"]
+        ]
         print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     if args.output:
         print(f"\nwritten 已写入: {args.output}")
@@ -202,7 +232,8 @@ async def _store_demo(report) -> str:
         f"database 数据库: {_safe_url(database_url())}",
         ("stored 已入库: " if loaded.created else "already stored 已存在: ")
         + f"{len(loaded.rounds)} mid-term rounds 中期评估轮次 ("
-        + ", ".join(f"{r.id} {r.state.value}" for r in loaded.rounds) + ")",
+        + ", ".join(f"{r.id} {r.state.value}" for r in loaded.rounds)
+        + ")",
         f"audit trail 审计日志: {verification.events} events, chain {'intact 完整' if verification.ok else 'BROKEN 已损坏'}",
         "demo accounts 演示账号: admin, bureau, lead, evaluator, auditor, agency1, agency2, agency3",
     ]
@@ -214,7 +245,11 @@ def cmd_migrate(args) -> int:
 
     async def run() -> str:
         applied = await db.migrate()
-        return "applied 已执行: " + ", ".join(applied) if applied else "the database is up to date (数据库已是最新)"
+        return (
+            "applied 已执行: " + ", ".join(applied)
+            if applied
+            else "the database is up to date (数据库已是最新)"
+        )
 
     print(asyncio.run(run()))
     return EXIT_OK
@@ -227,7 +262,9 @@ def cmd_audit_verify(args) -> int:
     if result.ok:
         print(f"audit chain intact 审计链完整: {result.events} events, head {result.head_hash}")
         return EXIT_OK
-    print(f"audit chain BROKEN at event {result.broken_seq} 审计链在第 {result.broken_seq} 条事件处断开: {result.reason_en} ({result.reason_zh})")
+    print(
+        f"audit chain BROKEN at event {result.broken_seq} 审计链在第 {result.broken_seq} 条事件处断开: {result.reason_en} ({result.reason_zh})"
+    )
     print(f"{result.events} events verified before it 此前 {result.events} 条事件校验通过")
     return EXIT_INTERNAL
 
@@ -236,13 +273,17 @@ def cmd_audit_verify(args) -> int:
 def _check_suffix(path: Path, allowed: set[str]) -> None:
     if path.suffix.lower() not in allowed:
         shown = " or ".join(sorted(allowed))
-        raise InvalidInput(Problem(f"output must end in {shown}", f"输出文件须以 {shown} 结尾", file=str(path)))
+        raise InvalidInput(
+            Problem(f"output must end in {shown}", f"输出文件须以 {shown} 结尾", file=str(path))
+        )
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Write through a temporary file in the same directory, then rename: never a partial file."""
     if not path.parent.exists():
-        raise InvalidInput(Problem("the output directory does not exist", "输出目录不存在", file=str(path)))
+        raise InvalidInput(
+            Problem("the output directory does not exist", "输出目录不存在", file=str(path))
+        )
     fd, tmp = tempfile.mkstemp(prefix=".evaluator-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:

@@ -14,11 +14,21 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     from evaluator.evidence.registers import REGISTERS
 
     p = sub.add_parser("import", help="import a register (台账) into a round (导入台账)")
-    p.add_argument("kind", choices=list(REGISTERS), help="register kind: " + ", ".join(f"{k} {s.zh}" for k, s in REGISTERS.items()))
+    p.add_argument(
+        "kind",
+        choices=list(REGISTERS),
+        help="register kind: " + ", ".join(f"{k} {s.zh}" for k, s in REGISTERS.items()),
+    )
     p.add_argument("file", help=".xlsx or .csv (UTF-8, UTF-8 with BOM or GB18030)")
-    p.add_argument("--round", required=True, dest="round_id", help="round id (see `evaluator rounds`)")
+    p.add_argument(
+        "--round", required=True, dest="round_id", help="round id (see `evaluator rounds`)"
+    )
     p.add_argument("--sheet", help="sheet of a workbook (default: the first)")
-    p.add_argument("--as", dest="username", help="import on behalf of this user (checked against their roles); default: the system operator")
+    p.add_argument(
+        "--as",
+        dest="username",
+        help="import on behalf of this user (checked against their roles); default: the system operator",
+    )
     p.set_defaults(handler=cmd_import)
 
     p = sub.add_parser("metrics", help="metric values computed from a round's registers (台账指标)")
@@ -35,7 +45,13 @@ def round_uuid(text: str) -> uuid.UUID:
     try:
         return uuid.UUID(text)
     except ValueError:
-        raise InvalidInput(Problem(f"{text!r} is not a round id (see `evaluator rounds`)", f"{text!r} 不是轮次编号（参见 `evaluator rounds`）", path="--round")) from None
+        raise InvalidInput(
+            Problem(
+                f"{text!r} is not a round id (see `evaluator rounds`)",
+                f"{text!r} 不是轮次编号（参见 `evaluator rounds`）",
+                path="--round",
+            )
+        ) from None
 
 
 async def _actor(username: str | None):
@@ -58,21 +74,32 @@ def cmd_import(args) -> int:
     round_id = round_uuid(args.round_id)
 
     async def run():
-        return await import_register(await _actor(args.username), round_id, args.kind, args.file, sheet=args.sheet)
+        return await import_register(
+            await _actor(args.username), round_id, args.kind, args.file, sheet=args.sheet
+        )
 
     done = with_database(run())
     spec, record = REGISTERS[args.kind], done.record
     if done.unchanged:
-        print(f"unchanged 未变化: {record.original_name} is already the {spec.en.lower()} in force (已是现行{spec.zh}版本) {record.id}")
+        print(
+            f"unchanged 未变化: {record.original_name} is already the {spec.en.lower()} in force (已是现行{spec.zh}版本) {record.id}"
+        )
         return 0
-    print(f"imported 已导入: {record.original_name} → {args.kind} ({spec.zh}), {record.rows:,} rows 行, version 版本 {record.id}")
+    print(
+        f"imported 已导入: {record.original_name} → {args.kind} ({spec.zh}), {record.rows:,} rows 行, version 版本 {record.id}"
+    )
     if done.replaced is not None:
-        print(f"  replaces 替换: {done.replaced.original_name} ({done.replaced.rows:,} rows 行) {done.replaced.id}")
+        print(
+            f"  replaces 替换: {done.replaced.original_name} ({done.replaced.rows:,} rows 行) {done.replaced.id}"
+        )
     for w in record.warnings:
         print(f"  note 提示: {w['where']}: {w['en']} ({w['zh']})")
     leaves = record.metrics.get("leaves", {})
     if leaves:
-        print("  leaves computed 计算的指标: " + ", ".join(f"{code} ({entry['metric']})" for code, entry in leaves.items()))
+        print(
+            "  leaves computed 计算的指标: "
+            + ", ".join(f"{code} ({entry['metric']})" for code, entry in leaves.items())
+        )
     return 0
 
 
@@ -90,7 +117,15 @@ def cmd_metrics(args) -> int:
                 for station, got in entry["stations"].items():
                     if args.station and station != args.station:
                         continue
-                    table.append({"register": record.kind, "for": key if section == "leaves" else "", "metric": entry.get("metric", key), "station": station} | got)
+                    table.append(
+                        {
+                            "register": record.kind,
+                            "for": key if section == "leaves" else "",
+                            "metric": entry.get("metric", key),
+                            "station": station,
+                        }
+                        | got
+                    )
     if args.json:
         print(json.dumps(table, ensure_ascii=False, indent=1))
         return 0
@@ -113,5 +148,7 @@ def cmd_rounds(args) -> int:
         return await Round.all().prefetch_related("contract", "system").order_by("as_of")
 
     for r in with_database(run()):
-        print(f"{r.id}  {r.contract.code:<20} {r.kind.value:<8} {r.state.value:<10} {r.as_of}  {r.system.system_code} {r.system.version}")
+        print(
+            f"{r.id}  {r.contract.code:<20} {r.kind.value:<8} {r.state.value:<10} {r.as_of}  {r.system.system_code} {r.system.version}"
+        )
     return 0

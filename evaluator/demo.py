@@ -32,23 +32,53 @@ __all__ = ["County", "DemoReport", "demo_inputs", "make_county", "run_demo", "sy
 
 COLUMNS = ["unit", "leaf", "item", "value", "target", "n", "elapsed"]
 
-TARGET_NAMES = ("staff", "cases", "groups", "activities", "visits", "volunteers", "volunteer_hours", "budget_yuan")
+TARGET_NAMES = (
+    "staff",
+    "cases",
+    "groups",
+    "activities",
+    "visits",
+    "volunteers",
+    "volunteer_hours",
+    "budget_yuan",
+)
 # A leaf "evidently maps" to a contract target when its English name holds these words
 # (first match wins; order matters: "visits of priority groups" are visits, not groups).
 TARGET_WORDS = [
-    ("volunteer_hours", ("volunteer", "hour")), ("volunteers", ("volunteer",)), ("visits", ("visit",)),
-    ("cases", ("case",)), ("groups", ("group",)), ("activities", ("activit",)),
-    ("staff", ("staff",)), ("budget_yuan", ("budget",)), ("budget_yuan", ("resource",)),
+    ("volunteer_hours", ("volunteer", "hour")),
+    ("volunteers", ("volunteer",)),
+    ("visits", ("visit",)),
+    ("cases", ("case",)),
+    ("groups", ("group",)),
+    ("activities", ("activit",)),
+    ("staff", ("staff",)),
+    ("budget_yuan", ("budget",)),
+    ("budget_yuan", ("resource",)),
 ]
+
 
 # -- raw inputs for any system -------------------------------------------------------------
 def _frame(units, leaf: str, value, item=None, target=None, n=None, elapsed=None) -> pd.DataFrame:
     size = len(units)
 
     def col(x):
-        return np.full(size, np.nan) if x is None else np.broadcast_to(np.asarray(x, dtype=float), (size,))
+        return (
+            np.full(size, np.nan)
+            if x is None
+            else np.broadcast_to(np.asarray(x, dtype=float), (size,))
+        )
 
-    return pd.DataFrame({"unit": units, "leaf": leaf, "item": item, "value": col(value), "target": col(target), "n": col(n), "elapsed": col(elapsed)})
+    return pd.DataFrame(
+        {
+            "unit": units,
+            "leaf": leaf,
+            "item": item,
+            "value": col(value),
+            "target": col(target),
+            "n": col(n),
+            "elapsed": col(elapsed),
+        }
+    )
 
 
 def _wants_target(leaf: Node) -> bool:
@@ -74,16 +104,23 @@ def _amount(attain, full, base, proportion: bool) -> np.ndarray:
     return np.round(value) if np.all(full * base >= 2) else np.round(value, 3)
 
 
-def _leaf_frame(leaf: Node, system: IndicatorSystem, units, q, rng, targets, elapsed) -> list[pd.DataFrame]:
+def _leaf_frame(
+    leaf: Node, system: IndicatorSystem, units, q, rng, targets, elapsed
+) -> list[pd.DataFrame]:
     spec, size = leaf.spec, len(units)
     attain = 0.3 + 0.85 * q  # q = 0.82 just reaches full marks
     if leaf.method == "checklist":
         met = 0.35 + 0.65 * q
-        return [_frame(units, leaf.code, (rng.random(size) < met).astype(float), item=it.code) for it in spec.items]
+        return [
+            _frame(units, leaf.code, (rng.random(size) < met).astype(float), item=it.code)
+            for it in spec.items
+        ]
     if leaf.method == "rubric":
         levels = np.array(sorted(lv.level for lv in system.rubric_levels(leaf)), dtype=float)
         x = q * levels.max() + rng.normal(0, 0.45, size)
-        return [_frame(units, leaf.code, levels[np.abs(levels[None, :] - x[:, None]).argmin(axis=1)])]
+        return [
+            _frame(units, leaf.code, levels[np.abs(levels[None, :] - x[:, None]).argmin(axis=1)])
+        ]
     if leaf.method == "likert":
         lo, hi = spec.scale
         mean = np.clip(lo + (hi - lo) * (0.45 + 0.55 * q) + rng.normal(0, 0.05, size), lo, hi)
@@ -102,7 +139,9 @@ def _leaf_frame(leaf: Node, system: IndicatorSystem, units, q, rng, targets, ela
         key = _target_name(leaf)
         target = targets[key] if key in targets else rng.integers(20, 41, size).astype(float)
     base = target if target is not None else (getattr(spec, "target", None) or 1.0)
-    prorate = bool(getattr(spec, "prorate", False)) and (target is not None or spec.target is not None)
+    prorate = bool(getattr(spec, "prorate", False)) and (
+        target is not None or spec.target is not None
+    )
     eff = base * (elapsed if prorate else 1.0)
     proportion = bool(np.all(np.asarray(base) <= 1) and full <= 1)
     value = _amount(attain, full, eff, proportion)
@@ -160,10 +199,19 @@ def cast(county: County) -> dict[str, tuple[str, ...]]:
     def at(*idx: int) -> tuple[str, ...]:
         return tuple(codes[i % n] for i in idx)
 
-    return {"weak": at(2, 2 * n // 3), "capped": at(5), "vetoed": at(n // 2), "missing": at(4, n - 2), "thin": at(1), "flawed": at(1)}
+    return {
+        "weak": at(2, 2 * n // 3),
+        "capped": at(5),
+        "vetoed": at(n // 2),
+        "missing": at(4, n - 2),
+        "thin": at(1),
+        "flawed": at(1),
+    }
 
 
-def demo_inputs(county: County, system: IndicatorSystem, seed: int = 2026, elapsed: float = 0.5) -> pd.DataFrame:
+def demo_inputs(
+    county: County, system: IndicatorSystem, seed: int = 2026, elapsed: float = 0.5
+) -> pd.DataFrame:
     """The raw-input table of the demo: mostly good stations, a few weak ones, one capped
     by a floor, a thin satisfaction sample, one confirmed veto, missing leaves, bonus."""
     rng = np.random.default_rng([seed, 1])
@@ -177,7 +225,10 @@ def demo_inputs(county: County, system: IndicatorSystem, seed: int = 2026, elaps
         elif code in roles["capped"]:
             quality[i] = 0.95
             quality[i, -1] = 0.3  # the last family alone falls below its floor
-    tg = {name: np.array([getattr(county.targets(c), name) for c in codes], dtype=float) for name in TARGET_NAMES}
+    tg = {
+        name: np.array([getattr(county.targets(c), name) for c in codes], dtype=float)
+        for name in TARGET_NAMES
+    }
     frame = synthetic_inputs(system, codes, quality, rng, tg, elapsed)
 
     # a thin satisfaction sample: the likert leaf with the largest min_n
@@ -194,12 +245,19 @@ def demo_inputs(county: County, system: IndicatorSystem, seed: int = 2026, elaps
         for lf in system.leaves:
             if lf.method == "checklist" and lf.spec.veto == veto.code:
                 item = next((it for it in lf.spec.items if "转包" in it.text), lf.spec.items[-1])
-                frame.loc[frame["unit"].isin(roles["vetoed"]) & (frame["leaf"] == lf.code) & (frame["item"] == item.code), "value"] = 0.0
+                frame.loc[
+                    frame["unit"].isin(roles["vetoed"])
+                    & (frame["leaf"] == lf.code)
+                    & (frame["item"] == item.code),
+                    "value",
+                ] = 0.0
     # missing leaves: one leaf's rows dropped at each of two stations
     leaf_codes = [lf.code for lf in system.leaves]
     drop = np.zeros(len(frame), dtype=bool)
     for station in roles["missing"]:
-        drop |= (frame["unit"] == station).to_numpy() & (frame["leaf"] == leaf_codes[rng.integers(len(leaf_codes))]).to_numpy()
+        drop |= (frame["unit"] == station).to_numpy() & (
+            frame["leaf"] == leaf_codes[rng.integers(len(leaf_codes))]
+        ).to_numpy()
     frame = frame[~drop].reset_index(drop=True)
     # bonus for the two best stations without another part to play
     busy = {c for part in roles.values() for c in part}
@@ -208,7 +266,9 @@ def demo_inputs(county: County, system: IndicatorSystem, seed: int = 2026, elaps
     for k, lf in enumerate(system.bonus_leaves):
         for j, station in enumerate(best):
             if j == 0 or k == 0:
-                frame.loc[(frame["unit"] == station) & (frame["leaf"] == lf.code), "value"] = float(1 + (k + j) % 2)
+                frame.loc[(frame["unit"] == station) & (frame["leaf"] == lf.code), "value"] = float(
+                    1 + (k + j) % 2
+                )
     return frame
 
 
@@ -220,11 +280,23 @@ class DemoReport:
     result: Result
     seed: int = 2026
     elapsed: float = 0.5
-    registers: Mapping[str, Mapping[str, pd.DataFrame]] = field(default_factory=dict)  # contract → kind → register
-    notes: Mapping[tuple[str, str], dict] = field(default_factory=dict)  # (station, leaf) → measured explanation
+    registers: Mapping[str, Mapping[str, pd.DataFrame]] = field(
+        default_factory=dict
+    )  # contract → kind → register
+    notes: Mapping[tuple[str, str], dict] = field(
+        default_factory=dict
+    )  # (station, leaf) → measured explanation
 
 
-def with_registers(county: County, system: IndicatorSystem, inputs: pd.DataFrame, seed: int, elapsed: float, folder: Path, flaws: bool = True):
+def with_registers(
+    county: County,
+    system: IndicatorSystem,
+    inputs: pd.DataFrame,
+    seed: int,
+    elapsed: float,
+    folder: Path,
+    flaws: bool = True,
+):
     """Replace the measured leaves' synthetic values by those computed from the demo's
     registers (written to ``folder`` and read back through the real parser), exactly as a
     round does with imported registers. Returns (inputs, registers, notes)."""
@@ -237,7 +309,9 @@ def with_registers(county: County, system: IndicatorSystem, inputs: pd.DataFrame
         stations = list(contract.stations)
         metrics = {}
         for kind, path in write_registers(frames, folder / contract.code).items():
-            metrics[kind] = compute_metrics(parse_register(kind, path).frame, kind, system, stations, period)
+            metrics[kind] = compute_metrics(
+                parse_register(kind, path).frame, kind, system, stations, period
+            )
         targets = {t.station: t.contract_targets() for t in contract.targets}
         rows, more = measured_inputs(system, metrics, targets, None)
         measured.append(rows)
@@ -245,7 +319,9 @@ def with_registers(county: County, system: IndicatorSystem, inputs: pd.DataFrame
     computed = {leaf for _, leaf in notes}
     kept = inputs[~inputs["leaf"].isin(computed)]
     rows = pd.concat(measured, ignore_index=True).assign(elapsed=np.nan)
-    out = pd.concat([kept, rows.astype({"value": float, "target": float, "n": float})], ignore_index=True)
+    out = pd.concat(
+        [kept, rows.astype({"value": float, "target": float, "n": float})], ignore_index=True
+    )
     out["elapsed"] = elapsed
     out["n"] = out["n"].astype("Int64")
     return out[COLUMNS], registers, notes
@@ -257,7 +333,9 @@ def run_demo(out_dir: Path | None = None, seed: int = 2026, elapsed: float = 0.5
     system = load_system(shipped_system("station-annual"))
     county = make_county(seed)
     with tempfile.TemporaryDirectory() as folder:
-        inputs, registers, notes = with_registers(county, system, demo_inputs(county, system, seed, elapsed), seed, elapsed, Path(folder))
+        inputs, registers, notes = with_registers(
+            county, system, demo_inputs(county, system, seed, elapsed), seed, elapsed, Path(folder)
+        )
     result = score(system, inputs)
     if out_dir is not None:
         out = Path(out_dir)

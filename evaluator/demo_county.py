@@ -14,22 +14,66 @@ YEAR = 2026
 
 # (province, code, city, code): real prefectures; county names and codes are invented.
 REGIONS = [
-    ("四川省", "51", "南充市", "13"), ("湖南省", "43", "邵阳市", "05"), ("河南省", "41", "南阳市", "13"),
-    ("江西省", "36", "吉安市", "08"), ("甘肃省", "62", "天水市", "05"), ("安徽省", "34", "六安市", "15"),
+    ("四川省", "51", "南充市", "13"),
+    ("湖南省", "43", "邵阳市", "05"),
+    ("河南省", "41", "南阳市", "13"),
+    ("江西省", "36", "吉安市", "08"),
+    ("甘肃省", "62", "天水市", "05"),
+    ("安徽省", "34", "六安市", "15"),
 ]
 COUNTIES = ["清溪县", "安平县", "永宁县", "石泉县", "青川县", "宁远县", "新丰县", "长乐县"]
 TOWNS = [
-    "城关镇", "白马镇", "青龙镇", "石桥镇", "柳溪乡", "龙泉镇", "新集镇", "桃园镇", "双河镇",
-    "东关街道", "西城街道", "南山镇", "马家镇", "高桥镇", "清水镇", "永兴镇", "太平镇", "兴隆镇",
-    "安乐乡", "大河镇", "三岔镇", "白沙镇", "金山镇", "黄土岭乡", "杨柳镇", "观音镇",
+    "城关镇",
+    "白马镇",
+    "青龙镇",
+    "石桥镇",
+    "柳溪乡",
+    "龙泉镇",
+    "新集镇",
+    "桃园镇",
+    "双河镇",
+    "东关街道",
+    "西城街道",
+    "南山镇",
+    "马家镇",
+    "高桥镇",
+    "清水镇",
+    "永兴镇",
+    "太平镇",
+    "兴隆镇",
+    "安乐乡",
+    "大河镇",
+    "三岔镇",
+    "白沙镇",
+    "金山镇",
+    "黄土岭乡",
+    "杨柳镇",
+    "观音镇",
 ]
 TOWN_HEADS = "东西南北上下新老大小金银石龙凤马牛"
 TOWN_TAILS = ["桥", "坪", "溪", "湾", "岭", "坝", "庄", "口"]
-BRANDS = ["阳光", "同心", "启航", "和睦", "善行", "益民", "心桥", "暖阳", "德馨", "仁和", "众合", "春晖"]
+BRANDS = [
+    "阳光",
+    "同心",
+    "启航",
+    "和睦",
+    "善行",
+    "益民",
+    "心桥",
+    "暖阳",
+    "德馨",
+    "仁和",
+    "众合",
+    "春晖",
+]
 AGENCY_KINDS = ["社会工作服务中心", "社会工作服务社", "社会工作事务所"]
 TRANCHES = [  # 原州区 plan: 50% on signing, 30% after the mid-term, the rest after the final
     (50, "协议生效后15个工作日内", "within 15 working days after the agreement takes effect"),
-    (30, "中期评估通过后15个工作日内", "within 15 working days after the mid-term evaluation passes"),
+    (
+        30,
+        "中期评估通过后15个工作日内",
+        "within 15 working days after the mid-term evaluation passes",
+    ),
     (20, "末期评估通过后15个工作日内", "within 15 working days after the final evaluation passes"),
 ]
 
@@ -84,9 +128,15 @@ class StationTargets:
     def contract_targets(self) -> dict:
         """The per-station targets as a contract stores them (``contract.targets.<key>``)."""
         return {
-            "staff": self.staff, "cases": self.cases, "groups": self.groups, "activities": self.activities,
-            "visits": self.visits, "volunteers": self.volunteers, "volunteer_hours": self.volunteer_hours,
-            "budget": self.budget_yuan, "amount_fen": self.amount_fen,
+            "staff": self.staff,
+            "cases": self.cases,
+            "groups": self.groups,
+            "activities": self.activities,
+            "visits": self.visits,
+            "volunteers": self.volunteers,
+            "volunteer_hours": self.volunteer_hours,
+            "budget": self.budget_yuan,
+            "amount_fen": self.amount_fen,
         }
 
 
@@ -171,7 +221,15 @@ def make_county(seed: int = 2026, stations: int = 14, agencies: int = 3) -> Coun
     province, p_code, city, c_code = REGIONS[rng.integers(len(REGIONS))]
     county_name = COUNTIES[rng.integers(len(COUNTIES))]
     county_code = f"{p_code}{c_code}{rng.integers(21, 30):02d}"
-    bureau = Bureau(f"{county_name}民政局", province, city, county_name, f"{p_code}0000", f"{p_code}{c_code}00", county_code)
+    bureau = Bureau(
+        f"{county_name}民政局",
+        province,
+        city,
+        county_name,
+        f"{p_code}0000",
+        f"{p_code}{c_code}00",
+        county_code,
+    )
 
     towns = list(TOWNS)
     towns += [h + t + "镇" for h in TOWN_HEADS for t in TOWN_TAILS if h + t + "镇" not in towns]
@@ -184,10 +242,18 @@ def make_county(seed: int = 2026, stations: int = 14, agencies: int = 3) -> Coun
     nb = len(BRANDS)
     order = rng.permutation(nb)
     kind = rng.choice([0, 0, 1, 2], nb)  # mostly 社会工作服务中心
-    brands = [(BRANDS[order[i % nb]], AGENCY_KINDS[(kind[i % nb] + i // nb) % 3]) for i in range(agencies)]
+    brands = [
+        (BRANDS[order[i % nb]], AGENCY_KINDS[(kind[i % nb] + i // nb) % 3]) for i in range(agencies)
+    ]
     agency_list = tuple(
-        Agency(f"AG{i + 1:02d}", f"{county_name}{brand}{kind}", brand, _uscc(county_code, rng),
-               str(rng.choice(["3A", "4A", "4A", "5A"])), "正常")
+        Agency(
+            f"AG{i + 1:02d}",
+            f"{county_name}{brand}{kind}",
+            brand,
+            _uscc(county_code, rng),
+            str(rng.choice(["3A", "4A", "4A", "5A"])),
+            "正常",
+        )
         for i, (brand, kind) in enumerate(brands)
     )
     blocks = np.array_split(np.arange(stations), agencies)
@@ -195,7 +261,10 @@ def make_county(seed: int = 2026, stations: int = 14, agencies: int = 3) -> Coun
     contracts: list[Contract] = []
     for i, (agency, block) in enumerate(zip(agency_list, blocks, strict=True)):
         codes = tuple(f"ST{j + 1:02d}" for j in block)
-        station_list += [Station(c, chosen[j], f"{chosen[j]}社会工作服务站", agency.code) for c, j in zip(codes, block, strict=True)]
+        station_list += [
+            Station(c, chosen[j], f"{chosen[j]}社会工作服务站", agency.code)
+            for c, j in zip(codes, block, strict=True)
+        ]
         targets = tuple(_station_targets(code, rng) for code in codes)
         start = date(YEAR, int(rng.choice([1, 3, 4, 7])), 1)
         end = date(start.year + 1, start.month, 1) - timedelta(days=1)
@@ -203,8 +272,23 @@ def make_county(seed: int = 2026, stations: int = 14, agencies: int = 3) -> Coun
         first = amount * TRANCHES[0][0] // 100
         second = amount * TRANCHES[1][0] // 100
         amounts = [first, second, amount - first - second]
-        tranches = tuple(Tranche(k + 1, pct, fen, zh, en) for k, ((pct, zh, en), fen) in enumerate(zip(TRANCHES, amounts, strict=True)))
-        contracts.append(Contract(f"{county_code}-SGZ-{YEAR}-{i + 1:02d}", bureau.name, agency.code, codes, start, end, amount, tranches, targets))
+        tranches = tuple(
+            Tranche(k + 1, pct, fen, zh, en)
+            for k, ((pct, zh, en), fen) in enumerate(zip(TRANCHES, amounts, strict=True))
+        )
+        contracts.append(
+            Contract(
+                f"{county_code}-SGZ-{YEAR}-{i + 1:02d}",
+                bureau.name,
+                agency.code,
+                codes,
+                start,
+                end,
+                amount,
+                tranches,
+                targets,
+            )
+        )
     return County(seed, bureau, agency_list, tuple(station_list), tuple(contracts))
 
 
@@ -213,8 +297,13 @@ def _station_targets(code: str, rng: np.random.Generator) -> StationTargets:
     staff = int(np.clip(round(yuan / 120_000), 2, 5))
     volunteers = int(rng.integers(5, 13)) * 10
     return StationTargets(
-        station=code, amount_fen=yuan * 100, staff=staff,
-        cases=staff * int(rng.integers(6, 11)), groups=int(rng.integers(4, 9)),
-        activities=int(rng.integers(12, 25)), visits=int(rng.integers(12, 49)) * 10,
-        volunteers=volunteers, volunteer_hours=volunteers * int(rng.integers(8, 16)),
+        station=code,
+        amount_fen=yuan * 100,
+        staff=staff,
+        cases=staff * int(rng.integers(6, 11)),
+        groups=int(rng.integers(4, 9)),
+        activities=int(rng.integers(12, 25)),
+        visits=int(rng.integers(12, 49)) * 10,
+        volunteers=volunteers,
+        volunteer_hours=volunteers * int(rng.integers(8, 16)),
     )

@@ -48,42 +48,84 @@ def round_date(contract: Contract, elapsed: float) -> dt.date:
 
 def _day(rng, period: Period, size: int) -> list[str]:
     span = (period.end - period.start).days
-    return [(period.start + dt.timedelta(days=int(d))).isoformat() for d in rng.integers(0, span + 1, size)]
+    return [
+        (period.start + dt.timedelta(days=int(d))).isoformat()
+        for d in rng.integers(0, span + 1, size)
+    ]
 
 
 def _staff(code, t: StationTargets, attain, rng, period: Period, weak: bool) -> list[dict]:
     rows = []
     for k in range(t.staff):
         hired = dt.date(int(rng.integers(2018, 2024)), int(rng.integers(1, 13)), 1)
-        level = ["助理社会工作师", "社会工作师", "社会工作师", "高级社会工作师"][int(rng.integers(0, 4))]
-        rows.append({
-            "人员编号": f"{code}-P{k + 1:02d}", "姓名": f"社工{code[-2:]}{k + 1:02d}", "站点编码": code,
-            "入职日期": hired.isoformat(), "离职日期": "", "是否专职": "是", "职业资格等级": level,
-            "取得资格日期": (hired + dt.timedelta(days=int(rng.integers(30, 600)))).isoformat(),
-            "出生年份": int(rng.integers(1975, 2000)),
-            "培训时数": round(60 * attain + float(rng.normal(0, 3)), 1),
-            "督导时数": round(24 * attain + float(rng.normal(0, 1)), 1),
-        })
+        level = ["助理社会工作师", "社会工作师", "社会工作师", "高级社会工作师"][
+            int(rng.integers(0, 4))
+        ]
+        rows.append(
+            {
+                "人员编号": f"{code}-P{k + 1:02d}",
+                "姓名": f"社工{code[-2:]}{k + 1:02d}",
+                "站点编码": code,
+                "入职日期": hired.isoformat(),
+                "离职日期": "",
+                "是否专职": "是",
+                "职业资格等级": level,
+                "取得资格日期": (hired + dt.timedelta(days=int(rng.integers(30, 600)))).isoformat(),
+                "出生年份": int(rng.integers(1975, 2000)),
+                "培训时数": round(60 * attain + float(rng.normal(0, 3)), 1),
+                "督导时数": round(24 * attain + float(rng.normal(0, 1)), 1),
+            }
+        )
     if weak:  # one departure, replaced three months later by an assistant without a certificate
         gone = period.start + dt.timedelta(days=40)
         rows[-1]["离职日期"] = gone.isoformat()
-        rows.append({**rows[-1], "人员编号": f"{code}-P{t.staff + 1:02d}", "姓名": f"社工{code[-2:]}{t.staff + 1:02d}",
-                     "入职日期": (gone + dt.timedelta(days=90)).isoformat(), "离职日期": "", "职业资格等级": "无", "取得资格日期": ""})
+        rows.append(
+            {
+                **rows[-1],
+                "人员编号": f"{code}-P{t.staff + 1:02d}",
+                "姓名": f"社工{code[-2:]}{t.staff + 1:02d}",
+                "入职日期": (gone + dt.timedelta(days=90)).isoformat(),
+                "离职日期": "",
+                "职业资格等级": "无",
+                "取得资格日期": "",
+            }
+        )
     return rows
 
 
-def _service_log(code, t: StationTargets, attain, rng, period: Period, elapsed: float, exact_groups: bool = False) -> list[dict]:
+def _service_log(
+    code, t: StationTargets, attain, rng, period: Period, elapsed: float, exact_groups: bool = False
+) -> list[dict]:
     rows = []
 
     def add(kind, record, sessions, people, hours, place, category="一般居民"):
-        rows.append({"站点编码": code, "服务日期": None, "服务类型": kind, "个案/小组编号": record, "服务对象类别": category,
-                     "节次/跟进次数": sessions, "参与人数": people, "服务时数": hours, "服务地点": place})
+        rows.append(
+            {
+                "站点编码": code,
+                "服务日期": None,
+                "服务类型": kind,
+                "个案/小组编号": record,
+                "服务对象类别": category,
+                "节次/跟进次数": sessions,
+                "参与人数": people,
+                "服务时数": hours,
+                "服务地点": place,
+            }
+        )
 
     cases = int(np.ceil(t.cases * elapsed * attain))
     for c in range(cases + 2):  # two more cases opened lately: fewer than 6 follow-ups yet
         follow = int(rng.integers(6, 9)) if c < cases else 3
         for _ in range(follow):
-            add("个案", f"{code}-C{c + 1:03d}", 1, 1, 1.5, ["入户", "站内", "社区"][int(rng.integers(0, 3))], "低保")
+            add(
+                "个案",
+                f"{code}-C{c + 1:03d}",
+                1,
+                1,
+                1.5,
+                ["入户", "站内", "社区"][int(rng.integers(0, 3))],
+                "低保",
+            )
     for g in range(int(np.ceil(t.groups * elapsed * (1.0 if exact_groups else attain)))):
         for _ in range(6):
             add("小组", f"{code}-G{g + 1:02d}", 1, int(rng.integers(8, 12)), 2.0, "社区")
@@ -117,8 +159,18 @@ def _reports(code, rng, period: Period, weak: bool) -> list[dict]:
     rows = []
     for k, (month, due) in enumerate(_months_due(period)):
         late = weak and k == 1
-        sub = due + dt.timedelta(days=4) if late else due - dt.timedelta(days=int(rng.integers(0, 6)))
-        rows.append({"站点编码": code, "报告类型": "月度简报", "报告期": month, "应交日期": due.isoformat(), "提交日期": sub.isoformat()})
+        sub = (
+            due + dt.timedelta(days=4) if late else due - dt.timedelta(days=int(rng.integers(0, 6)))
+        )
+        rows.append(
+            {
+                "站点编码": code,
+                "报告类型": "月度简报",
+                "报告期": month,
+                "应交日期": due.isoformat(),
+                "提交日期": sub.isoformat(),
+            }
+        )
     return rows
 
 
@@ -132,8 +184,16 @@ def _finance(code, t: StationTargets, attain, rng, period: Period, elapsed: floa
         cuts = np.sort(rng.integers(1, total, parts - 1)) if parts > 1 else np.array([], dtype=int)
         for fen in np.diff(np.concatenate([[0], cuts, [total]])):
             k += 1
-            rows.append({"日期": None, "凭证号": f"记-{code[-2:]}{k:03d}", "站点编码": code, "支出类别": category,
-                         "金额（元）": f"{int(fen) // 100}.{int(fen) % 100:02d}", "凭证齐全": "是"})
+            rows.append(
+                {
+                    "日期": None,
+                    "凭证号": f"记-{code[-2:]}{k:03d}",
+                    "站点编码": code,
+                    "支出类别": category,
+                    "金额（元）": f"{int(fen) // 100}.{int(fen) % 100:02d}",
+                    "凭证齐全": "是",
+                }
+            )
     for r, d in zip(rows, _day(rng, period, len(rows)), strict=True):
         r["日期"] = d
     return rows
@@ -143,9 +203,23 @@ def _volunteers(code, t: StationTargets, attain, rng, elapsed: float) -> list[di
     count = int(np.ceil(t.volunteers * min(attain, 1.1)))
     hours = t.volunteer_hours * elapsed * attain
     each = np.round(rng.dirichlet(np.ones(count)) * hours, 1)
-    return [{"志愿者编号": f"{code}-V{k + 1:03d}", "站点编码": code, "已在全国志愿服务信息系统注册": "是",
-             "志愿服务时数": float(each[k]), "加入日期": "2024-09-01"} for k in range(count)] + [
-        {"志愿者编号": f"{code}-V{count + 1:03d}", "站点编码": code, "已在全国志愿服务信息系统注册": "否", "志愿服务时数": 6.0, "加入日期": ""}
+    return [
+        {
+            "志愿者编号": f"{code}-V{k + 1:03d}",
+            "站点编码": code,
+            "已在全国志愿服务信息系统注册": "是",
+            "志愿服务时数": float(each[k]),
+            "加入日期": "2024-09-01",
+        }
+        for k in range(count)
+    ] + [
+        {
+            "志愿者编号": f"{code}-V{count + 1:03d}",
+            "站点编码": code,
+            "已在全国志愿服务信息系统注册": "否",
+            "志愿服务时数": 6.0,
+            "加入日期": "",
+        }
     ]
 
 
@@ -156,10 +230,34 @@ def _survey(code, quality, rng, period: Period) -> list[dict]:
     def add(kind, channel, k):
         scores = np.clip(np.round(rng.normal(mean, 0.45, 5)), 1, 5).astype(int)
         knows = rng.random(5) < (0.55 + 0.4 * quality)
-        rows.append({"站点编码": code, "问卷编号": f"{code}-{_CODE[kind]}{_CODE[channel]}{k:03d}", "调查日期": None, "受访者类型": kind,
-                     "调查方式": channel, "总体满意度": int(scores[0]), "服务态度": int(scores[1]), "专业能力": int(scores[2]),
-                     "服务及时性": int(scores[3]), "服务效果": int(scores[4]),
-                     **{h: ("是" if kn else "否") for h, kn in zip(("知晓站点地址", "知晓服务内容", "知晓驻站社工", "知晓求助方式", "知晓资金来源"), knows, strict=True)}})
+        rows.append(
+            {
+                "站点编码": code,
+                "问卷编号": f"{code}-{_CODE[kind]}{_CODE[channel]}{k:03d}",
+                "调查日期": None,
+                "受访者类型": kind,
+                "调查方式": channel,
+                "总体满意度": int(scores[0]),
+                "服务态度": int(scores[1]),
+                "专业能力": int(scores[2]),
+                "服务及时性": int(scores[3]),
+                "服务效果": int(scores[4]),
+                **{
+                    h: ("是" if kn else "否")
+                    for h, kn in zip(
+                        (
+                            "知晓站点地址",
+                            "知晓服务内容",
+                            "知晓驻站社工",
+                            "知晓求助方式",
+                            "知晓资金来源",
+                        ),
+                        knows,
+                        strict=True,
+                    )
+                },
+            }
+        )
 
     for k in range(52):
         add("服务对象", "电话", k)
@@ -170,7 +268,15 @@ def _survey(code, quality, rng, period: Period) -> list[dict]:
     for k in range(4):
         add("村（居）委会", "现场", k)
     rows[0]["服务态度"] = rows[0]["专业能力"] = ""  # a response answering 3 of 5 items: not valid
-    for r, d in zip(rows, _day(rng, Period(max(period.start, period.end - dt.timedelta(days=30)), period.end), len(rows)), strict=True):
+    for r, d in zip(
+        rows,
+        _day(
+            rng,
+            Period(max(period.start, period.end - dt.timedelta(days=30)), period.end),
+            len(rows),
+        ),
+        strict=True,
+    ):
         r["调查日期"] = d
     return rows
 
@@ -190,12 +296,23 @@ def _flaw(frames: dict[str, pd.DataFrame], code: str) -> None:
     drop = log.index[(log["站点编码"] == code) & (log["个案/小组编号"] == first_group)][:2]
     frames["service_log"] = log.drop(index=drop).reset_index(drop=True)
     survey = frames["satisfaction"]
-    phone = survey.index[(survey["站点编码"] == code) & (survey["受访者类型"] == "服务对象") & (survey["调查方式"] == "电话")]
+    phone = survey.index[
+        (survey["站点编码"] == code)
+        & (survey["受访者类型"] == "服务对象")
+        & (survey["调查方式"] == "电话")
+    ]
     valid_phone = [i for i in phone if survey.loc[i, "服务态度"] != ""]
     frames["satisfaction"] = survey.drop(index=valid_phone[THIN_PHONE:]).reset_index(drop=True)
 
 
-def demo_registers(county: County, contract: Contract, roles: dict[str, tuple[str, ...]], seed: int = 2026, elapsed: float = 0.5, flaws: bool = True) -> dict[str, pd.DataFrame]:
+def demo_registers(
+    county: County,
+    contract: Contract,
+    roles: dict[str, tuple[str, ...]],
+    seed: int = 2026,
+    elapsed: float = 0.5,
+    flaws: bool = True,
+) -> dict[str, pd.DataFrame]:
     """The six registers of a contract's stations (see the module docstring)."""
     period = Period(contract.start, round_date(contract, elapsed))
     rows: dict[str, list[dict]] = {k: [] for k in KINDS}
@@ -207,7 +324,9 @@ def demo_registers(county: County, contract: Contract, roles: dict[str, tuple[st
         t = county.targets(code)
         rows["staff"] += _staff(code, t, attain, rng, period, weak)
         # the flawed station runs just the groups due, so that one short group costs points
-        rows["service_log"] += _service_log(code, t, attain, rng, period, elapsed, code in roles.get("flawed", ()))
+        rows["service_log"] += _service_log(
+            code, t, attain, rng, period, elapsed, code in roles.get("flawed", ())
+        )
         rows["reports"] += _reports(code, rng, period, weak)
         rows["finance"] += _finance(code, t, attain, rng, period, elapsed)
         rows["volunteers"] += _volunteers(code, t, attain, rng, elapsed)

@@ -42,11 +42,18 @@ def pad(text: str, width: int, right: bool = False) -> str:
     return fill + text if right else text + fill
 
 
-def table(rows: list[list[str]], right: set[int], header_rows: int = 0, gap: str = "  ") -> list[str]:
+def table(
+    rows: list[list[str]], right: set[int], header_rows: int = 0, gap: str = "  "
+) -> list[str]:
     """Rows of cells → padded lines; columns in ``right`` are right-aligned. A rule follows
     the header rows."""
     widths = [max(text_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [gap.join(pad(c, w, i in right) for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip() for r in rows]
+    lines = [
+        gap.join(
+            pad(c, w, i in right) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
+        for r in rows
+    ]
     if header_rows:
         lines.insert(header_rows, gap.join("-" * w for w in widths))
     return lines
@@ -97,19 +104,49 @@ def _station_table(report: DemoReport) -> list[str]:
     summary = result.summary().set_index("unit")
     families = [f for f in system.families if not f.is_bonus]
     flags = _flags(report)
-    head_zh = ["站点", "乡镇", "机构", *[f.code for f in families], "基础分", "加分", "总分", "等级", "排名", "标记"]
-    head_en = ["Station", "Township", "Agency", *[f"/{num(f.points)}" for f in families], "Base", "Bonus", "Total", "Grade", "Rank", "Flags"]
+    head_zh = [
+        "站点",
+        "乡镇",
+        "机构",
+        *[f.code for f in families],
+        "基础分",
+        "加分",
+        "总分",
+        "等级",
+        "排名",
+        "标记",
+    ]
+    head_en = [
+        "Station",
+        "Township",
+        "Agency",
+        *[f"/{num(f.points)}" for f in families],
+        "Base",
+        "Bonus",
+        "Total",
+        "Grade",
+        "Rank",
+        "Flags",
+    ]
     rows = [head_zh, head_en]
     for st in county.stations:
         if st.code not in summary.index:
             continue
         r = summary.loc[st.code]
-        rows.append([
-            st.code, st.township, county.agency(st.agency).short_name,
-            *[fixed(r[f.code], 1) for f in families],
-            fixed(r["base"]), fixed(r["bonus"]), fixed(r["total"]),
-            f"{r['grade_zh']} {r['grade_en']}", str(int(r["rank"])), "; ".join(flags[st.code]),
-        ])
+        rows.append(
+            [
+                st.code,
+                st.township,
+                county.agency(st.agency).short_name,
+                *[fixed(r[f.code], 1) for f in families],
+                fixed(r["base"]),
+                fixed(r["bonus"]),
+                fixed(r["total"]),
+                f"{r['grade_zh']} {r['grade_en']}",
+                str(int(r["rank"])),
+                "; ".join(flags[st.code]),
+            ]
+        )
     n_fam = len(families)
     right = set(range(3, 3 + n_fam + 3)) | {3 + n_fam + 4}
     legend = " · ".join(f"{f.code} {f.name.zh} {f.name.en}" for f in families)
@@ -126,7 +163,15 @@ def _agency_means(report: DemoReport) -> list[str]:
         part = summary.loc[codes]
         counts = part["grade"].value_counts()
         dist = " ".join(f"{g.zh}{int(counts.get(g.code, 0))}" for g in grades)
-        rows.append([f"{ag.short_name} {ag.name} ({ag.grade})", str(len(codes)), num(part["total"].mean()), num(part["total"].min()), dist])
+        rows.append(
+            [
+                f"{ag.short_name} {ag.name} ({ag.grade})",
+                str(len(codes)),
+                num(part["total"].mean()),
+                num(part["total"].min()),
+                dist,
+            ]
+        )
     return ["机构均分 Agency means:", *table(rows, {1, 2, 3}, header_rows=1)]
 
 
@@ -142,7 +187,9 @@ def _measure(row: pd.Series) -> str:
         return f"均值 mean {num(raw)} (n={num(basis)})"
     if method == "deduction":
         return f"{num(raw)} 起 incidents"
-    if not (isinstance(measure, float) and math.isnan(measure)) and not (isinstance(basis, float) and math.isnan(basis)):
+    if not (isinstance(measure, float) and math.isnan(measure)) and not (
+        isinstance(basis, float) and math.isnan(basis)
+    ):
         return f"{num(raw)} / {num(basis)} = {num(measure)}"
     return f"值 value {num(raw)}"
 
@@ -155,7 +202,9 @@ def _explain_weakest(report: DemoReport, k: int = 3) -> list[str]:
     rows["lost"] = rows["max_points"] - rows["points"].fillna(0.0)
     worst = rows.sort_values("lost", ascending=False, kind="stable").head(k)
     total = float(result.total[weakest])
-    lines = [f"最弱站点 Weakest station {weakest} (总分 total {num(total)}): 失分最多的指标 leaves losing most points"]
+    lines = [
+        f"最弱站点 Weakest station {weakest} (总分 total {num(total)}): 失分最多的指标 leaves losing most points"
+    ]
     for _, r in worst.iterrows():
         flag = f" [{FLAG_LABELS.get(r['flag'], r['flag'])}]" if r["flag"] else ""
         share = "—" if np.isnan(r["share"]) else f"{r['share']:.3f}"
@@ -174,7 +223,9 @@ def register_finding(note: dict) -> str:
         missing = f"; 未交 missing {', '.join(d['missing'])}" if d["missing"] else ""
         return f"按时 on time {d['on_time']} / 应交 due {d['due']}{late}{missing}"
     if metric == "qualified_share":
-        overdue = f"; 逾期未取证 past the deadline {', '.join(d['overdue'])}" if d["overdue"] else ""
+        overdue = (
+            f"; 逾期未取证 past the deadline {', '.join(d['overdue'])}" if d["overdue"] else ""
+        )
         return f"持证或在期限内 qualified or within deadline {d['on_duty'] - len(d['overdue'])} / 在岗 on duty {d['on_duty']}{overdue}"
     if metric in ("cases_qualified", "groups_qualified", "activities_qualified"):
         return f"合格 qualifying {d['qualified']} / 记录 recorded {d['recorded']}"
@@ -194,20 +245,37 @@ def _explain_flawed(report: DemoReport) -> list[str]:
         return []
     station = codes[0]
     rows = report.result.explanation([station]).set_index("leaf")
-    lines = [f"台账问题 Register findings at {station} (总分 total {num(float(report.result.total[station]))}): 由台账计算且失分的指标 measured leaves losing points"]
+    lines = [
+        f"台账问题 Register findings at {station} (总分 total {num(float(report.result.total[station]))}): 由台账计算且失分的指标 measured leaves losing points"
+    ]
     for (unit, leaf), note in sorted(report.notes.items()):
         r = rows.loc[leaf] if unit == station else None
-        if r is None or float(r["max_points"]) - float(0 if np.isnan(r["points"]) else r["points"]) < 1e-9:
+        if (
+            r is None
+            or float(r["max_points"]) - float(0 if np.isnan(r["points"]) else r["points"]) < 1e-9
+        ):
             continue
-        flags = note["flags"] + ([r["flag"]] if r["flag"] and r["flag"] not in note["flags"] else [])
+        flags = note["flags"] + (
+            [r["flag"]] if r["flag"] and r["flag"] not in note["flags"] else []
+        )
         flag = f" [{', '.join(FLAG_LABELS.get(f, f) for f in flags)}]" if flags else ""
-        lines.append(f"  {leaf} {r['name_zh']} {r['name_en']}: {register_finding(note)} → {num(r['points'])} / {num(r['max_points'])} 分 points{flag}")
+        lines.append(
+            f"  {leaf} {r['name_zh']} {r['name_en']}: {register_finding(note)} → {num(r['points'])} / {num(r['max_points'])} 分 points{flag}"
+        )
     return lines
 
 
 def format_demo(report: DemoReport) -> str:
     """The demo's printed text (Chinese and English labels), lines joined by newlines."""
-    parts = [*_header(report), "", *_station_table(report), "", *_agency_means(report), "", *_explain_weakest(report)]
+    parts = [
+        *_header(report),
+        "",
+        *_station_table(report),
+        "",
+        *_agency_means(report),
+        "",
+        *_explain_weakest(report),
+    ]
     flawed = _explain_flawed(report)
     if flawed:
         parts += ["", *flawed]

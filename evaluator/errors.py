@@ -54,7 +54,13 @@ class Problem:
 
 
 def _is_a1_column(column: str | None) -> bool:
-    return bool(column) and len(column) <= 3 and column.isascii() and column.isalpha() and column.isupper()
+    return (
+        bool(column)
+        and len(column) <= 3
+        and column.isascii()
+        and column.isalpha()
+        and column.isupper()
+    )
 
 
 class EvaluatorError(Exception):

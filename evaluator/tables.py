@@ -185,10 +185,12 @@ def _csv_encoding(name: str, data: bytes) -> str:
         # Valid UTF-8 whose every non-ASCII character is a 2-byte one (é, δ, ¥: no CJK at
         # all) is more likely short GB18030 Chinese ("未" is CE B4 in GB18030, "δ" in
         # UTF-8), so it is read as GB18030 when that gives Chinese. The price: a UTF-8 file
-        # without any Chinese but with "é" or "¥" is misread; registers have Chinese.
+        # without any Chinese but with "é" or "¥" is misread; registers have Chinese. The
+        # one exception is "×" (a "no" mark, C3 97), which GB18030 would read as the rare "脳".
         if (
             _NON_ASCII.search(data)
             and not _UTF8_WIDE.search(data)
+            and set(_NON_ASCII_TEXT.findall(data.decode("utf-8"))) != {"×"}
             and _decodes(data, "gb18030")
             and _CJK.search(data.decode("gb18030"))
         ):
@@ -206,6 +208,7 @@ def _csv_encoding(name: str, data: bytes) -> str:
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
+_NON_ASCII_TEXT = re.compile("[^\x00-\x7f]")
 _UTF8_WIDE = re.compile(rb"[\xe0-\xff]")  # a lead byte of a 3- or 4-byte UTF-8 character
 _CJK = re.compile("[\u3400-\u9fff\uff00-\uffef]")
 

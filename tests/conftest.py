@@ -297,12 +297,16 @@ async def db(_migrated_database: str, tmp_path: Path) -> AsyncIterator[Database]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def module_db(_migrated_database: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+async def module_db(
+    _migrated_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Database]:
     """One clean database shared by every test of a module, for large read-mostly tables
     (the HTTP authorisation matrix). The module's tests must run in the module's event
     loop: ``pytestmark = pytest.mark.asyncio(loop_scope="module")``; they must not also
     use ``db``."""
-    async with open_test_database(_migrated_database, tmp_path_factory.mktemp("module-db")) as database:
+    async with open_test_database(
+        _migrated_database, tmp_path_factory.mktemp("module-db")
+    ) as database:
         yield database
 
 

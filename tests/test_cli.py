@@ -21,13 +21,33 @@ def demo_files(tmp_path_factory):
 
 def test_score_csv_and_xlsx_outputs(demo_files, tmp_path, capsys):
     raw = demo_files / "raw-inputs.csv"
-    assert main(["score", "--system", SYSTEM, "--input", str(raw), "--output", str(tmp_path / "s.csv"), "--explain", "ST02"]) == 0
+    assert (
+        main(
+            [
+                "score",
+                "--system",
+                SYSTEM,
+                "--input",
+                str(raw),
+                "--output",
+                str(tmp_path / "s.csv"),
+                "--explain",
+                "ST02",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "ST02" in printed and "E1.1" in printed and "insufficient_sample" in printed
     scores = pd.read_csv(tmp_path / "s.csv", encoding="utf-8-sig")
     expected = pd.read_csv(demo_files / "scores.csv", encoding="utf-8-sig")
     assert scores["total"].tolist() == expected["total"].tolist()
-    assert main(["score", "--system", SYSTEM, "--input", str(raw), "--output", str(tmp_path / "s.xlsx")]) == 0
+    assert (
+        main(
+            ["score", "--system", SYSTEM, "--input", str(raw), "--output", str(tmp_path / "s.xlsx")]
+        )
+        == 0
+    )
     sheets = pd.read_excel(tmp_path / "s.xlsx", sheet_name=None)
     assert list(sheets) == ["汇总 Summary", "明细 Explanation", "标记 Flags"]
     assert len(sheets["明细 Explanation"]) == 14 * 46  # 44 scored + 2 bonus leaves per station
@@ -35,7 +55,9 @@ def test_score_csv_and_xlsx_outputs(demo_files, tmp_path, capsys):
 
 def test_score_bad_input_exits_2_with_located_problems_and_writes_nothing(tmp_path, capsys):
     raw = tmp_path / "raw.csv"
-    raw.write_text("单位,指标,子项,值\nST01,A1.1,a,1\nST01,ZZ9,,1\nST01,E1.1,,9\n", encoding="utf-8")
+    raw.write_text(
+        "单位,指标,子项,值\nST01,A1.1,a,1\nST01,ZZ9,,1\nST01,E1.1,,9\n", encoding="utf-8"
+    )
     out = tmp_path / "out.csv"
     assert main(["score", "--system", SYSTEM, "--input", str(raw), "--output", str(out)]) == 2
     err = capsys.readouterr().err
@@ -50,14 +72,42 @@ def test_score_missing_file_and_bad_suffix(tmp_path, capsys):
     assert "file not found" in capsys.readouterr().err
     raw = tmp_path / "raw.csv"
     raw.write_text("unit,leaf,item,value\nST01,A1.1,a,1\n", encoding="utf-8")
-    assert main(["score", "--system", SYSTEM, "--input", str(raw), "--output", str(tmp_path / "out.json")]) == 2
+    assert (
+        main(
+            [
+                "score",
+                "--system",
+                SYSTEM,
+                "--input",
+                str(raw),
+                "--output",
+                str(tmp_path / "out.json"),
+            ]
+        )
+        == 2
+    )
     assert "output must end in" in capsys.readouterr().err
 
 
 def test_score_table_generic_composite(tmp_path, capsys):
-    (tmp_path / "s.csv").write_text("code,parent,weight,direction\nidx,,1,1\na,idx,1,1\nb,idx,1,-1\n", encoding="utf-8")
+    (tmp_path / "s.csv").write_text(
+        "code,parent,weight,direction\nidx,,1,1\na,idx,1,1\nb,idx,1,-1\n", encoding="utf-8"
+    )
     (tmp_path / "d.csv").write_text("unit,a,b\nx,1,10\ny,3,0\nz,2,5\n", encoding="utf-8")
-    assert main(["score-table", "--structure", str(tmp_path / "s.csv"), "--data", str(tmp_path / "d.csv"), "--output", str(tmp_path / "o.csv")]) == 0
+    assert (
+        main(
+            [
+                "score-table",
+                "--structure",
+                str(tmp_path / "s.csv"),
+                "--data",
+                str(tmp_path / "d.csv"),
+                "--output",
+                str(tmp_path / "o.csv"),
+            ]
+        )
+        == 0
+    )
     out = pd.read_csv(tmp_path / "o.csv", encoding="utf-8-sig").set_index("unit")
     # minmax: a → x 0, y 100, z 50; b reversed → x 0, y 100, z 50; mean → same
     assert out.loc["y", "idx"] == pytest.approx(100) and out.loc["z", "idx"] == pytest.approx(50)

@@ -38,18 +38,32 @@ def test_import_and_metrics_commands(stored_demo, tmp_path, capsys):
     assert first, listed
     round_id = first[1]
     good = tmp_path / "志愿者名册.csv"
-    good.write_text("志愿者编号,站点编码,已在全国志愿服务信息系统注册,志愿服务时数\nV1,ST01,是,12.5\nV2,ST02,是,3\n", encoding="gb18030")
+    good.write_text(
+        "志愿者编号,站点编码,已在全国志愿服务信息系统注册,志愿服务时数\nV1,ST01,是,12.5\nV2,ST02,是,3\n",
+        encoding="gb18030",
+    )
     assert main(["import", "volunteers", str(good), "--round", round_id]) == 2  # approved: locked
     assert "locked" in capsys.readouterr().err
     _reopen(round_id)
     bad = tmp_path / "bad.csv"
-    bad.write_text("志愿者编号,站点编码,已在全国志愿服务信息系统注册,志愿服务时数\nV1,ST01,是,十二\nV2,ST99,是,3\n", encoding="utf-8")
+    bad.write_text(
+        "志愿者编号,站点编码,已在全国志愿服务信息系统注册,志愿服务时数\nV1,ST01,是,十二\nV2,ST99,是,3\n",
+        encoding="utf-8",
+    )
     assert main(["import", "volunteers", str(bad), "--round", round_id]) == 2
     err = capsys.readouterr().err
-    assert "bad.csv row 2 column 志愿服务时数" in err and "bad.csv row 3 column 站点编码" in err and "ST99" in err
+    assert (
+        "bad.csv row 2 column 志愿服务时数" in err
+        and "bad.csv row 3 column 站点编码" in err
+        and "ST99" in err
+    )
     assert main(["import", "volunteers", str(good), "--round", round_id]) == 0
     out = capsys.readouterr().out
-    assert "imported 已导入: 志愿者名册.csv → volunteers" in out and "replaces 替换" in out and "D2.1 (volunteers_registered)" in out
+    assert (
+        "imported 已导入: 志愿者名册.csv → volunteers" in out
+        and "replaces 替换" in out
+        and "D2.1 (volunteers_registered)" in out
+    )
     assert main(["import", "volunteers", str(good), "--round", round_id]) == 0
     assert "unchanged 未变化" in capsys.readouterr().out
     assert main(["metrics", "--round", round_id, "--station", "ST01"]) == 0

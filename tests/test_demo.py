@@ -56,7 +56,9 @@ def test_county_shape_and_names():
         assert st.agency in {a.code for a in county.agencies}
     for ag in county.agencies:
         assert ag.name.startswith(county.bureau.county) and "社会工作" in ag.name
-        assert len(ag.uscc) == 18 and ag.uscc[:2] == "52" and ag.uscc[2:8] == county.bureau.county_code
+        assert (
+            len(ag.uscc) == 18 and ag.uscc[:2] == "52" and ag.uscc[2:8] == county.bureau.county_code
+        )
         assert uscc_check(ag.uscc[:17]) == ag.uscc[17]
     covered = [s for c in county.contracts for s in c.stations]
     assert sorted(covered) == sorted(s.code for s in county.stations)
@@ -214,8 +216,18 @@ def test_demo_inputs_work_with_any_system():
 
 def test_benchmark_script_runs():
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_engine.py"), "--units", "300", "--loop-units", "20"],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_engine.py"),
+            "--units",
+            "300",
+            "--loop-units",
+            "20",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "units/s" in proc.stdout and "extrapolated" in proc.stdout

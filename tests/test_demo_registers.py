@@ -32,7 +32,9 @@ def twins(tmp_path_factory):
     base = demo_inputs(county, system, 2026, 0.5)
     out = {}
     for flaws in (True, False):
-        inputs, _, notes = with_registers(county, system, base, 2026, 0.5, tmp_path_factory.mktemp("r"), flaws)
+        inputs, _, notes = with_registers(
+            county, system, base, 2026, 0.5, tmp_path_factory.mktemp("r"), flaws
+        )
         out[flaws] = (score(system, inputs), notes)
     return system, county, out
 
@@ -42,14 +44,20 @@ def test_flawed_station_loses_exactly_what_its_flaws_cost(twins):
     station = cast(county)["flawed"][0]
     (flawed, _), (clean, _) = out[True], out[False]
     leaves = [lf.code for lf in system.leaves]
-    lost = (clean.node_points.loc[station, leaves] - flawed.node_points.loc[station, leaves]).round(6)
+    lost = (clean.node_points.loc[station, leaves] - flawed.node_points.loc[station, leaves]).round(
+        6
+    )
     changed = lost[lost.abs() > 1e-9].to_dict()
     assert set(changed) == {"A1.4", "A4.1", "C1.3", "E1.1"}
     for leaf, points in LOST.items():
         assert changed[leaf] == pytest.approx(points)
-    assert flawed.node_points.loc[station, "E1.1"] == 0 and changed["E1.1"] == pytest.approx(clean.node_points.loc[station, "E1.1"])
+    assert flawed.node_points.loc[station, "E1.1"] == 0 and changed["E1.1"] == pytest.approx(
+        clean.node_points.loc[station, "E1.1"]
+    )
     assert clean.node_points.loc[station, "E1.1"] == pytest.approx(8.0)
-    assert float(clean.total[station] - flawed.total[station]) == pytest.approx(sum(changed.values()), abs=0.01)
+    assert float(clean.total[station] - flawed.total[station]) == pytest.approx(
+        sum(changed.values()), abs=0.01
+    )
     # other stations are untouched by the flaws
     others = [u for u in flawed.units if u != station]
     assert (flawed.total[others] == clean.total[others]).all()
@@ -59,16 +67,28 @@ def test_each_flaw_is_explained_on_its_leaf(twins):
     _, county, out = twins
     station = cast(county)["flawed"][0]
     notes = out[True][1]
-    assert notes[(station, "A4.1")]["detail"]["on_time"] == 4 and len(notes[(station, "A4.1")]["detail"]["late"]) == 1
+    assert (
+        notes[(station, "A4.1")]["detail"]["on_time"] == 4
+        and len(notes[(station, "A4.1")]["detail"]["late"]) == 1
+    )
     assert notes[(station, "A1.4")]["detail"]["overdue"] == [f"{station}-P01"]
-    assert notes[(station, "C1.3")]["detail"] == {"qualified": 2, "recorded": 3, "min_sessions": 6, "min_person_times": 42}
+    assert notes[(station, "C1.3")]["detail"] == {
+        "qualified": 2,
+        "recorded": 3,
+        "min_sessions": 6,
+        "min_person_times": 42,
+    }
     survey = notes[(station, "E1.1")]
-    assert survey["flags"] == ["insufficient_sample"] and survey["detail"]["phone"] == 35 and survey["n"] == 46
+    assert (
+        survey["flags"] == ["insufficient_sample"]
+        and survey["detail"]["phone"] == 35
+        and survey["n"] == 46
+    )
 
 
 def test_demo_text_explains_the_flawed_station():
     text = format_demo(run_demo(None))
-    block = text[text.index("台账问题 Register findings"):]
+    block = text[text.index("台账问题 Register findings") :]
     assert "A4.1" in block and "迟交 late" in block and "A1.4" in block and "C1.3" in block
     assert "E1.1" in block and "样本不足/thin sample" in block
 
@@ -87,7 +107,10 @@ async def test_stored_demo_rounds_import_registers_and_scorecards_show_them(db):
     card = await station_scorecard(Actor.system(), round_.id, found.id)
     assert card["total"] == pytest.approx(float(report.result.total[station]))
     leaves = {leaf["leaf"]: leaf for leaf in card["leaves"]}
-    assert leaves["A4.1"]["source"] == "register" and leaves["A4.1"]["measured"]["detail"]["on_time"] == 4
+    assert (
+        leaves["A4.1"]["source"] == "register"
+        and leaves["A4.1"]["measured"]["detail"]["on_time"] == 4
+    )
     assert leaves["E1.1"]["measured"]["flags"] == ["insufficient_sample"]
     assert leaves["C2.1"]["source"] == "raters" and leaves["C2.1"]["measured"] is None
     assert await Contract.filter(code=contract.code).count() == 1

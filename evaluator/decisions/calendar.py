@@ -44,8 +44,12 @@ class WorkingCalendar:
     def official(cls) -> WorkingCalendar:
         return cls()
 
-    def with_adjustments(self, holidays: Iterable[dt.date] = (), workdays: Iterable[dt.date] = ()) -> WorkingCalendar:
-        return WorkingCalendar(self.extra_holidays | frozenset(holidays), self.extra_workdays | frozenset(workdays))
+    def with_adjustments(
+        self, holidays: Iterable[dt.date] = (), workdays: Iterable[dt.date] = ()
+    ) -> WorkingCalendar:
+        return WorkingCalendar(
+            self.extra_holidays | frozenset(holidays), self.extra_workdays | frozenset(workdays)
+        )
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.extra_holidays:
@@ -78,7 +82,10 @@ class WorkingCalendar:
         """Working days in (start, end]: how many have passed since ``start`` by ``end``."""
         if end <= start:
             return 0
-        return sum(self.is_working_day(start + dt.timedelta(days=k)) for k in range(1, (end - start).days + 1))
+        return sum(
+            self.is_working_day(start + dt.timedelta(days=k))
+            for k in range(1, (end - start).days + 1)
+        )
 
 
 OFFICIAL = WorkingCalendar.official()

@@ -67,17 +67,52 @@ def terms_from_schedule(schedule: Sequence[Mapping]) -> list[TrancheTerm]:
     terms: list[TrancheTerm] = []
     for i, row in enumerate(schedule):
         where = f"schedule[{i}]"
-        share, trigger, days = row.get("share_bp"), row.get("trigger"), row.get("due_working_days", 15)
+        share, trigger, days = (
+            row.get("share_bp"),
+            row.get("trigger"),
+            row.get("due_working_days", 15),
+        )
         if not isinstance(share, int) or isinstance(share, bool) or share <= 0:
-            problems.append(Problem("share_bp must be a positive whole number of basis points", "支付比例须为正整数（万分比）", path=f"{where}.share_bp"))
+            problems.append(
+                Problem(
+                    "share_bp must be a positive whole number of basis points",
+                    "支付比例须为正整数（万分比）",
+                    path=f"{where}.share_bp",
+                )
+            )
         if trigger not in TRIGGERS:
-            problems.append(Problem(f"trigger must be one of {', '.join(TRIGGERS)}", f"触发条件须为 {'、'.join(TRIGGERS)} 之一", path=f"{where}.trigger"))
+            problems.append(
+                Problem(
+                    f"trigger must be one of {', '.join(TRIGGERS)}",
+                    f"触发条件须为 {'、'.join(TRIGGERS)} 之一",
+                    path=f"{where}.trigger",
+                )
+            )
         if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-            problems.append(Problem("due_working_days must be a whole number ≥ 1", "付款期限须为不小于 1 的整数（工作日）", path=f"{where}.due_working_days"))
-        terms.append(TrancheTerm(str(row.get("code", f"T{i + 1}")), share if isinstance(share, int) else 0, str(trigger), days if isinstance(days, int) else 15))
+            problems.append(
+                Problem(
+                    "due_working_days must be a whole number ≥ 1",
+                    "付款期限须为不小于 1 的整数（工作日）",
+                    path=f"{where}.due_working_days",
+                )
+            )
+        terms.append(
+            TrancheTerm(
+                str(row.get("code", f"T{i + 1}")),
+                share if isinstance(share, int) else 0,
+                str(trigger),
+                days if isinstance(days, int) else 15,
+            )
+        )
     total = sum(t.share_bp for t in terms)
     if not problems and total != BASIS_POINTS:
-        problems.append(Problem(f"tranche shares sum to {total / 100:g}% instead of 100%", f"各期支付比例合计 {total / 100:g}%，应为 100%", path="schedule"))
+        problems.append(
+            Problem(
+                f"tranche shares sum to {total / 100:g}% instead of 100%",
+                f"各期支付比例合计 {total / 100:g}%，应为 100%",
+                path="schedule",
+            )
+        )
     if problems:
         raise InvalidInput(problems)
     return terms
@@ -115,18 +150,27 @@ def schedule_tranches(
     for term, amount in zip(terms, amounts, strict=True):
         event = latest.get(term.trigger)
         blocking = tuple(blocks.get(term.code, ())) + tuple(blocks.get("*", ()))
-        base = {"code": term.code, "share_bp": term.share_bp, "amount_fen": amount, "trigger": term.trigger}
+        base = {
+            "code": term.code,
+            "share_bp": term.share_bp,
+            "amount_fen": amount,
+            "trigger": term.trigger,
+        }
         if term.code in releases:
             out.append(Tranche(**base, status="released", released_on=releases[term.code]))
         elif ended_on is not None and (event is None or not event.passed or event.on > ended_on):
             out.append(Tranche(**base, status="forfeited"))
         elif event is not None and not event.passed:
-            out.append(Tranche(**base, status="withheld", blocked_by=(f"{term.trigger}:failed", *blocking)))
+            out.append(
+                Tranche(**base, status="withheld", blocked_by=(f"{term.trigger}:failed", *blocking))
+            )
         elif event is not None and blocking:
             out.append(Tranche(**base, status="withheld", blocked_by=blocking))
         elif event is not None:
             due = calendar.add_working_days(event.on, term.due_working_days)
-            out.append(Tranche(**base, status="due", due_on=due, overdue=today is not None and today > due))
+            out.append(
+                Tranche(**base, status="due", due_on=due, overdue=today is not None and today > due)
+            )
         else:
             out.append(Tranche(**base, status="scheduled"))
     return out

@@ -5,4 +5,12 @@ from evaluator.engine.reconcile import reconcile, reconcile_report
 from evaluator.engine.result import Result
 from evaluator.engine.score import score, score_inputs
 
-__all__ = ["Inputs", "Result", "prepare_inputs", "reconcile", "reconcile_report", "score", "score_inputs"]
+__all__ = [
+    "Inputs",
+    "Result",
+    "prepare_inputs",
+    "reconcile",
+    "reconcile_report",
+    "score",
+    "score_inputs",
+]

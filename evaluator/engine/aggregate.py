@@ -13,7 +13,9 @@ import numpy as np
 Aggregation = Literal["arithmetic", "geometric"]
 
 
-def weighted_mean(values: np.ndarray, weights: np.ndarray, kind: Aggregation = "arithmetic") -> np.ndarray:
+def weighted_mean(
+    values: np.ndarray, weights: np.ndarray, kind: Aggregation = "arithmetic"
+) -> np.ndarray:
     """Aggregate an (N units × k children) matrix into N values.
 
     ``values`` may hold NaN for a missing child: the weights are then renormalised over the

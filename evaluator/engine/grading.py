@@ -33,7 +33,9 @@ def floor_breaches(system: IndicatorSystem, shares: dict[str, np.ndarray]) -> di
         if floor.nodes is not None:
             codes = floor.nodes
         else:
-            codes = [n.code for n in system.nodes.values() if n.depth == floor.level and not n.is_bonus]
+            codes = [
+                n.code for n in system.nodes.values() if n.depth == floor.level and not n.is_bonus
+            ]
         n_units = len(next(iter(shares.values()))) if shares else 0
         hit = np.zeros(n_units, dtype=bool)
         for code in codes:

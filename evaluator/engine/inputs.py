@@ -141,7 +141,9 @@ class _Collector:
             raise InvalidInput(self.problems + extra)
 
 
-def prepare_inputs(system: IndicatorSystem, frame: pd.DataFrame, locate: Locate = default_locate) -> Inputs:
+def prepare_inputs(
+    system: IndicatorSystem, frame: pd.DataFrame, locate: Locate = default_locate
+) -> Inputs:
     """Validate a long raw-input table against a system and build the matrices.
 
     ``frame`` has the canonical columns of :data:`COLUMNS` (``unit``, ``leaf`` and
@@ -150,7 +152,10 @@ def prepare_inputs(system: IndicatorSystem, frame: pd.DataFrame, locate: Locate 
     missing = [c for c in ("unit", "leaf", "value") if c not in frame.columns]
     if missing:
         raise InvalidInput(
-            [Problem(f"required column {c} is missing", f"缺少必需列 {c}", column=c) for c in missing]
+            [
+                Problem(f"required column {c} is missing", f"缺少必需列 {c}", column=c)
+                for c in missing
+            ]
         )
     report = _Collector(locate)
     frame = frame.reset_index(drop=True)
@@ -164,13 +169,17 @@ def prepare_inputs(system: IndicatorSystem, frame: pd.DataFrame, locate: Locate 
     value, bad_value = _numbers(frame["value"])
     report.rows(unit_code < 0, "unit", "unit is empty", "单位为空")
     report.rows(leaf_code < 0, "leaf", "leaf is empty", "指标为空")
-    report.rows(bad_value, "value", "value is not a number (nor yes/no)", "值不是数字（也不是是/否）")
+    report.rows(
+        bad_value, "value", "value is not a number (nor yes/no)", "值不是数字（也不是是/否）"
+    )
 
     slots, checklists = system_slots(system)
     groups = {n.code for n in system.nodes.values() if not n.is_leaf}
     known = set(system.nodes) | {v.code for v in system.spec.vetoes}
 
-    leaf_slot = np.array([slots.get(name, -1) if name not in checklists else -1 for name in leaf_names] + [-1])
+    leaf_slot = np.array(
+        [slots.get(name, -1) if name not in checklists else -1 for name in leaf_names] + [-1]
+    )
     leaf_is_checklist = np.array([name in checklists for name in leaf_names] + [False])
     leaf_known = np.array([name in known for name in leaf_names] + [True])
     leaf_group = np.array([name in groups for name in leaf_names] + [False])
@@ -184,14 +193,36 @@ def prepare_inputs(system: IndicatorSystem, frame: pd.DataFrame, locate: Locate 
         for p in distinct:
             leaf_i, item_i = divmod(int(p), len(item_names) + 1)
             item_name = item_names[item_i - 1] if item_i > 0 else None
-            lookup.append(slots.get(slot_key(leaf_names[leaf_i], item_name), -1) if item_name else -1)
+            lookup.append(
+                slots.get(slot_key(leaf_names[leaf_i], item_name), -1) if item_name else -1
+            )
         slot[rows] = np.array(lookup, dtype=float)[inverse]
     slot[slot < 0] = np.nan
     unknown = np.isnan(slot) & (leaf_code >= 0)
-    report.rows(unknown & leaf_group[leaf_code], "leaf", "this code is a group, not a leaf: give values for its leaves", "该编码为分组指标，请填写其末级指标")
-    report.rows(unknown & ~leaf_known[leaf_code], "leaf", "unknown leaf code for this indicator system", "指标体系中没有该指标编码")
-    report.rows(unknown & is_checklist & (item_code < 0), "item", "checklist rows need the item code", "清单类指标需填写子项编码")
-    report.rows(unknown & is_checklist & (item_code >= 0), "item", "unknown item code for this checklist", "该清单指标下没有此子项编码")
+    report.rows(
+        unknown & leaf_group[leaf_code],
+        "leaf",
+        "this code is a group, not a leaf: give values for its leaves",
+        "该编码为分组指标，请填写其末级指标",
+    )
+    report.rows(
+        unknown & ~leaf_known[leaf_code],
+        "leaf",
+        "unknown leaf code for this indicator system",
+        "指标体系中没有该指标编码",
+    )
+    report.rows(
+        unknown & is_checklist & (item_code < 0),
+        "item",
+        "checklist rows need the item code",
+        "清单类指标需填写子项编码",
+    )
+    report.rows(
+        unknown & is_checklist & (item_code >= 0),
+        "item",
+        "unknown item code for this checklist",
+        "该清单指标下没有此子项编码",
+    )
 
     extra = {}
     for name in ("target", "n", "elapsed"):
@@ -201,13 +232,25 @@ def prepare_inputs(system: IndicatorSystem, frame: pd.DataFrame, locate: Locate 
             extra[name] = numbers
     if "elapsed" in extra:
         e = extra["elapsed"]
-        report.rows(~np.isnan(e) & ((e <= 0) | (e > 1)), "elapsed", "elapsed must be a share in (0, 1]", "进度须为 (0, 1] 区间内的比例")
+        report.rows(
+            ~np.isnan(e) & ((e <= 0) | (e > 1)),
+            "elapsed",
+            "elapsed must be a share in (0, 1]",
+            "进度须为 (0, 1] 区间内的比例",
+        )
     if "target" in extra:
         t = extra["target"]
-        report.rows(~np.isnan(t) & (t <= 0), "target", "target must be greater than 0", "目标值须大于 0")
+        report.rows(
+            ~np.isnan(t) & (t <= 0), "target", "target must be greater than 0", "目标值须大于 0"
+        )
     if "n" in extra:
         n = extra["n"]
-        report.rows(~np.isnan(n) & ((n < 0) | (n != np.round(n))), "n", "n must be a whole number ≥ 0", "样本量须为非负整数")
+        report.rows(
+            ~np.isnan(n) & ((n < 0) | (n != np.round(n))),
+            "n",
+            "n must be a whole number ≥ 0",
+            "样本量须为非负整数",
+        )
 
     units = pd.Index(unit_names, name="unit", dtype=object)
     uidx = unit_code
@@ -216,7 +259,12 @@ def prepare_inputs(system: IndicatorSystem, frame: pd.DataFrame, locate: Locate 
     flat = uidx[rows_ok] * len(slots) + slot[rows_ok].astype(np.int64)
     if len(flat) and np.bincount(flat).max() > 1:
         dup = pd.Series(flat).duplicated(keep="first").to_numpy()
-        report.rows(np.isin(np.arange(n_rows), rows_ok[dup]), "leaf", "a second row for the same unit and leaf (and item)", "同一单位同一指标（子项）出现重复行")
+        report.rows(
+            np.isin(np.arange(n_rows), rows_ok[dup]),
+            "leaf",
+            "a second row for the same unit and leaf (and item)",
+            "同一单位同一指标（子项）出现重复行",
+        )
     _check_ranges(system, slots, slot, value, report)
     _check_targets(system, slots, slot, extra.get("target"), value, report)
     report.raise_if_any()
@@ -238,7 +286,9 @@ def prepare_inputs(system: IndicatorSystem, frame: pd.DataFrame, locate: Locate 
     )
 
 
-def slot_bounds(system: IndicatorSystem, slots: dict[str, int]) -> dict[str, tuple[float, float, tuple | None]]:
+def slot_bounds(
+    system: IndicatorSystem, slots: dict[str, int]
+) -> dict[str, tuple[float, float, tuple | None]]:
     """Allowed raw values per slot: (low, high, allowed levels or None), inclusive."""
     bounds: dict[str, tuple[float, float, tuple | None]] = {}
     for v in system.spec.vetoes:
@@ -293,14 +343,28 @@ def _check_ranges(system, slots, slot: np.ndarray, value: np.ndarray, report: _C
         rows = bad & (idx == s_idx)
         if levels is not None:
             allowed_text = ", ".join(str(x) for x in levels)
-            report.rows(rows, "value", f"{shown}: value must be one of {allowed_text}", f"{shown}：取值须为 {allowed_text} 之一")
+            report.rows(
+                rows,
+                "value",
+                f"{shown}: value must be one of {allowed_text}",
+                f"{shown}：取值须为 {allowed_text} 之一",
+            )
         else:
             rng = f"{low:g}" + (f" to {high:g}" if np.isfinite(high) else " or more")
             rng_zh = f"{low:g}" + (f" 至 {high:g}" if np.isfinite(high) else " 及以上")
-            report.rows(rows, "value", f"{shown}: value must be {rng}", f"{shown}：取值须为 {rng_zh}")
+            report.rows(
+                rows, "value", f"{shown}: value must be {rng}", f"{shown}：取值须为 {rng_zh}"
+            )
 
 
-def _check_targets(system, slots, slot: np.ndarray, target: np.ndarray | None, value: np.ndarray, report: _Collector) -> None:
+def _check_targets(
+    system,
+    slots,
+    slot: np.ndarray,
+    target: np.ndarray | None,
+    value: np.ndarray,
+    report: _Collector,
+) -> None:
     """A pro-rated leaf without a target of its own needs a target on every row: its value
     is a count to be compared with a pro-rated target, never a ratio."""
     needs = np.zeros(len(slots) + 1, dtype=bool)

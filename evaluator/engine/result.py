@@ -88,10 +88,26 @@ class Result:
         for frame, flag in ((missing_zero, "missing"), (self.skipped, "skipped")):
             stacked = frame.stack()
             hits = stacked[stacked]
-            parts.append(pd.DataFrame({"unit": hits.index.get_level_values(0), "code": hits.index.get_level_values(1), "flag": flag}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "unit": hits.index.get_level_values(0),
+                        "code": hits.index.get_level_values(1),
+                        "flag": flag,
+                    }
+                )
+            )
         for code, ls in self.leaf_scores.items():
             if ls.insufficient is not None and ls.insufficient.any():
-                parts.append(pd.DataFrame({"unit": self.units[ls.insufficient], "code": code, "flag": "insufficient_sample"}))
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "unit": self.units[ls.insufficient],
+                            "code": code,
+                            "flag": "insufficient_sample",
+                        }
+                    )
+                )
         for code in self.vetoes.columns:
             hit = self.vetoes[code].to_numpy()
             if hit.any():
@@ -99,7 +115,9 @@ class Result:
         for i in self.floors.columns:
             hit = self.floors[i].to_numpy()
             if hit.any():
-                parts.append(pd.DataFrame({"unit": self.units[hit], "code": f"floor[{i}]", "flag": "floor"}))
+                parts.append(
+                    pd.DataFrame({"unit": self.units[hit], "code": f"floor[{i}]", "flag": "floor"})
+                )
         if not parts:
             return pd.DataFrame(columns=["unit", "code", "flag"])
         return pd.concat(parts, ignore_index=True)
@@ -117,13 +135,22 @@ class Result:
         out["grade_zh"] = self.grade_label("zh")
         out["grade_en"] = self.grade_label("en")
         out["rank"] = self.rank
-        out["vetoes"] = [",".join(c for c in self.vetoes.columns if row[c]) for _, row in self.vetoes.iterrows()] if not self.vetoes.empty else ""
+        out["vetoes"] = (
+            [
+                ",".join(c for c in self.vetoes.columns if row[c])
+                for _, row in self.vetoes.iterrows()
+            ]
+            if not self.vetoes.empty
+            else ""
+        )
         out["capped"] = self.capped_by_floor() & (self.band != self.grade_idx)
         return out.reset_index(drop=True)
 
     def explanation(self, units: Iterable[str] | None = None) -> pd.DataFrame:
         """Per unit and leaf: method, raw value, target/n, measure, share, points, max."""
-        mask = np.ones(len(self.units), dtype=bool) if units is None else self.units.isin(list(units))
+        mask = (
+            np.ones(len(self.units), dtype=bool) if units is None else self.units.isin(list(units))
+        )
         rows = []
         system = self.system
         for leaf in system.leaves:

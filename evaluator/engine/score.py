@@ -84,8 +84,12 @@ def score_inputs(system: IndicatorSystem, inputs: Inputs) -> Result:
     return Result(
         system=system,
         units=inputs.units,
-        node_points=pd.DataFrame(points, index=inputs.units)[[c for c in system.nodes if c in points]],
-        node_shares=pd.DataFrame(shares, index=inputs.units)[[c for c in system.nodes if c in shares]],
+        node_points=pd.DataFrame(points, index=inputs.units)[
+            [c for c in system.nodes if c in points]
+        ],
+        node_shares=pd.DataFrame(shares, index=inputs.units)[
+            [c for c in system.nodes if c in shares]
+        ],
         leaf_scores=leaf_scores,
         missing=pd.DataFrame(missing, index=inputs.units),
         skipped=pd.DataFrame({c: np.isnan(s) for c, s in shares.items()}, index=inputs.units)[
@@ -99,7 +103,9 @@ def score_inputs(system: IndicatorSystem, inputs: Inputs) -> Result:
         band=banded,
         grade_idx=final,
         vetoes=pd.DataFrame(vetoes, index=inputs.units, dtype=bool),
-        floors=pd.DataFrame({i: hit for i, hit in breaches.items()}, index=inputs.units, dtype=bool),
+        floors=pd.DataFrame(
+            {i: hit for i, hit in breaches.items()}, index=inputs.units, dtype=bool
+        ),
     )
 
 
@@ -114,5 +120,7 @@ def _missing_problems(pairs: list[tuple[str, str]]) -> list[Problem]:
     ]
     if len(pairs) > MAX_LISTED:
         more = len(pairs) - MAX_LISTED
-        problems.append(Problem(f"… and {more} more missing (unit, leaf) pairs", f"……另有 {more} 处缺失"))
+        problems.append(
+            Problem(f"… and {more} more missing (unit, leaf) pairs", f"……另有 {more} 处缺失")
+        )
     return problems

@@ -22,7 +22,9 @@ from evaluator.systems import IndicatorSystem
 from evaluator.systems.measures import TARGET_PREFIX
 
 
-def measured_leaves(system: IndicatorSystem, kind: str | None = None) -> dict[str, tuple[Metric, dict]]:
+def measured_leaves(
+    system: IndicatorSystem, kind: str | None = None
+) -> dict[str, tuple[Metric, dict]]:
     """Leaf code → (metric, given params) for the leaves computed from registers (of ``kind``)."""
     out = {}
     for node in system.nodes.values():
@@ -53,7 +55,9 @@ def _values(frame: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
-def compute_metrics(frame: pd.DataFrame, kind: str, system: IndicatorSystem, stations: Sequence[str], period: Period) -> dict:
+def compute_metrics(
+    frame: pd.DataFrame, kind: str, system: IndicatorSystem, stations: Sequence[str], period: Period
+) -> dict:
     """The JSON document a register import keeps (see the module docstring). A metric run
     with the same parameters for several leaves (or the library) is computed once."""
     runs: dict[str, dict] = {}
@@ -74,10 +78,16 @@ def compute_metrics(frame: pd.DataFrame, kind: str, system: IndicatorSystem, sta
         if m.kind == kind:
             resolved, got = values(m, None)
             library[m.name] = {"params": resolved, "stations": got}
-    return {"period": [period.start.isoformat(), period.end.isoformat()], "leaves": leaves, "library": library}
+    return {
+        "period": [period.start.isoformat(), period.end.isoformat()],
+        "leaves": leaves,
+        "library": library,
+    }
 
 
-def target_of(target, station_targets: Mapping[str, object], staffing_min: int | None) -> float | None:
+def target_of(
+    target, station_targets: Mapping[str, object], staffing_min: int | None
+) -> float | None:
     """A measure's target for one station: a number, ``contract.targets.<key>`` from the
     station's contract targets, or ``contract.staffing_min``; None when the contract does not
     give it."""
@@ -85,7 +95,7 @@ def target_of(target, station_targets: Mapping[str, object], staffing_min: int |
         return None if target is None else float(target)
     if target == "contract.staffing_min":
         return None if staffing_min is None else float(staffing_min)
-    value = station_targets.get(target[len(TARGET_PREFIX):])
+    value = station_targets.get(target[len(TARGET_PREFIX) :])
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         return None
     return float(value)
@@ -131,7 +141,18 @@ def measured_inputs(
             }
             if got["value"] is None or "no_target" in flags:
                 continue
-            n = got["n"] if system.nodes[code].method == "likert" else None  # a sample size only counts there
-            rows.append({"unit": unit, "leaf": code, "item": None, "value": got["value"], "target": target, "n": n})
+            n = (
+                got["n"] if system.nodes[code].method == "likert" else None
+            )  # a sample size only counts there
+            rows.append(
+                {
+                    "unit": unit,
+                    "leaf": code,
+                    "item": None,
+                    "value": got["value"],
+                    "target": target,
+                    "n": n,
+                }
+            )
     frame = pd.DataFrame(rows, columns=["unit", "leaf", "item", "value", "target", "n"])
     return frame, notes

@@ -172,7 +172,13 @@ def parse_register(
                 np.flatnonzero(v.mask), at, header or spec.by_name[v.column].header, v.en, v.zh
             )
     if stations is not None and "station" in headers:
-        _check_stations(frame["station"], list(stations), report, headers["station"], position[headers["station"]])
+        _check_stations(
+            frame["station"],
+            list(stations),
+            report,
+            headers["station"],
+            position[headers["station"]],
+        )
     if report.total:
         raise InvalidInput(report.problems(MAX_PROBLEMS))
     for col in spec.columns:
@@ -226,7 +232,9 @@ def _parse_column(
     return col.build(values, codes)
 
 
-def _check_stations(codes: pd.Series, allowed: list[str], report: _Report, header: str, at: int) -> None:
+def _check_stations(
+    codes: pd.Series, allowed: list[str], report: _Report, header: str, at: int
+) -> None:
     """Rows naming a station outside ``allowed`` (a blank one is contract-level where allowed)."""
     values = codes.astype(object)
     bad = np.asarray(values.notna() & ~values.isin(allowed), dtype=bool)
@@ -236,7 +244,9 @@ def _check_stations(codes: pd.Series, allowed: list[str], report: _Report, heade
             np.flatnonzero(bad),
             at,
             header,
-            lambda i: f"station {values.iloc[i]!r} is not scored in this round (its stations: {shown})",
+            lambda i: (
+                f"station {values.iloc[i]!r} is not scored in this round (its stations: {shown})"
+            ),
             lambda i: f"社工站 {values.iloc[i]!r} 不属于本轮评估（本轮社工站：{shown}）",
         )
 

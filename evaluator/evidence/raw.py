@@ -27,7 +27,9 @@ RAW_COLUMNS: dict[str, list[str]] = {
 REQUIRED = ("unit", "leaf", "value")
 
 
-def read_raw_inputs(path: str | Path, sheet: str | None = None) -> tuple[pd.DataFrame, Callable[[int, str, str, str], Problem]]:
+def read_raw_inputs(
+    path: str | Path, sheet: str | None = None
+) -> tuple[pd.DataFrame, Callable[[int, str, str, str], Problem]]:
     """Read a raw-input CSV/XLSX; return the frame with canonical column names and a
     locator for the engine's input problems."""
     table = read_table(path, sheet)

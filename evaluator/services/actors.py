@@ -52,7 +52,11 @@ class Actor:
 
 async def actor_for(user: User) -> Actor:
     memberships = await Membership.filter(user=user).values_list("role", "organisation_id")
-    return Actor(username=user.username, user_id=user.id, roles=frozenset((Role(r), o) for r, o in memberships))
+    return Actor(
+        username=user.username,
+        user_id=user.id,
+        roles=frozenset((Role(r), o) for r, o in memberships),
+    )
 
 
 def require(condition: bool, en: str, zh: str) -> None:
@@ -68,7 +72,9 @@ def not_found(kind: str, kind_zh: str, ident) -> NotFound:
 def contract_scope(actor: Actor) -> QuerySet[Contract]:
     if actor.sees_everything:
         return Contract.all()
-    q = Q(buyer_id__in=list(actor.orgs(Role.BUREAU_OFFICER))) | Q(agency_id__in=list(actor.orgs(Role.AGENCY_USER)))
+    q = Q(buyer_id__in=list(actor.orgs(Role.BUREAU_OFFICER))) | Q(
+        agency_id__in=list(actor.orgs(Role.AGENCY_USER))
+    )
     if actor.user_id is not None:
         q |= Q(rounds__assignments__user_id=actor.user_id)
     return Contract.filter(q).distinct()
@@ -153,14 +159,29 @@ async def may_see_scores(actor: Actor, round_: Round) -> bool:
     contract = await Contract.get(id=round_.contract_id)
     if contract.buyer_id in actor.orgs(Role.BUREAU_OFFICER):
         return True
-    return contract.agency_id in actor.orgs(Role.AGENCY_USER) and round_.state == RoundState.APPROVED
+    return (
+        contract.agency_id in actor.orgs(Role.AGENCY_USER) and round_.state == RoundState.APPROVED
+    )
 
 
-WRITABLE = {RoundState.OPEN, RoundState.REOPENED}  # the states in which a round takes scores and evidence
+WRITABLE = {
+    RoundState.OPEN,
+    RoundState.REOPENED,
+}  # the states in which a round takes scores and evidence
 
 
 def check_writable(round_: Round) -> None:
     if round_.state == RoundState.APPROVED:
-        raise LockedError(Problem("the round is approved and locked; it must be reopened first", "轮次已审定锁定，须先重新开启"))
+        raise LockedError(
+            Problem(
+                "the round is approved and locked; it must be reopened first",
+                "轮次已审定锁定，须先重新开启",
+            )
+        )
     if round_.state not in WRITABLE:
-        raise StateError(Problem(f"scores can be written only while the round is open (it is {round_.state.value})", f"仅在轮次开启期间可录入评分（当前为 {round_.state.value}）"))
+        raise StateError(
+            Problem(
+                f"scores can be written only while the round is open (it is {round_.state.value})",
+                f"仅在轮次开启期间可录入评分（当前为 {round_.state.value}）",
+            )
+        )

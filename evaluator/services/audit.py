@@ -227,7 +227,11 @@ async def verify(batch: int = 5000) -> Verification:
 
 async def verify_as(actor: Actor) -> Verification:
     """``verify`` for an auditor or an administrator (the HTTP API's entry point)."""
-    require(actor.sees_everything, "only an auditor or an administrator may verify the audit trail", "仅审计员或管理员可校验审计日志")
+    require(
+        actor.sees_everything,
+        "only an auditor or an administrator may verify the audit trail",
+        "仅审计员或管理员可校验审计日志",
+    )
     return await verify()
 
 

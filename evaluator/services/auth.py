@@ -47,7 +47,12 @@ class Throttled(EvaluatorError):
 
     def __init__(self, retry_after: int):
         self.retry_after = retry_after
-        super().__init__(Problem(f"too many failed logins; try again in {retry_after} s", f"登录失败次数过多，请 {retry_after} 秒后再试"))
+        super().__init__(
+            Problem(
+                f"too many failed logins; try again in {retry_after} s",
+                f"登录失败次数过多，请 {retry_after} 秒后再试",
+            )
+        )
 
 
 def session_hours() -> float:
@@ -60,7 +65,13 @@ def token_digest(token: str) -> str:
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(Problem(f"a password needs at least {MIN_PASSWORD} characters", f"密码至少需要 {MIN_PASSWORD} 个字符", path="password"))
+        raise InvalidInput(
+            Problem(
+                f"a password needs at least {MIN_PASSWORD} characters",
+                f"密码至少需要 {MIN_PASSWORD} 个字符",
+                path="password",
+            )
+        )
 
 
 async def hash_password(password: str) -> str:
@@ -92,8 +103,16 @@ class Login:
 async def _throttled(username: str, address: str, now: dt.datetime) -> int | None:
     """Seconds to wait, or None."""
     since = now - WINDOW
-    for field, value, limit in (("username", username, MAX_ACCOUNT_FAILURES), ("address", address, MAX_ADDRESS_FAILURES)):
-        failures = await LoginAttempt.filter(**{field: value}, success=False, at__gte=since).order_by("-at").limit(limit).values_list("at", flat=True)
+    for field, value, limit in (
+        ("username", username, MAX_ACCOUNT_FAILURES),
+        ("address", address, MAX_ADDRESS_FAILURES),
+    ):
+        failures = (
+            await LoginAttempt.filter(**{field: value}, success=False, at__gte=since)
+            .order_by("-at")
+            .limit(limit)
+            .values_list("at", flat=True)
+        )
         if len(failures) >= limit:
             oldest = min(failures)
             return max(1, int((oldest + WINDOW - now).total_seconds()) + 1)
@@ -112,13 +131,32 @@ async def login(username: str, password: str, address: str = "") -> Login:
     ok = await _verify(user.password_hash if user else "", password or "")
     if not ok or user is None or not user.active:
         await LoginAttempt.create(username=username, address=address, success=False)
-        raise AuthFailed(Problem("wrong user name or password, or the account is disabled", "用户名或密码错误，或账号已停用"))
+        raise AuthFailed(
+            Problem(
+                "wrong user name or password, or the account is disabled",
+                "用户名或密码错误，或账号已停用",
+            )
+        )
     token = secrets.token_urlsafe(32)
     expires = now + dt.timedelta(hours=session_hours())
     async with in_transaction() as conn:
         await LoginAttempt.create(username=username, address=address, success=True, using_db=conn)
-        session = await Session.create(user=user, token_hash=token_digest(token), expires_at=expires, address=address, using_db=conn)
-        await audit.record(user.username, "session.login", "session", session.id, None, {"address": address, "expires_at": expires.isoformat()}, connection=conn)
+        session = await Session.create(
+            user=user,
+            token_hash=token_digest(token),
+            expires_at=expires,
+            address=address,
+            using_db=conn,
+        )
+        await audit.record(
+            user.username,
+            "session.login",
+            "session",
+            session.id,
+            None,
+            {"address": address, "expires_at": expires.isoformat()},
+            connection=conn,
+        )
     return Login(token, expires, await actor_for(user))
 
 
@@ -128,7 +166,12 @@ async def authenticate(token: str | None) -> Actor | None:
         return None
     session = await Session.get_or_none(token_hash=token_digest(token)).prefetch_related("user")
     now = dt.datetime.now(dt.UTC)
-    if session is None or session.revoked_at is not None or session.expires_at <= now or not session.user.active:
+    if (
+        session is None
+        or session.revoked_at is not None
+        or session.expires_at <= now
+        or not session.user.active
+    ):
         return None
     return await actor_for(session.user)
 
@@ -139,14 +182,22 @@ async def logout(token: str) -> bool:
         return False
     user = await User.get(id=session.user_id)
     async with in_transaction() as conn:
-        await Session.filter(id=session.id).using_db(conn).update(revoked_at=dt.datetime.now(dt.UTC))
-        await audit.record(user.username, "session.logout", "session", session.id, None, None, connection=conn)
+        await (
+            Session.filter(id=session.id).using_db(conn).update(revoked_at=dt.datetime.now(dt.UTC))
+        )
+        await audit.record(
+            user.username, "session.logout", "session", session.id, None, None, connection=conn
+        )
     return True
 
 
 # -- account administration (CLI `evaluator user …`) --------------------------------------
 async def set_password(actor: Actor, username: str, password: str) -> User:
-    require(actor.is_admin or actor.username == username, "only an administrator may set another user's password", "仅管理员可为他人设置密码")
+    require(
+        actor.is_admin or actor.username == username,
+        "only an administrator may set another user's password",
+        "仅管理员可为他人设置密码",
+    )
     check_password_strength(password)
     user = await User.get_or_none(username=username)
     if user is None:
@@ -154,19 +205,47 @@ async def set_password(actor: Actor, username: str, password: str) -> User:
     hashed = await hash_password(password)
     async with in_transaction() as conn:
         await User.filter(id=user.id).using_db(conn).update(password_hash=hashed)
-        await Session.filter(user_id=user.id, revoked_at=None).using_db(conn).update(revoked_at=dt.datetime.now(dt.UTC))
-        await audit.record(actor.username, "user.password", "user", user.id, None, {"username": username}, connection=conn)
+        await (
+            Session.filter(user_id=user.id, revoked_at=None)
+            .using_db(conn)
+            .update(revoked_at=dt.datetime.now(dt.UTC))
+        )
+        await audit.record(
+            actor.username,
+            "user.password",
+            "user",
+            user.id,
+            None,
+            {"username": username},
+            connection=conn,
+        )
     return user
 
 
 async def set_active(actor: Actor, username: str, active: bool) -> User:
-    require(actor.is_admin, "only an administrator may enable or disable accounts", "仅管理员可启用或停用账号")
+    require(
+        actor.is_admin,
+        "only an administrator may enable or disable accounts",
+        "仅管理员可启用或停用账号",
+    )
     user = await User.get_or_none(username=username)
     if user is None:
         raise NotFound(Problem(f"no user {username}", f"未找到用户 {username}"))
     async with in_transaction() as conn:
         await User.filter(id=user.id).using_db(conn).update(active=active)
         if not active:
-            await Session.filter(user_id=user.id, revoked_at=None).using_db(conn).update(revoked_at=dt.datetime.now(dt.UTC))
-        await audit.record(actor.username, "user.enable" if active else "user.disable", "user", user.id, {"active": user.active}, {"active": active}, connection=conn)
+            await (
+                Session.filter(user_id=user.id, revoked_at=None)
+                .using_db(conn)
+                .update(revoked_at=dt.datetime.now(dt.UTC))
+            )
+        await audit.record(
+            actor.username,
+            "user.enable" if active else "user.disable",
+            "user",
+            user.id,
+            {"active": user.active},
+            {"active": active},
+            connection=conn,
+        )
     return await User.get(id=user.id)

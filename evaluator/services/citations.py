@@ -48,9 +48,19 @@ async def _unit_leaf(round_: Round, unit: str, leaf: str) -> None:
 
     system = await system_of(await SystemVersion.get(id=round_.system_id))
     if leaf not in system.nodes or not system.nodes[leaf].is_leaf:
-        raise InvalidInput(Problem(f"{leaf} is not a leaf of the round's indicator system", f"{leaf} 不是本轮指标体系的末级指标", path="leaf"))
+        raise InvalidInput(
+            Problem(
+                f"{leaf} is not a leaf of the round's indicator system",
+                f"{leaf} 不是本轮指标体系的末级指标",
+                path="leaf",
+            )
+        )
     if unit not in await round_units(round_, system):
-        raise InvalidInput(Problem(f"{unit} is not evaluated in this round", f"{unit} 不在本轮评估范围内", path="unit"))
+        raise InvalidInput(
+            Problem(
+                f"{unit} is not evaluated in this round", f"{unit} 不在本轮评估范围内", path="unit"
+            )
+        )
 
 
 async def _evidence_of(round_: Round, evidence_id) -> EvidenceFile:
@@ -60,7 +70,13 @@ async def _evidence_of(round_: Round, evidence_id) -> EvidenceFile:
         ident = None
     found = await EvidenceFile.get_or_none(id=ident, round_id=round_.id) if ident else None
     if found is None:
-        raise InvalidInput(Problem(f"no evidence {evidence_id} in this round", f"本轮次中没有佐证材料 {evidence_id}", path="evidence"))
+        raise InvalidInput(
+            Problem(
+                f"no evidence {evidence_id} in this round",
+                f"本轮次中没有佐证材料 {evidence_id}",
+                path="evidence",
+            )
+        )
     return found
 
 
@@ -70,54 +86,121 @@ async def cite(actor: Actor, round_id, unit: str, leaf: str, evidence_id) -> tup
     round_ = await get_round(actor, round_id)
     contract = await Contract.get(id=round_.contract_id)
     require(
-        actor.is_admin or await assignment_role(actor, round_) is not None or actor.has(Role.AGENCY_USER, contract.agency_id),
+        actor.is_admin
+        or await assignment_role(actor, round_) is not None
+        or actor.has(Role.AGENCY_USER, contract.agency_id),
         "only the round's evaluators or the agency may cite evidence",
         "仅本轮评估员或承接机构可引用佐证材料",
     )
     check_writable(round_)
     await _unit_leaf(round_, unit, leaf)
     file = await _evidence_of(round_, evidence_id)
-    existing = await Citation.get_or_none(round_id=round_.id, unit=unit, leaf=leaf, evidence_id=file.id)
+    existing = await Citation.get_or_none(
+        round_id=round_.id, unit=unit, leaf=leaf, evidence_id=file.id
+    )
     if existing is not None:
         return existing, False
     try:
         async with in_transaction() as conn:
-            record = await Citation.create(round_id=round_.id, unit=unit, leaf=leaf, evidence_id=file.id, cited_by_id=actor.user_id, using_db=conn)
-            await audit.record(actor.username, "citation.create", "citation", record.id, None, {"round": str(round_.id), "unit": unit, "leaf": leaf, "evidence": str(file.id)}, connection=conn)
+            record = await Citation.create(
+                round_id=round_.id,
+                unit=unit,
+                leaf=leaf,
+                evidence_id=file.id,
+                cited_by_id=actor.user_id,
+                using_db=conn,
+            )
+            await audit.record(
+                actor.username,
+                "citation.create",
+                "citation",
+                record.id,
+                None,
+                {"round": str(round_.id), "unit": unit, "leaf": leaf, "evidence": str(file.id)},
+                connection=conn,
+            )
     except IntegrityError:  # cited concurrently
-        return await Citation.get(round_id=round_.id, unit=unit, leaf=leaf, evidence_id=file.id), False
+        return await Citation.get(
+            round_id=round_.id, unit=unit, leaf=leaf, evidence_id=file.id
+        ), False
     return record, True
 
 
-async def review_citation(actor: Actor, citation_id, status: ReviewStatus, comment: str, expected_version: int) -> Citation:
+async def review_citation(
+    actor: Actor, citation_id, status: ReviewStatus, comment: str, expected_version: int
+) -> Citation:
     """An evaluator of the round accepts a citation, or rejects it / marks it insufficient
     with a comment."""
     record = await Citation.get_or_none(id=citation_id)
     round_ = await round_scope(actor).filter(id=record.round_id).first() if record else None
     if record is None or round_ is None:
         raise NotFound(Problem(f"no citation {citation_id}", f"未找到引用 {citation_id}"))
-    require(actor.is_admin or await assignment_role(actor, round_) is not None, "only the round's evaluators may review evidence", "仅本轮评估员可审核佐证材料")
+    require(
+        actor.is_admin or await assignment_role(actor, round_) is not None,
+        "only the round's evaluators may review evidence",
+        "仅本轮评估员可审核佐证材料",
+    )
     check_writable(round_)
     if status == ReviewStatus.PENDING:
-        raise InvalidInput(Problem("a review must accept, reject or mark insufficient", "审核结果须为通过、退回或不充分", path="status"))
+        raise InvalidInput(
+            Problem(
+                "a review must accept, reject or mark insufficient",
+                "审核结果须为通过、退回或不充分",
+                path="status",
+            )
+        )
     if status != ReviewStatus.ACCEPTED and not comment.strip():
-        raise InvalidInput(Problem("a rejection or insufficiency needs a comment", "退回或不充分须填写意见", path="comment"))
+        raise InvalidInput(
+            Problem(
+                "a rejection or insufficiency needs a comment",
+                "退回或不充分须填写意见",
+                path="comment",
+            )
+        )
     async with in_transaction() as conn:
-        before = {"status": record.status.value, "comment": record.comment, "version": record.version}
-        updated = await Citation.filter(id=record.id, version=expected_version).using_db(conn).update(
-            status=status, comment=comment, reviewer_id=actor.user_id, reviewed_at=dt.datetime.now(dt.UTC), version=expected_version + 1
+        before = {
+            "status": record.status.value,
+            "comment": record.comment,
+            "version": record.version,
+        }
+        updated = (
+            await Citation.filter(id=record.id, version=expected_version)
+            .using_db(conn)
+            .update(
+                status=status,
+                comment=comment,
+                reviewer_id=actor.user_id,
+                reviewed_at=dt.datetime.now(dt.UTC),
+                version=expected_version + 1,
+            )
         )
         if updated != 1:
-            raise ConflictError(Problem("the citation changed since you read it", "引用已被他人修改"))
-        await audit.record(actor.username, "citation.review", "citation", record.id, before, {"status": status.value, "comment": comment, "version": expected_version + 1}, connection=conn)
+            raise ConflictError(
+                Problem("the citation changed since you read it", "引用已被他人修改")
+            )
+        await audit.record(
+            actor.username,
+            "citation.review",
+            "citation",
+            record.id,
+            before,
+            {"status": status.value, "comment": comment, "version": expected_version + 1},
+            connection=conn,
+        )
     return await Citation.get(id=record.id)
 
 
-async def list_citations(actor: Actor, round_id, unit: str | None = None, leaf: str | None = None) -> list[Citation]:
+async def list_citations(
+    actor: Actor, round_id, unit: str | None = None, leaf: str | None = None
+) -> list[Citation]:
     """A round's citations with their reviews (for the agency once the round is approved, like
     its scores)."""
     round_ = await get_round(actor, round_id)
-    require(await may_see_scores(actor, round_), "evidence reviews are published with the round's results", "佐证审核结果随评估结果一并公布")
+    require(
+        await may_see_scores(actor, round_),
+        "evidence reviews are published with the round's results",
+        "佐证审核结果随评估结果一并公布",
+    )
     query = Citation.filter(round_id=round_.id)
     if unit:
         query = query.filter(unit=unit)
@@ -129,7 +212,11 @@ async def list_citations(actor: Actor, round_id, unit: str | None = None, leaf: 
 async def leaf_evidence(round_: Round, unit: str) -> dict[str, dict]:
     """Leaf code → {status, citations} for one unit (no permission check)."""
     out: dict[str, dict] = {}
-    for c in await Citation.filter(round_id=round_.id, unit=unit).prefetch_related("evidence").order_by("leaf", "created_at"):
+    for c in (
+        await Citation.filter(round_id=round_.id, unit=unit)
+        .prefetch_related("evidence")
+        .order_by("leaf", "created_at")
+    ):
         entry = out.setdefault(c.leaf, {"status": "none", "citations": []})
         entry["citations"].append(citation_document(c))
     for entry in out.values():

@@ -30,8 +30,12 @@ def _admin(actor: Actor) -> None:
     require(actor.is_admin, "only an administrator may do this", "仅管理员可执行此操作")
 
 
-async def ensure_region(code: str, name: str, level: RegionLevel, parent: Region | None = None) -> Region:
-    region, _ = await Region.get_or_create(code=code, defaults={"name": name, "level": level, "parent": parent})
+async def ensure_region(
+    code: str, name: str, level: RegionLevel, parent: Region | None = None
+) -> Region:
+    region, _ = await Region.get_or_create(
+        code=code, defaults={"name": name, "level": level, "parent": parent}
+    )
     return region
 
 
@@ -46,18 +50,30 @@ def _unique(en: str, zh: str):
 
 async def create_organisation(actor: Actor, kind: OrgKind, name: str, **details) -> Organisation:
     _admin(actor)
-    with _unique("an organisation with this credit code already exists", "该统一社会信用代码的机构已存在"):
+    with _unique(
+        "an organisation with this credit code already exists", "该统一社会信用代码的机构已存在"
+    ):
         return await _create_organisation(actor, kind, name, **details)
 
 
 async def _create_organisation(actor: Actor, kind: OrgKind, name: str, **details) -> Organisation:
     async with in_transaction() as conn:
         org = await Organisation.create(kind=kind, name=name, using_db=conn, **details)
-        await audit.record(actor.username, "organisation.create", "organisation", org.id, None, {"kind": kind.value, "name": name, **_plain(details)}, connection=conn)
+        await audit.record(
+            actor.username,
+            "organisation.create",
+            "organisation",
+            org.id,
+            None,
+            {"kind": kind.value, "name": name, **_plain(details)},
+            connection=conn,
+        )
     return org
 
 
-async def create_user(actor: Actor, username: str, display_name: str = "", password_hash: str = "") -> User:
+async def create_user(
+    actor: Actor, username: str, display_name: str = "", password_hash: str = ""
+) -> User:
     _admin(actor)
     with _unique(f"user {username} already exists", f"用户 {username} 已存在"):
         return await _create_user(actor, username, display_name, password_hash)
@@ -65,8 +81,18 @@ async def create_user(actor: Actor, username: str, display_name: str = "", passw
 
 async def _create_user(actor: Actor, username: str, display_name: str, password_hash: str) -> User:
     async with in_transaction() as conn:
-        user = await User.create(username=username, display_name=display_name, password_hash=password_hash, using_db=conn)
-        await audit.record(actor.username, "user.create", "user", user.id, None, {"username": username}, connection=conn)
+        user = await User.create(
+            username=username, display_name=display_name, password_hash=password_hash, using_db=conn
+        )
+        await audit.record(
+            actor.username,
+            "user.create",
+            "user",
+            user.id,
+            None,
+            {"username": username},
+            connection=conn,
+        )
     return user
 
 
@@ -74,18 +100,44 @@ async def grant(actor: Actor, user: User, organisation: Organisation, role: Role
     _admin(actor)
     async with in_transaction() as conn:
         m = await Membership.create(user=user, organisation=organisation, role=role, using_db=conn)
-        await audit.record(actor.username, "membership.grant", "user", user.id, None, {"organisation": str(organisation.id), "role": role.value}, connection=conn)
+        await audit.record(
+            actor.username,
+            "membership.grant",
+            "user",
+            user.id,
+            None,
+            {"organisation": str(organisation.id), "role": role.value},
+            connection=conn,
+        )
     return m
 
 
-async def create_station(actor: Actor, bureau: Organisation, code: str, name: str, township: Region | None = None) -> Station:
-    require(actor.is_admin or actor.has(Role.BUREAU_OFFICER, bureau.id), "only the bureau or an administrator may add its stations", "仅本局或管理员可新增社工站")
+async def create_station(
+    actor: Actor, bureau: Organisation, code: str, name: str, township: Region | None = None
+) -> Station:
+    require(
+        actor.is_admin or actor.has(Role.BUREAU_OFFICER, bureau.id),
+        "only the bureau or an administrator may add its stations",
+        "仅本局或管理员可新增社工站",
+    )
     if bureau.kind != OrgKind.BUREAU:
-        raise InvalidInput(Problem("a station belongs to a bureau", "社工站须隶属于民政局", path="bureau"))
+        raise InvalidInput(
+            Problem("a station belongs to a bureau", "社工站须隶属于民政局", path="bureau")
+        )
     with _unique(f"a station with code {code} already exists", f"编码为 {code} 的社工站已存在"):
         async with in_transaction() as conn:
-            station = await Station.create(code=code, name=name, bureau=bureau, township=township, using_db=conn)
-            await audit.record(actor.username, "station.create", "station", station.id, None, {"code": code, "name": name, "bureau": str(bureau.id)}, connection=conn)
+            station = await Station.create(
+                code=code, name=name, bureau=bureau, township=township, using_db=conn
+            )
+            await audit.record(
+                actor.username,
+                "station.create",
+                "station",
+                station.id,
+                None,
+                {"code": code, "name": name, "bureau": str(bureau.id)},
+                connection=conn,
+            )
     return station
 
 
@@ -117,47 +169,116 @@ async def create_contract(
 ) -> Contract:
     """A contract year: buyer bureau, agency, stations with their targets, amount in fen
     and the payment schedule (tranche shares in basis points summing to 10,000)."""
-    require(actor.is_admin or actor.has(Role.BUREAU_OFFICER, buyer.id), "only the buying bureau or an administrator may sign contracts", "仅购买方或管理员可签订合同")
+    require(
+        actor.is_admin or actor.has(Role.BUREAU_OFFICER, buyer.id),
+        "only the buying bureau or an administrator may sign contracts",
+        "仅购买方或管理员可签订合同",
+    )
     schedule = schedule if schedule is not None else DEFAULT_SCHEDULE
     _check_contract(buyer, agency, period_start, period_end, amount_fen, schedule, stations)
     with _unique(f"a contract with code {code} already exists", f"编号为 {code} 的合同已存在"):
         return await _create_contract(
-            actor, code, buyer, agency, period_start, period_end, amount_fen, stations, schedule, title, renewal_of, staffing_min
+            actor,
+            code,
+            buyer,
+            agency,
+            period_start,
+            period_end,
+            amount_fen,
+            stations,
+            schedule,
+            title,
+            renewal_of,
+            staffing_min,
         )
 
 
 async def sign_contract(
-    actor: Actor, *, code: str, buyer_id, agency_id, period_start: dt.date, period_end: dt.date,
-    amount_fen: int, stations: list[tuple[object, dict]], schedule: list[dict] | None = None,
-    title: str = "", staffing_min: int = 2,
+    actor: Actor,
+    *,
+    code: str,
+    buyer_id,
+    agency_id,
+    period_start: dt.date,
+    period_end: dt.date,
+    amount_fen: int,
+    stations: list[tuple[object, dict]],
+    schedule: list[dict] | None = None,
+    title: str = "",
+    staffing_min: int = 2,
 ) -> Contract:
     """``create_contract`` with the parties and stations named by id (each looked up in
     the actor's scope: what the actor may not see is not found)."""
     buyer = await get_organisation(actor, buyer_id)
     agency = await get_organisation(actor, agency_id)
-    terms = [StationTerms(await get_station(actor, station_id), targets) for station_id, targets in stations]
+    terms = [
+        StationTerms(await get_station(actor, station_id), targets)
+        for station_id, targets in stations
+    ]
     return await create_contract(
-        actor, code=code, buyer=buyer, agency=agency, period_start=period_start, period_end=period_end,
-        amount_fen=amount_fen, stations=terms, schedule=schedule, title=title, staffing_min=staffing_min,
+        actor,
+        code=code,
+        buyer=buyer,
+        agency=agency,
+        period_start=period_start,
+        period_end=period_end,
+        amount_fen=amount_fen,
+        stations=terms,
+        schedule=schedule,
+        title=title,
+        staffing_min=staffing_min,
     )
 
 
-async def _create_contract(actor, code, buyer, agency, period_start, period_end, amount_fen, stations, schedule, title, renewal_of, staffing_min) -> Contract:
+async def _create_contract(
+    actor,
+    code,
+    buyer,
+    agency,
+    period_start,
+    period_end,
+    amount_fen,
+    stations,
+    schedule,
+    title,
+    renewal_of,
+    staffing_min,
+) -> Contract:
     async with in_transaction() as conn:
         contract = await Contract.create(
-            code=code, title=title, buyer=buyer, agency=agency, period_start=period_start, period_end=period_end,
-            amount_fen=amount_fen, schedule=schedule, renewal_of=renewal_of, staffing_min=staffing_min, using_db=conn,
+            code=code,
+            title=title,
+            buyer=buyer,
+            agency=agency,
+            period_start=period_start,
+            period_end=period_end,
+            amount_fen=amount_fen,
+            schedule=schedule,
+            renewal_of=renewal_of,
+            staffing_min=staffing_min,
+            using_db=conn,
         )
         for terms in stations:
             await ContractStation.create(
-                contract=contract, station=terms.station, valid_from=period_start,
-                valid_to=period_end + dt.timedelta(days=1), targets=terms.targets, using_db=conn,
+                contract=contract,
+                station=terms.station,
+                valid_from=period_start,
+                valid_to=period_end + dt.timedelta(days=1),
+                targets=terms.targets,
+                using_db=conn,
             )
         after = {
-            "code": code, "buyer": str(buyer.id), "agency": str(agency.id), "period": [period_start.isoformat(), period_end.isoformat()],
-            "amount_fen": amount_fen, "schedule": schedule, "stations": {t.station.code: t.targets for t in stations},
+            "code": code,
+            "buyer": str(buyer.id),
+            "agency": str(agency.id),
+            "period": [period_start.isoformat(), period_end.isoformat()],
+            "amount_fen": amount_fen,
+            "schedule": schedule,
+            "stations": {t.station.code: t.targets for t in stations},
         }
-        await audit.record(actor.username, "contract.create", "contract", contract.id, None, after, connection=conn)
+        await audit.record(
+            actor.username, "contract.create", "contract", contract.id, None, after, connection=conn
+        )
     return contract
 
 
@@ -166,14 +287,34 @@ def _check_contract(buyer, agency, start, end, amount_fen, schedule, stations) -
     if buyer.kind != OrgKind.BUREAU:
         problems.append(Problem("the buyer must be a bureau", "购买方须为民政局", path="buyer"))
     if agency.kind != OrgKind.SERVICE_AGENCY:
-        problems.append(Problem("the agency must be a service agency", "承接方须为社会工作服务机构", path="agency"))
+        problems.append(
+            Problem(
+                "the agency must be a service agency", "承接方须为社会工作服务机构", path="agency"
+            )
+        )
     if end <= start:
-        problems.append(Problem("the period must end after it starts", "服务期结束日须晚于开始日", path="period_end"))
+        problems.append(
+            Problem(
+                "the period must end after it starts", "服务期结束日须晚于开始日", path="period_end"
+            )
+        )
     if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
-        problems.append(Problem("amount_fen must be a positive whole number of fen", "合同金额须为正整数（分）", path="amount_fen"))
+        problems.append(
+            Problem(
+                "amount_fen must be a positive whole number of fen",
+                "合同金额须为正整数（分）",
+                path="amount_fen",
+            )
+        )
     shares = [t.get("share_bp") for t in schedule]
     if not all(isinstance(s, int) and s > 0 for s in shares) or sum(shares) != 10000:
-        problems.append(Problem(f"tranche shares must be positive basis points summing to 10000, got {shares}", f"各期支付比例须为正的万分比且合计 10000，实际为 {shares}", path="schedule"))
+        problems.append(
+            Problem(
+                f"tranche shares must be positive basis points summing to 10000, got {shares}",
+                f"各期支付比例须为正的万分比且合计 10000，实际为 {shares}",
+                path="schedule",
+            )
+        )
     codes = [t.station.code for t in stations]
     if len(set(codes)) != len(codes):
         problems.append(Problem("a station is listed twice", "社工站重复列出", path="stations"))
@@ -183,15 +324,34 @@ def _check_contract(buyer, agency, start, end, amount_fen, schedule, stations) -
 
 async def end_station_link(actor: Actor, contract: Contract, station: Station, on: dt.date) -> None:
     """Stop a station's link to a contract from ``on`` (exclusive end), e.g. after a rebid."""
-    require(actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id), "only the buying bureau may change its contracts", "仅购买方可变更合同")
+    require(
+        actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id),
+        "only the buying bureau may change its contracts",
+        "仅购买方可变更合同",
+    )
     async with in_transaction() as conn:
-        link = await ContractStation.filter(contract=contract, station=station).using_db(conn).order_by("-valid_from").first()
+        link = (
+            await ContractStation.filter(contract=contract, station=station)
+            .using_db(conn)
+            .order_by("-valid_from")
+            .first()
+        )
         if link is None:
-            raise InvalidInput(Problem("the station is not on this contract", "该社工站不在此合同内"))
+            raise InvalidInput(
+                Problem("the station is not on this contract", "该社工站不在此合同内")
+            )
         before = {"valid_to": link.valid_to.isoformat() if link.valid_to else None}
         link.valid_to = on
         await link.save(using_db=conn, update_fields=["valid_to"])
-        await audit.record(actor.username, "contract.station_end", "contract", contract.id, before, {"station": station.code, "valid_to": on.isoformat()}, connection=conn)
+        await audit.record(
+            actor.username,
+            "contract.station_end",
+            "contract",
+            contract.id,
+            before,
+            {"station": station.code, "valid_to": on.isoformat()},
+            connection=conn,
+        )
 
 
 def _active(on: dt.date) -> Q:
@@ -200,12 +360,20 @@ def _active(on: dt.date) -> Q:
 
 async def stations_as_of(contract: Contract, on: dt.date) -> list[ContractStation]:
     """The contract's station links in force on a date, with their stations."""
-    return await ContractStation.filter(_active(on), contract=contract).prefetch_related("station").order_by("station__code")
+    return (
+        await ContractStation.filter(_active(on), contract=contract)
+        .prefetch_related("station")
+        .order_by("station__code")
+    )
 
 
 async def agency_of_station(station: Station, on: dt.date) -> Organisation | None:
     """The agency running a station on a date (history stays with whoever ran it then)."""
-    link = await ContractStation.filter(_active(on), station=station).prefetch_related("contract__agency").first()
+    link = (
+        await ContractStation.filter(_active(on), station=station)
+        .prefetch_related("contract__agency")
+        .first()
+    )
     return link.contract.agency if link else None
 
 

@@ -52,53 +52,113 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
     codes = [c.code for c in county.contracts]
     existing = await Contract.filter(code__in=codes).values_list("id", flat=True)
     if existing:
-        return LoadedDemo(False, await Round.filter(contract_id__in=list(existing)).order_by("created_at"))
+        return LoadedDemo(
+            False, await Round.filter(contract_id__in=list(existing)).order_by("created_at")
+        )
     system_actor = Actor.system()
     b = county.bureau
     province = await contract_svc.ensure_region(b.province_code, b.province, RegionLevel.PROVINCE)
     city = await contract_svc.ensure_region(b.city_code, b.city, RegionLevel.CITY, province)
-    county_region = await contract_svc.ensure_region(b.county_code, b.county, RegionLevel.COUNTY, city)
-    bureau = await contract_svc.create_organisation(system_actor, OrgKind.BUREAU, b.name, short_name="民政局", region=county_region)
-    evaluators = await contract_svc.create_organisation(system_actor, OrgKind.EVALUATION_AGENCY, EVALUATION_AGENCY, short_name="明远", region=county_region)
+    county_region = await contract_svc.ensure_region(
+        b.county_code, b.county, RegionLevel.COUNTY, city
+    )
+    bureau = await contract_svc.create_organisation(
+        system_actor, OrgKind.BUREAU, b.name, short_name="民政局", region=county_region
+    )
+    evaluators = await contract_svc.create_organisation(
+        system_actor,
+        OrgKind.EVALUATION_AGENCY,
+        EVALUATION_AGENCY,
+        short_name="明远",
+        region=county_region,
+    )
     agencies: dict[str, Organisation] = {}
     for a in county.agencies:
         agencies[a.code] = await contract_svc.create_organisation(
-            system_actor, OrgKind.SERVICE_AGENCY, a.name, short_name=a.short_name, region=county_region,
-            credit_code=a.uscc, grade=a.grade, credit_status=a.credit_status,
+            system_actor,
+            OrgKind.SERVICE_AGENCY,
+            a.name,
+            short_name=a.short_name,
+            region=county_region,
+            credit_code=a.uscc,
+            grade=a.grade,
+            credit_status=a.credit_status,
         )
     accounts = DemoAccounts()
     users = {
-        accounts.admin: await _user(system_actor, accounts.admin, "管理员 Admin", bureau, Role.ADMIN),
-        accounts.bureau: await _user(system_actor, accounts.bureau, "民政局经办人 Bureau officer", bureau, Role.BUREAU_OFFICER),
-        accounts.lead: await _user(system_actor, accounts.lead, "主评估员 Lead evaluator", evaluators, Role.LEAD_EVALUATOR),
-        accounts.evaluator: await _user(system_actor, accounts.evaluator, "评估员 Evaluator", evaluators, Role.EVALUATOR),
-        accounts.auditor: await _user(system_actor, accounts.auditor, "审计员 Auditor", bureau, Role.AUDITOR),
+        accounts.admin: await _user(
+            system_actor, accounts.admin, "管理员 Admin", bureau, Role.ADMIN
+        ),
+        accounts.bureau: await _user(
+            system_actor,
+            accounts.bureau,
+            "民政局经办人 Bureau officer",
+            bureau,
+            Role.BUREAU_OFFICER,
+        ),
+        accounts.lead: await _user(
+            system_actor, accounts.lead, "主评估员 Lead evaluator", evaluators, Role.LEAD_EVALUATOR
+        ),
+        accounts.evaluator: await _user(
+            system_actor, accounts.evaluator, "评估员 Evaluator", evaluators, Role.EVALUATOR
+        ),
+        accounts.auditor: await _user(
+            system_actor, accounts.auditor, "审计员 Auditor", bureau, Role.AUDITOR
+        ),
     }
     agency_users = {}
     for i, a in enumerate(county.agencies, start=1):
-        users[f"agency{i}"] = agency_users[a.code] = await _user(system_actor, f"agency{i}", f"{a.short_name} 机构用户 Agency user", agencies[a.code], Role.AGENCY_USER)
+        users[f"agency{i}"] = agency_users[a.code] = await _user(
+            system_actor,
+            f"agency{i}",
+            f"{a.short_name} 机构用户 Agency user",
+            agencies[a.code],
+            Role.AGENCY_USER,
+        )
     measured = set(measured_leaves(report.system))
 
     stations = {}
     for i, s in enumerate(county.stations, start=1):
-        township = await contract_svc.ensure_region(f"{b.county_code}{i:03d}", s.township, RegionLevel.TOWNSHIP, county_region)
-        stations[s.code] = await contract_svc.create_station(system_actor, bureau, s.code, s.name, township)
-    version = await register_system(system_actor, shipped_system("station-annual").read_text(encoding="utf-8"), "station-annual.yaml")
+        township = await contract_svc.ensure_region(
+            f"{b.county_code}{i:03d}", s.township, RegionLevel.TOWNSHIP, county_region
+        )
+        stations[s.code] = await contract_svc.create_station(
+            system_actor, bureau, s.code, s.name, township
+        )
+    version = await register_system(
+        system_actor,
+        shipped_system("station-annual").read_text(encoding="utf-8"),
+        "station-annual.yaml",
+    )
 
     bureau_actor = await actor_for(users[accounts.bureau])
     lead_actor = await actor_for(users[accounts.lead])
     evaluator_actor = await actor_for(users[accounts.evaluator])
     rounds = []
     for c in county.contracts:
-        terms = [contract_svc.StationTerms(stations[t.station], t.contract_targets()) for t in c.targets]
+        terms = [
+            contract_svc.StationTerms(stations[t.station], t.contract_targets()) for t in c.targets
+        ]
         contract = await contract_svc.create_contract(
-            bureau_actor, code=c.code, buyer=bureau, agency=agencies[c.agency], period_start=c.start,
-            period_end=c.end, amount_fen=c.amount_fen, stations=terms, title=f"{agencies[c.agency].name} 社工站服务项目",
+            bureau_actor,
+            code=c.code,
+            buyer=bureau,
+            agency=agencies[c.agency],
+            period_start=c.start,
+            period_end=c.end,
+            amount_fen=c.amount_fen,
+            stations=terms,
+            title=f"{agencies[c.agency].name} 社工站服务项目",
         )
         as_of = round_date(c, report.elapsed)
         round_ = await round_svc.create_round(
-            bureau_actor, contract=contract, evaluation_agency=evaluators, kind=RoundKind.MID_TERM,
-            system=version, as_of=as_of, elapsed=report.elapsed,
+            bureau_actor,
+            contract=contract,
+            evaluation_agency=evaluators,
+            kind=RoundKind.MID_TERM,
+            system=version,
+            as_of=as_of,
+            elapsed=report.elapsed,
         )
         await round_svc.assign(system_actor, round_, users[accounts.lead], Role.LEAD_EVALUATOR)
         await round_svc.assign(system_actor, round_, users[accounts.evaluator], Role.EVALUATOR)
@@ -106,9 +166,17 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
         agency_actor = await actor_for(agency_users[c.agency])
         with tempfile.TemporaryDirectory() as folder:
             for kind, path in write_registers(report.registers[c.code], Path(folder)).items():
-                await import_register(agency_actor, round_.id, kind, path, name=f"{c.code}-{REGISTERS[kind].zh}.csv")
-        rows = report.inputs[report.inputs["unit"].isin(c.stations) & ~report.inputs["leaf"].isin(measured)]
-        await record_scores(evaluator_actor, round_.id, rows[[col for col in ("unit", "leaf", "item", "value", "target", "n") if col in rows]])
+                await import_register(
+                    agency_actor, round_.id, kind, path, name=f"{c.code}-{REGISTERS[kind].zh}.csv"
+                )
+        rows = report.inputs[
+            report.inputs["unit"].isin(c.stations) & ~report.inputs["leaf"].isin(measured)
+        ]
+        await record_scores(
+            evaluator_actor,
+            round_.id,
+            rows[[col for col in ("unit", "leaf", "item", "value", "target", "n") if col in rows]],
+        )
         round_ = await round_svc.submit_round(lead_actor, round_, round_.version)
         await round_svc.approve_round(bureau_actor, round_, round_.version)
         rounds.append(await Round.get(id=round_.id))
@@ -132,9 +200,16 @@ async def demo_logins() -> list[DemoLogin]:
     verify, so restarting the demo neither rewrites hashes nor ends sessions).
     One line per account: admin, bureau, lead, evaluator, auditor, agency1, agency2 …"""
     accounts = DemoAccounts()
-    wanted = [(role, getattr(accounts, role)) for role in ("admin", "bureau", "lead", "evaluator", "auditor")]
-    agencies = await User.filter(username__startswith="agency").order_by("username").values_list("username", flat=True)
-    wanted += [("agency", name) for name in agencies if name[len("agency"):].isdigit()]
+    wanted = [
+        (role, getattr(accounts, role))
+        for role in ("admin", "bureau", "lead", "evaluator", "auditor")
+    ]
+    agencies = (
+        await User.filter(username__startswith="agency")
+        .order_by("username")
+        .values_list("username", flat=True)
+    )
+    wanted += [("agency", name) for name in agencies if name[len("agency") :].isdigit()]
     users = {u.username: u for u in await User.filter(username__in=[name for _, name in wanted])}
     logins = [DemoLogin(role, name, demo_password(role)) for role, name in wanted if name in users]
 

@@ -32,10 +32,16 @@ from evaluator.store.rounds import EvidenceFile
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_TYPES = (
-    "application/pdf", "image/jpeg", "image/png", "image/webp",
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/webp",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "text/csv", "text/plain", "audio/mpeg", "audio/mp4",
+    "text/csv",
+    "text/plain",
+    "audio/mpeg",
+    "audio/mp4",
 )
 
 
@@ -45,7 +51,11 @@ def evidence_dir() -> Path:
 
 def allowed_types() -> set[str]:
     configured = os.environ.get("EVIDENCE_TYPES")
-    return {t.strip() for t in configured.split(",") if t.strip()} if configured else set(DEFAULT_TYPES)
+    return (
+        {t.strip() for t in configured.split(",") if t.strip()}
+        if configured
+        else set(DEFAULT_TYPES)
+    )
 
 
 def max_bytes() -> int:
@@ -68,8 +78,14 @@ async def _chunks(data: bytes | Iterable[bytes] | AsyncIterable[bytes]):
 
 
 async def attach_evidence(
-    actor: Actor, round_id, original_name: str, media_type: str,
-    data: bytes | Iterable[bytes] | AsyncIterable[bytes], *, station: Station | None = None, station_id=None,
+    actor: Actor,
+    round_id,
+    original_name: str,
+    media_type: str,
+    data: bytes | Iterable[bytes] | AsyncIterable[bytes],
+    *,
+    station: Station | None = None,
+    station_id=None,
 ) -> EvidenceFile:
     """Stream a file to a temporary file while hashing it, then move it into place.
     ``station_id`` names the station (looked up in the actor's scope) when ``station`` is not given."""
@@ -80,12 +96,21 @@ async def attach_evidence(
         station = await get_station(actor, station_id)
     contract = await Contract.get(id=round_.contract_id)
     require(
-        await assignment_role(actor, round_) is not None or actor.has(Role.AGENCY_USER, contract.agency_id) or actor.is_admin,
-        "only the round's evaluators or the agency may upload evidence", "仅本轮评估员或承接机构可上传佐证材料",
+        await assignment_role(actor, round_) is not None
+        or actor.has(Role.AGENCY_USER, contract.agency_id)
+        or actor.is_admin,
+        "only the round's evaluators or the agency may upload evidence",
+        "仅本轮评估员或承接机构可上传佐证材料",
     )
     check_writable(round_)
     if media_type not in allowed_types():
-        raise InvalidInput(Problem(f"files of type {media_type} are not accepted", f"不接受 {media_type} 类型的文件", path="media_type"))
+        raise InvalidInput(
+            Problem(
+                f"files of type {media_type} are not accepted",
+                f"不接受 {media_type} 类型的文件",
+                path="media_type",
+            )
+        )
     limit = max_bytes()
     root = evidence_dir()
     root.mkdir(parents=True, exist_ok=True)
@@ -96,7 +121,13 @@ async def attach_evidence(
             async for chunk in _chunks(data):
                 size += len(chunk)
                 if size > limit:
-                    raise TooLarge(Problem(f"the file is larger than {limit} bytes", f"文件超过 {limit} 字节上限", path="file"))
+                    raise TooLarge(
+                        Problem(
+                            f"the file is larger than {limit} bytes",
+                            f"文件超过 {limit} 字节上限",
+                            path="file",
+                        )
+                    )
                 hasher.update(chunk)
                 out.write(chunk)
         if size == 0:
@@ -114,33 +145,93 @@ async def attach_evidence(
     name = Path(original_name.replace("\\", "/")).name[:255] or "file"
     async with in_transaction() as conn:
         record = await EvidenceFile.create(
-            round=round_, station=station, uploaded_by_id=actor.user_id, original_name=name,
-            media_type=media_type, size=size, sha256=sha, using_db=conn,
+            round=round_,
+            station=station,
+            uploaded_by_id=actor.user_id,
+            original_name=name,
+            media_type=media_type,
+            size=size,
+            sha256=sha,
+            using_db=conn,
         )
-        await audit.record(actor.username, "evidence.attach", "evidence", record.id, None, {"round": str(round_.id), "name": name, "sha256": sha, "size": size, "media_type": media_type}, connection=conn)
+        await audit.record(
+            actor.username,
+            "evidence.attach",
+            "evidence",
+            record.id,
+            None,
+            {
+                "round": str(round_.id),
+                "name": name,
+                "sha256": sha,
+                "size": size,
+                "media_type": media_type,
+            },
+            connection=conn,
+        )
     return record
 
 
-async def review_evidence(actor: Actor, evidence_id, status: ReviewStatus, comment: str, expected_version: int) -> EvidenceFile:
+async def review_evidence(
+    actor: Actor, evidence_id, status: ReviewStatus, comment: str, expected_version: int
+) -> EvidenceFile:
     """An evaluator marks evidence accepted / rejected / insufficient, with a comment."""
     record = await EvidenceFile.get_or_none(id=evidence_id)
     round_ = await round_scope(actor).filter(id=record.round_id).first() if record else None
     if record is None or round_ is None:
         raise NotFound(Problem(f"no evidence {evidence_id}", f"未找到佐证材料 {evidence_id}"))
-    require(await assignment_role(actor, round_) is not None or actor.is_admin, "only the round's evaluators may review evidence", "仅本轮评估员可审核佐证材料")
+    require(
+        await assignment_role(actor, round_) is not None or actor.is_admin,
+        "only the round's evaluators may review evidence",
+        "仅本轮评估员可审核佐证材料",
+    )
     check_writable(round_)
     if status == ReviewStatus.PENDING:
-        raise InvalidInput(Problem("a review must accept, reject or mark insufficient", "审核结果须为通过、退回或不充分", path="status"))
+        raise InvalidInput(
+            Problem(
+                "a review must accept, reject or mark insufficient",
+                "审核结果须为通过、退回或不充分",
+                path="status",
+            )
+        )
     if status != ReviewStatus.ACCEPTED and not comment.strip():
-        raise InvalidInput(Problem("a rejection or insufficiency needs a comment", "退回或不充分须填写意见", path="comment"))
+        raise InvalidInput(
+            Problem(
+                "a rejection or insufficiency needs a comment",
+                "退回或不充分须填写意见",
+                path="comment",
+            )
+        )
     async with in_transaction() as conn:
-        before = {"status": record.status.value, "comment": record.review_comment, "version": record.version}
-        updated = await EvidenceFile.filter(id=record.id, version=expected_version).using_db(conn).update(
-            status=status, review_comment=comment, reviewer_id=actor.user_id, reviewed_at=dt.datetime.now(dt.UTC), version=expected_version + 1,
+        before = {
+            "status": record.status.value,
+            "comment": record.review_comment,
+            "version": record.version,
+        }
+        updated = (
+            await EvidenceFile.filter(id=record.id, version=expected_version)
+            .using_db(conn)
+            .update(
+                status=status,
+                review_comment=comment,
+                reviewer_id=actor.user_id,
+                reviewed_at=dt.datetime.now(dt.UTC),
+                version=expected_version + 1,
+            )
         )
         if updated != 1:
-            raise ConflictError(Problem("the evidence changed since you read it", "佐证材料已被他人修改"))
-        await audit.record(actor.username, "evidence.review", "evidence", record.id, before, {"status": status.value, "comment": comment, "version": expected_version + 1}, connection=conn)
+            raise ConflictError(
+                Problem("the evidence changed since you read it", "佐证材料已被他人修改")
+            )
+        await audit.record(
+            actor.username,
+            "evidence.review",
+            "evidence",
+            record.id,
+            before,
+            {"status": status.value, "comment": comment, "version": expected_version + 1},
+            connection=conn,
+        )
     return await EvidenceFile.get(id=record.id)
 
 
@@ -151,4 +242,3 @@ async def read_evidence(actor: Actor, evidence_id) -> tuple[EvidenceFile, Path]:
     if record is None or round_ is None or not await may_see_scores(actor, round_):
         raise NotFound(Problem(f"no evidence {evidence_id}", f"未找到佐证材料 {evidence_id}"))
     return record, stored_path(record.sha256)
-

@@ -57,7 +57,9 @@ async def round_period(round_: Round) -> Period:
 async def _may_import(actor: Actor, round_: Round) -> None:
     contract = await Contract.get(id=round_.contract_id)
     require(
-        actor.is_admin or await assignment_role(actor, round_) is not None or actor.has(Role.AGENCY_USER, contract.agency_id),
+        actor.is_admin
+        or await assignment_role(actor, round_) is not None
+        or actor.has(Role.AGENCY_USER, contract.agency_id),
         "only the round's evaluators or the agency may import registers",
         "仅本轮评估员或承接机构可导入台账",
     )
@@ -68,7 +70,13 @@ def _warning(p: Problem) -> dict:
 
 
 async def import_register(
-    actor: Actor, round_id, kind: str, path: str | Path, *, name: str | None = None, sheet: str | None = None
+    actor: Actor,
+    round_id,
+    kind: str,
+    path: str | Path,
+    *,
+    name: str | None = None,
+    sheet: str | None = None,
 ) -> Imported:
     """Import ``path`` as the round's ``kind`` register (see the module docstring)."""
     round_ = await get_round(actor, round_id)
@@ -86,7 +94,9 @@ async def import_register(
     period = await round_period(round_)
 
     def work():
-        register = parse_register(kind, path, sheet, name=name, stations=units if system.unit == "station" else None)
+        register = parse_register(
+            kind, path, sheet, name=name, stations=units if system.unit == "station" else None
+        )
         frame = register.frame
         if system.unit == "agency" and "station" in frame:  # an agency is scored on all its rows
             frame = frame.assign(station=pd.Categorical(units * len(frame), categories=units))
@@ -95,9 +105,18 @@ async def import_register(
     register, metrics = await asyncio.to_thread(work)
     await asyncio.to_thread(_keep, path, register.sha256)
     async with in_transaction() as conn:
-        previous = await RegisterImport.filter(round_id=round_.id, kind=kind, active=True).using_db(conn).select_for_update().first()
+        previous = (
+            await RegisterImport.filter(round_id=round_.id, kind=kind, active=True)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
         if previous is not None:
-            await RegisterImport.filter(id=previous.id).using_db(conn).update(active=False, replaced_at=dt.datetime.now(dt.UTC))
+            await (
+                RegisterImport.filter(id=previous.id)
+                .using_db(conn)
+                .update(active=False, replaced_at=dt.datetime.now(dt.UTC))
+            )
         record = await RegisterImport.create(
             round_id=round_.id,
             kind=kind,
@@ -113,9 +132,28 @@ async def import_register(
             period_end=period.end,
             using_db=conn,
         )
-        before = None if previous is None else {"id": str(previous.id), "sha256": previous.sha256, "rows": previous.rows, "name": previous.original_name}
-        after = {"id": str(record.id), "round": str(round_.id), "kind": kind, "sha256": record.sha256, "rows": record.rows, "name": name, "sheet": record.sheet}
-        await audit.record(actor.username, "register.import", "register", record.id, before, after, connection=conn)
+        before = (
+            None
+            if previous is None
+            else {
+                "id": str(previous.id),
+                "sha256": previous.sha256,
+                "rows": previous.rows,
+                "name": previous.original_name,
+            }
+        )
+        after = {
+            "id": str(record.id),
+            "round": str(round_.id),
+            "kind": kind,
+            "sha256": record.sha256,
+            "rows": record.rows,
+            "name": name,
+            "sheet": record.sheet,
+        }
+        await audit.record(
+            actor.username, "register.import", "register", record.id, before, after, connection=conn
+        )
     return Imported(record, False, previous)
 
 

@@ -50,41 +50,119 @@ TRANSITIONS: dict[RoundState, set[RoundState]] = {
 
 
 async def create_round(
-    actor: Actor, *, contract: Contract, evaluation_agency: Organisation, kind: RoundKind,
-    system: SystemVersion, as_of: dt.date, elapsed: float = 1.0,
+    actor: Actor,
+    *,
+    contract: Contract,
+    evaluation_agency: Organisation,
+    kind: RoundKind,
+    system: SystemVersion,
+    as_of: dt.date,
+    elapsed: float = 1.0,
 ) -> Round:
-    require(actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id), "only the buying bureau or an administrator may open rounds", "仅购买方或管理员可创建评估轮次")
+    require(
+        actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id),
+        "only the buying bureau or an administrator may open rounds",
+        "仅购买方或管理员可创建评估轮次",
+    )
     problems = []
     if evaluation_agency.kind != OrgKind.EVALUATION_AGENCY:
-        problems.append(Problem("the evaluator must be an evaluation agency", "评估方须为第三方评估机构", path="evaluation_agency"))
+        problems.append(
+            Problem(
+                "the evaluator must be an evaluation agency",
+                "评估方须为第三方评估机构",
+                path="evaluation_agency",
+            )
+        )
     if not 0 < elapsed <= 1:
-        problems.append(Problem("elapsed must be a share in (0, 1]", "时间进度须在 (0, 1] 之间", path="elapsed"))
+        problems.append(
+            Problem("elapsed must be a share in (0, 1]", "时间进度须在 (0, 1] 之间", path="elapsed")
+        )
     if problems:
         raise InvalidInput(problems)
     async with in_transaction() as conn:
-        round_ = await Round.create(contract=contract, evaluation_agency=evaluation_agency, kind=kind, system=system, as_of=as_of, elapsed=elapsed, using_db=conn)
-        await audit.record(actor.username, "round.create", "round", round_.id, None, {"contract": contract.code, "kind": kind.value, "system": system.content_hash, "as_of": as_of.isoformat(), "elapsed": elapsed}, connection=conn)
+        round_ = await Round.create(
+            contract=contract,
+            evaluation_agency=evaluation_agency,
+            kind=kind,
+            system=system,
+            as_of=as_of,
+            elapsed=elapsed,
+            using_db=conn,
+        )
+        await audit.record(
+            actor.username,
+            "round.create",
+            "round",
+            round_.id,
+            None,
+            {
+                "contract": contract.code,
+                "kind": kind.value,
+                "system": system.content_hash,
+                "as_of": as_of.isoformat(),
+                "elapsed": elapsed,
+            },
+            connection=conn,
+        )
     return round_
 
 
 async def assign(actor: Actor, round_: Round, user: User, role: Role) -> RoundAssignment:
-    require(actor.is_admin or actor.has(Role.LEAD_EVALUATOR, round_.evaluation_agency_id), "only the evaluation agency's lead or an administrator may assign evaluators", "仅评估机构主评估员或管理员可分派评估员")
+    require(
+        actor.is_admin or actor.has(Role.LEAD_EVALUATOR, round_.evaluation_agency_id),
+        "only the evaluation agency's lead or an administrator may assign evaluators",
+        "仅评估机构主评估员或管理员可分派评估员",
+    )
     if role not in (Role.EVALUATOR, Role.LEAD_EVALUATOR):
-        raise InvalidInput(Problem("assign an evaluator or a lead evaluator", "只能分派评估员或主评估员", path="role"))
+        raise InvalidInput(
+            Problem(
+                "assign an evaluator or a lead evaluator", "只能分派评估员或主评估员", path="role"
+            )
+        )
     # Independence: only people of the round's evaluation agency, never the agency assessed.
-    if not await Membership.filter(user_id=user.id, organisation_id=round_.evaluation_agency_id, role__in=[Role.EVALUATOR, Role.LEAD_EVALUATOR]).exists():
-        raise InvalidInput(Problem(f"{user.username} is not an evaluator of the round's evaluation agency", f"{user.username} 不是本轮评估机构的评估员", path="username"))
+    if not await Membership.filter(
+        user_id=user.id,
+        organisation_id=round_.evaluation_agency_id,
+        role__in=[Role.EVALUATOR, Role.LEAD_EVALUATOR],
+    ).exists():
+        raise InvalidInput(
+            Problem(
+                f"{user.username} is not an evaluator of the round's evaluation agency",
+                f"{user.username} 不是本轮评估机构的评估员",
+                path="username",
+            )
+        )
     try:
         async with in_transaction() as conn:
             found = await RoundAssignment.create(round=round_, user=user, role=role, using_db=conn)
-            await audit.record(actor.username, "round.assign", "round", round_.id, None, {"user": user.username, "role": role.value}, connection=conn)
+            await audit.record(
+                actor.username,
+                "round.assign",
+                "round",
+                round_.id,
+                None,
+                {"user": user.username, "role": role.value},
+                connection=conn,
+            )
     except IntegrityError:
-        raise AlreadyExists(Problem(f"{user.username} is already assigned to this round", f"{user.username} 已分派至本轮次")) from None
+        raise AlreadyExists(
+            Problem(
+                f"{user.username} is already assigned to this round",
+                f"{user.username} 已分派至本轮次",
+            )
+        ) from None
     return found
 
 
 async def start_round(
-    actor: Actor, *, contract_id, evaluation_agency_id, kind: RoundKind, system_id, as_of: dt.date, elapsed: float = 1.0,
+    actor: Actor,
+    *,
+    contract_id,
+    evaluation_agency_id,
+    kind: RoundKind,
+    system_id,
+    as_of: dt.date,
+    elapsed: float = 1.0,
 ) -> Round:
     """``create_round`` with the contract, evaluation agency and system named by id."""
     contract = await get_contract(actor, contract_id)
@@ -92,7 +170,15 @@ async def start_round(
     system = await SystemVersion.get_or_none(id=system_id)
     if system is None:
         raise NotFound(Problem(f"no indicator system {system_id}", f"未找到指标体系 {system_id}"))
-    return await create_round(actor, contract=contract, evaluation_agency=agency, kind=kind, system=system, as_of=as_of, elapsed=elapsed)
+    return await create_round(
+        actor,
+        contract=contract,
+        evaluation_agency=agency,
+        kind=kind,
+        system=system,
+        as_of=as_of,
+        elapsed=elapsed,
+    )
 
 
 async def assign_user(actor: Actor, round_id, username: str, role: Role) -> RoundAssignment:
@@ -113,45 +199,101 @@ async def _may_decide(actor: Actor, round_: Round) -> bool:
     return actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id)
 
 
-async def _transition(actor: Actor, round_: Round, target: RoundState, expected_version: int, conn, sources: set[RoundState] | None = None, **changes) -> Round:
+async def _transition(
+    actor: Actor,
+    round_: Round,
+    target: RoundState,
+    expected_version: int,
+    conn,
+    sources: set[RoundState] | None = None,
+    **changes,
+) -> Round:
     """Move a round to ``target`` if the transition is legal (and starts from one of
     ``sources`` when given: opening and returning both lead to open, from different states)
     and nobody changed it since ``expected_version`` was read (optimistic concurrency)."""
-    if target not in TRANSITIONS[round_.state] or (sources is not None and round_.state not in sources):
-        raise StateError(Problem(f"a round in state {round_.state.value} cannot become {target.value}", f"处于 {round_.state.value} 状态的轮次不能变为 {target.value}"))
+    if target not in TRANSITIONS[round_.state] or (
+        sources is not None and round_.state not in sources
+    ):
+        raise StateError(
+            Problem(
+                f"a round in state {round_.state.value} cannot become {target.value}",
+                f"处于 {round_.state.value} 状态的轮次不能变为 {target.value}",
+            )
+        )
     before = {"state": round_.state.value, "version": round_.version}
-    updated = await Round.filter(id=round_.id, version=expected_version, state=round_.state).using_db(conn).update(
-        state=target, version=expected_version + 1, **changes
+    updated = (
+        await Round.filter(id=round_.id, version=expected_version, state=round_.state)
+        .using_db(conn)
+        .update(state=target, version=expected_version + 1, **changes)
     )
     if updated != 1:
-        raise ConflictError(Problem("the round changed since you read it; reload and try again", "轮次已被他人修改，请刷新后重试"))
-    await audit.record(actor.username, f"round.{target.value}", "round", round_.id, before, {"state": target.value, "version": expected_version + 1, **changes}, connection=conn)
+        raise ConflictError(
+            Problem(
+                "the round changed since you read it; reload and try again",
+                "轮次已被他人修改，请刷新后重试",
+            )
+        )
+    await audit.record(
+        actor.username,
+        f"round.{target.value}",
+        "round",
+        round_.id,
+        before,
+        {"state": target.value, "version": expected_version + 1, **changes},
+        connection=conn,
+    )
     return await Round.get(id=round_.id).using_db(conn)
 
 
 async def open_round(actor: Actor, round_: Round, expected_version: int) -> Round:
-    require(await _may_drive(actor, round_), "only the round's lead evaluator may open it", "仅本轮主评估员可开启轮次")
+    require(
+        await _may_drive(actor, round_),
+        "only the round's lead evaluator may open it",
+        "仅本轮主评估员可开启轮次",
+    )
     async with in_transaction() as conn:
-        return await _transition(actor, round_, RoundState.OPEN, expected_version, conn, sources={RoundState.DRAFT})
+        return await _transition(
+            actor, round_, RoundState.OPEN, expected_version, conn, sources={RoundState.DRAFT}
+        )
 
 
 async def submit_round(actor: Actor, round_: Round, expected_version: int) -> Round:
-    require(await _may_drive(actor, round_), "only the round's lead evaluator may submit it", "仅本轮主评估员可提交轮次")
+    require(
+        await _may_drive(actor, round_),
+        "only the round's lead evaluator may submit it",
+        "仅本轮主评估员可提交轮次",
+    )
     async with in_transaction() as conn:
         return await _transition(actor, round_, RoundState.SUBMITTED, expected_version, conn)
 
 
 async def return_round(actor: Actor, round_: Round, expected_version: int, reason: str) -> Round:
     """The bureau sends a submitted round back to the evaluators."""
-    require(await _may_decide(actor, round_), "only the buying bureau may return a round", "仅购买方可退回轮次")
+    require(
+        await _may_decide(actor, round_),
+        "only the buying bureau may return a round",
+        "仅购买方可退回轮次",
+    )
     _need_reason(reason)
     async with in_transaction() as conn:
-        return await _transition(actor, round_, RoundState.OPEN, expected_version, conn, sources={RoundState.SUBMITTED}, reopen_reason=reason.strip())
+        return await _transition(
+            actor,
+            round_,
+            RoundState.OPEN,
+            expected_version,
+            conn,
+            sources={RoundState.SUBMITTED},
+            reopen_reason=reason.strip(),
+        )
 
 
 async def approve_round(actor: Actor, round_: Round, expected_version: int) -> ApprovalSnapshot:
     """Lock the round and freeze its results with the digest of the inputs."""
-    require(await _may_decide(actor, round_), "only the buying bureau may approve a round", "仅购买方可审定轮次")
+    require(
+        await _may_decide(actor, round_),
+        "only the buying bureau may approve a round",
+        "仅购买方可审定轮次",
+    )
     done = await compute_round(round_)
     system, inputs, result, units = done.system, done.inputs, done.result, done.units
     document = await asyncio.to_thread(results_document, result)  # pandas work off the event loop
@@ -159,19 +301,41 @@ async def approve_round(actor: Actor, round_: Round, expected_version: int) -> A
     async with in_transaction() as conn:
         locked = await _transition(actor, round_, RoundState.APPROVED, expected_version, conn)
         snapshot = await ApprovalSnapshot.create(
-            round=locked, approved_by_id=actor.user_id or await _system_user(conn), system_hash=system.content_hash,
-            inputs_digest=digest_of_inputs, results=json_text(document), results_digest=digest(document),
+            round=locked,
+            approved_by_id=actor.user_id or await _system_user(conn),
+            system_hash=system.content_hash,
+            inputs_digest=digest_of_inputs,
+            results=json_text(document),
+            results_digest=digest(document),
             using_db=conn,
         )
-        await audit.record(actor.username, "round.snapshot", "round", round_.id, None, {"snapshot": str(snapshot.id), "inputs_digest": snapshot.inputs_digest, "results_digest": snapshot.results_digest}, connection=conn)
+        await audit.record(
+            actor.username,
+            "round.snapshot",
+            "round",
+            round_.id,
+            None,
+            {
+                "snapshot": str(snapshot.id),
+                "inputs_digest": snapshot.inputs_digest,
+                "results_digest": snapshot.results_digest,
+            },
+            connection=conn,
+        )
     return snapshot
 
 
 async def reopen_round(actor: Actor, round_: Round, expected_version: int, reason: str) -> Round:
-    require(await _may_decide(actor, round_), "only the buying bureau may reopen a round", "仅购买方可重新开启轮次")
+    require(
+        await _may_decide(actor, round_),
+        "only the buying bureau may reopen a round",
+        "仅购买方可重新开启轮次",
+    )
     _need_reason(reason)
     async with in_transaction() as conn:
-        return await _transition(actor, round_, RoundState.REOPENED, expected_version, conn, reopen_reason=reason.strip())
+        return await _transition(
+            actor, round_, RoundState.REOPENED, expected_version, conn, reopen_reason=reason.strip()
+        )
 
 
 async def verify_snapshot(snapshot: ApprovalSnapshot) -> bool:
@@ -189,7 +353,9 @@ async def verify_snapshot(snapshot: ApprovalSnapshot) -> bool:
 ACTIONS = ("open", "submit", "return", "approve", "reopen")
 
 
-async def act(actor: Actor, round_id, action: str, expected_version: int, reason: str = "") -> Round:
+async def act(
+    actor: Actor, round_id, action: str, expected_version: int, reason: str = ""
+) -> Round:
     """One state transition of the round ``round_id`` (looked up in the actor's scope):
     open, submit, return (with reason), approve, reopen (with reason). Returns the round."""
     round_ = await get_round(actor, round_id)
@@ -219,5 +385,7 @@ def json_text(document) -> str:
 
 
 async def _system_user(conn) -> object:
-    user, _ = await User.get_or_create(username="system", defaults={"display_name": "System 系统", "active": False}, using_db=conn)
+    user, _ = await User.get_or_create(
+        username="system", defaults={"display_name": "System 系统", "active": False}, using_db=conn
+    )
     return user.id

@@ -40,15 +40,21 @@ async def round_raw(round_: Round) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=INPUT_COLUMNS)
     frame["item"] = frame["item"].replace("", None)
     frame["rater"] = frame["rater"].astype(str)
-    return frame.sort_values(["unit", "leaf", "item", "rater"], na_position="first", kind="stable").reset_index(drop=True)
+    return frame.sort_values(
+        ["unit", "leaf", "item", "rater"], na_position="first", kind="stable"
+    ).reset_index(drop=True)
 
 
 async def active_metrics(round_: Round) -> dict[str, dict]:
     """Register kind → the metrics document of the round's version in force."""
-    return dict(await RegisterImport.filter(round_id=round_.id, active=True).values_list("kind", "metrics"))
+    return dict(
+        await RegisterImport.filter(round_id=round_.id, active=True).values_list("kind", "metrics")
+    )
 
 
-async def round_measured(round_: Round, system: IndicatorSystem, units: list[str]) -> tuple[pd.DataFrame, dict]:
+async def round_measured(
+    round_: Round, system: IndicatorSystem, units: list[str]
+) -> tuple[pd.DataFrame, dict]:
     """Inputs of the leaves computed from the round's registers, and their explanations."""
     metrics = await active_metrics(round_)
     if not metrics:
@@ -57,7 +63,10 @@ async def round_measured(round_: Round, system: IndicatorSystem, units: list[str
     if system.unit == "agency":
         targets = {units[0]: {}}
     else:
-        targets = {link.station.code: link.targets or {} for link in await stations_as_of(contract, round_.as_of)}
+        targets = {
+            link.station.code: link.targets or {}
+            for link in await stations_as_of(contract, round_.as_of)
+        }
     return measured_inputs(system, metrics, targets, contract.staffing_min)
 
 
@@ -75,16 +84,35 @@ async def round_inputs(round_: Round, system: IndicatorSystem) -> tuple[pd.DataF
     raw = raw[~raw["leaf"].isin(computed)]
     inputs = reconcile(system, raw) if len(raw) else raw.drop(columns="rater")
     if len(measured):
-        inputs = pd.concat([inputs.astype({"value": float}), measured.astype({"value": float, "target": float, "n": float})], ignore_index=True) if len(inputs) else measured
+        inputs = (
+            pd.concat(
+                [
+                    inputs.astype({"value": float}),
+                    measured.astype({"value": float, "target": float, "n": float}),
+                ],
+                ignore_index=True,
+            )
+            if len(inputs)
+            else measured
+        )
     inputs = inputs.copy()
     inputs["elapsed"] = round_.elapsed
-    inputs = inputs.sort_values(["unit", "leaf", "item"], na_position="first", kind="stable").reset_index(drop=True)
+    inputs = inputs.sort_values(
+        ["unit", "leaf", "item"], na_position="first", kind="stable"
+    ).reset_index(drop=True)
     return inputs, notes
 
 
 def inputs_digest(inputs: pd.DataFrame, system: IndicatorSystem, units: list[str]) -> str:
     records = json.loads(inputs.to_json(orient="values", double_precision=15))
-    return digest({"system": system.content_hash, "units": sorted(units), "columns": list(inputs.columns), "rows": records})
+    return digest(
+        {
+            "system": system.content_hash,
+            "units": sorted(units),
+            "columns": list(inputs.columns),
+            "rows": records,
+        }
+    )
 
 
 def results_document(result: Result) -> dict:
@@ -124,7 +152,17 @@ async def compute_round(round_: Round) -> Computed:
     system = await system_of(await SystemVersion.get(id=round_.system_id))
     inputs, notes = await round_inputs(round_, system)
     units = await round_units(round_, system)
-    frame = inputs if len(inputs) else pd.DataFrame({"unit": units, "leaf": [system.leaves[0].code] * len(units), "value": [None] * len(units)})
+    frame = (
+        inputs
+        if len(inputs)
+        else pd.DataFrame(
+            {
+                "unit": units,
+                "leaf": [system.leaves[0].code] * len(units),
+                "value": [None] * len(units),
+            }
+        )
+    )
     result = await asyncio.to_thread(score, system, frame)  # CPU work off the event loop
     return Computed(system, inputs, result, units, notes)
 
@@ -134,12 +172,19 @@ async def station_scorecard(actor: Actor, round_id, station_id) -> dict:
     round_ = await get_round(actor, round_id)
     station = await get_station(actor, station_id)
     if not await may_see_scores(actor, round_):
-        raise PermissionDenied(Problem("scores are published when the round is approved", "评估结果在轮次审定后公布"))
+        raise PermissionDenied(
+            Problem("scores are published when the round is approved", "评估结果在轮次审定后公布")
+        )
     done = await compute_round(round_)
     if station.code not in done.units:
         raise not_found("station in this round", "本轮次中的社工站", station_id)
-    card = await asyncio.to_thread(_card, done, station.code, await leaf_evidence(round_, station.code))
-    return card | {"station": {"id": str(station.id), "code": station.code, "name": station.name}, "round": _round_info(round_)}
+    card = await asyncio.to_thread(
+        _card, done, station.code, await leaf_evidence(round_, station.code)
+    )
+    return card | {
+        "station": {"id": str(station.id), "code": station.code, "name": station.name},
+        "round": _round_info(round_),
+    }
 
 
 async def agency_scorecard(actor: Actor, round_id) -> dict:
@@ -147,13 +192,17 @@ async def agency_scorecard(actor: Actor, round_id) -> dict:
     agency system's own result where the round scores the agency itself."""
     round_ = await get_round(actor, round_id)
     if not await may_see_scores(actor, round_):
-        raise PermissionDenied(Problem("scores are published when the round is approved", "评估结果在轮次审定后公布"))
+        raise PermissionDenied(
+            Problem("scores are published when the round is approved", "评估结果在轮次审定后公布")
+        )
     contract = await Contract.get(id=round_.contract_id)
     agency = await Organisation.get(id=contract.agency_id)
     done = await compute_round(round_)
     card = {"agency": {"id": str(agency.id), "name": agency.name}, "round": _round_info(round_)}
     if done.system.unit == "agency":
-        return card | await asyncio.to_thread(_card, done, done.units[0], await leaf_evidence(round_, done.units[0]))
+        return card | await asyncio.to_thread(
+            _card, done, done.units[0], await leaf_evidence(round_, done.units[0])
+        )
     return card | await asyncio.to_thread(_aggregate, done.system, done.result)
 
 
@@ -162,7 +211,13 @@ def _aggregate(system: IndicatorSystem, result: Result) -> dict:
     totals = result.total
     grades = result.grade.value_counts().to_dict()
     card["stations"] = [
-        {"code": u, "total": float(totals[u]), "grade": result.grade[u], "vetoed": bool(result.vetoed[u])} for u in result.units
+        {
+            "code": u,
+            "total": float(totals[u]),
+            "grade": result.grade[u],
+            "vetoed": bool(result.vetoed[u]),
+        }
+        for u in result.units
     ]
     card["aggregate"] = {
         "stations": len(result.units),
@@ -175,14 +230,21 @@ def _aggregate(system: IndicatorSystem, result: Result) -> dict:
 
 
 def _round_info(round_: Round) -> dict:
-    return {"id": str(round_.id), "kind": round_.kind.value, "state": round_.state.value, "as_of": round_.as_of.isoformat()}
+    return {
+        "id": str(round_.id),
+        "kind": round_.kind.value,
+        "state": round_.state.value,
+        "as_of": round_.as_of.isoformat(),
+    }
 
 
 def _card(done: Computed, unit: str, evidence: dict[str, dict]) -> dict:
     system, result = done.system, done.result
     grade = next(g for g in system.spec.grades if g.code == result.grade[unit])
     explanation = result.explanation([unit])
-    leaves = json.loads(explanation.drop(columns=["unit"]).to_json(orient="records", force_ascii=False))
+    leaves = json.loads(
+        explanation.drop(columns=["unit"]).to_json(orient="records", force_ascii=False)
+    )
     for leaf in leaves:
         code = leaf.get("leaf")
         leaf["source"] = "register" if (unit, code) in done.notes else "raters"
@@ -194,10 +256,18 @@ def _card(done: Computed, unit: str, evidence: dict[str, dict]) -> dict:
         "bonus": float(result.bonus_total[unit]),
         "total": float(result.total[unit]),
         "grade": {"code": grade.code, "zh": grade.zh, "en": grade.en},
-        "capped": bool(result.band[result.units.get_loc(unit)] != result.grade_idx[result.units.get_loc(unit)]),
+        "capped": bool(
+            result.band[result.units.get_loc(unit)] != result.grade_idx[result.units.get_loc(unit)]
+        ),
         "vetoes": [c for c in result.vetoes.columns if bool(result.vetoes.loc[unit, c])],
         "families": [
-            {"code": f.code, "zh": f.name.zh, "en": f.name.en, "points": _num(result.node_points.loc[unit, f.code]), "max": f.points}
+            {
+                "code": f.code,
+                "zh": f.name.zh,
+                "en": f.name.en,
+                "points": _num(result.node_points.loc[unit, f.code]),
+                "max": f.points,
+            }
             for f in system.families
         ],
         "leaves": leaves,
@@ -206,4 +276,3 @@ def _card(done: Computed, unit: str, evidence: dict[str, dict]) -> dict:
 
 def _num(x) -> float | None:
     return None if pd.isna(x) else round(float(x), 6)
-

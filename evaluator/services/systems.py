@@ -34,14 +34,30 @@ async def register_system(actor: Actor, text: str, file: str = "system.yaml") ->
     existing = await SystemVersion.get_or_none(content_hash=system.content_hash)
     if existing is not None:
         return existing
-    canonical = json.dumps(system.canonical(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps(
+        system.canonical(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     async with in_transaction() as conn:
         version = await SystemVersion.create(
-            system_code=system.id, version=system.version, content_hash=system.content_hash,
-            name_zh=system.name.zh, name_en=system.name.en, unit=system.unit,
-            canonical=canonical, source=text, using_db=conn,
+            system_code=system.id,
+            version=system.version,
+            content_hash=system.content_hash,
+            name_zh=system.name.zh,
+            name_en=system.name.en,
+            unit=system.unit,
+            canonical=canonical,
+            source=text,
+            using_db=conn,
         )
-        await audit.record(actor.username, "system.register", "system_version", version.id, None, {"hash": system.content_hash, "id": system.id, "version": system.version}, connection=conn)
+        await audit.record(
+            actor.username,
+            "system.register",
+            "system_version",
+            version.id,
+            None,
+            {"hash": system.content_hash, "id": system.id, "version": system.version},
+            connection=conn,
+        )
     _CACHE[system.content_hash] = system
     return version
 
@@ -52,7 +68,9 @@ async def system_of(version: SystemVersion) -> IndicatorSystem:
     cached = _CACHE.get(version.content_hash)
     if cached is not None:
         return cached
-    system = system_from_canonical(json.loads(version.canonical), source=f"{version.system_code}@{version.version}")
+    system = system_from_canonical(
+        json.loads(version.canonical), source=f"{version.system_code}@{version.version}"
+    )
     if system.content_hash != version.content_hash:
         raise StoredSystemAltered(
             Problem(

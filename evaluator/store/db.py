@@ -44,7 +44,13 @@ def is_sqlite(url: str) -> bool:
 
 
 def _apps_config() -> dict:
-    return {"models": {"models": MODEL_MODULES, "default_connection": "default", "migrations": MIGRATIONS}}
+    return {
+        "models": {
+            "models": MODEL_MODULES,
+            "default_connection": "default",
+            "migrations": MIGRATIONS,
+        }
+    }
 
 
 def tortoise_config(url: str | None = None) -> dict:
@@ -75,7 +81,9 @@ async def pending_migrations() -> list[str]:
     """Names of the migrations not yet applied to the open database."""
     executor = MigrationExecutor(get_connection("default"), MIGRATIONS_CONFIG["apps"])
     plan = await executor.plan(None)
-    return [f"{step.migration.app_label}.{step.migration.name}" for step in plan if not step.backward]
+    return [
+        f"{step.migration.app_label}.{step.migration.name}" for step in plan if not step.backward
+    ]
 
 
 async def ensure_migrated() -> None:
@@ -100,7 +108,10 @@ async def check_ready() -> None:
         pending = await pending_migrations()
     except Exception as exc:  # unreachable, not initialised, no migrations table …
         raise DatabaseNotReady(
-            Problem(f"the database does not answer ({type(exc).__name__})", f"数据库无响应（{type(exc).__name__}）")
+            Problem(
+                f"the database does not answer ({type(exc).__name__})",
+                f"数据库无响应（{type(exc).__name__}）",
+            )
         ) from None
     if pending:
         raise _not_migrated(pending)

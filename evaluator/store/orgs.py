@@ -32,7 +32,9 @@ class Organisation(Entity):
     credit_code = fields.CharField(max_length=18, null=True, unique=True)  # 统一社会信用代码
     # service-agency eligibility (登记, 信用, 评估等级)
     registered_on = fields.DateField(null=True)
-    credit_status = fields.CharField(max_length=30, default="normal")  # normal / abnormal / serious_violation
+    credit_status = fields.CharField(
+        max_length=30, default="normal"
+    )  # normal / abnormal / serious_violation
     grade = fields.CharField(max_length=10, default="")  # 3A, 4A, 5A
 
     class Meta:

@@ -66,7 +66,9 @@ class Score(Entity):
     round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField(
         "models.Round", related_name="scores", on_delete=fields.RESTRICT
     )
-    unit = fields.CharField(max_length=64)  # the station code, or the agency's id for agency systems
+    unit = fields.CharField(
+        max_length=64
+    )  # the station code, or the agency's id for agency systems
     station: fields.ForeignKeyNullableRelation[Station] = fields.ForeignKeyField(
         "models.Station", related_name="scores", null=True, on_delete=fields.RESTRICT
     )

@@ -25,15 +25,32 @@ def read_text(path: Path, shown: str) -> str:
     except FileNotFoundError:
         raise SystemInvalid([Problem("file not found", "文件不存在", file=shown)]) from None
     except OSError as exc:
-        raise SystemInvalid([Problem(f"cannot read the file: {exc.strerror}", f"无法读取文件：{exc.strerror}", file=shown)]) from None
+        raise SystemInvalid(
+            [
+                Problem(
+                    f"cannot read the file: {exc.strerror}",
+                    f"无法读取文件：{exc.strerror}",
+                    file=shown,
+                )
+            ]
+        ) from None
     if len(raw) > MAX_BYTES:
-        raise SystemInvalid([Problem(f"file is larger than {MAX_BYTES // 1024 // 1024} MB", "文件过大", file=shown)])
+        raise SystemInvalid(
+            [Problem(f"file is larger than {MAX_BYTES // 1024 // 1024} MB", "文件过大", file=shown)]
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise SystemInvalid(
-            [Problem("the file is not UTF-8 text; save it as UTF-8", "文件不是 UTF-8 文本，请另存为 UTF-8", file=shown, line=line)]
+            [
+                Problem(
+                    "the file is not UTF-8 text; save it as UTF-8",
+                    "文件不是 UTF-8 文本，请另存为 UTF-8",
+                    file=shown,
+                    line=line,
+                )
+            ]
         ) from None
 
 
@@ -67,7 +84,15 @@ def load_rubric_set(path: Path) -> RubricSet:
     except ValidationError as exc:
         raise SystemInvalid(pydantic_problems(exc, doc)) from None
     if rubric.id != path.stem:
-        raise SystemInvalid([doc.problem(("id",), f"id {rubric.id} differs from the file name {path.stem}", f"id {rubric.id} 与文件名 {path.stem} 不一致")])
+        raise SystemInvalid(
+            [
+                doc.problem(
+                    ("id",),
+                    f"id {rubric.id} differs from the file name {path.stem}",
+                    f"id {rubric.id} 与文件名 {path.stem} 不一致",
+                )
+            ]
+        )
     return rubric
 
 
@@ -87,7 +112,9 @@ def load_system(path: str | Path, rubric_dirs: Iterable[Path] = ()) -> Indicator
     return parse_system(text, shown, rubric_dirs=[*rubric_dirs, *default_rubric_dirs(path.parent)])
 
 
-def parse_system(text: str, file: str = "<system>", rubric_dirs: Iterable[Path] | None = None) -> IndicatorSystem:
+def parse_system(
+    text: str, file: str = "<system>", rubric_dirs: Iterable[Path] | None = None
+) -> IndicatorSystem:
     """Validate a system given as YAML text. Rubric sets are looked up in ``rubric_dirs``
     (default: the shipped rubrics/)."""
     library = RubricLibrary(rubric_dirs if rubric_dirs is not None else default_rubric_dirs(None))
@@ -99,7 +126,13 @@ def validate_document(doc: Located, library: RubricLibrary) -> IndicatorSystem:
     problems = list(doc.problems) + check_rules(doc, library.ids)
     spec: SystemSpec | None = None
     if not isinstance(doc.data, dict):
-        problems.append(doc.problem((), "an indicator system must be a mapping with system, grades and tree", "指标体系须为包含 system、grades、tree 的映射"))
+        problems.append(
+            doc.problem(
+                (),
+                "an indicator system must be a mapping with system, grades and tree",
+                "指标体系须为包含 system、grades、tree 的映射",
+            )
+        )
     else:
         try:
             spec = SystemSpec.model_validate(doc.data)

@@ -12,7 +12,9 @@ TARGET_PREFIX = "contract.targets."
 
 
 def target_field_known(target: str) -> bool:
-    return target in CONTRACT_FIELDS or (target.startswith(TARGET_PREFIX) and target[len(TARGET_PREFIX):] in TARGET_KEYS)
+    return target in CONTRACT_FIELDS or (
+        target.startswith(TARGET_PREFIX) and target[len(TARGET_PREFIX) :] in TARGET_KEYS
+    )
 
 
 def check_measure(doc: Located, path: tuple, node: dict) -> list[Problem]:
@@ -26,7 +28,13 @@ def check_measure(doc: Located, path: tuple, node: dict) -> list[Problem]:
         if not isinstance(name, str):
             return []  # reported by the schema
         known = ", ".join(METRICS)
-        return [doc.problem((*here, "metric"), f"unknown metric {name!r} (known: {known})", f"未知的指标计算 {name!r}（可用：{known}）")]
+        return [
+            doc.problem(
+                (*here, "metric"),
+                f"unknown metric {name!r} (known: {known})",
+                f"未知的指标计算 {name!r}（可用：{known}）",
+            )
+        ]
     problems = []
     method = node.get("method")
     if isinstance(method, str) and method not in metric.methods:
@@ -40,17 +48,23 @@ def check_measure(doc: Located, path: tuple, node: dict) -> list[Problem]:
         )
     params = measure.get("params")
     declared = metric.by_param
-    for key, value in (params.items() if isinstance(params, dict) else ()):
+    for key, value in params.items() if isinstance(params, dict) else ():
         param = declared.get(key)
         if param is None:
             names = ", ".join(declared) or "none"
             problems.append(
-                doc.problem((*here, "params", key), f"metric {name} has no parameter {key!r} (it has: {names})", f"指标计算 {name} 没有参数 {key!r}（可用：{names}）")
+                doc.problem(
+                    (*here, "params", key),
+                    f"metric {name} has no parameter {key!r} (it has: {names})",
+                    f"指标计算 {name} 没有参数 {key!r}（可用：{names}）",
+                )
             )
             continue
         reason = param.check(value)
         if reason is not None:
-            problems.append(doc.problem((*here, "params", key), f"{key} {reason[0]}", f"{key} {reason[1]}"))
+            problems.append(
+                doc.problem((*here, "params", key), f"{key} {reason[0]}", f"{key} {reason[1]}")
+            )
     problems += _target(doc, here, node, metric, measure.get("target"))
     return problems
 
@@ -60,14 +74,40 @@ def _target(doc: Located, here: tuple, node: dict, metric, target) -> list[Probl
         return []
     at = (*here, "target")
     method = node.get("method")
-    if method not in ("ratio", "count") or (method == "count" and node.get("per_target") is not True):
-        return [doc.problem(at, "a target applies to ratio leaves and to count leaves with per_target: true", "目标仅适用于达成率指标及 per_target: true 的计数指标")]
+    if method not in ("ratio", "count") or (
+        method == "count" and node.get("per_target") is not True
+    ):
+        return [
+            doc.problem(
+                at,
+                "a target applies to ratio leaves and to count leaves with per_target: true",
+                "目标仅适用于达成率指标及 per_target: true 的计数指标",
+            )
+        ]
     if node.get("target") is not None:
-        return [doc.problem(at, "the leaf has a target already: give it once, on the leaf or in measure", "指标已设目标：目标只能在指标或 measure 中给出一次")]
+        return [
+            doc.problem(
+                at,
+                "the leaf has a target already: give it once, on the leaf or in measure",
+                "指标已设目标：目标只能在指标或 measure 中给出一次",
+            )
+        ]
     if isinstance(target, str):
         if not target_field_known(target):
             known = ", ".join([*(TARGET_PREFIX + k for k in TARGET_KEYS), *CONTRACT_FIELDS])
-            return [doc.problem(at, f"unknown target {target!r}: a target is a positive number or one of {known}", f"未知的目标 {target!r}：目标须为正数或以下之一：{known}")]
+            return [
+                doc.problem(
+                    at,
+                    f"unknown target {target!r}: a target is a positive number or one of {known}",
+                    f"未知的目标 {target!r}：目标须为正数或以下之一：{known}",
+                )
+            ]
         if not metric.targets:
-            return [doc.problem(at, f"metric {metric.name} is a share; compare it with a constant target, not a contract field", f"指标计算 {metric.name} 是比例，只能与常数目标比较，不能与合同字段比较")]
+            return [
+                doc.problem(
+                    at,
+                    f"metric {metric.name} is a share; compare it with a constant target, not a contract field",
+                    f"指标计算 {metric.name} 是比例，只能与常数目标比较，不能与合同字段比较",
+                )
+            ]
     return []

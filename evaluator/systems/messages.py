@@ -32,7 +32,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "只能以字母或数字开头，并只含字母、数字、“.”“-”“_”",
     ),
     "string_too_short": ("must not be empty", "不能为空"),
-    "string_too_long": ("is too long (at most {max_length} characters)", "过长（最多 {max_length} 个字符）"),
+    "string_too_long": (
+        "is too long (at most {max_length} characters)",
+        "过长（最多 {max_length} 个字符）",
+    ),
     "too_short": ("needs at least {min_length} entry (or more)", "至少需要 {min_length} 项"),
     "too_long": ("allows at most {max_length} entries", "最多允许 {max_length} 项"),
     "finite_number": ("must be a finite number", "必须是有限数值"),

@@ -111,7 +111,9 @@ class IndicatorSystem:
 
     def rubric_levels(self, leaf: Node) -> list[RubricLevel]:
         spec = leaf.spec
-        return list(spec.levels) if spec.levels is not None else list(self.rubrics[spec.rubric].levels)
+        return (
+            list(spec.levels) if spec.levels is not None else list(self.rubrics[spec.rubric].levels)
+        )
 
     def summary(self) -> dict:
         methods = Counter(n.method for n in self.nodes.values() if n.is_leaf)
@@ -144,11 +146,15 @@ def canonical_form(spec: SystemSpec, rubrics) -> dict:
 
 
 def content_hash(spec: SystemSpec, rubrics) -> str:
-    text = json.dumps(canonical_form(spec, rubrics), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(
+        canonical_form(spec, rubrics), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def build_system(spec: SystemSpec, rubrics: dict[str, RubricSet], source: str | None = None) -> IndicatorSystem:
+def build_system(
+    spec: SystemSpec, rubrics: dict[str, RubricSet], source: str | None = None
+) -> IndicatorSystem:
     """Compile a spec that passed every rule into the engine's immutable system."""
     nodes: dict[str, Node] = {}
 

@@ -70,7 +70,9 @@ def _unique_codes(doc: Located, nodes) -> list[Problem]:
     problems = []
     seen: dict[str, tuple] = {}
     vetoes = [
-        (("vetoes", i), v) for i, v in enumerate(_list(doc.data.get("vetoes"))) if isinstance(v, dict)
+        (("vetoes", i), v)
+        for i, v in enumerate(_list(doc.data.get("vetoes")))
+        if isinstance(v, dict)
     ]
     everything = [(p, n) for p, n, _ in nodes] + vetoes
     for path, node in sorted(everything, key=lambda pn: doc.line_of(pn[0]) or 0):
@@ -91,7 +93,9 @@ def _unique_codes(doc: Located, nodes) -> list[Problem]:
     return problems
 
 
-def _sums(doc: Located, children, path, parent_points, parent_uses_weight, root=False) -> list[Problem]:
+def _sums(
+    doc: Located, children, path, parent_points, parent_uses_weight, root=False
+) -> list[Problem]:
     """Points/weight consistency of one sibling set, then recursively below it."""
     problems: list[Problem] = []
     kids = [(i, c) for i, c in enumerate(_list(children)) if isinstance(c, dict)]
@@ -141,7 +145,9 @@ def _sums(doc: Located, children, path, parent_points, parent_uses_weight, root=
         uses_weight = "weight" in child and "points" not in child
         if uses_weight:
             w = _num(child.get("weight"))
-            points = parent_points * w / wsum if (parent_points is not None and w and wsum) else None
+            points = (
+                parent_points * w / wsum if (parent_points is not None and w and wsum) else None
+            )
         else:
             points = _num(child.get("points"))
         problems += _sums(doc, child.get("children"), (*here, "children"), points, uses_weight)
@@ -170,7 +176,11 @@ def _leaf_refs(doc: Located, path, node: dict, vetoes, rubrics, roles) -> list[P
     veto = node.get("veto")
     if isinstance(veto, str) and veto not in vetoes:
         problems.append(
-            doc.problem((*path, "veto"), f"unknown veto {veto}; declare it under vetoes", f"未定义的否决项 {veto}，请在 vetoes 中声明")
+            doc.problem(
+                (*path, "veto"),
+                f"unknown veto {veto}; declare it under vetoes",
+                f"未定义的否决项 {veto}，请在 vetoes 中声明",
+            )
         )
     rubric = node.get("rubric")
     if node.get("method") == "rubric" and isinstance(rubric, str) and rubric not in rubrics:
@@ -219,7 +229,11 @@ def _grades(doc: Located, grades: list) -> list[Problem]:
     for j, (_, g) in enumerate(rows):
         if g.get("code") in codes[:j]:
             problems.append(
-                doc.problem(("grades", j, "code"), f"grade code {g.get('code')} is used twice", f"等级编码 {g.get('code')} 重复")
+                doc.problem(
+                    ("grades", j, "code"),
+                    f"grade code {g.get('code')} is used twice",
+                    f"等级编码 {g.get('code')} 重复",
+                )
             )
     return problems
 
@@ -233,15 +247,27 @@ def _floors(doc: Located, floors: list, grades: list, codes: set, depth: int) ->
         cap = floor.get("cap")
         if isinstance(cap, str) and cap not in grade_codes:
             problems.append(
-                doc.problem(("floors", i, "cap"), f"unknown grade {cap} (known: {', '.join(sorted(map(str, grade_codes)))})", f"未知的等级 {cap}")
+                doc.problem(
+                    ("floors", i, "cap"),
+                    f"unknown grade {cap} (known: {', '.join(sorted(map(str, grade_codes)))})",
+                    f"未知的等级 {cap}",
+                )
             )
         for j, code in enumerate(_list(floor.get("nodes"))):
             if isinstance(code, str) and code not in codes:
-                problems.append(doc.problem(("floors", i, "nodes", j), f"unknown node {code}", f"未知的指标 {code}"))
+                problems.append(
+                    doc.problem(
+                        ("floors", i, "nodes", j), f"unknown node {code}", f"未知的指标 {code}"
+                    )
+                )
         level = _num(floor.get("level"))
         if level is not None and depth and level > depth:
             problems.append(
-                doc.problem(("floors", i, "level"), f"level {int(level)} is deeper than the tree ({depth} levels)", f"层级 {int(level)} 超出指标树深度（{depth} 级）")
+                doc.problem(
+                    ("floors", i, "level"),
+                    f"level {int(level)} is deeper than the tree ({depth} levels)",
+                    f"层级 {int(level)} 超出指标树深度（{depth} 级）",
+                )
             )
     return problems
 

@@ -70,7 +70,9 @@ class Measure(Spec):
     :mod:`evaluator.systems.measures`."""
 
     metric: Annotated[str, Field(min_length=1, max_length=60)]
-    target: Annotated[float, Field(gt=0)] | Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    target: (
+        Annotated[float, Field(gt=0)] | Annotated[str, Field(min_length=1, max_length=80)] | None
+    ) = None
     params: dict[str, float | int | str] = {}
 
 
@@ -97,7 +99,11 @@ class ChecklistLeaf(LeafBase):
         codes = [i.code for i in self.items]
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
-            raise bad(f"item codes repeat: {', '.join(dupes)}", f"子项编码重复：{'、'.join(dupes)}", at="items")
+            raise bad(
+                f"item codes repeat: {', '.join(dupes)}",
+                f"子项编码重复：{'、'.join(dupes)}",
+                at="items",
+            )
         if sum(i.points for i in self.items) <= 0:
             raise bad("checklist items' points sum to 0", "清单子项分值合计为 0", at="items")
         return self
@@ -146,7 +152,10 @@ class RatioLeaf(Targeted):
     @model_validator(mode="after")
     def _one_scale(self):
         if (self.bands is None) == (self.linear is None):
-            raise bad("a ratio leaf needs exactly one of bands and linear", "达成率指标须且仅须给出 bands 或 linear 之一")
+            raise bad(
+                "a ratio leaf needs exactly one of bands and linear",
+                "达成率指标须且仅须给出 bands 或 linear 之一",
+            )
         if self.bands is not None:
             _decreasing(self.bands, "bands", "分档")
         return self
@@ -164,7 +173,11 @@ def check_levels(levels: list[RubricLevel]) -> None:
     if len(set(numbers)) != len(numbers):
         raise bad(f"rubric levels repeat: {numbers}", f"等级重复：{numbers}", at="levels")
     if numbers != sorted(numbers):
-        raise bad(f"rubric levels must be in increasing order, got {numbers}", f"等级须按升序排列，实际为 {numbers}", at="levels")
+        raise bad(
+            f"rubric levels must be in increasing order, got {numbers}",
+            f"等级须按升序排列，实际为 {numbers}",
+            at="levels",
+        )
     if max(numbers) == 0 and all(lv.share is None for lv in levels):
         raise bad("a rubric needs a level above 0", "等级集须包含大于 0 的等级", at="levels")
 
@@ -177,7 +190,10 @@ class RubricLeaf(LeafBase):
     @model_validator(mode="after")
     def _one_source(self):
         if (self.rubric is None) == (self.levels is None):
-            raise bad("a rubric leaf needs exactly one of rubric and levels", "程度分指标须且仅须给出 rubric 或 levels 之一")
+            raise bad(
+                "a rubric leaf needs exactly one of rubric and levels",
+                "程度分指标须且仅须给出 rubric 或 levels 之一",
+            )
         if self.levels is not None:
             check_levels(self.levels)
         return self
@@ -199,7 +215,12 @@ class RubricSet(Spec):
 class LikertLeaf(LeafBase):
     method: Literal["likert"]
     scale: Annotated[list[float], Field(min_length=2, max_length=2)] = [1.0, 5.0]
-    mapping: Annotated[list[Annotated[list[float], Field(min_length=2, max_length=2)]], Field(min_length=2)] | None = None
+    mapping: (
+        Annotated[
+            list[Annotated[list[float], Field(min_length=2, max_length=2)]], Field(min_length=2)
+        ]
+        | None
+    ) = None
     min_n: Annotated[int, Field(ge=1)] | None = None
     below_min_n: Literal["zero", "skip", "score"] = "zero"
 
@@ -210,7 +231,11 @@ class LikertLeaf(LeafBase):
         canonical form (and the hash) is the same whether or not a file spells it out."""
         if isinstance(data, dict) and data.get("mapping") is None:
             scale = data.get("scale", [1.0, 5.0])
-            if isinstance(scale, list) and len(scale) == 2 and all(isinstance(x, int | float) and not isinstance(x, bool) for x in scale):
+            if (
+                isinstance(scale, list)
+                and len(scale) == 2
+                and all(isinstance(x, int | float) and not isinstance(x, bool) for x in scale)
+            ):
                 data = {**data, "mapping": [[float(scale[0]), 0.0], [float(scale[1]), 1.0]]}
         return data
 
@@ -218,20 +243,40 @@ class LikertLeaf(LeafBase):
     def _mapping(self):
         lo, hi = self.scale
         if hi <= lo:
-            raise bad(f"scale {self.scale} must go from low to high", f"量表 {self.scale} 须由低到高", at="scale")
+            raise bad(
+                f"scale {self.scale} must go from low to high",
+                f"量表 {self.scale} 须由低到高",
+                at="scale",
+            )
         if self.mapping is not None:
             xs = [p[0] for p in self.mapping]
             if any(a >= b for a, b in zip(xs, xs[1:], strict=False)):
-                raise bad(f"mapping breakpoints must increase, got {xs}", f"映射断点须递增，实际为 {xs}", at="mapping")
+                raise bad(
+                    f"mapping breakpoints must increase, got {xs}",
+                    f"映射断点须递增，实际为 {xs}",
+                    at="mapping",
+                )
             if xs[0] < lo or xs[-1] > hi:
-                raise bad(f"mapping breakpoints {xs} leave the scale {self.scale}", f"映射断点 {xs} 超出量表 {self.scale}", at="mapping")
+                raise bad(
+                    f"mapping breakpoints {xs} leave the scale {self.scale}",
+                    f"映射断点 {xs} 超出量表 {self.scale}",
+                    at="mapping",
+                )
             if any(not 0 <= p[1] <= 1 for p in self.mapping):
-                raise bad("mapping shares must be within 0 and 1", "映射得分率须在 0 与 1 之间", at="mapping")
+                raise bad(
+                    "mapping shares must be within 0 and 1",
+                    "映射得分率须在 0 与 1 之间",
+                    at="mapping",
+                )
         return self
 
     @property
     def breakpoints(self) -> list[list[float]]:
-        return self.mapping if self.mapping is not None else [[self.scale[0], 0.0], [self.scale[1], 1.0]]  # noqa: E501 - only when scale was invalid
+        return (
+            self.mapping
+            if self.mapping is not None
+            else [[self.scale[0], 0.0], [self.scale[1], 1.0]]
+        )  # noqa: E501 - only when scale was invalid
 
 
 class Step(Spec):
@@ -334,7 +379,10 @@ class Floor(Spec):
     @model_validator(mode="after")
     def _target(self):
         if (self.level is None) == (self.nodes is None):
-            raise bad("a floor needs exactly one of level and nodes", "底线规则须且仅须给出 level 或 nodes 之一")
+            raise bad(
+                "a floor needs exactly one of level and nodes",
+                "底线规则须且仅须给出 level 或 nodes 之一",
+            )
         return self
 
 

@@ -19,11 +19,19 @@ Path_ = tuple[str | int, ...]
 class Located:
     """A parsed YAML document and the line of each of its values."""
 
-    def __init__(self, data: object, lines: dict[Path_, int], file: str, problems: list[Problem] | None = None):
+    def __init__(
+        self,
+        data: object,
+        lines: dict[Path_, int],
+        file: str,
+        problems: list[Problem] | None = None,
+    ):
         self.data = data
         self.lines = lines
         self.file = file
-        self.problems = problems or []  # found while parsing (duplicate keys); the first value is kept
+        self.problems = (
+            problems or []
+        )  # found while parsing (duplicate keys); the first value is kept
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """The line of ``path``, or of its nearest ancestor present in the document."""

@@ -24,7 +24,10 @@ def test_amounts_floor_and_remainder_in_the_last_tranche():
     assert split_amount(539_000_000, [5000, 3000, 2000]) == [269_500_000, 161_700_000, 107_800_000]
 
 
-@given(amount=st.integers(0, 10**12), cuts=st.lists(st.integers(1, 9999), min_size=0, max_size=6, unique=True))
+@given(
+    amount=st.integers(0, 10**12),
+    cuts=st.lists(st.integers(1, 9999), min_size=0, max_size=6, unique=True),
+)
 def test_amounts_always_sum_to_the_contract(amount, cuts):
     points = sorted(cuts)
     shares = [b - a for a, b in zip([0, *points], [*points, 10_000], strict=True)]
@@ -34,7 +37,12 @@ def test_amounts_always_sum_to_the_contract(amount, cuts):
 
 def test_every_status():
     signed, mid = D(2026, 2, 10), D(2026, 7, 15)
-    out = schedule_tranches(600_000_00, TERMS, [Event("signed", signed), Event("mid_term_passed", mid)], today=D(2026, 8, 1))
+    out = schedule_tranches(
+        600_000_00,
+        TERMS,
+        [Event("signed", signed), Event("mid_term_passed", mid)],
+        today=D(2026, 8, 1),
+    )
     t1, t2, t3 = out
     assert (t1.status, t1.due_on) == ("due", D(2026, 3, 9))  # across Spring Festival 2026
     assert t1.overdue
@@ -42,30 +50,58 @@ def test_every_status():
     assert t3.status == "scheduled" and t3.due_on is None
     assert [t.amount_fen for t in out] == [300_000_00, 180_000_00, 120_000_00]
 
-    released = schedule_tranches(600_000_00, TERMS, [Event("signed", signed)], releases={"T1": D(2026, 3, 2)})
+    released = schedule_tranches(
+        600_000_00, TERMS, [Event("signed", signed)], releases={"T1": D(2026, 3, 2)}
+    )
     assert released[0].status == "released" and released[0].released_on == D(2026, 3, 2)
 
-    failed = schedule_tranches(600_000_00, TERMS, [Event("signed", signed), Event("mid_term_passed", mid, passed=False)])
+    failed = schedule_tranches(
+        600_000_00, TERMS, [Event("signed", signed), Event("mid_term_passed", mid, passed=False)]
+    )
     assert failed[1].status == "withheld" and failed[1].blocked_by == ("mid_term_passed:failed",)
 
     recheck = schedule_tranches(
-        600_000_00, TERMS, [Event("mid_term_passed", mid, passed=False), Event("mid_term_passed", D(2026, 9, 1))]
+        600_000_00,
+        TERMS,
+        [Event("mid_term_passed", mid, passed=False), Event("mid_term_passed", D(2026, 9, 1))],
     )
     assert recheck[1].status == "due"  # the re-check that passed replaces the failure
 
-    blocked = schedule_tranches(600_000_00, TERMS, [Event("signed", signed), Event("mid_term_passed", mid)], blocks={"T2": ["F-12 暂缓"]})
+    blocked = schedule_tranches(
+        600_000_00,
+        TERMS,
+        [Event("signed", signed), Event("mid_term_passed", mid)],
+        blocks={"T2": ["F-12 暂缓"]},
+    )
     assert blocked[1].status == "withheld" and blocked[1].blocked_by == ("F-12 暂缓",)
     assert blocked[0].status == "due"
 
-    ended = schedule_tranches(600_000_00, TERMS, [Event("signed", signed), Event("mid_term_passed", mid, passed=False)], ended_on=D(2026, 10, 1))
+    ended = schedule_tranches(
+        600_000_00,
+        TERMS,
+        [Event("signed", signed), Event("mid_term_passed", mid, passed=False)],
+        ended_on=D(2026, 10, 1),
+    )
     assert [t.status for t in ended] == ["due", "forfeited", "forfeited"]
 
 
 def test_schedule_validation_lists_every_problem():
     with pytest.raises(InvalidInput) as exc:
-        terms_from_schedule([{"share_bp": 0, "trigger": "whenever"}, {"share_bp": 5000.5, "trigger": "signed", "due_working_days": 0}])
+        terms_from_schedule(
+            [
+                {"share_bp": 0, "trigger": "whenever"},
+                {"share_bp": 5000.5, "trigger": "signed", "due_working_days": 0},
+            ]
+        )
     paths = sorted(p.path for p in exc.value.problems)
-    assert paths == ["schedule[0].share_bp", "schedule[0].trigger", "schedule[1].due_working_days", "schedule[1].share_bp"]
+    assert paths == [
+        "schedule[0].share_bp",
+        "schedule[0].trigger",
+        "schedule[1].due_working_days",
+        "schedule[1].share_bp",
+    ]
     with pytest.raises(InvalidInput) as exc:
-        terms_from_schedule([{"share_bp": 5000, "trigger": "signed"}, {"share_bp": 4000, "trigger": "final_passed"}])
+        terms_from_schedule(
+            [{"share_bp": 5000, "trigger": "signed"}, {"share_bp": 4000, "trigger": "final_passed"}]
+        )
     assert "90%" in str(exc.value)

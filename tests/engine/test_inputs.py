@@ -72,7 +72,9 @@ def good_rows() -> list[dict]:
 
 
 def located(exc: pytest.ExceptionInfo) -> list[tuple[int | None, str | None]]:
-    return sorted(((p.row, p.column) for p in exc.value.problems), key=lambda t: (t[0] or 0, t[1] or ""))
+    return sorted(
+        ((p.row, p.column) for p in exc.value.problems), key=lambda t: (t[0] or 0, t[1] or "")
+    )
 
 
 def bad(system, rows: list[dict]) -> pytest.ExceptionInfo:
@@ -86,7 +88,9 @@ def bad(system, rows: list[dict]) -> pytest.ExceptionInfo:
 def test_good_rows_score(system):
     r = score(system, frame(*good_rows()))
     # C 2, R 5/(10×0.5)=1 → 6, K 2/4 → 2, L (4−1)/4 → 4.5, D 5−1 = 4, N 5 ; bonus 1
-    assert r.node_points.loc["u1", ["C", "R", "K", "L", "D", "N"]].tolist() == pytest.approx([2, 6, 2, 4.5, 4, 5])
+    assert r.node_points.loc["u1", ["C", "R", "K", "L", "D", "N"]].tolist() == pytest.approx(
+        [2, 6, 2, 4.5, 4, 5]
+    )
     assert r.base["u1"] == pytest.approx(23.5)
     assert r.total["u1"] == pytest.approx(24.5)
 
@@ -131,7 +135,20 @@ def test_non_numeric_value(system):
 
 @pytest.mark.parametrize(
     ("word", "expected"),
-    [("是", 1), ("否", 0), ("true", 1), ("false", 0), ("TRUE", 1), ("yes", 1), ("no", 0), (" 是 ", 1), ("1", 1), ("0", 0), (True, 1), (False, 0)],
+    [
+        ("是", 1),
+        ("否", 0),
+        ("true", 1),
+        ("false", 0),
+        ("TRUE", 1),
+        ("yes", 1),
+        ("no", 0),
+        (" 是 ", 1),
+        ("1", 1),
+        ("0", 0),
+        (True, 1),
+        (False, 0),
+    ],
 )
 def test_yes_no_words_are_accepted(system, word, expected):
     rows = good_rows()
@@ -271,8 +288,19 @@ def test_every_bad_row_reported_at_once(system):
     ]
     exc = bad(system, rows)
     assert located(exc) == [
-        (2, "leaf"), (3, "leaf"), (4, "item"), (5, "item"), (6, "value"), (7, "value"), (8, "value"),
-        (9, "value"), (10, "elapsed"), (11, "target"), (13, "leaf"), (14, "n"), (15, "unit"),
+        (2, "leaf"),
+        (3, "leaf"),
+        (4, "item"),
+        (5, "item"),
+        (6, "value"),
+        (7, "value"),
+        (8, "value"),
+        (9, "value"),
+        (10, "elapsed"),
+        (11, "target"),
+        (13, "leaf"),
+        (14, "n"),
+        (15, "unit"),
     ]
     # the message of the error lists every problem, one per line
     assert len(str(exc.value).splitlines()) == 13
@@ -348,5 +376,8 @@ def test_numbers_with_thousands_separators_and_integer_floats():
     r = score(parse_system(SYSTEM, "inputs.yaml"), frame(*rows))
     assert r.leaf_scores["N"].raw.tolist() == [1000]
     assert r.leaf_scores["D"].raw.tolist() == [1]
-    exc = bad(parse_system(SYSTEM, "inputs.yaml"), good_rows() + [{"unit": "u2", "leaf": "N", "value": "1,5"}])
+    exc = bad(
+        parse_system(SYSTEM, "inputs.yaml"),
+        good_rows() + [{"unit": "u2", "leaf": "N", "value": "1,5"}],
+    )
     assert located(exc) == [(11, "value")]

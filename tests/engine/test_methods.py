@@ -64,7 +64,9 @@ def flags_of(result, unit: str, code: str) -> set[str]:
     return set(f[(f["unit"] == unit) & (f["code"] == code)]["flag"])
 
 
-def one_leaf(leaf_yaml: str, points: float = 10, total: float = 10, extra: str = "") -> IndicatorSystem:
+def one_leaf(
+    leaf_yaml: str, points: float = 10, total: float = 10, extra: str = ""
+) -> IndicatorSystem:
     """A system with one family F whose only child is the leaf given (indented as a list item)."""
     leaf = textwrap.indent(textwrap.dedent(leaf_yaml).strip(), " " * 6)
     leaf = "    -" + leaf[5:]
@@ -115,8 +117,12 @@ def test_checklist_partial_absent_items_and_missing_leaf():
         ("u4", "C", "否", {"item": "a"}),
     )
     r = score(s, df)
-    assert r.node_shares.loc[["u1", "u2", "u3", "u4"], "C"].tolist() == pytest.approx([0.75, 0.25, 0.0, 0.5])
-    assert r.node_points.loc[["u1", "u2", "u3", "u4"], "C"].tolist() == pytest.approx([3.0, 1.0, 0.0, 2.0])
+    assert r.node_shares.loc[["u1", "u2", "u3", "u4"], "C"].tolist() == pytest.approx(
+        [0.75, 0.25, 0.0, 0.5]
+    )
+    assert r.node_points.loc[["u1", "u2", "u3", "u4"], "C"].tolist() == pytest.approx(
+        [3.0, 1.0, 0.0, 2.0]
+    )
     # raw shown in explanations: the met items' points
     assert r.leaf_scores["C"].raw[:2].tolist() == pytest.approx([3.0, 1.0])
     assert np.isnan(r.leaf_scores["C"].raw[2])
@@ -194,8 +200,12 @@ def test_ratio_bands_edges_above_one_and_below_every_band():
     )
     r = score(s, df)
     units = ["edge08", "edge06", "edge10", "above", "below", "zero", "mid"]
-    assert r.node_shares.loc[units, "R"].tolist() == pytest.approx([0.667, 0.333, 1, 1, 0, 0, 0.667])
-    assert r.node_points.loc[units, "R"].tolist() == pytest.approx([4.002, 1.998, 6, 6, 0, 0, 4.002])
+    assert r.node_shares.loc[units, "R"].tolist() == pytest.approx(
+        [0.667, 0.333, 1, 1, 0, 0, 0.667]
+    )
+    assert r.node_points.loc[units, "R"].tolist() == pytest.approx(
+        [4.002, 1.998, 6, 6, 0, 0, 4.002]
+    )
     measure = pd.Series(r.leaf_scores["R"].measure, index=r.units)
     assert measure[units].tolist() == pytest.approx([0.8, 0.6, 1.0, 1.5, 0.595, 0.0, 0.85])
     basis = pd.Series(r.leaf_scores["R"].basis, index=r.units)
@@ -245,7 +255,14 @@ def test_ratio_linear_floor_and_cap():
         """
     )
     # share = clip((min(r, 1.2) − 0.5) / 0.7, 0, 1)
-    df = raw(("u1", "R", 4), ("u2", "R", 8.5), ("u3", "R", 12), ("u4", "R", 20), ("u5", "R", 5), ("u6", "R", 10))
+    df = raw(
+        ("u1", "R", 4),
+        ("u2", "R", 8.5),
+        ("u3", "R", 12),
+        ("u4", "R", 20),
+        ("u5", "R", 5),
+        ("u6", "R", 10),
+    )
     r = score(s, df)
     expected = [0.0, 0.5, 1.0, 1.0, 0.0, 5 / 7]
     assert r.node_shares["R"].tolist() == pytest.approx(expected)
@@ -434,7 +451,9 @@ def test_likert_default_mapping():
 
 def test_likert_custom_mapping_interpolates_and_is_flat_outside():
     s = one_leaf(_likert("mapping: [[3, 0], [4.5, 1]]\n"))
-    r = score(s, raw(("a", "L", 3.75), ("b", "L", 2), ("c", "L", 4.8), ("d", "L", 3), ("e", "L", 4.5)))
+    r = score(
+        s, raw(("a", "L", 3.75), ("b", "L", 2), ("c", "L", 4.8), ("d", "L", 3), ("e", "L", 4.5))
+    )
     assert r.node_shares["L"].tolist() == pytest.approx([0.5, 0.0, 1.0, 0.0, 1.0])
 
 
@@ -521,7 +540,14 @@ def test_count_steps():
         """,
         total=3,
     )
-    df = raw(("a", "N", 0), ("b", "N", 1), ("c", "N", 2.5), ("d", "N", 3), ("e", "N", 7), ("f", "N", 0.99))
+    df = raw(
+        ("a", "N", 0),
+        ("b", "N", 1),
+        ("c", "N", 2.5),
+        ("d", "N", 3),
+        ("e", "N", 7),
+        ("f", "N", 0.99),
+    )
     r = score(s, df)
     assert r.node_shares["N"].tolist() == pytest.approx([0, 0.33, 0.67, 1, 1, 0])
     assert r.node_points["N"].tolist() == pytest.approx([0, 0.99, 2.01, 3, 3, 0])
@@ -650,9 +676,14 @@ grades:
 def test_bonus_capped_by_leaf_then_system_and_outside_base():
     s = build(BONUS + "bonus_cap: 4\n", grades=GRADES_BONUS)
     df = raw(
-        ("u1", "R", 0.5), ("u1", "B1", 3), ("u1", "B2", 1),  # 1.5 + 1 = 2.5
-        ("u2", "R", 0.5), ("u2", "B1", 10), ("u2", "B2", 5),  # min(2, 5) + min(3, 5) = 5 → cap 4
-        ("u3", "R", 0.9), ("u3", "B1", 1),  # 0.5
+        ("u1", "R", 0.5),
+        ("u1", "B1", 3),
+        ("u1", "B2", 1),  # 1.5 + 1 = 2.5
+        ("u2", "R", 0.5),
+        ("u2", "B1", 10),
+        ("u2", "B2", 5),  # min(2, 5) + min(3, 5) = 5 → cap 4
+        ("u3", "R", 0.9),
+        ("u3", "B1", 1),  # 0.5
         ("u4", "R", 1.0),  # none
     )
     r = score(s, df)
@@ -747,9 +778,12 @@ tree:
 def test_veto_forces_lowest_grade():
     s = build(VETO, total=100)
     df = raw(
-        ("hit", "R", 1), ("hit", "V1", 1),
-        ("clear", "R", 1), ("clear", "V1", 0),
-        ("yes", "R", 1), ("yes", "V1", "是"),
+        ("hit", "R", 1),
+        ("hit", "V1", 1),
+        ("clear", "R", 1),
+        ("clear", "V1", 0),
+        ("yes", "R", 1),
+        ("yes", "V1", "是"),
         ("none", "R", 1),
     )
     r = score(s, df)
@@ -792,7 +826,16 @@ def test_missing_zero_default():
 
 def test_missing_skip_renormalises_siblings():
     s = build(SKIP3)
-    r = score(s, raw(("u", "L1", 0.5), ("u", "L3", 1), ("full", "L1", 0.5), ("full", "L2", 0), ("full", "L3", 1)))
+    r = score(
+        s,
+        raw(
+            ("u", "L1", 0.5),
+            ("u", "L3", 1),
+            ("full", "L1", 0.5),
+            ("full", "L2", 0),
+            ("full", "L3", 1),
+        ),
+    )
     # F = 10 × (2 × 0.5 + 5 × 1) / (2 + 5) = 60/7
     assert r.node_points.loc["u", "F"] == pytest.approx(60 / 7)
     assert r.node_shares.loc["u", "F"] == pytest.approx(6 / 7)
@@ -840,7 +883,11 @@ def test_missing_skip_whole_family_and_whole_tree():
 
 
 def test_missing_rule_per_leaf_override():
-    s = build(SKIP3.replace("missing: skip\n", "").replace("points: 3, method: ratio", "points: 3, missing: skip, method: ratio"))
+    s = build(
+        SKIP3.replace("missing: skip\n", "").replace(
+            "points: 3, method: ratio", "points: 3, missing: skip, method: ratio"
+        )
+    )
     r = score(s, raw(("u", "L1", 0.5), ("u", "L3", 1)))
     assert r.node_points.loc["u", "F"] == pytest.approx(60 / 7)
     r2 = score(s, raw(("u", "L2", 1), ("u", "L3", 1)))  # L1 missing under the system's zero
@@ -850,10 +897,15 @@ def test_missing_rule_per_leaf_override():
 def test_missing_error_names_every_unit_and_leaf():
     s = build(SKIP3.replace("missing: skip", "missing: error"))
     df = raw(
-        ("u1", "L1", 1), ("u1", "L3", 1),  # L2 missing
-        ("u2", "L1", 1), ("u2", "L2", 1),  # L3 missing
-        ("u3", "L1", 1), ("u3", "L2", 1), ("u3", "L3", 1),
-        ("u4", "L1", 1), ("u4", "L3", 1),  # L2 missing
+        ("u1", "L1", 1),
+        ("u1", "L3", 1),  # L2 missing
+        ("u2", "L1", 1),
+        ("u2", "L2", 1),  # L3 missing
+        ("u3", "L1", 1),
+        ("u3", "L2", 1),
+        ("u3", "L3", 1),
+        ("u4", "L1", 1),
+        ("u4", "L3", 1),  # L2 missing
     )
     with pytest.raises(InvalidInput) as exc:
         score(s, df)
@@ -907,10 +959,13 @@ floors:
 def test_floor_caps_grade_and_skipped_family_does_not_trigger():
     s = build(FLOORS, total=100)
     df = raw(
-        ("low", "A1", 1), ("low", "B1", 0.45),  # 80 + 9 = 89 good, B at 45% → capped at pass
-        ("edge", "A1", 1), ("edge", "B1", 0.5),  # 90 excellent, B at exactly 50% → no cap
+        ("low", "A1", 1),
+        ("low", "B1", 0.45),  # 80 + 9 = 89 good, B at 45% → capped at pass
+        ("edge", "A1", 1),
+        ("edge", "B1", 0.5),  # 90 excellent, B at exactly 50% → no cap
         ("skipB", "A1", 1),  # B skipped: never triggers; base = 100 × 1 (renormalised)
-        ("lowA", "A1", 0.25), ("lowA", "B1", 1),  # 20 + 20 = 40 fail, stays fail
+        ("lowA", "A1", 0.25),
+        ("lowA", "B1", 1),  # 20 + 20 = 40 fail, stays fail
     )
     r = score(s, df)
     units = ["low", "edge", "skipB", "lowA"]
@@ -932,8 +987,10 @@ def test_several_floors_lowest_cap_wins():
         total=100,
     )
     df = raw(
-        ("both", "A1", 0.9375), ("both", "B1", 0.45),  # 75 + 9 = 84 good; A < 95% → good; B < 50% → pass
-        ("onlyA", "A1", 0.9375), ("onlyA", "B1", 1),  # 75 + 20 = 95 excellent; A < 95% → good
+        ("both", "A1", 0.9375),
+        ("both", "B1", 0.45),  # 75 + 9 = 84 good; A < 95% → good; B < 50% → pass
+        ("onlyA", "A1", 0.9375),
+        ("onlyA", "B1", 1),  # 75 + 20 = 95 excellent; A < 95% → good
     )
     r = score(s, df)
     assert r.total[["both", "onlyA"]].tolist() == pytest.approx([84, 95])
@@ -959,15 +1016,34 @@ def test_grade_bands_and_rounding_half_up_to_two_decimals():
     # total. So 89.995 → 90.00 → excellent, 89.994 → 89.99 → good.
     s = one_leaf(ONE_100, total=100)
     df = raw(
-        ("a", "R", 0.89995), ("b", "R", 0.89994), ("c", "R", 0.8), ("d", "R", 0.7999),
-        ("e", "R", 0.6), ("f", "R", 0.59994), ("g", "R", 0.0), ("h", "R", 1.0),
+        ("a", "R", 0.89995),
+        ("b", "R", 0.89994),
+        ("c", "R", 0.8),
+        ("d", "R", 0.7999),
+        ("e", "R", 0.6),
+        ("f", "R", 0.59994),
+        ("g", "R", 0.0),
+        ("h", "R", 1.0),
     )
     r = score(s, df)
     units = list("abcdefgh")
     assert r.node_points.loc["a", "R"] == pytest.approx(89.995)  # node scores are not rounded
-    assert r.total[units].tolist() == pytest.approx([90.0, 89.99, 80, 79.99, 60, 59.99, 0, 100], abs=1e-12)
-    assert r.base[units].tolist() == pytest.approx([90.0, 89.99, 80, 79.99, 60, 59.99, 0, 100], abs=1e-12)
-    assert r.grade[units].tolist() == ["excellent", "good", "good", "pass", "pass", "fail", "fail", "excellent"]
+    assert r.total[units].tolist() == pytest.approx(
+        [90.0, 89.99, 80, 79.99, 60, 59.99, 0, 100], abs=1e-12
+    )
+    assert r.base[units].tolist() == pytest.approx(
+        [90.0, 89.99, 80, 79.99, 60, 59.99, 0, 100], abs=1e-12
+    )
+    assert r.grade[units].tolist() == [
+        "excellent",
+        "good",
+        "good",
+        "pass",
+        "pass",
+        "fail",
+        "fail",
+        "excellent",
+    ]
     assert r.grade_label("en")[units].tolist()[:2] == ["Excellent", "Good"]
 
 
@@ -983,7 +1059,13 @@ def test_ranks_with_ties_take_the_minimum_rank():
     df = raw(("a", "R", 0.7), ("b", "R", 0.9), ("c", "R", 0.8), ("d", "R", 0.8), ("e", "R", 0.5))
     r = score(s, df)
     assert r.rank[["b", "c", "d", "a", "e"]].tolist() == [1, 2, 2, 4, 5]
-    assert r.summary().set_index("unit").loc[["b", "c", "d", "a", "e"], "rank"].tolist() == [1, 2, 2, 4, 5]
+    assert r.summary().set_index("unit").loc[["b", "c", "d", "a", "e"], "rank"].tolist() == [
+        1,
+        2,
+        2,
+        4,
+        5,
+    ]
 
 
 def test_ranks_tie_after_rounding():
@@ -1011,10 +1093,14 @@ tree:
 def test_geometric_aggregation_and_zero_child():
     s = build(GEOMETRIC)
     df = raw(
-        ("a", "L1", 0.25), ("a", "L2", 1),
-        ("b", "L1", 0), ("b", "L2", 1),
-        ("c", "L1", 1), ("c", "L2", 1),
-        ("d", "L1", 0.5), ("d", "L2", 0.5),
+        ("a", "L1", 0.25),
+        ("a", "L2", 1),
+        ("b", "L1", 0),
+        ("b", "L2", 1),
+        ("c", "L1", 1),
+        ("c", "L2", 1),
+        ("d", "L1", 0.5),
+        ("d", "L2", 0.5),
     )
     r = score(s, df)
     # s = 0.25^(4/10) × 1^(6/10) = 0.574349177…
@@ -1055,7 +1141,9 @@ def test_weights_below_points():
     pts = {c: s.nodes[c].points for c in ("A", "A1", "A2", "A21", "A22")}
     assert pts == pytest.approx({"A": 10, "A1": 2.5, "A2": 7.5, "A21": 3.0, "A22": 4.5})
     r = score(s, raw(("u", "A1", 1), ("u", "A21", 0.5), ("u", "A22", 0)))
-    assert r.node_points.loc["u", ["A1", "A21", "A22", "A2", "A"]].tolist() == pytest.approx([2.5, 1.5, 0, 1.5, 4.0])
+    assert r.node_points.loc["u", ["A1", "A21", "A22", "A2", "A"]].tolist() == pytest.approx(
+        [2.5, 1.5, 0, 1.5, 4.0]
+    )
     assert r.node_shares.loc["u", "A2"] == pytest.approx(0.2)
     assert r.total["u"] == pytest.approx(4.0)
 
@@ -1068,7 +1156,11 @@ def test_node_columns_in_tree_order_and_explanation_per_leaf():
     assert e["unit"].tolist() == ["u1", "u1"]
     row = e.set_index("leaf").loc["D"]
     assert row["method"] == "deduction"
-    assert row["raw"] == 2 and row["share"] == pytest.approx(4 / 6) and row["points"] == pytest.approx(4)
+    assert (
+        row["raw"] == 2
+        and row["share"] == pytest.approx(4 / 6)
+        and row["points"] == pytest.approx(4)
+    )
     assert row["family"] == "F" and row["name_zh"] == "扣分"
     c = e.set_index("leaf").loc["C"]
     assert c["raw"] == pytest.approx(1) and c["points"] == pytest.approx(1) and c["max_points"] == 4

@@ -105,7 +105,9 @@ SYSTEM_YAML = textwrap.dedent(
 )
 
 ZERO = parse_system(SYSTEM_YAML, "props.yaml")
-SKIP = parse_system(SYSTEM_YAML.replace("bonus_cap: 2\n", "bonus_cap: 2\nmissing: skip\n"), "props-skip.yaml")
+SKIP = parse_system(
+    SYSTEM_YAML.replace("bonus_cap: 2\n", "bonus_cap: 2\nmissing: skip\n"), "props-skip.yaml"
+)
 SCORED = [leaf.code for leaf in ZERO.leaves]
 ITEMS = ("a", "b", "c")
 
@@ -120,9 +122,9 @@ def opt(strategy, present: bool):
 def leaf_strategies(present: bool) -> dict:
     item = st.sampled_from([0, 1])
     return {
-        "A1": st.fixed_dictionaries({k: (item if present else st.one_of(st.none(), item)) for k in ITEMS}).filter(
-            lambda d: any(v is not None for v in d.values())
-        ),
+        "A1": st.fixed_dictionaries(
+            {k: (item if present else st.one_of(st.none(), item)) for k in ITEMS}
+        ).filter(lambda d: any(v is not None for v in d.values())),
         "A2": st.fixed_dictionaries(
             {
                 "value": st.integers(0, 60).map(lambda x: x / 2),
@@ -131,15 +133,24 @@ def leaf_strategies(present: bool) -> dict:
             }
         ),
         "A31": st.integers(0, 4),
-        "A32": st.fixed_dictionaries({"value": st.integers(10, 50).map(lambda x: x / 10), "n": st.sampled_from([None, 0, 5, 10, 30])}),
+        "A32": st.fixed_dictionaries(
+            {
+                "value": st.integers(10, 50).map(lambda x: x / 10),
+                "n": st.sampled_from([None, 0, 5, 10, 30]),
+            }
+        ),
         "A33": st.one_of(
             st.integers(0, 40).map(lambda x: x / 20),  # value = the ratio (no leaf target)
-            st.fixed_dictionaries({"value": st.integers(0, 40), "target": st.sampled_from([10, 20])}),
+            st.fixed_dictionaries(
+                {"value": st.integers(0, 40), "target": st.sampled_from([10, 20])}
+            ),
         ),
         "B11": st.integers(0, 8),
         "B12": st.integers(0, 3),
         "B2": st.integers(0, 7),
-        "B3": st.fixed_dictionaries({"value": st.integers(0, 16), "target": st.sampled_from([None, 4, 8, 12])}),
+        "B3": st.fixed_dictionaries(
+            {"value": st.integers(0, 16), "target": st.sampled_from([None, 4, 8, 12])}
+        ),
         "BB": st.integers(0, 5),
         "V1": st.sampled_from([0, 0, 0, 1]),
     }
@@ -148,7 +159,9 @@ def leaf_strategies(present: bool) -> dict:
 def unit_strategy(present: bool = False):
     # the veto row is always there, so that every unit has at least one row (a unit exists
     # only through its rows)
-    return st.fixed_dictionaries({k: opt(s, present or k == "V1") for k, s in leaf_strategies(present).items()})
+    return st.fixed_dictionaries(
+        {k: opt(s, present or k == "V1") for k, s in leaf_strategies(present).items()}
+    )
 
 
 def cohort_strategy(present: bool = False, min_size: int = 1, max_size: int = 5):
@@ -161,9 +174,15 @@ def unit_rows(unit: str, inputs: dict) -> list[dict]:
         if spec is None:
             continue
         if leaf == "A1":
-            rows += [{"unit": unit, "leaf": leaf, "item": k, "value": v} for k, v in spec.items() if v is not None]
+            rows += [
+                {"unit": unit, "leaf": leaf, "item": k, "value": v}
+                for k, v in spec.items()
+                if v is not None
+            ]
         elif isinstance(spec, dict):
-            rows.append({"unit": unit, "leaf": leaf, **{k: v for k, v in spec.items() if v is not None}})
+            rows.append(
+                {"unit": unit, "leaf": leaf, **{k: v for k, v in spec.items() if v is not None}}
+            )
         else:
             rows.append({"unit": unit, "leaf": leaf, "value": spec})
     return rows
@@ -174,7 +193,9 @@ COLUMNS = ["unit", "leaf", "item", "value", "target", "n", "elapsed"]
 
 def cohort_frame(units: list[dict], names: list[str] | None = None) -> pd.DataFrame:
     names = names or [f"u{i}" for i in range(len(units))]
-    rows = [row for name, inputs in zip(names, units, strict=True) for row in unit_rows(name, inputs)]
+    rows = [
+        row for name, inputs in zip(names, units, strict=True) for row in unit_rows(name, inputs)
+    ]
     return pd.DataFrame.from_records(rows, columns=COLUMNS)
 
 
@@ -203,7 +224,9 @@ def unit_view(result, unit: str, flags: pd.DataFrame | None = None) -> dict:
         "grade": result.grade[unit],
         "band": result.grade_uncapped[unit],
         "vetoed": bool(result.vetoed[unit]),
-        "flags": sorted(map(tuple, flags[flags["unit"] == unit][["code", "flag"]].to_numpy().tolist())),
+        "flags": sorted(
+            map(tuple, flags[flags["unit"] == unit][["code", "flag"]].to_numpy().tolist())
+        ),
     }
 
 
@@ -245,8 +268,12 @@ def test_scores_within_bounds_and_total_is_base_plus_bonus(units, skip):
         # with every child present, an arithmetic group's score is the sum of its children's
         for group in ("A", "A3", "B"):
             kids = [c for c in system.nodes[group].children if not system.nodes[c].is_bonus]
-            np.testing.assert_allclose(r.node_points[group], r.node_points[kids].sum(axis=1), atol=1e-9)
-        np.testing.assert_allclose(r.base, half_up(r.node_points[["A", "B"]].sum(axis=1).to_numpy()), atol=1e-9)
+            np.testing.assert_allclose(
+                r.node_points[group], r.node_points[kids].sum(axis=1), atol=1e-9
+            )
+        np.testing.assert_allclose(
+            r.base, half_up(r.node_points[["A", "B"]].sum(axis=1).to_numpy()), atol=1e-9
+        )
 
 
 def _bump(data, inputs: dict, leaf: str) -> dict:
@@ -352,9 +379,11 @@ def test_skip_renormalises_over_present_siblings(units, data):
     else:
         expected = float((w * s).sum() / w.sum())
     assert np.isnan(r.node_points.loc[u, leaf])
-    assert ("skipped" in set(r.flags().query("unit == @u and code == @leaf")["flag"]))
+    assert "skipped" in set(r.flags().query("unit == @u and code == @leaf")["flag"])
     assert r.node_shares.loc[u, parent] == pytest.approx(expected, abs=1e-12)
-    assert r.node_points.loc[u, parent] == pytest.approx(SKIP.nodes[parent].points * expected, abs=1e-9)
+    assert r.node_points.loc[u, parent] == pytest.approx(
+        SKIP.nodes[parent].points * expected, abs=1e-9
+    )
     # the siblings themselves are unchanged
     for c in present:
         assert r.node_shares.loc[u, c] == pytest.approx(full.node_shares.loc[u, c], abs=1e-12)
@@ -401,8 +430,12 @@ def test_per_unit_loop_equals_cohort(units, skip):
 @given(unit_strategy(), cohort_strategy(max_size=3), cohort_strategy(max_size=3), st.booleans())
 def test_unit_results_do_not_depend_on_other_units(mine, others1, others2, skip):
     system = SKIP if skip else ZERO
-    a = score(system, cohort_frame([mine, *others1], ["me", *[f"x{i}" for i in range(len(others1))]]))
-    b = score(system, cohort_frame([*others2, mine], [*[f"y{i}" for i in range(len(others2))], "me"]))
+    a = score(
+        system, cohort_frame([mine, *others1], ["me", *[f"x{i}" for i in range(len(others1))]])
+    )
+    b = score(
+        system, cohort_frame([*others2, mine], [*[f"y{i}" for i in range(len(others2))], "me"])
+    )
     assert_same_unit(unit_view(a, "me"), unit_view(b, "me"))
 
 
@@ -416,7 +449,10 @@ def test_value_as_ratio_does_not_depend_on_other_units_targets(mine, other_targe
     df = pd.concat(
         [
             cohort_frame([mine], ["me"]),
-            pd.DataFrame([{"unit": "other", "leaf": "A33", "value": 1.0, "target": other_target}], columns=COLUMNS),
+            pd.DataFrame(
+                [{"unit": "other", "leaf": "A33", "value": 1.0, "target": other_target}],
+                columns=COLUMNS,
+            ),
         ],
         ignore_index=True,
     )

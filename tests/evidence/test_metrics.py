@@ -127,7 +127,9 @@ def test_reports_on_time(tmp_path):
     out = run("reports_on_time", df)
     # S1 monthly due in 2025: Jan ✓, Feb late, Mar missing, Apr (contract-level, on the day) ✓
     assert out.loc["S1", "value"] == 2 and out.loc["S1", "n"] == 4
-    assert out.loc["S1", "detail"]["late"] == ["2025-02"] and out.loc["S1", "detail"]["missing"] == ["2025-03"]
+    assert out.loc["S1", "detail"]["late"] == ["2025-02"] and out.loc["S1", "detail"][
+        "missing"
+    ] == ["2025-03"]
     # S2: its December brief is due in 2026 → only the shared April one
     assert out.loc["S2", "value"] == 1 and out.loc["S2", "n"] == 1
     assert run("reports_on_time", df, report_type="quarterly").loc["S1", "value"] == 1
@@ -147,7 +149,11 @@ def test_finance_in_fen(tmp_path):
     df = frame(tmp_path, "finance", FINANCE)
     share = run("spending_share", df)
     # S1: 1000010 of 1000010 + 200005 + 99985 = 1300000 fen
-    assert share.loc["S1", "detail"] == {"category_fen": 1000010, "total_fen": 1300000, "category": "personnel"}
+    assert share.loc["S1", "detail"] == {
+        "category_fen": 1000010,
+        "total_fen": 1300000,
+        "category": "personnel",
+    }
     assert share.loc["S1", "value"] == pytest.approx(1000010 / 1300000)
     assert run("spending", df).loc["S1", "value"] == 13000.00
     assert run("spending", df).loc["S2", "detail"] == {"total_fen": 99985}
@@ -165,19 +171,24 @@ V4,S2,是,7,
 
 def test_volunteers(tmp_path):
     df = frame(tmp_path, "volunteers", VOLUNTEERS)
-    assert run("volunteers_registered", df).loc["S1", "value"] == 1  # V2 unregistered, V3 joins later
+    assert (
+        run("volunteers_registered", df).loc["S1", "value"] == 1
+    )  # V2 unregistered, V3 joins later
     assert run("volunteer_hours", df).loc["S1", "value"] == pytest.approx(10.5)
     assert run("volunteer_hours", df).loc["S2", "value"] == pytest.approx(7)
 
 
 SURVEY_HEAD = "所属站点,受访者类型,调查方式,总体满意度,服务态度,专业能力,服务及时性,服务效果,知晓站点地址,知晓服务内容,知晓驻站社工,知晓求助方式,知晓资金来源\n"
-SURVEY = SURVEY_HEAD + """
+SURVEY = (
+    SURVEY_HEAD
+    + """
 S1,服务对象,电话,5,5,5,5,5,是,是,是,否,否
 S1,服务对象,电话,4,4,4,4,,是,否,否,否,否
 S1,服务对象,现场,3,3,,,,是,是,是,是,是
 S1,服务对象,现场,4,5,4,5,4,,,,,
 S1,购买方,现场,2,2,2,2,2,,,,,
 """
+)
 
 
 def test_satisfaction_mean_interval_and_quota(tmp_path):
@@ -194,7 +205,9 @@ def test_satisfaction_mean_interval_and_quota(tmp_path):
     met = run("satisfaction_mean", df, phone_quota=2, on_site_quota=1)
     assert met.loc["S1", "flags"] == ()
     buyer = run("satisfaction_mean", df, respondent="purchaser")
-    assert buyer.loc["S1", "value"] == 2.0 and buyer.loc["S1", "flags"] == ()  # no quota for purchasers
+    assert (
+        buyer.loc["S1", "value"] == 2.0 and buyer.loc["S1", "flags"] == ()
+    )  # no quota for purchasers
     assert math.isnan(out.loc["S2", "value"]) and out.loc["S2", "n"] == 0
 
 
@@ -205,7 +218,21 @@ def test_awareness(tmp_path):
     assert out.loc["S1", "value"] == pytest.approx(0.5) and out.loc["S1", "n"] == 2
 
 
-@pytest.mark.parametrize(("df", "expected"), [(1, 12.7062), (2, 4.3027), (3, 3.1824), (5, 2.5706), (9, 2.2622), (29, 2.0452), (59, 2.0010), (200, 1.9719), (201, 1.9718), (1000, 1.9623)])
+@pytest.mark.parametrize(
+    ("df", "expected"),
+    [
+        (1, 12.7062),
+        (2, 4.3027),
+        (3, 3.1824),
+        (5, 2.5706),
+        (9, 2.2622),
+        (29, 2.0452),
+        (59, 2.0010),
+        (200, 1.9719),
+        (201, 1.9718),
+        (1000, 1.9623),
+    ],
+)
 def test_t_quantile_matches_tables(df, expected):
     assert t975(df) == pytest.approx(expected, abs=1e-4)
 
@@ -221,10 +248,22 @@ def test_interval_contains_the_mean_and_shrinks_with_n(scores):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["S1", "S2", "S3"]), st.integers(1, 10), st.sampled_from(["社区", "入户", "站内"])), min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["S1", "S2", "S3"]),
+            st.integers(1, 10),
+            st.sampled_from(["社区", "入户", "站内"]),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
 def test_hours_share_is_a_share_of_the_total(tmp_path_factory, rows):
     path = tmp_path_factory.mktemp("h") / "log.csv"
-    lines = ["所属站点,服务日期,服务类型,服务时数,服务地点"] + [f"{s},2025-05-01,探访,{h},{p}" for s, h, p in rows]
+    lines = ["所属站点,服务日期,服务类型,服务时数,服务地点"] + [
+        f"{s},2025-05-01,探访,{h},{p}" for s, h, p in rows
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     df = parse_register("service_log", path).frame
     share = run("community_hours_share", df, stations=("S1", "S2", "S3"))

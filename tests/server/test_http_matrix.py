@@ -223,13 +223,20 @@ async def register_file(m: Matrix, role: str) -> Call:
 
 async def citation_body(m: Matrix, role: str) -> Call:
     record = await upload(m.world, m.ids["round_a"], data=f"for {role}".encode())
-    return Call(params={"round_id": m.ids["round_a"]}, json={"unit": "ST01", "leaf": "L10", "evidence": str(record.id)})
+    return Call(
+        params={"round_id": m.ids["round_a"]},
+        json={"unit": "ST01", "leaf": "L10", "evidence": str(record.id)},
+    )
 
 
 async def fresh_citation(m: Matrix, role: str) -> Call:
     record = await upload(m.world, m.ids["round_a"], data=f"cited for {role}".encode())
-    cited, _ = await citations.cite(m.world.actors["evaluator"], m.ids["round_a"], "ST01", "L10", record.id)
-    return Call(params={"citation_id": cited.id}, json={"status": "accepted", "version": cited.version})
+    cited, _ = await citations.cite(
+        m.world.actors["evaluator"], m.ids["round_a"], "ST01", "L10", record.id
+    )
+    return Call(
+        params={"citation_id": cited.id}, json={"status": "accepted", "version": cited.version}
+    )
 
 
 # -- the policy -----------------------------------------------------------------------------

@@ -28,15 +28,21 @@ async def _chunks(*parts: bytes):
 async def test_streamed_upload_is_stored_by_content_hash(county, evidence_dir):
     body = "签到表 sign-in sheet\n".encode() * 1000
     record = await attach_evidence(
-        county.actors["agency_a"], county.round_a.id, "../../etc/台账.pdf", "application/pdf",
-        _chunks(body[:5000], body[5000:]), station=county.stations["ST01"],
+        county.actors["agency_a"],
+        county.round_a.id,
+        "../../etc/台账.pdf",
+        "application/pdf",
+        _chunks(body[:5000], body[5000:]),
+        station=county.stations["ST01"],
     )
     digest = hashlib.sha256(body).hexdigest()
     assert (record.sha256, record.size, record.original_name) == (digest, len(body), "台账.pdf")
     path = stored_path(digest)
     assert path == evidence_dir / digest[:2] / digest[2:4] / digest and path.read_bytes() == body
     # the same content again is stored once
-    again = await attach_evidence(county.actors["evaluator"], county.round_a.id, "copy.pdf", "application/pdf", body)
+    again = await attach_evidence(
+        county.actors["evaluator"], county.round_a.id, "copy.pdf", "application/pdf", body
+    )
     assert again.sha256 == digest and again.id != record.id
     assert [p for p in evidence_dir.rglob("*") if p.is_file()] == [path]
     assert await AuditEvent.filter(action="evidence.attach").count() == 2
@@ -45,42 +51,76 @@ async def test_streamed_upload_is_stored_by_content_hash(county, evidence_dir):
 async def test_upload_limits_and_types(county, evidence_dir, monkeypatch):
     monkeypatch.setenv("EVIDENCE_MAX_BYTES", "100")
     with pytest.raises(InvalidInput) as exc:
-        await attach_evidence(county.actors["evaluator"], county.round_a.id, "big.pdf", "application/pdf", _chunks(b"x" * 60, b"y" * 60))
+        await attach_evidence(
+            county.actors["evaluator"],
+            county.round_a.id,
+            "big.pdf",
+            "application/pdf",
+            _chunks(b"x" * 60, b"y" * 60),
+        )
     assert "larger than 100" in str(exc.value)
     with pytest.raises(InvalidInput):
-        await attach_evidence(county.actors["evaluator"], county.round_a.id, "run.exe", "application/x-msdownload", b"MZ")
+        await attach_evidence(
+            county.actors["evaluator"],
+            county.round_a.id,
+            "run.exe",
+            "application/x-msdownload",
+            b"MZ",
+        )
     with pytest.raises(InvalidInput):
-        await attach_evidence(county.actors["evaluator"], county.round_a.id, "empty.pdf", "application/pdf", b"")
+        await attach_evidence(
+            county.actors["evaluator"], county.round_a.id, "empty.pdf", "application/pdf", b""
+        )
     assert await EvidenceFile.all().count() == 0
-    assert [p for p in evidence_dir.rglob("*") if p.is_file()] == []  # no temporary file left behind
+    assert [
+        p for p in evidence_dir.rglob("*") if p.is_file()
+    ] == []  # no temporary file left behind
 
 
 async def test_upload_scope_and_lock(county):
     with pytest.raises(NotFound):  # agency B cannot even see round A
-        await attach_evidence(county.actors["agency_b"], county.round_a.id, "x.pdf", "application/pdf", b"%PDF")
+        await attach_evidence(
+            county.actors["agency_b"], county.round_a.id, "x.pdf", "application/pdf", b"%PDF"
+        )
     with pytest.raises(PermissionDenied):  # the bureau sees the round but does not upload evidence
-        await attach_evidence(county.actors["bureau"], county.round_a.id, "x.pdf", "application/pdf", b"%PDF")
+        await attach_evidence(
+            county.actors["bureau"], county.round_a.id, "x.pdf", "application/pdf", b"%PDF"
+        )
     r = await rs.submit_round(county.actors["lead"], county.round_a, county.round_a.version)
     await rs.approve_round(county.actors["bureau"], r, r.version)
     with pytest.raises(LockedError):
-        await attach_evidence(county.actors["evaluator"], county.round_a.id, "x.pdf", "application/pdf", b"%PDF")
+        await attach_evidence(
+            county.actors["evaluator"], county.round_a.id, "x.pdf", "application/pdf", b"%PDF"
+        )
 
 
 async def test_review_needs_comment_version_and_evaluator(county):
-    record = await attach_evidence(county.actors["agency_a"], county.round_a.id, "a.pdf", "application/pdf", b"%PDF-1.7")
+    record = await attach_evidence(
+        county.actors["agency_a"], county.round_a.id, "a.pdf", "application/pdf", b"%PDF-1.7"
+    )
     ev = county.actors["evaluator"]
     with pytest.raises(InvalidInput):  # rejecting without a comment
         await review_evidence(ev, record.id, ReviewStatus.REJECTED, " ", record.version)
     with pytest.raises(PermissionDenied):
-        await review_evidence(county.actors["agency_a"], record.id, ReviewStatus.ACCEPTED, "", record.version)
-    reviewed = await review_evidence(ev, record.id, ReviewStatus.INSUFFICIENT, "缺少签字页", record.version)
-    assert (reviewed.status, reviewed.review_comment, reviewed.version) == (ReviewStatus.INSUFFICIENT, "缺少签字页", 2)
+        await review_evidence(
+            county.actors["agency_a"], record.id, ReviewStatus.ACCEPTED, "", record.version
+        )
+    reviewed = await review_evidence(
+        ev, record.id, ReviewStatus.INSUFFICIENT, "缺少签字页", record.version
+    )
+    assert (reviewed.status, reviewed.review_comment, reviewed.version) == (
+        ReviewStatus.INSUFFICIENT,
+        "缺少签字页",
+        2,
+    )
     with pytest.raises(ConflictError):
         await review_evidence(ev, record.id, ReviewStatus.ACCEPTED, "", record.version)
 
 
 async def test_agency_reads_evidence_only_after_approval(county):
-    record = await attach_evidence(county.actors["evaluator"], county.round_a.id, "a.pdf", "application/pdf", b"%PDF-1.7")
+    record = await attach_evidence(
+        county.actors["evaluator"], county.round_a.id, "a.pdf", "application/pdf", b"%PDF-1.7"
+    )
     found, path = await read_evidence(county.actors["bureau"], record.id)
     assert path.read_bytes() == b"%PDF-1.7"
     with pytest.raises(NotFound):

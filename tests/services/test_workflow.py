@@ -62,7 +62,9 @@ async def test_score_checks_role_unit_and_value(county):
 
 async def test_fifty_concurrent_writes_to_distinct_leaves_all_persist(county):
     ev = county.actors["evaluator"]
-    await asyncio.gather(*(record_score(ev, county.round_a.id, "ST01", f"L{i:02d}", i % 11) for i in range(N_LEAVES)))
+    await asyncio.gather(
+        *(record_score(ev, county.round_a.id, "ST01", f"L{i:02d}", i % 11) for i in range(N_LEAVES))
+    )
     assert await Score.filter(round_id=county.round_a.id).count() == N_LEAVES
     check = await audit.verify()
     assert check.ok, check
@@ -148,10 +150,14 @@ async def test_snapshot_reproduces_from_stored_inputs(county):
         await record_score(ev2, county.round_a.id, "ST01", f"L{i:02d}", 4 + i % 4)
         await record_score(ev, county.round_a.id, "ST02", f"L{i:02d}", 10)
     snapshot = await _approve(county, county.round_a)
-    assert snapshot.inputs_digest.startswith("sha256:") and snapshot.system_hash.startswith("sha256:")
+    assert snapshot.inputs_digest.startswith("sha256:") and snapshot.system_hash.startswith(
+        "sha256:"
+    )
     assert await rs.verify_snapshot(snapshot)
     # two raters on ST01: the mean of their values (trimmed rule with < 3 raters)
-    card = await station_scorecard(county.actors["bureau"], county.round_a.id, county.stations["ST01"].id)
+    card = await station_scorecard(
+        county.actors["bureau"], county.round_a.id, county.stations["ST01"].id
+    )
     l00 = next(leaf for leaf in card["leaves"] if leaf["leaf"] == "L00")
     assert l00["raw"] == pytest.approx(4.5)
     assert l00["points"] == pytest.approx(2 * 4.5 / 10)  # linear, target 10, not pro-rated
@@ -177,7 +183,9 @@ async def test_agency_user_sees_own_round_only_and_blind_until_approved(county):
     with pytest.raises(NotFound):
         await station_scorecard(agency_b, county.round_a.id, county.stations["ST01"].id)
     with pytest.raises(NotFound):  # other bureau sees nothing of this county
-        await station_scorecard(county.actors["other_bureau"], county.round_a.id, county.stations["ST01"].id)
+        await station_scorecard(
+            county.actors["other_bureau"], county.round_a.id, county.stations["ST01"].id
+        )
     assert await round_scope(county.actors["other_bureau"]).count() == 0
     assert await round_scope(county.actors["auditor"]).count() == 2
 
@@ -200,15 +208,25 @@ async def test_effective_dated_links_keep_history(county):
     await cs.end_station_link(county.actors["bureau"], county.contract_a, st, dt.date(2026, 7, 1))
     assert (await cs.agency_of_station(st, dt.date(2026, 6, 30))).id == county.agency_a.id
     assert await cs.agency_of_station(st, dt.date(2026, 7, 1)) is None
-    codes = [link.station.code for link in await cs.stations_as_of(county.contract_a, dt.date(2026, 8, 1))]
+    codes = [
+        link.station.code
+        for link in await cs.stations_as_of(county.contract_a, dt.date(2026, 8, 1))
+    ]
     assert codes == ["ST01"]
 
 
 async def test_contract_validation_lists_every_problem(county):
     with pytest.raises(InvalidInput) as exc:
         await cs.create_contract(
-            county.admin, code="BAD", buyer=county.agency_a, agency=county.bureau, period_start=dt.date(2026, 2, 1),
-            period_end=dt.date(2026, 1, 1), amount_fen=12.5, stations=[], schedule=[{"share_bp": 6000}, {"share_bp": 3000}],
+            county.admin,
+            code="BAD",
+            buyer=county.agency_a,
+            agency=county.bureau,
+            period_start=dt.date(2026, 2, 1),
+            period_end=dt.date(2026, 1, 1),
+            amount_fen=12.5,
+            stations=[],
+            schedule=[{"share_bp": 6000}, {"share_bp": 3000}],
         )
     paths = {p.path for p in exc.value.problems}
     assert paths == {"buyer", "agency", "period_end", "amount_fen", "schedule"}
@@ -218,7 +236,9 @@ async def test_open_is_only_from_draft_and_return_only_from_submitted(db):
     county = await build_county(open_rounds=False)
     lead, bureau = county.actors["lead"], county.actors["bureau"]
     r = county.round_a
-    with pytest.raises(StateError):  # the bureau cannot skip the lead's opening by "returning" a draft
+    with pytest.raises(
+        StateError
+    ):  # the bureau cannot skip the lead's opening by "returning" a draft
         await rs.return_round(bureau, r, r.version, "补充")
     r = await rs.open_round(lead, r, r.version)
     r = await rs.submit_round(lead, r, r.version)

@@ -60,9 +60,16 @@ async def build_county(open_rounds: bool = True) -> County:
     bureau = await cs.create_organisation(admin, OrgKind.BUREAU, "安平县民政局", region=region)
     other_bureau = await cs.create_organisation(admin, OrgKind.BUREAU, "邻县民政局")
     evaluators = await cs.create_organisation(admin, OrgKind.EVALUATION_AGENCY, "明远评估中心")
-    agency_a = await cs.create_organisation(admin, OrgKind.SERVICE_AGENCY, "阳光社工", credit_code="52341521MJA000001X")
-    agency_b = await cs.create_organisation(admin, OrgKind.SERVICE_AGENCY, "春晖社工", credit_code="52341521MJA000002X")
-    stations = {code: await cs.create_station(admin, bureau, code, f"{code}站") for code in ("ST01", "ST02", "ST03")}
+    agency_a = await cs.create_organisation(
+        admin, OrgKind.SERVICE_AGENCY, "阳光社工", credit_code="52341521MJA000001X"
+    )
+    agency_b = await cs.create_organisation(
+        admin, OrgKind.SERVICE_AGENCY, "春晖社工", credit_code="52341521MJA000002X"
+    )
+    stations = {
+        code: await cs.create_station(admin, bureau, code, f"{code}站")
+        for code in ("ST01", "ST02", "ST03")
+    }
     users, actors = {}, {}
     for name, org, role in [
         ("bureau", bureau, Role.BUREAU_OFFICER),
@@ -81,18 +88,38 @@ async def build_county(open_rounds: bool = True) -> County:
     version = await register_system(admin, SYSTEM, "wf.yaml")
     start, end = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
     contract_a = await cs.create_contract(
-        actors["bureau"], code="C-A", buyer=bureau, agency=agency_a, period_start=start, period_end=end,
-        amount_fen=60_000_000, stations=[cs.StationTerms(stations["ST01"], {"cases": 20}), cs.StationTerms(stations["ST02"], {"cases": 20})],
+        actors["bureau"],
+        code="C-A",
+        buyer=bureau,
+        agency=agency_a,
+        period_start=start,
+        period_end=end,
+        amount_fen=60_000_000,
+        stations=[
+            cs.StationTerms(stations["ST01"], {"cases": 20}),
+            cs.StationTerms(stations["ST02"], {"cases": 20}),
+        ],
     )
     contract_b = await cs.create_contract(
-        actors["bureau"], code="C-B", buyer=bureau, agency=agency_b, period_start=start, period_end=end,
-        amount_fen=30_000_000, stations=[cs.StationTerms(stations["ST03"], {"cases": 20})],
+        actors["bureau"],
+        code="C-B",
+        buyer=bureau,
+        agency=agency_b,
+        period_start=start,
+        period_end=end,
+        amount_fen=30_000_000,
+        stations=[cs.StationTerms(stations["ST03"], {"cases": 20})],
     )
     rounds = []
     for contract in (contract_a, contract_b):
         r = await rs.create_round(
-            actors["bureau"], contract=contract, evaluation_agency=evaluators, kind=RoundKind.MID_TERM,
-            system=version, as_of=dt.date(2026, 6, 30), elapsed=0.5,
+            actors["bureau"],
+            contract=contract,
+            evaluation_agency=evaluators,
+            kind=RoundKind.MID_TERM,
+            system=version,
+            as_of=dt.date(2026, 6, 30),
+            elapsed=0.5,
         )
         await rs.assign(admin, r, users["lead"], Role.LEAD_EVALUATOR)
         await rs.assign(admin, r, users["evaluator"], Role.EVALUATOR)
@@ -100,4 +127,18 @@ async def build_county(open_rounds: bool = True) -> County:
         if open_rounds:
             r = await rs.open_round(actors["lead"], r, r.version)
         rounds.append(r)
-    return County(admin, bureau, other_bureau, evaluators, agency_a, agency_b, stations, contract_a, contract_b, rounds[0], rounds[1], users, actors)
+    return County(
+        admin,
+        bureau,
+        other_bureau,
+        evaluators,
+        agency_a,
+        agency_b,
+        stations,
+        contract_a,
+        contract_b,
+        rounds[0],
+        rounds[1],
+        users,
+        actors,
+    )

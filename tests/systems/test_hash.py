@@ -142,7 +142,15 @@ def test_hash_stable_across_reformatting_key_order_comments_and_explicit_default
         ("          - {min: 1.0, share: 1}\n", "          - {min: 1.00, share: 1.0}\n"),
         ("        target: 20\n", "        target: 2.0e+1\n"),
     ],
-    ids=["null-description", "null-missing", "null-linear", "null-top-level", "comment", "decimals", "exponent"],
+    ids=[
+        "null-description",
+        "null-missing",
+        "null-linear",
+        "null-top-level",
+        "comment",
+        "decimals",
+        "exponent",
+    ],
 )
 def test_hash_stable_for_equivalent_spellings(edit):
     old, new = edit
@@ -152,15 +160,24 @@ def test_hash_stable_for_equivalent_spellings(edit):
 
 def with_likert(extra: str) -> str:
     """BASE with a likert leaf A4 (1 point, taken from A3) carrying ``extra`` keys."""
-    text = BASE.replace("        points: 3\n        method: rubric", "        points: 2\n        method: rubric")
+    text = BASE.replace(
+        "        points: 3\n        method: rubric", "        points: 2\n        method: rubric"
+    )
     assert text != BASE and text.endswith("        rubric: level-0-4\n")
-    return text + "      - {code: A4, name: {zh: 满意, en: Sat}, points: 1, method: likert" + extra + "}\n"
+    return (
+        text
+        + "      - {code: A4, name: {zh: 满意, en: Sat}, points: 1, method: likert"
+        + extra
+        + "}\n"
+    )
 
 
 def test_hash_stable_across_explicit_likert_and_linear_defaults():
     assert h(with_likert("")) == h(with_likert(", scale: [1, 5], below_min_n: zero, missing: null"))
     assert h(with_likert("")) != h(with_likert(", scale: [0, 5]"))
-    bands = "        bands:\n          - {min: 1.0, share: 1}\n          - {min: 0.8, share: 0.667}\n"
+    bands = (
+        "        bands:\n          - {min: 1.0, share: 1}\n          - {min: 0.8, share: 0.667}\n"
+    )
     assert bands in BASE
     ratio_linear = BASE.replace(bands, "        linear: {}\n")
     assert h(ratio_linear) == h(ratio_linear.replace("linear: {}", "linear: {floor: 0, cap: 1}"))
@@ -170,7 +187,9 @@ def test_hash_stable_across_explicit_likert_and_linear_defaults():
 def test_hash_stable_when_the_default_likert_mapping_is_written():
     # regression: the canonical form kept mapping: null, so spelling the default changed the hash
     assert h(with_likert("")) == h(with_likert(", mapping: [[1, 0], [5, 1]]"))
-    assert h(with_likert(", scale: [0, 10]")) == h(with_likert(", scale: [0, 10], mapping: [[0, 0], [10, 1]]"))
+    assert h(with_likert(", scale: [0, 10]")) == h(
+        with_likert(", scale: [0, 10], mapping: [[0, 0], [10, 1]]")
+    )
     assert h(with_likert("")) != h(with_likert(", mapping: [[1, 0], [4.5, 1]]"))
 
 
@@ -182,8 +201,10 @@ def test_hash_stable_when_the_default_likert_mapping_is_written():
         ("{min: 0.8, share: 0.667}", "{min: 0.8, share: 0.67}"),
         ("{min: 0.8, share: 0.667}", "{min: 0.75, share: 0.667}"),
         ("min: 6}", "min: 6.5}"),
-        ("{code: a, text: 人员管理制度, points: 2}\n          - {code: b, text: 财务管理制度, points: 2}",
-         "{code: a, text: 人员管理制度, points: 1}\n          - {code: b, text: 财务管理制度, points: 3}"),
+        (
+            "{code: a, text: 人员管理制度, points: 2}\n          - {code: b, text: 财务管理制度, points: 2}",
+            "{code: a, text: 人员管理制度, points: 1}\n          - {code: b, text: 财务管理制度, points: 3}",
+        ),
         # names and texts
         ("name: {zh: 制度, en: Rules}", "name: {zh: 规章制度, en: Rules}"),
         ("name: {zh: 制度, en: Rules}", "name: {zh: 制度, en: Regulations}"),
@@ -224,16 +245,21 @@ def test_hash_inlines_the_rubric_level_set(tmp_path):
     same = h(BASE, rubric_dirs=[rubrics])
     assert same == h(BASE)
     # the rubric file's comments do not count
-    (rubrics / "level-0-4.yaml").write_text("# another comment\n" + source.read_text(encoding="utf-8"), encoding="utf-8")
+    (rubrics / "level-0-4.yaml").write_text(
+        "# another comment\n" + source.read_text(encoding="utf-8"), encoding="utf-8"
+    )
     assert h(BASE, rubric_dirs=[rubrics]) == same
     # one level's text does
     text = source.read_text(encoding="utf-8")
     assert "优秀/完整且有成效证据" in text
-    (rubrics / "level-0-4.yaml").write_text(text.replace("优秀/完整且有成效证据", "优秀/完整"), encoding="utf-8")
+    (rubrics / "level-0-4.yaml").write_text(
+        text.replace("优秀/完整且有成效证据", "优秀/完整"), encoding="utf-8"
+    )
     assert h(BASE, rubric_dirs=[rubrics]) != same
     # and so does an explicit share
     (rubrics / "level-0-4.yaml").write_text(
-        text.replace("en: Good / minor gaps}", "en: Good / minor gaps, share: 0.8}"), encoding="utf-8"
+        text.replace("en: Good / minor gaps}", "en: Good / minor gaps, share: 0.8}"),
+        encoding="utf-8",
     )
     changed = parse_system(BASE, "t.yaml", rubric_dirs=[rubrics])
     assert changed.content_hash != same
@@ -264,7 +290,10 @@ def test_unused_rubric_sets_do_not_count(tmp_path):
 
 
 def test_shipped_systems_have_well_formed_distinct_hashes():
-    hashes = {p.stem: load_system(p).content_hash for p in sorted(shipped_dir("indicators").glob("*.yaml"))}
+    hashes = {
+        p.stem: load_system(p).content_hash
+        for p in sorted(shipped_dir("indicators").glob("*.yaml"))
+    }
     assert hashes, "no shipped systems found"
     assert all(HASH_FORMAT.fullmatch(v) for v in hashes.values())
     assert len(set(hashes.values())) == len(hashes)

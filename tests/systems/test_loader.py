@@ -308,4 +308,7 @@ def test_zero_points_leaf_is_rejected_as_the_doc_says():
     text = text.replace("        points: 6\n", "        points: 0\n")
     with pytest.raises(SystemInvalid) as info:
         parse_system(text, "zero.yaml")
-    assert any(p.path.endswith("children[1].points") and "greater than 0" in p.en for p in info.value.problems)
+    assert any(
+        p.path.endswith("children[1].points") and "greater than 0" in p.en
+        for p in info.value.problems
+    )

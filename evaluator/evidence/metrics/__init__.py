@@ -15,7 +15,14 @@ from evaluator.evidence.metrics.volunteers import VOLUNTEER_METRICS
 
 METRICS: dict[str, Metric] = {
     m.name: m
-    for m in (*STAFF_METRICS, *SERVICE_METRICS, *REPORT_METRICS, *FINANCE_METRICS, *VOLUNTEER_METRICS, *SURVEY_METRICS)
+    for m in (
+        *STAFF_METRICS,
+        *SERVICE_METRICS,
+        *REPORT_METRICS,
+        *FINANCE_METRICS,
+        *VOLUNTEER_METRICS,
+        *SURVEY_METRICS,
+    )
 }
 
 # Contract fields a measure's target may name: ``contract.targets.<key>`` reads the station's
@@ -32,6 +39,19 @@ TARGET_KEYS = {
     "budget": ("年度预算（元）", "annual budget (yuan)"),
     "reports": ("应报报告份数", "reports due"),
 }
-CONTRACT_FIELDS = {"contract.staffing_min": ("合同约定每站最少社工人数", "contract's minimum social workers per station")}
+CONTRACT_FIELDS = {
+    "contract.staffing_min": (
+        "合同约定每站最少社工人数",
+        "contract's minimum social workers per station",
+    )
+}
 
-__all__ = ["CONTRACT_FIELDS", "INSUFFICIENT_SAMPLE", "METRICS", "TARGET_KEYS", "Metric", "Param", "Period"]
+__all__ = [
+    "CONTRACT_FIELDS",
+    "INSUFFICIENT_SAMPLE",
+    "METRICS",
+    "TARGET_KEYS",
+    "Metric",
+    "Param",
+    "Period",
+]

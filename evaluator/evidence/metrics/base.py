@@ -75,7 +75,10 @@ class Param:
         if self.integer and value != int(value):
             return (f"must be a whole number, got {value!r}", f"须为整数，实际为 {value!r}")
         if self.minimum is not None and value < self.minimum:
-            return (f"must be at least {self.minimum:g}, got {value!r}", f"不得小于 {self.minimum:g}，实际为 {value!r}")
+            return (
+                f"must be at least {self.minimum:g}, got {value!r}",
+                f"不得小于 {self.minimum:g}，实际为 {value!r}",
+            )
         return None
 
 
@@ -105,7 +108,9 @@ class Metric:
     unit_en: str = ""
     unit_zh: str = ""
     targets: bool = True  # whether a target makes sense (a count or amount; not a share)
-    param_defaults: Callable[[Mapping[str, object]], Mapping[str, object]] | None = field(default=None, repr=False)
+    param_defaults: Callable[[Mapping[str, object]], Mapping[str, object]] | None = field(
+        default=None, repr=False
+    )
 
     @property
     def by_param(self) -> dict[str, Param]:
@@ -119,7 +124,13 @@ class Metric:
         values.update(given or {})
         return values
 
-    def run(self, frame: pd.DataFrame, stations: Sequence[str], period: Period, params: Mapping[str, object] | None = None) -> pd.DataFrame:
+    def run(
+        self,
+        frame: pd.DataFrame,
+        stations: Sequence[str],
+        period: Period,
+        params: Mapping[str, object] | None = None,
+    ) -> pd.DataFrame:
         out = self.compute(frame, list(stations), period, self.resolved(params))
         return out.reindex(list(stations))
 
@@ -130,7 +141,11 @@ def result(stations: Sequence[str], value, n=None, detail=None, flags=None) -> p
     index = pd.Index(list(stations), name="station")
 
     def aligned(series):
-        return pd.Series(np.nan, index=index) if series is None else pd.Series(series, dtype=float).reindex(index)
+        return (
+            pd.Series(np.nan, index=index)
+            if series is None
+            else pd.Series(series, dtype=float).reindex(index)
+        )
 
     frame = pd.DataFrame({"value": aligned(value), "n": aligned(n)}, index=index)
     frame["flags"] = [tuple((flags or {}).get(s, ())) for s in index]
@@ -153,7 +168,9 @@ def station_sums(values: np.ndarray, codes: np.ndarray, stations: Sequence[str])
     return (sums + values[~own].sum()).astype(values.dtype if values.dtype.kind in "iu" else float)
 
 
-def station_lists(values: np.ndarray, codes: np.ndarray, stations: Sequence[str]) -> dict[str, list[str]]:
+def station_lists(
+    values: np.ndarray, codes: np.ndarray, stations: Sequence[str]
+) -> dict[str, list[str]]:
     """Per station: the sorted texts of its rows and of the contract-level rows."""
     shared = [str(v) for v in values[codes == ""]]
     out: dict[str, list[str]] = {s: list(shared) for s in stations}

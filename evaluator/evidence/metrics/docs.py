@@ -88,8 +88,14 @@ def metrics_markdown() -> str:
             if m.params:
                 lines.append("- **Parameters:**")
                 for p in m.params:
-                    allowed = f" one of {', '.join(p.choices)}" if p.choices else (f" ≥ {p.minimum:g}" if p.minimum is not None else "")
-                    lines.append(f"  - `{p.name}` (default `{p.default}`{';' if allowed else ''}{allowed}): {p.en}（{p.zh}）")
+                    allowed = (
+                        f" one of {', '.join(p.choices)}"
+                        if p.choices
+                        else (f" ≥ {p.minimum:g}" if p.minimum is not None else "")
+                    )
+                    lines.append(
+                        f"  - `{p.name}` (default `{p.default}`{';' if allowed else ''}{allowed}): {p.en}（{p.zh}）"
+                    )
             lines.append("")
     lines += [
         "## Satisfaction statistics",

@@ -22,7 +22,9 @@ from evaluator.evidence.metrics.base import (
 def _on_time(frame, stations, period, params):
     kind = params["report_type"]
     due = np.asarray(frame["due_date"], dtype="datetime64[s]")
-    rows = frame[np.asarray(frame["report_type"].astype(object) == kind, dtype=bool) & period.holds(due)]
+    rows = frame[
+        np.asarray(frame["report_type"].astype(object) == kind, dtype=bool) & period.holds(due)
+    ]
     codes = station_codes(rows)
     due = np.asarray(rows["due_date"], dtype="datetime64[s]")
     sub = np.asarray(rows["submitted_date"], dtype="datetime64[s]")
@@ -34,7 +36,13 @@ def _on_time(frame, stations, period, params):
     lates = station_lists(periods[late], codes[late], stations)
     missing = station_lists(periods[np.isnat(sub)], codes[np.isnat(sub)], stations)
     detail = {
-        s: {"due": int(total[s]), "on_time": int(count[s]), "late": lates[s], "missing": missing[s], "report_type": kind}
+        s: {
+            "due": int(total[s]),
+            "on_time": int(count[s]),
+            "late": lates[s],
+            "missing": missing[s],
+            "report_type": kind,
+        }
         for s in stations
     }
     return result(stations, count.astype(float), total.astype(float), detail)
@@ -46,19 +54,38 @@ def _on_time_share(frame, stations, period, params):
     return out
 
 
-_TYPE = Param("report_type", "monthly", "which reports count", "计入的报告类型", choices=("monthly", "quarterly", "midterm", "final", "other"))
+_TYPE = Param(
+    "report_type",
+    "monthly",
+    "which reports count",
+    "计入的报告类型",
+    choices=("monthly", "quarterly", "midterm", "final", "other"),
+)
 
 REPORT_METRICS = (
     Metric(
-        "reports_on_time", "reports", "按时报送的报告份数", "Reports submitted on time",
+        "reports_on_time",
+        "reports",
+        "按时报送的报告份数",
+        "Reports submitted on time",
         "reports of report_type (monthly) due in the period and submitted on or before the due date",
         "期内应交的 report_type（默认月度简报）报告中，在应交日期当日或之前提交的份数",
-        ("ratio", "count"), _on_time, (_TYPE,), unit_en="reports", unit_zh="份",
+        ("ratio", "count"),
+        _on_time,
+        (_TYPE,),
+        unit_en="reports",
+        unit_zh="份",
     ),
     Metric(
-        "reports_on_time_share", "reports", "报告按时报送率", "Share of reports submitted on time",
+        "reports_on_time_share",
+        "reports",
+        "报告按时报送率",
+        "Share of reports submitted on time",
         "reports of report_type (monthly) due in the period and submitted on or before the due date ÷ those due in the period",
         "期内应交的 report_type（默认月度简报）报告中按时提交的份数 ÷ 应交份数",
-        ("ratio", "count"), _on_time_share, (_TYPE,), targets=False,
+        ("ratio", "count"),
+        _on_time_share,
+        (_TYPE,),
+        targets=False,
     ),
 )

@@ -65,7 +65,13 @@ def _qualified(frame, stations, period, params):
     overdue = duty & ~holds & ~in_grace
     ids = np.asarray(frame["person_id"].astype(object), dtype=object)
     n = pd.Series(duty.astype(float)).groupby(codes).sum().reindex(list(stations)).fillna(0.0)
-    ok = pd.Series((duty & ~overdue).astype(float)).groupby(codes).sum().reindex(list(stations)).fillna(0.0)
+    ok = (
+        pd.Series((duty & ~overdue).astype(float))
+        .groupby(codes)
+        .sum()
+        .reindex(list(stations))
+        .fillna(0.0)
+    )
     value = (ok / n).where(n > 0)
     detail = {}
     for s in stations:
@@ -87,7 +93,13 @@ def _hours(column: str):
         total = pd.Series(hours).groupby(codes).sum().reindex(list(stations)).fillna(0.0)
         avg = average_headcount(frame, stations, period)
         value = (total / avg).where(avg > 0)
-        detail = {s: {"total_hours": round(float(total[s]), 2), "average_headcount": round(float(avg[s]), 4)} for s in stations}
+        detail = {
+            s: {
+                "total_hours": round(float(total[s]), 2),
+                "average_headcount": round(float(avg[s]), 4),
+            }
+            for s in stations
+        }
         return result(stations, value, avg, detail)
 
     return compute
@@ -97,44 +109,85 @@ def _retention(frame, stations, period, params):
     codes = station_codes(frame)
     leave = _dates(frame, "leave_date")
     left = _full_time(frame) & ~np.isnat(leave) & (leave >= period.first) & (leave <= period.last)
-    departures = pd.Series(left.astype(float)).groupby(codes).sum().reindex(list(stations)).fillna(0.0)
+    departures = (
+        pd.Series(left.astype(float)).groupby(codes).sum().reindex(list(stations)).fillna(0.0)
+    )
     avg = average_headcount(frame, stations, period)
     value = (1 - departures / avg).clip(lower=0.0).where(avg > 0)
-    detail = {s: {"departures": int(departures[s]), "average_headcount": round(float(avg[s]), 4)} for s in stations}
+    detail = {
+        s: {"departures": int(departures[s]), "average_headcount": round(float(avg[s]), 4)}
+        for s in stations
+    }
     return result(stations, value, avg, detail)
 
 
-_GRACE = Param("grace_years", 2, "years after hiring by which a worker must be qualified", "入职后须取得职业资格的年限", minimum=0, integer=True)
+_GRACE = Param(
+    "grace_years",
+    2,
+    "years after hiring by which a worker must be qualified",
+    "入职后须取得职业资格的年限",
+    minimum=0,
+    integer=True,
+)
 
 STAFF_METRICS = (
     Metric(
-        "fulltime_headcount", "staff", "月均在岗专职社工人数", "Average full-time social workers on duty",
+        "fulltime_headcount",
+        "staff",
+        "月均在岗专职社工人数",
+        "Average full-time social workers on duty",
         "mean over the period's months of full-time workers on duty on the month's last day (the period's end in a partial last month)",
         "按期内各月最后一天（末月不足一月的取期末）在岗专职社工人数求平均",
-        ("ratio", "count"), _headcount, unit_en="people", unit_zh="人",
+        ("ratio", "count"),
+        _headcount,
+        unit_en="people",
+        unit_zh="人",
     ),
     Metric(
-        "qualified_share", "staff", "持证（或在取证期限内）人员比例", "Share qualified or within the qualification deadline",
+        "qualified_share",
+        "staff",
+        "持证（或在取证期限内）人员比例",
+        "Share qualified or within the qualification deadline",
         "full-time workers on duty at the period's end who hold a qualification, or were hired less than grace_years before it, ÷ full-time workers on duty then",
         "期末在岗专职社工中已取得职业资格、或入职未满取证期限（默认 2 年）者所占比例",
-        ("ratio", "count"), _qualified, (_GRACE,), targets=False,
+        ("ratio", "count"),
+        _qualified,
+        (_GRACE,),
+        targets=False,
     ),
     Metric(
-        "supervision_hours_per_worker", "staff", "人均督导时数", "Supervision hours per social worker",
+        "supervision_hours_per_worker",
+        "staff",
+        "人均督导时数",
+        "Supervision hours per social worker",
         "supervision hours of full-time workers who served in the period ÷ average full-time headcount",
         "期内服务过的专职社工督导时数合计 ÷ 月均在岗专职社工人数",
-        ("ratio", "count"), _hours("supervision_hours"), unit_en="hours", unit_zh="小时",
+        ("ratio", "count"),
+        _hours("supervision_hours"),
+        unit_en="hours",
+        unit_zh="小时",
     ),
     Metric(
-        "training_hours_per_worker", "staff", "人均培训时数", "Training hours per social worker",
+        "training_hours_per_worker",
+        "staff",
+        "人均培训时数",
+        "Training hours per social worker",
         "training hours of full-time workers who served in the period ÷ average full-time headcount",
         "期内服务过的专职社工培训时数合计 ÷ 月均在岗专职社工人数",
-        ("ratio", "count"), _hours("training_hours"), unit_en="hours", unit_zh="小时",
+        ("ratio", "count"),
+        _hours("training_hours"),
+        unit_en="hours",
+        unit_zh="小时",
     ),
     Metric(
-        "retention", "staff", "人员稳定率", "Staff retention",
+        "retention",
+        "staff",
+        "人员稳定率",
+        "Staff retention",
         "1 − full-time departures in the period ÷ average full-time headcount (not below 0)",
         "1 −（期内专职社工离职人数 ÷ 月均在岗专职社工人数），最低为 0",
-        ("ratio", "count"), _retention, targets=False,
+        ("ratio", "count"),
+        _retention,
+        targets=False,
     ),
 )

@@ -95,12 +95,34 @@ def half_width(sd: float, n: int) -> float:
 
 def _respondents(frame: pd.DataFrame, respondent: str, min_answered: float) -> pd.DataFrame:
     rows = frame[np.asarray(frame["respondent_type"].astype(object) == respondent, dtype=bool)]
-    items = np.column_stack([np.asarray(rows[c].astype("Float64").to_numpy(dtype=float, na_value=np.nan)) for c in ITEMS]) if len(rows) else np.empty((0, len(ITEMS)))
+    items = (
+        np.column_stack(
+            [
+                np.asarray(rows[c].astype("Float64").to_numpy(dtype=float, na_value=np.nan))
+                for c in ITEMS
+            ]
+        )
+        if len(rows)
+        else np.empty((0, len(ITEMS)))
+    )
     answered = (~np.isnan(items)).sum(axis=1)
     valid = answered >= math.ceil(min_answered * len(ITEMS) - 1e-9)
     with np.errstate(invalid="ignore"):
-        score = np.nanmean(np.where(answered[:, None] > 0, items, 0.0), axis=1) if len(rows) else np.empty(0)
-    facts = np.column_stack([np.asarray(rows[c].astype("boolean").to_numpy(dtype=float, na_value=np.nan)) for c in FACTS]) if len(rows) else np.empty((0, len(FACTS)))
+        score = (
+            np.nanmean(np.where(answered[:, None] > 0, items, 0.0), axis=1)
+            if len(rows)
+            else np.empty(0)
+        )
+    facts = (
+        np.column_stack(
+            [
+                np.asarray(rows[c].astype("boolean").to_numpy(dtype=float, na_value=np.nan))
+                for c in FACTS
+            ]
+        )
+        if len(rows)
+        else np.empty((0, len(FACTS)))
+    )
     return pd.DataFrame(
         {
             "station": station_codes(rows),
@@ -123,9 +145,17 @@ def _satisfaction(frame, stations, period, params):
     valid = people[people["valid"]]
     stats = valid.groupby("station")["score"].agg(["mean", "std", "count"]).reindex(stations)
     responses = people.groupby("station").size().reindex(stations).fillna(0).astype(int)
-    channels = valid.groupby(["station", "channel"]).size().unstack(fill_value=0).reindex(stations).fillna(0)
+    channels = (
+        valid.groupby(["station", "channel"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(stations)
+        .fillna(0)
+    )
     phone = channels["phone"].astype(int) if "phone" in channels else pd.Series(0, index=stations)
-    on_site = channels["on_site"].astype(int) if "on_site" in channels else pd.Series(0, index=stations)
+    on_site = (
+        channels["on_site"].astype(int) if "on_site" in channels else pd.Series(0, index=stations)
+    )
     n = stats["count"].fillna(0).astype(int)
     detail, flags = {}, {}
     for s in stations:
@@ -157,27 +187,76 @@ def _awareness(frame, stations, period, params):
     count = aware.groupby(asked["station"].to_numpy()).sum().reindex(stations).fillna(0.0)
     total = asked.groupby("station").size().reindex(stations).fillna(0).astype(float)
     value = (count / total).where(total > 0)
-    detail = {s: {"aware": int(count[s]), "asked": int(total[s]), "min_known": params["min_known"]} for s in stations}
+    detail = {
+        s: {"aware": int(count[s]), "asked": int(total[s]), "min_known": params["min_known"]}
+        for s in stations
+    }
     return result(stations, value, total, detail)
 
 
-_RESPONDENT = Param("respondent", "user", "whose answers count", "受访者类型", choices=("user", "purchaser", "community"))
-_ANSWERED = Param("min_answered", 0.8, "share of the 5 items a valid response answers", "有效问卷须作答的题项比例", minimum=0)
-_PHONE = Param("phone_quota", 50, "valid phone responses required (users: 50, others: 0)", "须达到的有效电话访问数（服务对象默认 50，其他 0）", minimum=0, integer=True)
-_ON_SITE = Param("on_site_quota", 10, "valid on-site responses required (users: 10, others: 0)", "须达到的有效实地访问数（服务对象默认 10，其他 0）", minimum=0, integer=True)
-_KNOWN = Param("min_known", 3, "facts of 5 an aware respondent knows", "知晓者须知道的事项数（共 5 项）", minimum=1, integer=True)
+_RESPONDENT = Param(
+    "respondent",
+    "user",
+    "whose answers count",
+    "受访者类型",
+    choices=("user", "purchaser", "community"),
+)
+_ANSWERED = Param(
+    "min_answered",
+    0.8,
+    "share of the 5 items a valid response answers",
+    "有效问卷须作答的题项比例",
+    minimum=0,
+)
+_PHONE = Param(
+    "phone_quota",
+    50,
+    "valid phone responses required (users: 50, others: 0)",
+    "须达到的有效电话访问数（服务对象默认 50，其他 0）",
+    minimum=0,
+    integer=True,
+)
+_ON_SITE = Param(
+    "on_site_quota",
+    10,
+    "valid on-site responses required (users: 10, others: 0)",
+    "须达到的有效实地访问数（服务对象默认 10，其他 0）",
+    minimum=0,
+    integer=True,
+)
+_KNOWN = Param(
+    "min_known",
+    3,
+    "facts of 5 an aware respondent knows",
+    "知晓者须知道的事项数（共 5 项）",
+    minimum=1,
+    integer=True,
+)
 
 SURVEY_METRICS = (
     Metric(
-        "satisfaction_mean", "satisfaction", "满意度均值", "Mean satisfaction",
+        "satisfaction_mean",
+        "satisfaction",
+        "满意度均值",
+        "Mean satisfaction",
         "mean over valid responses of each respondent's mean item score (1–5), with n valid responses and a 95% t interval; quota per channel",
         "有效问卷（作答 ≥80% 题项）各受访者题项均分的平均值（1–5），附有效样本数与 95% 置信区间；分渠道检查样本配额",
-        ("likert",), _satisfaction, (_RESPONDENT, _ANSWERED, _PHONE, _ON_SITE), targets=False, param_defaults=_quota_defaults,
+        ("likert",),
+        _satisfaction,
+        (_RESPONDENT, _ANSWERED, _PHONE, _ON_SITE),
+        targets=False,
+        param_defaults=_quota_defaults,
     ),
     Metric(
-        "awareness_rate", "satisfaction", "服务知晓率", "Awareness rate",
+        "awareness_rate",
+        "satisfaction",
+        "服务知晓率",
+        "Awareness rate",
         "valid respondents knowing at least min_known (3) of the 5 facts ÷ valid respondents asked",
         "知道 5 项中至少 min_known（默认 3）项的有效受访者 ÷ 回答了知晓度题目的有效受访者",
-        ("ratio", "count"), _awareness, (_RESPONDENT, _ANSWERED, _KNOWN), targets=False,
+        ("ratio", "count"),
+        _awareness,
+        (_RESPONDENT, _ANSWERED, _KNOWN),
+        targets=False,
     ),
 )

@@ -49,13 +49,21 @@ class RegisterImportOut(Out):
     imported_by_id: uuid.UUID | None
     created_at: dt.datetime
     replaced_at: dt.datetime | None
-    warnings: list[dict[str, Any]] = Field(description="notes that did not stop the import (ignored columns, a title row) 提示")
-    leaves: list[str] = Field(description="leaves of the round's system computed from this register 由本台账计算的指标")
+    warnings: list[dict[str, Any]] = Field(
+        description="notes that did not stop the import (ignored columns, a title row) 提示"
+    )
+    leaves: list[str] = Field(
+        description="leaves of the round's system computed from this register 由本台账计算的指标"
+    )
 
 
 class ImportOut(RegisterImportOut):
-    unchanged: bool = Field(description="true: this file is already the version in force 已是现行版本")
-    replaced_id: uuid.UUID | None = Field(None, description="the version this one replaced 被替换的版本")
+    unchanged: bool = Field(
+        description="true: this file is already the version in force 已是现行版本"
+    )
+    replaced_id: uuid.UUID | None = Field(
+        None, description="the version this one replaced 被替换的版本"
+    )
 
 
 class RegisterListOut(Out):
@@ -63,8 +71,14 @@ class RegisterListOut(Out):
 
 
 class UploadQuery(In):
-    name: str | None = Field(None, max_length=255, description="original file name (or the X-Filename header); its suffix must be .csv or .xlsx")
-    sheet: str | None = Field(None, max_length=100, description="the sheet of a workbook (default: the first)")
+    name: str | None = Field(
+        None,
+        max_length=255,
+        description="original file name (or the X-Filename header); its suffix must be .csv or .xlsx",
+    )
+    sheet: str | None = Field(
+        None, max_length=100, description="the sheet of a workbook (default: the first)"
+    )
 
 
 class HistoryQuery(In):
@@ -77,7 +91,9 @@ class MetricsQuery(In):
 
 class MetricValue(Out):
     kind: str
-    leaf: str | None = Field(description="the leaf this value fills, or null for a reference figure")
+    leaf: str | None = Field(
+        description="the leaf this value fills, or null for a reference figure"
+    )
     metric: str
     params: dict[str, Any]
     station: str
@@ -93,14 +109,18 @@ class MetricsOut(Out):
 
 
 class CitationIn(In):
-    unit: str = Field(max_length=64, description="station code (or the agency id for agency systems)")
+    unit: str = Field(
+        max_length=64, description="station code (or the agency id for agency systems)"
+    )
     leaf: str = Field(max_length=40)
     evidence: uuid.UUID = Field(description="an evidence file of the round")
 
 
 class CitationReviewIn(In):
     status: ReviewStatus
-    comment: str = Field("", max_length=4000, description="required unless accepted 退回或不充分须填写")
+    comment: str = Field(
+        "", max_length=4000, description="required unless accepted 退回或不充分须填写"
+    )
     version: int | None = Field(None, description="the version read (or If-Match)")
 
 
@@ -122,7 +142,24 @@ class CitationListOut(Out):
 def _out(record, model=RegisterImportOut, **extra):
     return model.model_validate(
         {
-            **{k: getattr(record, k) for k in ("id", "round_id", "kind", "original_name", "sheet", "sha256", "size", "rows", "active", "imported_by_id", "created_at", "replaced_at", "warnings")},
+            **{
+                k: getattr(record, k)
+                for k in (
+                    "id",
+                    "round_id",
+                    "kind",
+                    "original_name",
+                    "sheet",
+                    "sha256",
+                    "size",
+                    "rows",
+                    "active",
+                    "imported_by_id",
+                    "created_at",
+                    "replaced_at",
+                    "warnings",
+                )
+            },
             "leaves": list(record.metrics.get("leaves", {})),
             **extra,
         }
@@ -149,11 +186,21 @@ async def import_register(request: Request, round_id: uuid.UUID, kind: str) -> H
     name = q.name or header_text(request.headers.get("x-filename", "")) or ""
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise InvalidInput(Problem(f"give the file name with its suffix .csv or .xlsx (got {name!r})", f"请提供带 .csv 或 .xlsx 后缀的文件名（收到 {name!r}）", path="name"))
+        raise InvalidInput(
+            Problem(
+                f"give the file name with its suffix .csv or .xlsx (got {name!r})",
+                f"请提供带 .csv 或 .xlsx 后缀的文件名（收到 {name!r}）",
+                path="name",
+            )
+        )
     limit = parse.max_bytes()
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise TooLarge(Problem(f"the file is larger than {limit} bytes", f"文件超过 {limit} 字节上限", path="file"))
+        raise TooLarge(
+            Problem(
+                f"the file is larger than {limit} bytes", f"文件超过 {limit} 字节上限", path="file"
+            )
+        )
     root = evidence_dir()
     root.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".register-upload-", suffix=suffix, dir=root)
@@ -163,19 +210,35 @@ async def import_register(request: Request, round_id: uuid.UUID, kind: str) -> H
             async for chunk in request_chunks(request):
                 size += len(chunk)
                 if size > limit:
-                    raise TooLarge(Problem(f"the file is larger than {limit} bytes", f"文件超过 {limit} 字节上限", path="file"))
+                    raise TooLarge(
+                        Problem(
+                            f"the file is larger than {limit} bytes",
+                            f"文件超过 {limit} 字节上限",
+                            path="file",
+                        )
+                    )
                 out.write(chunk)
         done = await registers.import_register(actor, round_id, kind, tmp, name=name, sheet=q.sheet)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    body = _out(done.record, ImportOut, unchanged=done.unchanged, replaced_id=done.replaced.id if done.replaced else None)
+    body = _out(
+        done.record,
+        ImportOut,
+        unchanged=done.unchanged,
+        replaced_id=done.replaced.id if done.replaced else None,
+    )
     headers = {"Location": f"/api/v1/rounds/{round_id}/registers"}
     return render(body, 200 if done.unchanged else 201, headers)
 
 
 @bp.get("/rounds/<round_id:uuid>/registers")
-@doc("The round's registers in force (and history) 轮次台账", query=HistoryQuery, response=RegisterListOut, errors=(404,))
+@doc(
+    "The round's registers in force (and history) 轮次台账",
+    query=HistoryQuery,
+    response=RegisterListOut,
+    errors=(404,),
+)
 async def list_registers(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     q = parsing.query(request, HistoryQuery)
     records = await registers.list_imports(actor_of(request), round_id, history=q.history)
@@ -204,35 +267,71 @@ async def round_metrics(request: Request, round_id: uuid.UUID) -> HTTPResponse:
                         continue
                     items.append(
                         MetricValue(
-                            kind=record.kind, leaf=key if section == "leaves" else None, metric=entry.get("metric", key),
-                            params=entry["params"], station=station, **got,
+                            kind=record.kind,
+                            leaf=key if section == "leaves" else None,
+                            metric=entry.get("metric", key),
+                            params=entry["params"],
+                            station=station,
+                            **got,
                         )
                     )
     return render(MetricsOut(period=period, items=items))
 
 
 @bp.post("/rounds/<round_id:uuid>/citations")
-@doc("Cite an evidence file for a leaf 引用佐证材料", body=CitationIn, response=CitationOut, status=(200, 201), errors=(403, 404, 423))
+@doc(
+    "Cite an evidence file for a leaf 引用佐证材料",
+    body=CitationIn,
+    response=CitationOut,
+    status=(200, 201),
+    errors=(403, 404, 423),
+)
 async def create_citation(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     data = parsing.body(request, CitationIn)
-    record, created = await citations.cite(actor_of(request), round_id, data.unit, data.leaf, data.evidence)
+    record, created = await citations.cite(
+        actor_of(request), round_id, data.unit, data.leaf, data.evidence
+    )
     await record.fetch_related("evidence")
-    return render(CitationOut.model_validate(citations.citation_document(record)), 201 if created else 200, etag(record.version))
+    return render(
+        CitationOut.model_validate(citations.citation_document(record)),
+        201 if created else 200,
+        etag(record.version),
+    )
 
 
 @bp.get("/rounds/<round_id:uuid>/citations")
-@doc("Evidence citations of a round 轮次佐证引用", query=MetricsQuery, response=CitationListOut, errors=(403, 404))
+@doc(
+    "Evidence citations of a round 轮次佐证引用",
+    query=MetricsQuery,
+    response=CitationListOut,
+    errors=(403, 404),
+)
 async def list_citations(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     q = parsing.query(request, MetricsQuery)
     records = await citations.list_citations(actor_of(request), round_id, unit=q.station)
-    return render(CitationListOut(items=[CitationOut.model_validate(citations.citation_document(c)) for c in records]))
+    return render(
+        CitationListOut(
+            items=[CitationOut.model_validate(citations.citation_document(c)) for c in records]
+        )
+    )
 
 
 @bp.post("/citations/<citation_id:uuid>/review")
-@doc("Review a citation (the round's evaluators) 审核佐证引用", body=CitationReviewIn, response=CitationOut, errors=(403, 404, 423), if_match=True)
+@doc(
+    "Review a citation (the round's evaluators) 审核佐证引用",
+    body=CitationReviewIn,
+    response=CitationOut,
+    errors=(403, 404, 423),
+    if_match=True,
+)
 async def review_citation(request: Request, citation_id: uuid.UUID) -> HTTPResponse:
     data = parsing.body(request, CitationReviewIn)
     version = parsing.expected_version(request, data.version)
-    record = await citations.review_citation(actor_of(request), citation_id, data.status, data.comment, version)
+    record = await citations.review_citation(
+        actor_of(request), citation_id, data.status, data.comment, version
+    )
     await record.fetch_related("evidence")
-    return render(CitationOut.model_validate(citations.citation_document(record)), headers=etag(record.version))
+    return render(
+        CitationOut.model_validate(citations.citation_document(record)),
+        headers=etag(record.version),
+    )

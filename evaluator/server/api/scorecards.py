@@ -58,8 +58,12 @@ class Measured(BaseModel):
     value: float | None
     n: float | None
     target: float | None
-    target_from: float | str | None = Field(description="the measure's target: a number or a contract field")
-    detail: dict[str, Any] = Field(description="the figures behind the value (e.g. late reports, overdue qualifications)")
+    target_from: float | str | None = Field(
+        description="the measure's target: a number or a contract field"
+    )
+    detail: dict[str, Any] = Field(
+        description="the figures behind the value (e.g. late reports, overdue qualifications)"
+    )
     flags: list[str] = Field(description="e.g. insufficient_sample (quota not met), no_target")
 
 
@@ -96,9 +100,16 @@ class Leaf(BaseModel):
     points: float | None
     max_points: float
     flag: str | None
-    source: Literal["raters", "register"] = Field(description="where the value came from: evaluators' scores or a register (台账)")
-    measured: Measured | None = Field(None, description="for a leaf computed from a register: the metric, figures, target and flags")
-    evidence: LeafEvidence = Field(description="the leaf's evidence citations and their overall review status")
+    source: Literal["raters", "register"] = Field(
+        description="where the value came from: evaluators' scores or a register (台账)"
+    )
+    measured: Measured | None = Field(
+        None,
+        description="for a leaf computed from a register: the metric, figures, target and flags",
+    )
+    evidence: LeafEvidence = Field(
+        description="the leaf's evidence citations and their overall review status"
+    )
 
 
 class Card(BaseModel):
