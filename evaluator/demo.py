@@ -343,4 +343,6 @@ def run_demo(out_dir: Path | None = None, seed: int = 2026, elapsed: float = 0.5
         (out / "county.json").write_text(county.to_json() + "\n", encoding="utf-8")
         inputs.to_csv(out / "raw-inputs.csv", index=False, encoding="utf-8-sig")
         result.summary().to_csv(out / "scores.csv", index=False, encoding="utf-8-sig")
+        for code, frames in registers.items():
+            write_registers(frames, out / "registers" / code)
     return DemoReport(county, system, inputs, result, seed, elapsed, registers, notes)

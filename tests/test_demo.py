@@ -132,10 +132,18 @@ def test_story_one_veto_thin_sample_missing_bonus_and_a_spread_of_grades(system,
     assert (result.grade == lowest).sum() >= 2  # the weak stations fail too
 
 
-def test_run_demo_writes_three_files(tmp_path):
+def test_run_demo_writes_its_files_and_registers(tmp_path):
     rep = run_demo(tmp_path / "out")
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["county.json", "raw-inputs.csv", "scores.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "county.json",
+        "raw-inputs.csv",
+        "registers",
+        "scores.csv",
+    ]
+    for contract in rep.county.contracts:
+        folder = out / "registers" / contract.code
+        assert sorted(p.stem for p in folder.iterdir()) == sorted(rep.registers[contract.code])
     raw = (out / "raw-inputs.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     back = pd.read_csv(out / "raw-inputs.csv", encoding="utf-8-sig")
