@@ -200,12 +200,12 @@ def cast(county: County) -> dict[str, tuple[str, ...]]:
         return tuple(codes[i % n] for i in idx)
 
     return {
-        "weak": at(2, 2 * n // 3),
+        "weak": at(2 * n // 3),
         "capped": at(5),
         "vetoed": at(n // 2),
         "missing": at(4, n - 2),
-        "thin": at(1),
-        "flawed": at(1),
+        "thin": at(n // 2 - 1),
+        "flawed": at(n // 2 - 1),
     }
 
 

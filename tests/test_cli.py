@@ -32,13 +32,13 @@ def test_score_csv_and_xlsx_outputs(demo_files, tmp_path, capsys):
                 "--output",
                 str(tmp_path / "s.csv"),
                 "--explain",
-                "ST02",
+                "ST07",
             ]
         )
         == 0
     )
     printed = capsys.readouterr().out
-    assert "ST02" in printed and "E1.1" in printed and "insufficient_sample" in printed
+    assert "ST07" in printed and "E1.1" in printed and "insufficient_sample" in printed
     scores = pd.read_csv(tmp_path / "s.csv", encoding="utf-8-sig")
     expected = pd.read_csv(demo_files / "scores.csv", encoding="utf-8-sig")
     assert scores["total"].tolist() == expected["total"].tolist()

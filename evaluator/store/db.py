@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "evaluator.store.contracts",
     "evaluator.store.rounds",
     "evaluator.store.registers",
+    "evaluator.store.decisions",
     "evaluator.store.audit",
     "evaluator.store.auth",
 ]

@@ -386,6 +386,102 @@ class Floor(Spec):
         return self
 
 
+SEVERITIES = ("observation", "correction", "suspension", "termination")
+Severity = Literal["observation", "correction", "suspension", "termination"]
+FLAGS = ("insufficient_sample", "missing", "no_target")
+
+
+class When(Spec):
+    """The condition of a deviation rule: exactly one of ``below`` (node shares),
+    ``attainment_below`` (ratio leaves' value ÷ target), ``total_below``, ``flag``, ``veto``."""
+
+    nodes: Annotated[list[str], Field(min_length=1)] | None = None
+    level: Annotated[int, Field(ge=1)] | None = None
+    below: Annotated[float, Field(gt=0, le=1)] | None = None
+    attainment_below: Annotated[float, Field(gt=0)] | None = None
+    total_below: Annotated[float, Field(gt=0)] | None = None
+    flag: Literal["insufficient_sample", "missing", "no_target"] | None = None
+    veto: Literal["any"] | Annotated[list[str], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        given = [k for k in ("below", "attainment_below", "total_below", "flag", "veto") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise bad(
+                "a deviation condition needs exactly one of below, attainment_below, total_below, flag and veto",
+                "偏差条件须且仅须给出 below、attainment_below、total_below、flag、veto 之一",
+            )
+        kind = given[0]
+        if self.nodes is not None and self.level is not None:
+            raise bad("give nodes or level, not both", "nodes 与 level 只能给出其一", at="level")
+        if kind == "below" and self.nodes is None and self.level is None:
+            raise bad("below needs nodes or level", "below 须配合 nodes 或 level", at="below")
+        if kind == "attainment_below" and self.nodes is None:
+            raise bad("attainment_below needs nodes (ratio leaves)", "attainment_below 须配合 nodes（达成率指标）", at="attainment_below")
+        if kind in ("total_below", "veto") and (self.nodes is not None or self.level is not None):
+            raise bad(f"{kind} takes no nodes or level", f"{kind} 不接受 nodes 或 level", at=kind)
+        if kind == "flag" and self.level is not None:
+            raise bad("flag takes nodes (leaves), not level", "flag 只接受 nodes（末级指标），不接受 level", at="level")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("below", "attainment_below", "total_below", "flag", "veto") if getattr(self, k) is not None)
+
+
+class Deviation(Spec):
+    """A deviation rule: when its condition holds for a unit, a finding of ``severity`` is
+    opened (see docs/decisions.md)."""
+
+    code: Code
+    name: Text
+    when: When
+    severity: Severity
+    deadline_working_days: Annotated[int, Field(ge=1, le=250)] | None = None
+    escalate_to: Severity | None = None
+    basis: str | None = None
+
+    @model_validator(mode="after")
+    def _severity(self):
+        if self.escalate_to is not None and SEVERITIES.index(self.escalate_to) <= SEVERITIES.index(self.severity):
+            raise bad(
+                f"escalate_to must be more severe than {self.severity}",
+                f"escalate_to 须比 {self.severity} 更严重",
+                at="escalate_to",
+            )
+        if self.severity in ("observation", "termination") and self.deadline_working_days is not None:
+            raise bad(
+                f"an {self.severity} has no deadline",
+                f"{'观察' if self.severity == 'observation' else '终止'}类偏差没有整改期限",
+                at="deadline_working_days",
+            )
+        return self
+
+    @property
+    def deadline(self) -> int | None:
+        """Working days to correct: as given, 20 by default for corrections and suspensions."""
+        if self.severity in ("correction", "suspension"):
+            return self.deadline_working_days or 20
+        return None
+
+    @property
+    def escalation(self) -> str | None:
+        """The severity an overdue finding escalates to (default: one step up, observations never)."""
+        if self.escalate_to is not None:
+            return self.escalate_to
+        return {"correction": "suspension", "suspension": "termination"}.get(self.severity)
+
+
+class Recommendation(Spec):
+    """The renew-or-rebid rules (see docs/decisions.md); every key has a documented default."""
+
+    rebid_grades: list[str] | None = None  # default: the lowest grade
+    conditional_grades: list[str] | None = None  # default: the second lowest grade
+    renew_min: Annotated[float, Field(ge=0)] = 80.0
+    rebid_on_veto: bool = True
+    rebid_station_share: Annotated[float, Field(gt=0, le=1)] = 0.5
+
+
 DEFAULT_ROLES = {
     "third_party": Text(zh="第三方评估机构", en="Third-party evaluator"),
     "purchaser": Text(zh="购买方", en="Purchaser"),
@@ -401,6 +497,8 @@ class SystemSpec(Spec):
     missing: MissingRule = "zero"
     vetoes: list[Veto] = []
     floors: list[Floor] = []
+    deviations: list[Deviation] = []
+    recommendation: Recommendation = Recommendation()
     roles: dict[str, Text] | None = None
     bonus_cap: Annotated[float, Field(ge=0)] | None = None
     decimals: Annotated[int, Field(ge=0, le=6)] = 2
