@@ -27,7 +27,12 @@ from evaluator.engine.methods import EDGE
 from evaluator.systems import IndicatorSystem
 from evaluator.systems.schema import Deviation
 
-SEVERITY_ZH = {"observation": "观察", "correction": "整改", "suspension": "暂缓", "termination": "停止"}
+SEVERITY_ZH = {
+    "observation": "观察",
+    "correction": "整改",
+    "suspension": "暂缓",
+    "termination": "停止",
+}
 FLAG_ZH = {"insufficient_sample": "样本不足", "missing": "缺少数据", "no_target": "合同未给出目标"}
 
 
@@ -51,7 +56,9 @@ def _num(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
-def find_deviations(system: IndicatorSystem, result: Result, notes: Mapping[tuple[str, str], dict] | None = None) -> list[FindingDraft]:
+def find_deviations(
+    system: IndicatorSystem, result: Result, notes: Mapping[tuple[str, str], dict] | None = None
+) -> list[FindingDraft]:
     """Every finding of every rule for every unit, in rule order then unit order."""
     notes = notes or {}
     table = result.explanation().set_index(["unit", "leaf"])
@@ -61,7 +68,18 @@ def find_deviations(system: IndicatorSystem, result: Result, notes: Mapping[tupl
             causes = _causes(system, result, table, notes, rule, str(unit))
             if causes:
                 en, zh = _explain(system, rule, causes)
-                out.append(FindingDraft(str(unit), rule.code, rule.severity, rule.deadline, rule.escalation, tuple(causes), en, zh))
+                out.append(
+                    FindingDraft(
+                        str(unit),
+                        rule.code,
+                        rule.severity,
+                        rule.deadline,
+                        rule.escalation,
+                        tuple(causes),
+                        en,
+                        zh,
+                    )
+                )
     return out
 
 
@@ -79,28 +97,66 @@ def _named(system: IndicatorSystem, code: str, **figures) -> dict:
     return {"code": code, "name_zh": node.name.zh, "name_en": node.name.en, **figures}
 
 
-def _causes(system, result: Result, table: pd.DataFrame, notes, rule: Deviation, unit: str) -> list[dict]:
+def _causes(
+    system, result: Result, table: pd.DataFrame, notes, rule: Deviation, unit: str
+) -> list[dict]:
     when, kind = rule.when, rule.when.kind
     if kind == "total_below":
         total = float(result.total[unit])
-        return [{"code": "total", "name_zh": "总分", "name_en": "Total", "total": total, "threshold": when.total_below}] if total < when.total_below - EDGE else []
+        return (
+            [
+                {
+                    "code": "total",
+                    "name_zh": "总分",
+                    "name_en": "Total",
+                    "total": total,
+                    "threshold": when.total_below,
+                }
+            ]
+            if total < when.total_below - EDGE
+            else []
+        )
     if kind == "veto":
-        hit = [c for c in result.vetoes.columns if bool(result.vetoes.loc[unit, c]) and (when.veto == "any" or c in when.veto)]
+        hit = [
+            c
+            for c in result.vetoes.columns
+            if bool(result.vetoes.loc[unit, c]) and (when.veto == "any" or c in when.veto)
+        ]
         vetoes = {v.code: v for v in system.spec.vetoes}
-        return [{"code": c, "name_zh": vetoes[c].name.zh, "name_en": vetoes[c].name.en, "veto": True} for c in hit]
+        return [
+            {"code": c, "name_zh": vetoes[c].name.zh, "name_en": vetoes[c].name.en, "veto": True}
+            for c in hit
+        ]
     causes = []
     for code in _nodes(system, rule):
         if kind == "below":
             share = float(result.node_shares.loc[unit, code])
             if not math.isnan(share) and share < when.below - EDGE:
                 node = system.nodes[code]
-                causes.append(_named(system, code, share=round(share, 6), points=round(share * node.points, 6), max=node.points, threshold=when.below))
+                causes.append(
+                    _named(
+                        system,
+                        code,
+                        share=round(share, 6),
+                        points=round(share * node.points, 6),
+                        max=node.points,
+                        threshold=when.below,
+                    )
+                )
         elif kind == "attainment_below":
             measure = float(table.loc[(unit, code), "measure"])
             if not math.isnan(measure) and measure < when.attainment_below - EDGE:
-                causes.append(_named(system, code, attainment=round(measure, 6), threshold=when.attainment_below))
+                causes.append(
+                    _named(
+                        system, code, attainment=round(measure, 6), threshold=when.attainment_below
+                    )
+                )
         elif kind == "flag":
-            flags = set(str(table.loc[(unit, code), "flag"] or "").split(";")) if (unit, code) in table.index else set()
+            flags = (
+                set(str(table.loc[(unit, code), "flag"] or "").split(";"))
+                if (unit, code) in table.index
+                else set()
+            )
             flags |= set((notes.get((unit, code)) or {}).get("flags", ()))
             if when.flag in flags:
                 causes.append(_named(system, code, flag=when.flag))
@@ -114,11 +170,19 @@ def _explain(system: IndicatorSystem, rule: Deviation, causes: list[dict]) -> tu
     for c in causes:
         if kind == "below":
             got, top = _num(c["points"]), _num(c["max"])
-            parts_en.append(f"{c['code']} {c['name_en']} scored {got} of {top} ({_pct(c['share'])} < {_pct(c['threshold'])})")
-            parts_zh.append(f"{c['code']} {c['name_zh']} 得 {got} / {top} 分（{_pct(c['share'])}，低于 {_pct(c['threshold'])}）")
+            parts_en.append(
+                f"{c['code']} {c['name_en']} scored {got} of {top} ({_pct(c['share'])} < {_pct(c['threshold'])})"
+            )
+            parts_zh.append(
+                f"{c['code']} {c['name_zh']} 得 {got} / {top} 分（{_pct(c['share'])}，低于 {_pct(c['threshold'])}）"
+            )
         elif kind == "attainment_below":
-            parts_en.append(f"{c['code']} {c['name_en']} attained {_pct(c['attainment'])} of its target (< {_pct(c['threshold'])})")
-            parts_zh.append(f"{c['code']} {c['name_zh']} 目标达成 {_pct(c['attainment'])}（低于 {_pct(c['threshold'])}）")
+            parts_en.append(
+                f"{c['code']} {c['name_en']} attained {_pct(c['attainment'])} of its target (< {_pct(c['threshold'])})"
+            )
+            parts_zh.append(
+                f"{c['code']} {c['name_zh']} 目标达成 {_pct(c['attainment'])}（低于 {_pct(c['threshold'])}）"
+            )
         elif kind == "total_below":
             parts_en.append(f"the total is {_num(c['total'])} (< {_num(c['threshold'])})")
             parts_zh.append(f"总分 {_num(c['total'])}（低于 {_num(c['threshold'])}）")
@@ -130,8 +194,12 @@ def _explain(system: IndicatorSystem, rule: Deviation, causes: list[dict]) -> tu
             parts_zh.append(f"否决项 {c['code']} {c['name_zh']} 成立")
     deadline_en = f"; correct within {rule.deadline} working days" if rule.deadline else ""
     deadline_zh = f"；须在 {rule.deadline} 个工作日内整改" if rule.deadline else ""
-    en = f"{rule.severity.capitalize()} — {rule.name.en}: " + "; ".join(parts_en) + deadline_en + "."
-    zh = f"{SEVERITY_ZH[rule.severity]}——{rule.name.zh}：" + "；".join(parts_zh) + deadline_zh + "。"
+    en = (
+        f"{rule.severity.capitalize()} — {rule.name.en}: " + "; ".join(parts_en) + deadline_en + "."
+    )
+    zh = (
+        f"{SEVERITY_ZH[rule.severity]}——{rule.name.zh}：" + "；".join(parts_zh) + deadline_zh + "。"
+    )
     return en, zh
 
 

@@ -8,7 +8,8 @@ contract's units and the open findings. The first rule that applies decides:
 2. **rebid** — the mean total falls in a ``rebid_grades`` grade (default: the lowest), or at
    least ``rebid_station_share`` (default half) of the units are graded in one;
 3. **conditional** — any unit is graded in ``rebid_grades`` or ``conditional_grades``
-   (default: the second lowest, 合格), a correction or suspension finding is open, or the
+   (default: the second lowest when there are at least three grades, 合格 in the usual
+   four), a correction or suspension finding is open, or the
    mean total is below ``renew_min`` (default 80);
 4. **renew** — otherwise: mean ≥ ``renew_min``, nothing open above an observation.
 
@@ -50,15 +51,25 @@ def grade_sets(system: IndicatorSystem) -> tuple[list[str], list[str]]:
     codes = [g.code for g in system.spec.grades]
     rec = system.spec.recommendation
     rebid = rec.rebid_grades if rec.rebid_grades is not None else codes[-1:]
-    conditional = rec.conditional_grades if rec.conditional_grades is not None else codes[-2:-1] if len(codes) > 1 else []
+    conditional = (
+        rec.conditional_grades
+        if rec.conditional_grades is not None
+        else codes[-2:-1]
+        if len(codes) >= 3
+        else []
+    )
     return rebid, conditional
 
 
 def _grade_of(system: IndicatorSystem, total: float) -> str:
-    return next((g.code for g in system.spec.grades if total >= g.min - 1e-9), system.spec.grades[-1].code)
+    return next(
+        (g.code for g in system.spec.grades if total >= g.min - 1e-9), system.spec.grades[-1].code
+    )
 
 
-def recommend(system: IndicatorSystem, result: Result, findings: Sequence[OpenFinding] = ()) -> Recommendation:
+def recommend(
+    system: IndicatorSystem, result: Result, findings: Sequence[OpenFinding] = ()
+) -> Recommendation:
     rec = system.spec.recommendation
     rebid_grades, conditional_grades = grade_sets(system)
     units = [str(u) for u in result.units]
@@ -72,32 +83,64 @@ def recommend(system: IndicatorSystem, result: Result, findings: Sequence[OpenFi
     vetoed = [(u, c) for u in units for c in result.vetoes.columns if bool(result.vetoes.loc[u, c])]
     if rec.rebid_on_veto and vetoed:
         shown = ", ".join(f"{c} at {u}" for u, c in vetoed)
-        reason("veto", f"a veto item is confirmed ({shown})", f"否决项成立（{'，'.join(f'{u} {c}' for u, c in vetoed)}）")
+        reason(
+            "veto",
+            f"a veto item is confirmed ({shown})",
+            f"否决项成立（{'，'.join(f'{u} {c}' for u, c in vetoed)}）",
+        )
     terminations = [f for f in findings if f.severity == "termination"]
     if terminations:
         shown = ", ".join(f"{f.rule} at {f.unit}" for f in terminations)
-        reason("termination", f"a termination finding is open ({shown})", f"存在未结的停止类问题（{'，'.join(f'{f.unit} {f.rule}' for f in terminations)}）")
+        reason(
+            "termination",
+            f"a termination finding is open ({shown})",
+            f"存在未结的停止类问题（{'，'.join(f'{f.unit} {f.rule}' for f in terminations)}）",
+        )
     mean_grade = _grade_of(system, mean)
     failing = [u for u in units if grades[u] in rebid_grades]
     if mean_grade in rebid_grades:
-        reason("mean_grade", f"the mean total {mean:.2f} is graded {mean_grade}", f"平均总分 {mean:.2f} 属于 {mean_grade} 等级")
+        reason(
+            "mean_grade",
+            f"the mean total {mean:.2f} is graded {mean_grade}",
+            f"平均总分 {mean:.2f} 属于 {mean_grade} 等级",
+        )
     elif units and len(failing) / len(units) >= rec.rebid_station_share - 1e-12:
-        reason("failing_share", f"{len(failing)} of {len(units)} units are graded {'/'.join(rebid_grades)}", f"{len(units)} 个评估对象中 {len(failing)} 个被评为 {'/'.join(rebid_grades)}")
+        reason(
+            "failing_share",
+            f"{len(failing)} of {len(units)} units are graded {'/'.join(rebid_grades)}",
+            f"{len(units)} 个评估对象中 {len(failing)} 个被评为 {'/'.join(rebid_grades)}",
+        )
     if reasons:
         outcome = "rebid"
     else:
         weak = [u for u in units if grades[u] in rebid_grades or grades[u] in conditional_grades]
         if weak:
-            reason("weak_units", f"units graded {'/'.join(rebid_grades + conditional_grades)}: {', '.join(weak)}", f"被评为 {'/'.join(rebid_grades + conditional_grades)} 的对象：{'、'.join(weak)}")
+            reason(
+                "weak_units",
+                f"units graded {'/'.join(rebid_grades + conditional_grades)}: {', '.join(weak)}",
+                f"被评为 {'/'.join(rebid_grades + conditional_grades)} 的对象：{'、'.join(weak)}",
+            )
         open_ = [f for f in findings if f.severity in ("correction", "suspension")]
         if open_:
             shown = ", ".join(f"{f.rule} ({f.severity}) at {f.unit}" for f in open_)
-            reason("open_findings", f"findings to correct are open: {shown}", f"存在未结的整改类问题：{'，'.join(f'{f.unit} {f.rule}（{SEVERITY_ZH[f.severity]}）' for f in open_)}")
+            reason(
+                "open_findings",
+                f"findings to correct are open: {shown}",
+                f"存在未结的整改类问题：{'，'.join(f'{f.unit} {f.rule}（{SEVERITY_ZH[f.severity]}）' for f in open_)}",
+            )
         if mean < rec.renew_min - 1e-9:
-            reason("renew_min", f"the mean total {mean:.2f} is below {rec.renew_min:g}", f"平均总分 {mean:.2f} 低于 {rec.renew_min:g}")
+            reason(
+                "renew_min",
+                f"the mean total {mean:.2f} is below {rec.renew_min:g}",
+                f"平均总分 {mean:.2f} 低于 {rec.renew_min:g}",
+            )
         outcome = "conditional" if reasons else "renew"
         if outcome == "renew":
-            reason("renew", f"the mean total {mean:.2f} is at least {rec.renew_min:g} and nothing above an observation is open", f"平均总分 {mean:.2f} 不低于 {rec.renew_min:g}，且无观察以上的未结问题")
+            reason(
+                "renew",
+                f"the mean total {mean:.2f} is at least {rec.renew_min:g} and nothing above an observation is open",
+                f"平均总分 {mean:.2f} 不低于 {rec.renew_min:g}，且无观察以上的未结问题",
+            )
     losses = _losses(system, result)
     en, zh = _explain(outcome, reasons, losses, mean)
     return Recommendation(outcome, tuple(reasons), losses, en, zh)
@@ -107,26 +150,53 @@ def _losses(system: IndicatorSystem, result: Result, k: int = 3) -> dict:
     """Mean points lost per family and the k leaves losing most (over the units)."""
     points = result.node_points
     families = [
-        {"code": f.code, "zh": f.name.zh, "en": f.name.en, "lost": round(float(f.points - np.nanmean(points[f.code].fillna(0.0))), 2), "max": f.points}
+        {
+            "code": f.code,
+            "zh": f.name.zh,
+            "en": f.name.en,
+            "lost": round(float(f.points - np.nanmean(points[f.code].fillna(0.0))), 2),
+            "max": f.points,
+        }
         for f in system.families
         if not f.is_bonus
     ]
     leaves = [
-        {"code": lf.code, "zh": lf.name.zh, "en": lf.name.en, "lost": round(float(lf.points - np.nanmean(points[lf.code].fillna(0.0))), 2), "max": lf.points}
+        {
+            "code": lf.code,
+            "zh": lf.name.zh,
+            "en": lf.name.en,
+            "lost": round(float(lf.points - np.nanmean(points[lf.code].fillna(0.0))), 2),
+            "max": lf.points,
+        }
         for lf in system.leaves
     ]
     leaves = sorted(leaves, key=lambda x: -x["lost"])[:k]
-    return {"families": sorted(families, key=lambda x: -x["lost"]), "leaves": [lf for lf in leaves if lf["lost"] > 0]}
+    return {
+        "families": sorted(families, key=lambda x: -x["lost"]),
+        "leaves": [lf for lf in leaves if lf["lost"] > 0],
+    }
 
 
 def _explain(outcome: str, reasons: list[dict], losses: dict, mean: float) -> tuple[str, str]:
     fam = losses["families"][:2]
-    lost_en = "; most points lost in " + ", ".join(f"{f['code']} {f['en']} (−{f['lost']:g} of {f['max']:g})" for f in fam) if fam else ""
-    lost_zh = "；失分最多的一级指标：" + "，".join(f"{f['code']} {f['zh']}（失 {f['lost']:g} / {f['max']:g} 分）" for f in fam) if fam else ""
+    lost_en = (
+        "; most points lost in "
+        + ", ".join(f"{f['code']} {f['en']} (−{f['lost']:g} of {f['max']:g})" for f in fam)
+        if fam
+        else ""
+    )
+    lost_zh = (
+        "；失分最多的一级指标："
+        + "，".join(f"{f['code']} {f['zh']}（失 {f['lost']:g} / {f['max']:g} 分）" for f in fam)
+        if fam
+        else ""
+    )
     leaves = losses["leaves"]
     if leaves:
         lost_en += "; leaves: " + ", ".join(f"{lf['code']} (−{lf['lost']:g})" for lf in leaves)
-        lost_zh += "；末级指标：" + "，".join(f"{lf['code']}（失 {lf['lost']:g} 分）" for lf in leaves)
+        lost_zh += "；末级指标：" + "，".join(
+            f"{lf['code']}（失 {lf['lost']:g} 分）" for lf in leaves
+        )
     en = f"Recommendation: {outcome} — " + "; ".join(r["en"] for r in reasons) + lost_en + "."
     zh = f"建议：{OUTCOME_ZH[outcome]}——" + "；".join(r["zh"] for r in reasons) + lost_zh + "。"
     return en, zh

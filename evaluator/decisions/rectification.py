@@ -19,7 +19,15 @@ from __future__ import annotations
 
 from evaluator.errors import Problem, StateError
 
-STATES = ("open", "plan_submitted", "evidence_submitted", "closed", "rejected", "overdue", "escalated")
+STATES = (
+    "open",
+    "plan_submitted",
+    "evidence_submitted",
+    "closed",
+    "rejected",
+    "overdue",
+    "escalated",
+)
 AGENCY_ACTIONS = ("submit_plan", "submit_evidence")
 EVALUATOR_ACTIONS = ("verify", "reject", "acknowledge", "close")
 SYSTEM_ACTIONS = ("expire", "escalate")

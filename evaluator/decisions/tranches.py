@@ -23,7 +23,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from evaluator.decisions.calendar import OFFICIAL, WorkingCalendar
+from evaluator.decisions.calendar import OFFICIAL, CalendarError, WorkingCalendar
 from evaluator.errors import InvalidInput, Problem
 
 TRIGGERS = ("signed", "mid_term_passed", "final_passed")
@@ -59,6 +59,7 @@ class Tranche:
     overdue: bool = False
     released_on: dt.date | None = None
     blocked_by: tuple[str, ...] = field(default_factory=tuple)
+    due_note: str = ""  # why no due date: the calendar does not know that year yet
 
 
 def terms_from_schedule(schedule: Sequence[Mapping]) -> list[TrancheTerm]:
@@ -167,7 +168,12 @@ def schedule_tranches(
         elif event is not None and blocking:
             out.append(Tranche(**base, status="withheld", blocked_by=blocking))
         elif event is not None:
-            due = calendar.add_working_days(event.on, term.due_working_days)
+            try:
+                due = calendar.add_working_days(event.on, term.due_working_days)
+            except CalendarError as exc:  # a clear reason, never a wrong date
+                p = exc.problems[0]
+                out.append(Tranche(**base, status="due", due_note=f"{p.en} ({p.zh})"))
+                continue
             out.append(
                 Tranche(**base, status="due", due_on=due, overdue=today is not None and today > due)
             )

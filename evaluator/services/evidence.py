@@ -102,7 +102,9 @@ async def attach_evidence(
         "only the round's evaluators or the agency may upload evidence",
         "仅本轮评估员或承接机构可上传佐证材料",
     )
-    check_writable(round_)
+    agency = actor.has(Role.AGENCY_USER, contract.agency_id)
+    if not (agency and await open_after_approval(round_)):  # rectification or appeal evidence
+        check_writable(round_)
     if media_type not in allowed_types():
         raise InvalidInput(
             Problem(
@@ -170,6 +172,26 @@ async def attach_evidence(
             connection=conn,
         )
     return record
+
+
+async def open_after_approval(round_) -> bool:
+    """An approved round still takes the agency's evidence files while it has open findings
+    (rectification evidence) or while its appeal window is open (evidence for an appeal);
+    scores stay locked."""
+    from evaluator.decisions.calendar import CalendarError
+    from evaluator.decisions.rectification import OPEN_STATES
+    from evaluator.services.appeals import appeal_deadline
+    from evaluator.store.base import RoundState
+    from evaluator.store.decisions import Finding
+
+    if round_.state != RoundState.APPROVED:
+        return False
+    if await Finding.filter(round_id=round_.id, state__in=list(OPEN_STATES)).exists():
+        return True
+    try:
+        return dt.date.today() <= await appeal_deadline(round_)
+    except CalendarError:
+        return False
 
 
 async def review_evidence(

@@ -34,7 +34,15 @@ from evaluator.services.actors import (
     get_round,
     require,
 )
-from evaluator.services.scorecards import compute_round, digest, inputs_digest, results_document
+from evaluator.services.decisions import propose
+from evaluator.services.findings import open_findings
+from evaluator.services.scorecards import (
+    compute_round,
+    digest,
+    inputs_digest,
+    json_text,
+    results_document,
+)
 from evaluator.store.base import OrgKind, Role, RoundKind, RoundState
 from evaluator.store.contracts import Contract
 from evaluator.store.orgs import Membership, Organisation, User
@@ -287,8 +295,12 @@ async def return_round(actor: Actor, round_: Round, expected_version: int, reaso
         )
 
 
-async def approve_round(actor: Actor, round_: Round, expected_version: int) -> ApprovalSnapshot:
-    """Lock the round and freeze its results with the digest of the inputs."""
+async def approve_round(
+    actor: Actor, round_: Round, expected_version: int, *, on: dt.date | None = None
+) -> ApprovalSnapshot:
+    """Lock the round, freeze its results with the digest of the inputs, open its findings
+    and propose its recommendation (all in one transaction). ``on``: the approval date
+    (today by default), from which deadlines and the appeal window count."""
     require(
         await _may_decide(actor, round_),
         "only the buying bureau may approve a round",
@@ -322,6 +334,9 @@ async def approve_round(actor: Actor, round_: Round, expected_version: int) -> A
             },
             connection=conn,
         )
+        on = on or dt.date.today()
+        await open_findings(locked, done, on, actor, conn)
+        await propose(locked, done, actor, conn, on)
     return snapshot
 
 
@@ -376,12 +391,6 @@ async def act(
 def _need_reason(reason: str) -> None:
     if not reason or not reason.strip():
         raise InvalidInput(Problem("a reason is required", "必须填写原因", path="reason"))
-
-
-def json_text(document) -> str:
-    import json
-
-    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 async def _system_user(conn) -> object:

@@ -27,6 +27,11 @@ from evaluator.systems import IndicatorSystem
 INPUT_COLUMNS = ["unit", "leaf", "item", "value", "target", "n", "rater"]
 
 
+def json_text(document) -> str:
+    """Canonical JSON text (sorted keys, no spaces, UTF-8 kept)."""
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def digest(value) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -49,6 +49,7 @@ class Decision(Entity):
     round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField(
         "models.Round", related_name="decisions", on_delete=fields.RESTRICT
     )
+    approved_on = fields.DateField()  # the approval (or rescoring) the recommendation follows
     recommended = fields.CharField(max_length=12)  # renew conditional rebid
     reasons = fields.JSONField(default=list)
     losses = fields.JSONField(default=dict)

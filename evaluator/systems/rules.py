@@ -274,7 +274,9 @@ def _floors(doc: Located, floors: list, grades: list, codes: set, depth: int) ->
     return problems
 
 
-def _deviations(doc: Located, rules: list, codes: set, vetoes: set, depth: int, nodes) -> list[Problem]:
+def _deviations(
+    doc: Located, rules: list, codes: set, vetoes: set, depth: int, nodes
+) -> list[Problem]:
     methods = {n.get("code"): n.get("method") for _, n, _ in nodes}
     problems = []
     seen: set = set()
@@ -283,28 +285,60 @@ def _deviations(doc: Located, rules: list, codes: set, vetoes: set, depth: int, 
             continue
         code = rule.get("code")
         if isinstance(code, str) and code in seen:
-            problems.append(doc.problem(("deviations", i, "code"), f"deviation code {code} is used twice", f"偏差规则编码 {code} 重复"))
+            problems.append(
+                doc.problem(
+                    ("deviations", i, "code"),
+                    f"deviation code {code} is used twice",
+                    f"偏差规则编码 {code} 重复",
+                )
+            )
         seen.add(code)
         when = rule.get("when") if isinstance(rule.get("when"), dict) else {}
         for j, node in enumerate(_list(when.get("nodes"))):
             if not isinstance(node, str):
                 continue
             if node not in codes:
-                problems.append(doc.problem(("deviations", i, "when", "nodes", j), f"unknown node {node}", f"未知的指标 {node}"))
+                problems.append(
+                    doc.problem(
+                        ("deviations", i, "when", "nodes", j),
+                        f"unknown node {node}",
+                        f"未知的指标 {node}",
+                    )
+                )
             elif "attainment_below" in when and methods.get(node) != "ratio":
                 problems.append(
-                    doc.problem(("deviations", i, "when", "nodes", j), f"attainment applies to ratio leaves; {node} is not one", f"达成率仅适用于达成率指标，{node} 不是")
+                    doc.problem(
+                        ("deviations", i, "when", "nodes", j),
+                        f"attainment applies to ratio leaves; {node} is not one",
+                        f"达成率仅适用于达成率指标，{node} 不是",
+                    )
                 )
             elif "flag" in when and methods.get(node) is None:
-                problems.append(doc.problem(("deviations", i, "when", "nodes", j), f"a flag is raised on leaves; {node} is a group", f"标记针对末级指标，{node} 是分组"))
+                problems.append(
+                    doc.problem(
+                        ("deviations", i, "when", "nodes", j),
+                        f"a flag is raised on leaves; {node} is a group",
+                        f"标记针对末级指标，{node} 是分组",
+                    )
+                )
         veto = when.get("veto")
         for j, v in enumerate(veto if isinstance(veto, list) else []):
             if isinstance(v, str) and v not in vetoes:
-                problems.append(doc.problem(("deviations", i, "when", "veto", j), f"unknown veto {v}; declare it under vetoes", f"未定义的否决项 {v}"))
+                problems.append(
+                    doc.problem(
+                        ("deviations", i, "when", "veto", j),
+                        f"unknown veto {v}; declare it under vetoes",
+                        f"未定义的否决项 {v}",
+                    )
+                )
         level = _num(when.get("level"))
         if level is not None and depth and level > depth:
             problems.append(
-                doc.problem(("deviations", i, "when", "level"), f"level {int(level)} is deeper than the tree ({depth} levels)", f"层级 {int(level)} 超出指标树深度（{depth} 级）")
+                doc.problem(
+                    ("deviations", i, "when", "level"),
+                    f"level {int(level)} is deeper than the tree ({depth} levels)",
+                    f"层级 {int(level)} 超出指标树深度（{depth} 级）",
+                )
             )
     return problems
 
@@ -317,7 +351,9 @@ def _recommendation(doc: Located, rec, grades: list) -> list[Problem]:
     for key in ("rebid_grades", "conditional_grades"):
         for j, g in enumerate(_list(rec.get(key))):
             if isinstance(g, str) and g not in known:
-                problems.append(doc.problem(("recommendation", key, j), f"unknown grade {g}", f"未知的等级 {g}"))
+                problems.append(
+                    doc.problem(("recommendation", key, j), f"unknown grade {g}", f"未知的等级 {g}")
+                )
     return problems
 
 

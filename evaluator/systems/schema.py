@@ -405,7 +405,11 @@ class When(Spec):
 
     @model_validator(mode="after")
     def _one(self):
-        given = [k for k in ("below", "attainment_below", "total_below", "flag", "veto") if getattr(self, k) is not None]
+        given = [
+            k
+            for k in ("below", "attainment_below", "total_below", "flag", "veto")
+            if getattr(self, k) is not None
+        ]
         if len(given) != 1:
             raise bad(
                 "a deviation condition needs exactly one of below, attainment_below, total_below, flag and veto",
@@ -417,16 +421,28 @@ class When(Spec):
         if kind == "below" and self.nodes is None and self.level is None:
             raise bad("below needs nodes or level", "below 须配合 nodes 或 level", at="below")
         if kind == "attainment_below" and self.nodes is None:
-            raise bad("attainment_below needs nodes (ratio leaves)", "attainment_below 须配合 nodes（达成率指标）", at="attainment_below")
+            raise bad(
+                "attainment_below needs nodes (ratio leaves)",
+                "attainment_below 须配合 nodes（达成率指标）",
+                at="attainment_below",
+            )
         if kind in ("total_below", "veto") and (self.nodes is not None or self.level is not None):
             raise bad(f"{kind} takes no nodes or level", f"{kind} 不接受 nodes 或 level", at=kind)
         if kind == "flag" and self.level is not None:
-            raise bad("flag takes nodes (leaves), not level", "flag 只接受 nodes（末级指标），不接受 level", at="level")
+            raise bad(
+                "flag takes nodes (leaves), not level",
+                "flag 只接受 nodes（末级指标），不接受 level",
+                at="level",
+            )
         return self
 
     @property
     def kind(self) -> str:
-        return next(k for k in ("below", "attainment_below", "total_below", "flag", "veto") if getattr(self, k) is not None)
+        return next(
+            k
+            for k in ("below", "attainment_below", "total_below", "flag", "veto")
+            if getattr(self, k) is not None
+        )
 
 
 class Deviation(Spec):
@@ -443,13 +459,18 @@ class Deviation(Spec):
 
     @model_validator(mode="after")
     def _severity(self):
-        if self.escalate_to is not None and SEVERITIES.index(self.escalate_to) <= SEVERITIES.index(self.severity):
+        if self.escalate_to is not None and SEVERITIES.index(self.escalate_to) <= SEVERITIES.index(
+            self.severity
+        ):
             raise bad(
                 f"escalate_to must be more severe than {self.severity}",
                 f"escalate_to 须比 {self.severity} 更严重",
                 at="escalate_to",
             )
-        if self.severity in ("observation", "termination") and self.deadline_working_days is not None:
+        if (
+            self.severity in ("observation", "termination")
+            and self.deadline_working_days is not None
+        ):
             raise bad(
                 f"an {self.severity} has no deadline",
                 f"{'观察' if self.severity == 'observation' else '终止'}类偏差没有整改期限",

@@ -54,7 +54,7 @@ class County:
     actors: dict[str, Actor]
 
 
-async def build_county(open_rounds: bool = True) -> County:
+async def build_county(open_rounds: bool = True, system: str | None = None) -> County:
     admin = Actor.system()
     region = await cs.ensure_region("341521", "安平县", RegionLevel.COUNTY)
     bureau = await cs.create_organisation(admin, OrgKind.BUREAU, "安平县民政局", region=region)
@@ -85,7 +85,7 @@ async def build_county(open_rounds: bool = True) -> County:
         users[name] = await cs.create_user(admin, name)
         await cs.grant(admin, users[name], org, role)
         actors[name] = await actor_for(users[name])
-    version = await register_system(admin, SYSTEM, "wf.yaml")
+    version = await register_system(admin, system or SYSTEM, "wf.yaml")
     start, end = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
     contract_a = await cs.create_contract(
         actors["bureau"],

@@ -1,0 +1,268 @@
+"""Appeals (申诉): within a window after approval (the contract's, 5 working days by
+default) the agency contests leaves of a unit with a reason and new evidence; the round's
+lead evaluator dismisses the appeal with a reason, or upholds it with new values for the
+contested leaves — the round is then rescored into a new approval snapshot (the old one
+kept) and a new recommendation supersedes the previous one. All audited, visible to the
+bureau.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from tortoise.transactions import in_transaction
+
+from evaluator.decisions.calendar import OFFICIAL
+from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem, StateError
+from evaluator.services import audit
+from evaluator.services.actors import (
+    Actor,
+    assignment_role,
+    get_round,
+    may_see_scores,
+    require,
+    round_scope,
+)
+from evaluator.services.decisions import propose
+from evaluator.services.scorecards import (
+    compute_round,
+    digest,
+    inputs_digest,
+    json_text,
+    results_document,
+)
+from evaluator.store.base import Role, RoundState
+from evaluator.store.contracts import Contract
+from evaluator.store.decisions import Appeal, Decision
+from evaluator.store.rounds import ApprovalSnapshot, EvidenceFile, Round, Score
+
+
+async def appeal_deadline(round_: Round) -> dt.date:
+    """The last day to appeal: the approval date plus the contract's window in working days."""
+    contract = await Contract.get(id=round_.contract_id)
+    first = await Decision.filter(round_id=round_.id).order_by("created_at").first()
+    if first is None:
+        raise StateError(Problem("only an approved round can be appealed", "仅已审定的轮次可申诉"))
+    return OFFICIAL.add_working_days(first.approved_on, contract.appeal_working_days)
+
+
+async def submit_appeal(
+    actor: Actor,
+    round_id,
+    unit: str,
+    leaves: list[str],
+    reason: str,
+    evidence: list[str] | None = None,
+    *,
+    today: dt.date | None = None,
+) -> Appeal:
+    round_ = await get_round(actor, round_id)
+    contract = await Contract.get(id=round_.contract_id)
+    require(
+        actor.is_admin or actor.has(Role.AGENCY_USER, contract.agency_id),
+        "only the agency may appeal",
+        "仅承接机构可申诉",
+    )
+    if round_.state != RoundState.APPROVED:
+        raise StateError(Problem("only an approved round can be appealed", "仅已审定的轮次可申诉"))
+    today = today or dt.date.today()
+    last = await appeal_deadline(
+        round_
+    )  # CalendarError (a clear 422) if the calendar lacks the year
+    if today > last:
+        raise StateError(
+            Problem(
+                f"the appeal window closed on {last.isoformat()}",
+                f"申诉期已于 {last.isoformat()} 截止",
+            )
+        )
+    done = await compute_round(round_)
+    if unit not in done.units:
+        raise InvalidInput(
+            Problem(
+                f"{unit} is not evaluated in this round", f"{unit} 不在本轮评估范围内", path="unit"
+            )
+        )
+    unknown = [
+        lf for lf in leaves if lf not in done.system.nodes or not done.system.nodes[lf].is_leaf
+    ]
+    if not leaves or unknown:
+        raise InvalidInput(
+            Problem(
+                f"name the contested leaves of the system (unknown: {', '.join(unknown) or 'none given'})",
+                f"须列出所申诉的末级指标（未知：{'、'.join(unknown) or '未填写'}）",
+                path="leaves",
+            )
+        )
+    if not reason.strip():
+        raise InvalidInput(Problem("an appeal needs a reason", "申诉须说明理由", path="reason"))
+    ids = [str(e) for e in (evidence or [])]
+    known = {
+        str(i)
+        for i in await EvidenceFile.filter(id__in=ids, round_id=round_.id).values_list(
+            "id", flat=True
+        )
+    }
+    for i, e in enumerate(ids):
+        if e not in known:
+            raise InvalidInput(
+                Problem(
+                    f"no evidence {e} in this round",
+                    f"本轮次中没有佐证材料 {e}",
+                    path=f"evidence[{i}]",
+                )
+            )
+    async with in_transaction() as conn:
+        appeal = await Appeal.create(
+            round_id=round_.id,
+            unit=unit,
+            leaves=list(leaves),
+            reason=reason,
+            evidence=ids,
+            submitted_by_id=actor.user_id,
+            using_db=conn,
+        )
+        await audit.record(
+            actor.username,
+            "appeal.submit",
+            "appeal",
+            appeal.id,
+            None,
+            {"round": str(round_.id), "unit": unit, "leaves": list(leaves), "reason": reason},
+            connection=conn,
+        )
+    return appeal
+
+
+async def list_appeals(actor: Actor, round_id) -> list[Appeal]:
+    round_ = await get_round(actor, round_id)
+    if not await may_see_scores(actor, round_):
+        raise NotFound(Problem(f"no round {round_id}", f"未找到评估轮次 {round_id}"))
+    return await Appeal.filter(round_id=round_.id).order_by("created_at")
+
+
+async def decide_appeal(
+    actor: Actor,
+    appeal_id,
+    *,
+    uphold: bool,
+    answer: str,
+    rescored: dict[str, float] | None,
+    expected_version: int,
+) -> Appeal:
+    appeal = await Appeal.get_or_none(id=appeal_id)
+    round_ = await round_scope(actor).filter(id=appeal.round_id).first() if appeal else None
+    if appeal is None or round_ is None:
+        raise NotFound(Problem(f"no appeal {appeal_id}", f"未找到申诉 {appeal_id}"))
+    require(
+        actor.is_admin or await assignment_role(actor, round_) == Role.LEAD_EVALUATOR,
+        "only the round's lead evaluator answers an appeal",
+        "仅本轮主评估员可答复申诉",
+    )
+    if appeal.state != "submitted":
+        raise StateError(
+            Problem(
+                f"the appeal was already {appeal.state}",
+                f"该申诉已{'支持' if appeal.state == 'upheld' else '驳回'}",
+            )
+        )
+    if not answer.strip():
+        raise InvalidInput(
+            Problem("an answer to the appeal is required", "须填写申诉答复", path="answer")
+        )
+    values = dict(rescored or {})
+    if uphold:
+        missing = [lf for lf in appeal.leaves if lf not in values]
+        extra = [lf for lf in values if lf not in appeal.leaves]
+        if missing or extra:
+            raise InvalidInput(
+                Problem(
+                    f"give a new value for each contested leaf ({', '.join(appeal.leaves)})",
+                    f"须为每个申诉指标给出新值（{'、'.join(appeal.leaves)}）",
+                    path="rescored",
+                )
+            )
+    async with in_transaction() as conn:
+        updated = (
+            await Appeal.filter(id=appeal.id, version=expected_version)
+            .using_db(conn)
+            .update(
+                state="upheld" if uphold else "dismissed",
+                answer=answer,
+                rescored=values,
+                decided_by_id=actor.user_id,
+                version=expected_version + 1,
+            )
+        )
+        if updated != 1:
+            raise ConflictError(
+                Problem("the appeal changed since you read it", "申诉已被他人更新，请刷新后重试")
+            )
+        if uphold:
+            await _rescore(actor, round_, appeal, values, conn)
+        await audit.record(
+            actor.username,
+            f"appeal.{'uphold' if uphold else 'dismiss'}",
+            "appeal",
+            appeal.id,
+            {"state": "submitted"},
+            {"answer": answer, "rescored": values},
+            connection=conn,
+        )
+    if uphold:
+        await _resnapshot(actor, round_)
+    return await Appeal.get(id=appeal.id)
+
+
+async def _rescore(
+    actor: Actor, round_: Round, appeal: Appeal, values: dict[str, float], conn
+) -> None:
+    """The lead's values replace every rater's value of the contested leaves for the unit."""
+    for leaf, value in values.items():
+        await Score.filter(round_id=round_.id, unit=appeal.unit, leaf=leaf).using_db(conn).delete()
+        score = await Score.create(
+            round_id=round_.id,
+            unit=appeal.unit,
+            leaf=leaf,
+            item="",
+            rater_id=actor.user_id,
+            value=float(value),
+            comment=f"appeal {appeal.id}",
+            using_db=conn,
+        )
+        await audit.record(
+            actor.username,
+            "score.write",
+            "score",
+            score.id,
+            None,
+            {"unit": appeal.unit, "leaf": leaf, "value": float(value), "appeal": str(appeal.id)},
+            connection=conn,
+        )
+
+
+async def _resnapshot(actor: Actor, round_: Round) -> None:
+    done = await compute_round(round_)
+    document = await asyncio.to_thread(results_document, done.result)
+    digest_of_inputs = await asyncio.to_thread(inputs_digest, done.inputs, done.system, done.units)
+    async with in_transaction() as conn:
+        snapshot = await ApprovalSnapshot.create(
+            round_id=round_.id,
+            approved_by_id=actor.user_id,
+            system_hash=done.system.content_hash,
+            inputs_digest=digest_of_inputs,
+            results=json_text(document),
+            results_digest=digest(document),
+            using_db=conn,
+        )
+        await audit.record(
+            actor.username,
+            "round.snapshot",
+            "round",
+            round_.id,
+            None,
+            {"snapshot": str(snapshot.id), "after": "appeal"},
+            connection=conn,
+        )
+        await propose(round_, done, actor, conn, dt.date.today())

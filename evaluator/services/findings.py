@@ -1,0 +1,315 @@
+"""Deviation findings of approved rounds and their rectification (整改).
+
+Findings open when a round is approved (one per deviation rule that holds for a unit,
+unless the same rule's finding for that unit is still open from an earlier approval).
+Their deadline is the approval date plus the rule's working days (the contract may set its
+own), on the official calendar; a date the calendar does not know yet leaves the deadline
+empty with the reason, and :func:`refresh` computes it once the calendar is updated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tortoise.transactions import in_transaction
+
+from evaluator.decisions.calendar import OFFICIAL, CalendarError
+from evaluator.decisions.deviations import find_deviations
+from evaluator.decisions.rectification import (
+    AGENCY_ACTIONS,
+    EVALUATOR_ACTIONS,
+    OPEN_STATES,
+    next_state,
+)
+from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem
+from evaluator.services import audit
+from evaluator.services.actors import Actor, assignment_role, require, round_scope
+from evaluator.store.base import Role
+from evaluator.store.contracts import Contract
+from evaluator.store.decisions import Finding
+from evaluator.store.rounds import EvidenceFile, Round
+
+FIELDS = (
+    "unit",
+    "rule",
+    "severity",
+    "state",
+    "deadline",
+    "plan",
+    "evidence",
+    "review_comment",
+    "version",
+)
+
+
+def deadline_after(opened_on: dt.date, days: int | None) -> tuple[dt.date | None, str]:
+    """(deadline, "") or (None, the reason in both languages)."""
+    if days is None:
+        return None, ""
+    try:
+        return OFFICIAL.add_working_days(opened_on, days), ""
+    except CalendarError as exc:
+        p = exc.problems[0]
+        return None, f"{p.en} ({p.zh})"
+
+
+async def open_findings(round_: Round, done, on: dt.date, actor: Actor, conn) -> list[Finding]:
+    """Open the findings of an approval (inside its transaction)."""
+    contract = await Contract.get(id=round_.contract_id).using_db(conn)
+    drafts = find_deviations(done.system, done.result, done.notes)
+    still_open = set(
+        await Finding.filter(round_id=round_.id, state__in=list(OPEN_STATES))
+        .using_db(conn)
+        .values_list("unit", "rule")
+    )
+    created = []
+    for d in drafts:
+        if (d.unit, d.rule) in still_open:
+            continue
+        days = (
+            contract.rectification_working_days
+            if d.deadline_working_days and contract.rectification_working_days
+            else d.deadline_working_days
+        )
+        deadline, note = deadline_after(on, days)
+        f = await Finding.create(
+            round_id=round_.id,
+            unit=d.unit,
+            rule=d.rule,
+            severity=d.severity,
+            opened_on=on,
+            deadline=deadline,
+            deadline_working_days=days,
+            deadline_note=note,
+            escalation=d.escalation,
+            causes=list(d.causes),
+            explanation_en=d.en,
+            explanation_zh=d.zh,
+            using_db=conn,
+        )
+        await audit.record(
+            actor.username, "finding.open", "finding", f.id, None, _doc(f), connection=conn
+        )
+        created.append(f)
+    return created
+
+
+def _doc(f: Finding) -> dict:
+    return {
+        k: (v.isoformat() if isinstance(v, dt.date) else v)
+        for k, v in ((k, getattr(f, k)) for k in FIELDS)
+    } | {"round": str(f.round_id)}
+
+
+async def list_findings(
+    actor: Actor,
+    *,
+    round_id=None,
+    contract_id=None,
+    state: str | None = None,
+    unit: str | None = None,
+) -> list[Finding]:
+    """Findings of the rounds the actor may see (findings exist only once a round is approved)."""
+    rounds = round_scope(actor)
+    if round_id is not None:
+        rounds = rounds.filter(id=round_id)
+    if contract_id is not None:
+        rounds = rounds.filter(contract_id=contract_id)
+    ids = await rounds.values_list("id", flat=True)
+    query = Finding.filter(round_id__in=list(ids))
+    if state:
+        query = query.filter(state=state)
+    if unit:
+        query = query.filter(unit=unit)
+    return await query.order_by("opened_on", "unit", "rule")
+
+
+async def get_finding(actor: Actor, finding_id) -> tuple[Finding, Round]:
+    found = await Finding.get_or_none(id=finding_id)
+    round_ = await round_scope(actor).filter(id=found.round_id).first() if found else None
+    if found is None or round_ is None:
+        raise NotFound(Problem(f"no finding {finding_id}", f"未找到问题 {finding_id}"))
+    return found, round_
+
+
+async def act(
+    actor: Actor,
+    finding_id,
+    action: str,
+    expected_version: int,
+    *,
+    plan: str = "",
+    evidence: list[str] | None = None,
+    comment: str = "",
+) -> Finding:
+    """The agency submits a plan or evidence; an evaluator of the round verifies, rejects
+    (with a comment), acknowledges an observation or closes a termination finding."""
+    finding, round_ = await get_finding(actor, finding_id)
+    contract = await Contract.get(id=round_.contract_id)
+    if action in AGENCY_ACTIONS:
+        require(
+            actor.is_admin or actor.has(Role.AGENCY_USER, contract.agency_id),
+            "only the agency answers a finding",
+            "仅承接机构可回应问题",
+        )
+    elif action in EVALUATOR_ACTIONS:
+        require(
+            actor.is_admin or await assignment_role(actor, round_) is not None,
+            "only the round's evaluators review a finding",
+            "仅本轮评估员可审核问题",
+        )
+    else:
+        raise InvalidInput(
+            Problem(f"unknown action {action!r}", f"未知的操作 {action!r}", path="action")
+        )
+    state = next_state(finding.severity, finding.state, action)
+    changes: dict = {"state": state}
+    if action == "submit_plan":
+        if not plan.strip():
+            raise InvalidInput(
+                Problem("a rectification plan is required", "须填写整改计划", path="plan")
+            )
+        changes["plan"] = plan
+    elif action == "submit_evidence":
+        ids = [str(e) for e in (evidence or [])]
+        if not ids:
+            raise InvalidInput(
+                Problem(
+                    "name the evidence of the rectification", "须提供整改佐证材料", path="evidence"
+                )
+            )
+        known = {
+            str(i)
+            for i in await EvidenceFile.filter(id__in=ids, round_id=round_.id).values_list(
+                "id", flat=True
+            )
+        }
+        for i, e in enumerate(ids):
+            if e not in known:
+                raise InvalidInput(
+                    Problem(
+                        f"no evidence {e} in this round",
+                        f"本轮次中没有佐证材料 {e}",
+                        path=f"evidence[{i}]",
+                    )
+                )
+        changes["evidence"] = ids
+    elif action == "reject":
+        if not comment.strip():
+            raise InvalidInput(
+                Problem("a rejection needs a comment", "退回须填写意见", path="comment")
+            )
+        changes["review_comment"] = comment
+    elif comment:
+        changes["review_comment"] = comment
+    async with in_transaction() as conn:
+        before = _doc(finding)
+        updated = (
+            await Finding.filter(id=finding.id, version=expected_version)
+            .using_db(conn)
+            .update(version=expected_version + 1, **changes)
+        )
+        if updated != 1:
+            raise ConflictError(
+                Problem("the finding changed since you read it", "问题已被他人更新，请刷新后重试")
+            )
+        after = await Finding.get(id=finding.id).using_db(conn)
+        await audit.record(
+            actor.username,
+            f"finding.{action}",
+            "finding",
+            finding.id,
+            before,
+            _doc(after),
+            connection=conn,
+        )
+    return after
+
+
+async def refresh(today: dt.date, actor: Actor | None = None) -> tuple[int, int, int]:
+    """Compute deadlines the calendar did not know, mark findings past their deadline
+    overdue and escalate them per rule (a new finding one step more severe). Returns
+    (deadlines set, expired, escalated). Idempotent for a given day."""
+    actor = actor or Actor.system()
+    set_, expired, escalated = 0, 0, 0
+    for f in await Finding.filter(
+        deadline__isnull=True, deadline_working_days__isnull=False, state__in=list(OPEN_STATES)
+    ):
+        deadline, note = deadline_after(f.opened_on, f.deadline_working_days)
+        if deadline is not None:
+            await Finding.filter(id=f.id).update(
+                deadline=deadline, deadline_note="", version=f.version + 1
+            )
+            await audit.record(
+                actor.username,
+                "finding.deadline",
+                "finding",
+                f.id,
+                None,
+                {"deadline": deadline.isoformat()},
+            )
+            set_ += 1
+    for f in await Finding.filter(
+        deadline__lt=today, state__in=["open", "plan_submitted", "rejected"]
+    ):
+        async with in_transaction() as conn:
+            state = next_state(f.severity, f.state, "expire")
+            await (
+                Finding.filter(id=f.id, version=f.version)
+                .using_db(conn)
+                .update(state=state, version=f.version + 1)
+            )
+            await audit.record(
+                actor.username,
+                "finding.expire",
+                "finding",
+                f.id,
+                {"state": f.state},
+                {"state": state, "on": today.isoformat()},
+                connection=conn,
+            )
+            expired += 1
+            if f.escalation:
+                escalated += await _escalate(f, today, actor, conn)
+    return set_, expired, escalated
+
+
+async def _escalate(f: Finding, today: dt.date, actor: Actor, conn) -> int:
+    fresh = await Finding.get(id=f.id).using_db(conn)
+    await (
+        Finding.filter(id=f.id)
+        .using_db(conn)
+        .update(state=next_state(f.severity, fresh.state, "escalate"), version=fresh.version + 1)
+    )
+    from evaluator.decisions.deviations import SEVERITY_ZH
+
+    days = f.deadline_working_days if f.escalation in ("correction", "suspension") else None
+    deadline, note = deadline_after(today, days)
+    new = await Finding.create(
+        round_id=f.round_id,
+        unit=f.unit,
+        rule=f.rule,
+        severity=f.escalation,
+        opened_on=today,
+        deadline=deadline,
+        deadline_working_days=days,
+        deadline_note=note,
+        escalation={"correction": "suspension", "suspension": "termination"}.get(f.escalation),
+        causes=f.causes,
+        escalated_from_id=f.id,
+        explanation_en=f"Escalated to {f.escalation}: not corrected by {f.deadline.isoformat()}. "
+        + f.explanation_en,
+        explanation_zh=f"升级为{SEVERITY_ZH[f.escalation]}：未在 {f.deadline.isoformat()} 前完成整改。"
+        + f.explanation_zh,
+        using_db=conn,
+    )
+    await audit.record(
+        actor.username,
+        "finding.escalate",
+        "finding",
+        new.id,
+        {"from": str(f.id)},
+        _doc(new),
+        connection=conn,
+    )
+    return 1

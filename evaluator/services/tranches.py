@@ -1,0 +1,124 @@
+"""A contract's tranches (拨付) from what happened to it, and their release by the bureau.
+
+Events: ``signed`` on the contract's start; for each approved round, ``mid_term_passed``
+(mid-term rounds) or ``final_passed`` (final and annual rounds) on its approval date, passed
+unless the round's decision (the bureau's outcome, else the recommendation) is ``rebid``.
+Blocking conditions: open suspension and termination findings of the contract's rounds
+hold every unreleased tranche. Releasing is an explicit bureau action on a ``due`` tranche.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from evaluator.decisions.rectification import OPEN_STATES
+from evaluator.decisions.tranches import Event, Tranche, schedule_tranches, terms_from_schedule
+from evaluator.errors import ConflictError, InvalidInput, Problem, StateError
+from evaluator.services import audit
+from evaluator.services.actors import Actor, get_contract, require
+from evaluator.store.base import Role, RoundKind, RoundState
+from evaluator.store.contracts import Contract
+from evaluator.store.decisions import Decision, Finding, TrancheRelease
+from evaluator.store.rounds import Round
+
+TRIGGER_OF = {
+    RoundKind.MID_TERM: "mid_term_passed",
+    RoundKind.FINAL: "final_passed",
+    RoundKind.ANNUAL: "final_passed",
+}
+
+
+async def _events(contract: Contract) -> list[Event]:
+    events = [Event("signed", contract.period_start)]
+    for round_ in await Round.filter(
+        contract_id=contract.id, state=RoundState.APPROVED, kind__in=list(TRIGGER_OF)
+    ):
+        decision = await Decision.filter(round_id=round_.id, superseded=False).first()
+        if decision is None:
+            continue
+        outcome = decision.outcome or decision.recommended
+        events.append(Event(TRIGGER_OF[round_.kind], decision.approved_on, outcome != "rebid"))
+    return events
+
+
+async def _blocks(contract: Contract) -> dict[str, list[str]]:
+    rounds = await Round.filter(contract_id=contract.id).values_list("id", flat=True)
+    open_ = await Finding.filter(
+        round_id__in=list(rounds),
+        state__in=list(OPEN_STATES),
+        severity__in=["suspension", "termination"],
+    ).order_by("opened_on", "unit")
+    return {"*": [f"{f.severity} {f.rule} @ {f.unit}" for f in open_]} if open_ else {}
+
+
+async def tranches_of(contract: Contract, today: dt.date | None = None) -> list[Tranche]:
+    """The tranches of a contract now (no permission check)."""
+    releases = {r.code: r.released_on for r in await TrancheRelease.filter(contract_id=contract.id)}
+    return schedule_tranches(
+        contract.amount_fen,
+        terms_from_schedule(contract.schedule),
+        await _events(contract),
+        blocks=await _blocks(contract),
+        releases=releases,
+        today=today or dt.date.today(),
+    )
+
+
+async def contract_tranches(
+    actor: Actor, contract_id, today: dt.date | None = None
+) -> tuple[Contract, list[Tranche]]:
+    contract = await get_contract(actor, contract_id)
+    return contract, await tranches_of(contract, today)
+
+
+async def release(
+    actor: Actor, contract_id, code: str, *, on: dt.date | None = None
+) -> TrancheRelease:
+    """The buying bureau releases a due tranche (its whole amount, exactly in fen)."""
+    contract = await get_contract(actor, contract_id)
+    require(
+        actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id),
+        "only the buying bureau releases payments",
+        "仅购买方可拨付",
+    )
+    on = on or dt.date.today()
+    tranche = next((t for t in await tranches_of(contract, on) if t.code == code), None)
+    if tranche is None:
+        raise InvalidInput(
+            Problem(f"the contract has no tranche {code}", f"合同没有第 {code} 期款项", path="code")
+        )
+    if tranche.status != "due":
+        why = f" (blocked by: {'; '.join(tranche.blocked_by)})" if tranche.blocked_by else ""
+        raise StateError(
+            Problem(
+                f"tranche {code} is {tranche.status}, not due{why}",
+                f"第 {code} 期款项状态为 {tranche.status}，不可拨付{why}",
+            )
+        )
+    try:
+        async with in_transaction() as conn:
+            record = await TrancheRelease.create(
+                contract_id=contract.id,
+                code=code,
+                amount_fen=tranche.amount_fen,
+                released_on=on,
+                released_by_id=actor.user_id,
+                using_db=conn,
+            )
+            await audit.record(
+                actor.username,
+                "tranche.release",
+                "contract",
+                contract.id,
+                None,
+                {"tranche": code, "amount_fen": tranche.amount_fen, "on": on.isoformat()},
+                connection=conn,
+            )
+    except IntegrityError:
+        raise ConflictError(
+            Problem(f"tranche {code} was released already", f"第 {code} 期款项已拨付")
+        ) from None
+    return record
