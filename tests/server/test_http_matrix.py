@@ -22,6 +22,7 @@ the order of the columns does not matter.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 import uuid
@@ -45,7 +46,9 @@ from api_fixtures import (
 from services.workflow_fixtures import SYSTEM, build_county
 
 from evaluator.server import create_app
-from evaluator.services import auth, citations
+from evaluator.services import appeals, auth, citations
+from evaluator.services import contracts as cs
+from evaluator.store.decisions import Finding
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -239,6 +242,46 @@ async def fresh_citation(m: Matrix, role: str) -> Call:
     )
 
 
+async def fresh_finding(severity: str, m: Matrix) -> Finding:
+    return await Finding.create(
+        round_id=m.ids["approved"], unit="ST01", rule=unique("R"), severity=severity, opened_on=dt.date(2026, 11, 2),
+        deadline=dt.date(2026, 12, 31) if severity == "correction" else None, causes=[], explanation_en="x", explanation_zh="x",
+    )
+
+
+async def acknowledge(m: Matrix, role: str) -> Call:
+    f = await fresh_finding("observation", m)
+    return Call(params={"finding_id": f.id}, json={"action": "acknowledge", "version": 1})
+
+
+async def submit_plan(m: Matrix, role: str) -> Call:
+    f = await fresh_finding("correction", m)
+    return Call(params={"finding_id": f.id}, json={"action": "submit_plan", "plan": "整改计划", "version": 1})
+
+
+async def accept_recommendation(m: Matrix, role: str) -> Call:
+    r = await fresh_round(m.world, "approved")
+    return Call(params={"round_id": r.id}, json={"accept": True, "version": 1})
+
+
+async def release_first_tranche(m: Matrix, role: str) -> Call:
+    c = m.world.county
+    contract = await cs.create_contract(
+        m.world.actors["bureau"], code=unique("C"), buyer=c.bureau, agency=c.agency_a, period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 12, 31), amount_fen=1_000_001, stations=[cs.StationTerms(c.stations["ST01"], {})],
+    )
+    return Call(params={"contract_id": contract.id, "code": "T1"})
+
+
+async def appeal_body(m: Matrix, role: str) -> Call:
+    return Call(params={"round_id": m.ids["approved"]}, json={"unit": "ST01", "leaves": ["L00"], "reason": "漏计"})
+
+
+async def fresh_appeal(m: Matrix, role: str) -> Call:
+    a = await appeals.submit_appeal(m.world.actors["agency_a"], m.ids["approved"], "ST01", ["L00"], "漏计")
+    return Call(params={"appeal_id": a.id}, json={"uphold": False, "answer": "原评分有据", "version": 1})
+
+
 # -- the policy -----------------------------------------------------------------------------
 V = "/api/v1"
 # fmt: off
@@ -294,6 +337,18 @@ ROWS = [
         "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved", station_id="st01"), "(approved)"),
     row("GET", f"{V}/rounds/<round_id:uuid>/agency-scorecard",      "200 200 404 200 200 404 403 404 200 401", ids(round_id="round_a"), "(open)"),
     row("GET", f"{V}/rounds/<round_id:uuid>/agency-scorecard",      "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved"), "(approved)"),
+    row("GET", f"{V}/findings",                                     "200 200 200 200 200 200 200 200 200 401"),
+    row("GET", f"{V}/findings/<finding_id:uuid>",                   "200 200 404 200 200 404 200 404 200 401", ids(finding_id="finding")),
+    row("POST", f"{V}/findings/<finding_id:uuid>/actions",          "200 403 404 200 200 404 403 404 403 401", acknowledge, "(an evaluator's action)"),
+    row("POST", f"{V}/findings/<finding_id:uuid>/actions",          "200 403 404 403 403 404 200 404 403 401", submit_plan, "(the agency's action)"),
+    row("GET", f"{V}/rounds/<round_id:uuid>/decision",              "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved")),
+    row("POST", f"{V}/rounds/<round_id:uuid>/decision",             "200 200 404 403 403 404 403 404 403 401", accept_recommendation),
+    row("GET", f"{V}/contracts/<contract_id:uuid>/tranches",        "200 200 404 200 200 404 200 404 200 401", ids(contract_id="contract_a")),
+    row("POST", f"{V}/contracts/<contract_id:uuid>/tranches/<code:str>/release",
+        "201 201 404 404 404 404 403 404 403 401", release_first_tranche, "(a new contract: no rounds yet)"),
+    row("POST", f"{V}/rounds/<round_id:uuid>/appeals",              "201 403 404 403 403 404 201 404 403 401", appeal_body),
+    row("GET", f"{V}/rounds/<round_id:uuid>/appeals",               "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved")),
+    row("POST", f"{V}/appeals/<appeal_id:uuid>/decision",           "200 403 404 200 403 404 403 404 403 401", fresh_appeal),
     row("GET", f"{V}/audit/verify",                                 "200 403 403 403 403 403 403 403 200 401"),
     row("GET", "/healthz",                                          "200 200 200 200 200 200 200 200 200 200"),
     row("GET", "/docs",                                             "200 200 200 200 200 200 200 200 200 200"),
@@ -325,6 +380,10 @@ async def matrix(module_db, tmp_path_factory) -> Matrix:
             "evidence_open": (await upload(world, c.round_a.id)).id,
             "evidence_approved": evidence_approved.id,
         }
+        fixed["finding"] = (await Finding.create(
+            round_id=approved.id, unit="ST01", rule="R0", severity="observation", opened_on=dt.date(2026, 11, 2),
+            causes=[], explanation_en="x", explanation_zh="x",
+        )).id
         async with Api(create_app(app_name(), register_orm=False)) as api:
             yield Matrix(api, world, fixed)
     finally:

@@ -7,6 +7,7 @@ from sanic import Blueprint
 from evaluator.server.api import (
     audit,
     auth,
+    consequences,
     contracts,
     evidence,
     organisations,
@@ -30,6 +31,7 @@ BLUEPRINTS = (
     evidence.bp,
     registers.bp,
     scorecards.bp,
+    consequences.bp,
     audit.bp,
 )
 
