@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from evaluator import cli_registers, cli_server
+from evaluator import cli_decisions, cli_registers, cli_server
 from evaluator.cli_db import safe_url as _safe_url
 from evaluator.cli_db import with_database
 from evaluator.errors import EvaluatorError, InvalidInput, Problem
@@ -123,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_server.add_commands(sub)  # serve, user
     cli_registers.add_commands(sub)  # import, metrics, rounds
+    cli_decisions.add_commands(sub)  # findings, decide, tranches
     return parser
 
 

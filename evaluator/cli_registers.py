@@ -54,7 +54,7 @@ def round_uuid(text: str) -> uuid.UUID:
         ) from None
 
 
-async def _actor(username: str | None):
+async def actor_named(username: str | None):
     from evaluator.services.actors import Actor, actor_for
     from evaluator.store.orgs import User
 
@@ -75,7 +75,7 @@ def cmd_import(args) -> int:
 
     async def run():
         return await import_register(
-            await _actor(args.username), round_id, args.kind, args.file, sheet=args.sheet
+            await actor_named(args.username), round_id, args.kind, args.file, sheet=args.sheet
         )
 
     done = with_database(run())

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evaluator.demo_consequences import Consequences, consequences
 from evaluator.demo_county import County, make_county
 from evaluator.demo_registers import demo_registers, round_date, write_registers
 from evaluator.engine import Result, score
@@ -286,6 +287,7 @@ class DemoReport:
     notes: Mapping[tuple[str, str], dict] = field(
         default_factory=dict
     )  # (station, leaf) → measured explanation
+    consequences: Consequences | None = None  # findings, recommendations, tranches
 
 
 def with_registers(
@@ -345,4 +347,5 @@ def run_demo(out_dir: Path | None = None, seed: int = 2026, elapsed: float = 0.5
         result.summary().to_csv(out / "scores.csv", index=False, encoding="utf-8-sig")
         for code, frames in registers.items():
             write_registers(frames, out / "registers" / code)
-    return DemoReport(county, system, inputs, result, seed, elapsed, registers, notes)
+    after = consequences(county, system, inputs, result, notes, elapsed)
+    return DemoReport(county, system, inputs, result, seed, elapsed, registers, notes, after)

@@ -265,6 +265,69 @@ def _explain_flawed(report: DemoReport) -> list[str]:
     return lines
 
 
+def _consequences(report: DemoReport) -> list[str]:
+    """Findings, each contract's recommendation and its tranche table."""
+    after = report.consequences
+    if after is None:
+        return []
+    from evaluator.decisions.recommend import OUTCOME_ZH
+
+    lines = [
+        "偏差与整改 Findings (整改 correction · 暂缓 suspension · 停止 termination · 观察 observation):"
+    ]
+    rows = [["站点 Station", "规则 Rule", "严重程度 Severity", "说明 Explanation"]]
+    for f in after.findings:
+        rows.append([f.unit, f.rule, f.severity, f.zh])
+    lines += table(rows, set(), header_rows=1)
+    for contract in report.county.contracts:
+        agency = report.county.agency(contract.agency)
+        rec = after.recommendations[contract.code]
+        lines += [
+            "",
+            f"{contract.code} {agency.short_name}: 建议 recommendation {OUTCOME_ZH[rec.outcome]} {rec.outcome}",
+            f"  {rec.zh}",
+            f"  {rec.en}",
+        ]
+        rows = [
+            [
+                "期次 Tranche",
+                "比例 Share",
+                "金额 Amount",
+                "触发 Trigger",
+                "状态 Status",
+                "应付/拨付日 Due/paid",
+                "受阻 Blocked by",
+            ]
+        ]
+        for t in after.tranches[contract.code]:
+            due = (
+                t.due_on.isoformat()
+                if t.due_on
+                else (
+                    t.released_on.isoformat()
+                    if t.released_on
+                    else "见说明 see note"
+                    if t.due_note
+                    else "—"
+                )
+            )
+            rows.append(
+                [
+                    t.code,
+                    f"{t.share_bp / 100:g}%",
+                    f"¥{t.amount_fen // 100:,}.{t.amount_fen % 100:02d}",
+                    t.trigger,
+                    t.status,
+                    due,
+                    "; ".join(t.blocked_by),
+                ]
+            )
+        lines += ["  " + line for line in table(rows, {1, 2}, header_rows=1)]
+        notes = {t.due_note for t in after.tranches[contract.code] if t.due_note}
+        lines += [f"  说明 note: {n}" for n in sorted(notes)]
+    return lines
+
+
 def format_demo(report: DemoReport) -> str:
     """The demo's printed text (Chinese and English labels), lines joined by newlines."""
     parts = [
@@ -279,4 +342,7 @@ def format_demo(report: DemoReport) -> str:
     flawed = _explain_flawed(report)
     if flawed:
         parts += ["", *flawed]
+    after = _consequences(report)
+    if after:
+        parts += ["", *after]
     return "\n".join(parts)

@@ -27,6 +27,13 @@ from evaluator.decisions.calendar import OFFICIAL, CalendarError, WorkingCalenda
 from evaluator.errors import InvalidInput, Problem
 
 TRIGGERS = ("signed", "mid_term_passed", "final_passed")
+# The usual county plan: 50% within 15 working days of signing, 30% after the mid-term
+# evaluation passes, the rest after the final evaluation passes (a contract may set its own).
+DEFAULT_SCHEDULE = [
+    {"code": "T1", "share_bp": 5000, "trigger": "signed", "due_working_days": 15},
+    {"code": "T2", "share_bp": 3000, "trigger": "mid_term_passed", "due_working_days": 15},
+    {"code": "T3", "share_bp": 2000, "trigger": "final_passed", "due_working_days": 15},
+]
 BASIS_POINTS = 10_000
 
 

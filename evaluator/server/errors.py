@@ -19,6 +19,7 @@ from sanic.handlers import ErrorHandler
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from evaluator.decisions.calendar import CalendarError
 from evaluator.errors import (
     AlreadyExists,
     ConflictError,
@@ -70,6 +71,7 @@ DOMAIN: dict[type[EvaluatorError], tuple[int, str]] = {
     UnsupportedMediaType: (415, "unsupported-media-type"),
     DatabaseNotReady: (503, "database-not-ready"),
     StoredSystemAltered: (500, "stored-system-altered"),
+    CalendarError: (422, "outside-calendar"),
     EvaluatorError: (400, "bad-request"),
 }
 

@@ -10,6 +10,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from evaluator.decisions.tranches import DEFAULT_SCHEDULE
 from evaluator.errors import AlreadyExists, InvalidInput, Problem
 from evaluator.services import audit
 from evaluator.services.actors import Actor, get_organisation, get_station, require
@@ -18,12 +19,6 @@ from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.orgs import Membership, Organisation, Region, User
 from evaluator.store.rounds import Round
 from evaluator.systems import IndicatorSystem
-
-DEFAULT_SCHEDULE = [
-    {"code": "T1", "share_bp": 5000, "trigger": "signed", "due_working_days": 15},
-    {"code": "T2", "share_bp": 3000, "trigger": "mid_term_passed", "due_working_days": 15},
-    {"code": "T3", "share_bp": 2000, "trigger": "final_passed", "due_working_days": 15},
-]
 
 
 def _admin(actor: Actor) -> None:

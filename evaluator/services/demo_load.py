@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evaluator.demo import DemoReport
+from evaluator.demo_consequences import first_release
 from evaluator.demo_registers import round_date, write_registers
 from evaluator.evidence.measure import measured_leaves
 from evaluator.evidence.registers import REGISTERS
 from evaluator.services import auth
 from evaluator.services import contracts as contract_svc
 from evaluator.services import rounds as round_svc
+from evaluator.services import tranches as tranche_svc
 from evaluator.services.actors import Actor, actor_for
 from evaluator.services.registers import import_register
 from evaluator.services.scoring import record_scores
@@ -151,6 +153,7 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
             title=f"{agencies[c.agency].name} 社工站服务项目",
         )
         as_of = round_date(c, report.elapsed)
+        await tranche_svc.release(bureau_actor, contract.id, "T1", on=first_release(c))
         round_ = await round_svc.create_round(
             bureau_actor,
             contract=contract,
@@ -178,7 +181,7 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
             rows[[col for col in ("unit", "leaf", "item", "value", "target", "n") if col in rows]],
         )
         round_ = await round_svc.submit_round(lead_actor, round_, round_.version)
-        await round_svc.approve_round(bureau_actor, round_, round_.version)
+        await round_svc.approve_round(bureau_actor, round_, round_.version, on=as_of)
         rounds.append(await Round.get(id=round_.id))
     return LoadedDemo(True, rounds)
 

@@ -54,21 +54,41 @@ def result(sys, rows):
 
 
 def rows(unit, a1, a2, n, b1, veto=0):
-    return [(unit, "A1", a1, 10, None), (unit, "A2", a2, None, n), (unit, "B1", b1, None, None), (unit, "V1", veto, None, None)]
+    return [
+        (unit, "A1", a1, 10, None),
+        (unit, "A2", a2, None, n),
+        (unit, "B1", b1, None, None),
+        (unit, "V1", veto, None, None),
+    ]
 
 
 def test_each_condition_kind():
     sys = system()
-    res = result(sys, rows("S1", 10, 5.0, 12, 4) + rows("S2", 4, 1.0, 3, 1) + rows("S3", 10, 5, 20, 4, veto=1))
+    res = result(
+        sys,
+        rows("S1", 10, 5.0, 12, 4) + rows("S2", 4, 1.0, 3, 1) + rows("S3", 10, 5, 20, 4, veto=1),
+    )
     got = {(f.unit, f.rule): f for f in find_deviations(sys, res)}
     # S2: A1 4/10 = 0.4 < 0.6; A = 2 + 0 (n below min_n → 0) = 2/10 < 0.5; B = 2.5/10; total 4.5 < 12; sample
     assert set(got) == {("S2", "D1"), ("S2", "D2"), ("S2", "D3"), ("S2", "D4"), ("S3", "D5")}
     fam = got[("S2", "D1")]
-    assert [c["code"] for c in fam.causes] == ["A", "B"] and fam.deadline_working_days == 20  # the default
-    assert got[("S2", "D2")].causes[0]["attainment"] == pytest.approx(0.4) and got[("S2", "D2")].deadline_working_days == 5
-    assert got[("S2", "D3")].escalation == "termination" and got[("S2", "D1")].escalation == "suspension"
+    assert [c["code"] for c in fam.causes] == [
+        "A",
+        "B",
+    ] and fam.deadline_working_days == 20  # the default
+    assert (
+        got[("S2", "D2")].causes[0]["attainment"] == pytest.approx(0.4)
+        and got[("S2", "D2")].deadline_working_days == 5
+    )
+    assert (
+        got[("S2", "D3")].escalation == "termination"
+        and got[("S2", "D1")].escalation == "suspension"
+    )
     assert "A1 Cases attained 40.0% of its target (< 60.0%)" in got[("S2", "D2")].en
-    assert "否决项 V1 转包 成立" in got[("S3", "D5")].zh and got[("S3", "D5")].deadline_working_days is None
+    assert (
+        "否决项 V1 转包 成立" in got[("S3", "D5")].zh
+        and got[("S3", "D5")].deadline_working_days is None
+    )
     assert worst([f.severity for f in got.values()]) == "termination" and worst([]) is None
 
 
@@ -82,10 +102,16 @@ def test_recommendation_rules_in_order():
     assert "D2 (correction) at S1" in rec.en and "整改" in rec.zh
     rec = recommend(sys, result(sys, good), [OpenFinding("S1", "D1", "observation")])
     assert rec.outcome == "renew"  # nothing above an observation
-    one_pass = rows("S1", 10, 5.0, 20, 4) + rows("S2", 10, 3.0, 20, 2)  # S2: 5 + 2.5 + 5 = 12.5 → pass
+    one_pass = rows("S1", 10, 5.0, 20, 4) + rows(
+        "S2", 10, 3.0, 20, 2
+    )  # S2: 5 + 2.5 + 5 = 12.5 → pass
     rec = recommend(sys, result(sys, one_pass))
-    assert rec.outcome == "conditional" and rec.reasons[0]["rule"] == "weak_units" and "S2" in rec.en
-    half_fail = rows("S1", 10, 5.0, 20, 4) + rows("S2", 6, 3.0, 20, 2)  # S2: 3 + 2.5 + 5 = 10.5 → fail
+    assert (
+        rec.outcome == "conditional" and rec.reasons[0]["rule"] == "weak_units" and "S2" in rec.en
+    )
+    half_fail = rows("S1", 10, 5.0, 20, 4) + rows(
+        "S2", 6, 3.0, 20, 2
+    )  # S2: 3 + 2.5 + 5 = 10.5 → fail
     rec = recommend(sys, result(sys, half_fail))  # mean 15.25 is a pass, but half the units fail
     assert rec.outcome == "rebid" and rec.reasons[0]["rule"] == "failing_share"
     low_mean = rows("S1", 10, 5.0, 20, 4) + rows("S2", 1, 1.0, 20, 0) + rows("S3", 1, 1.0, 20, 0)
@@ -100,23 +126,51 @@ def test_recommendation_rules_in_order():
 
 
 def test_recommendation_is_configurable():
-    sys = system(RULES.replace("{renew_min: 16}", "{renew_min: 19, rebid_on_veto: false, rebid_station_share: 0.6, conditional_grades: [good, pass]}"))
+    sys = system(
+        RULES.replace(
+            "{renew_min: 16}",
+            "{renew_min: 19, rebid_on_veto: false, rebid_station_share: 0.6, conditional_grades: [good, pass]}",
+        )
+    )
     assert grade_sets(sys) == (["fail"], ["good", "pass"])
     vetoed = rows("S1", 10, 5.0, 20, 4, veto=1) + rows("S2", 10, 5.0, 20, 4)
     rec = recommend(sys, result(sys, vetoed))
-    assert rec.outcome == "conditional"  # the veto grades S1 fail (not rebid by itself); mean 20 ≥ 19
+    assert (
+        rec.outcome == "conditional"
+    )  # the veto grades S1 fail (not rebid by itself); mean 20 ≥ 19
 
 
 @pytest.mark.parametrize(
     ("extra", "fragment"),
     [
-        ("deviations:\n  - {code: X, name: {zh: x, en: x}, when: {below: 0.5}, severity: correction}\n", "below needs nodes or level"),
-        ("deviations:\n  - {code: X, name: {zh: x, en: x}, when: {nodes: [A1], below: 0.5, total_below: 3}, severity: correction}\n", "exactly one of"),
-        ("deviations:\n  - {code: X, name: {zh: x, en: x}, when: {nodes: [ZZ], below: 0.5}, severity: correction}\n", "unknown node ZZ"),
-        ("deviations:\n  - {code: X, name: {zh: x, en: x}, when: {nodes: [B1], attainment_below: 0.5}, severity: correction}\n", "attainment applies to ratio leaves"),
-        ("deviations:\n  - {code: X, name: {zh: x, en: x}, when: {veto: [V9]}, severity: termination}\n", "unknown veto V9"),
-        ("deviations:\n  - {code: X, name: {zh: x, en: x}, when: {total_below: 3}, severity: correction, escalate_to: observation}\n", "escalate_to must be more severe"),
-        ("deviations:\n  - {code: X, name: {zh: x, en: x}, when: {total_below: 3}, severity: observation, deadline_working_days: 5}\n", "has no deadline"),
+        (
+            "deviations:\n  - {code: X, name: {zh: x, en: x}, when: {below: 0.5}, severity: correction}\n",
+            "below needs nodes or level",
+        ),
+        (
+            "deviations:\n  - {code: X, name: {zh: x, en: x}, when: {nodes: [A1], below: 0.5, total_below: 3}, severity: correction}\n",
+            "exactly one of",
+        ),
+        (
+            "deviations:\n  - {code: X, name: {zh: x, en: x}, when: {nodes: [ZZ], below: 0.5}, severity: correction}\n",
+            "unknown node ZZ",
+        ),
+        (
+            "deviations:\n  - {code: X, name: {zh: x, en: x}, when: {nodes: [B1], attainment_below: 0.5}, severity: correction}\n",
+            "attainment applies to ratio leaves",
+        ),
+        (
+            "deviations:\n  - {code: X, name: {zh: x, en: x}, when: {veto: [V9]}, severity: termination}\n",
+            "unknown veto V9",
+        ),
+        (
+            "deviations:\n  - {code: X, name: {zh: x, en: x}, when: {total_below: 3}, severity: correction, escalate_to: observation}\n",
+            "escalate_to must be more severe",
+        ),
+        (
+            "deviations:\n  - {code: X, name: {zh: x, en: x}, when: {total_below: 3}, severity: observation, deadline_working_days: 5}\n",
+            "has no deadline",
+        ),
         ("recommendation: {rebid_grades: [awful]}\n", "unknown grade awful"),
     ],
 )

@@ -7,7 +7,14 @@ import itertools
 
 import pytest
 
-from evaluator.decisions.rectification import AGENCY_ACTIONS, EVALUATOR_ACTIONS, STATES, SYSTEM_ACTIONS, TRANSITIONS, next_state
+from evaluator.decisions.rectification import (
+    AGENCY_ACTIONS,
+    EVALUATOR_ACTIONS,
+    STATES,
+    SYSTEM_ACTIONS,
+    TRANSITIONS,
+    next_state,
+)
 from evaluator.errors import StateError
 
 LEGAL = {
@@ -35,7 +42,9 @@ def test_the_table_is_the_documented_one():
     assert TRANSITIONS == LEGAL
 
 
-@pytest.mark.parametrize(("severity", "state", "action"), list(itertools.product(LEGAL, STATES, ACTIONS)))
+@pytest.mark.parametrize(
+    ("severity", "state", "action"), list(itertools.product(LEGAL, STATES, ACTIONS))
+)
 def test_every_transition(severity, state, action):
     expected = LEGAL[severity].get((state, action))
     if expected is not None:

@@ -244,8 +244,15 @@ async def fresh_citation(m: Matrix, role: str) -> Call:
 
 async def fresh_finding(severity: str, m: Matrix) -> Finding:
     return await Finding.create(
-        round_id=m.ids["approved"], unit="ST01", rule=unique("R"), severity=severity, opened_on=dt.date(2026, 11, 2),
-        deadline=dt.date(2026, 12, 31) if severity == "correction" else None, causes=[], explanation_en="x", explanation_zh="x",
+        round_id=m.ids["approved"],
+        unit="ST01",
+        rule=unique("R"),
+        severity=severity,
+        opened_on=dt.date(2026, 11, 2),
+        deadline=dt.date(2026, 12, 31) if severity == "correction" else None,
+        causes=[],
+        explanation_en="x",
+        explanation_zh="x",
     )
 
 
@@ -256,7 +263,10 @@ async def acknowledge(m: Matrix, role: str) -> Call:
 
 async def submit_plan(m: Matrix, role: str) -> Call:
     f = await fresh_finding("correction", m)
-    return Call(params={"finding_id": f.id}, json={"action": "submit_plan", "plan": "整改计划", "version": 1})
+    return Call(
+        params={"finding_id": f.id},
+        json={"action": "submit_plan", "plan": "整改计划", "version": 1},
+    )
 
 
 async def accept_recommendation(m: Matrix, role: str) -> Call:
@@ -267,19 +277,32 @@ async def accept_recommendation(m: Matrix, role: str) -> Call:
 async def release_first_tranche(m: Matrix, role: str) -> Call:
     c = m.world.county
     contract = await cs.create_contract(
-        m.world.actors["bureau"], code=unique("C"), buyer=c.bureau, agency=c.agency_a, period_start=dt.date(2026, 1, 1),
-        period_end=dt.date(2026, 12, 31), amount_fen=1_000_001, stations=[cs.StationTerms(c.stations["ST01"], {})],
+        m.world.actors["bureau"],
+        code=unique("C"),
+        buyer=c.bureau,
+        agency=c.agency_a,
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 12, 31),
+        amount_fen=1_000_001,
+        stations=[cs.StationTerms(c.stations["ST01"], {})],
     )
     return Call(params={"contract_id": contract.id, "code": "T1"})
 
 
 async def appeal_body(m: Matrix, role: str) -> Call:
-    return Call(params={"round_id": m.ids["approved"]}, json={"unit": "ST01", "leaves": ["L00"], "reason": "漏计"})
+    return Call(
+        params={"round_id": m.ids["approved"]},
+        json={"unit": "ST01", "leaves": ["L00"], "reason": "漏计"},
+    )
 
 
 async def fresh_appeal(m: Matrix, role: str) -> Call:
-    a = await appeals.submit_appeal(m.world.actors["agency_a"], m.ids["approved"], "ST01", ["L00"], "漏计")
-    return Call(params={"appeal_id": a.id}, json={"uphold": False, "answer": "原评分有据", "version": 1})
+    a = await appeals.submit_appeal(
+        m.world.actors["agency_a"], m.ids["approved"], "ST01", ["L00"], "漏计"
+    )
+    return Call(
+        params={"appeal_id": a.id}, json={"uphold": False, "answer": "原评分有据", "version": 1}
+    )
 
 
 # -- the policy -----------------------------------------------------------------------------
@@ -380,10 +403,18 @@ async def matrix(module_db, tmp_path_factory) -> Matrix:
             "evidence_open": (await upload(world, c.round_a.id)).id,
             "evidence_approved": evidence_approved.id,
         }
-        fixed["finding"] = (await Finding.create(
-            round_id=approved.id, unit="ST01", rule="R0", severity="observation", opened_on=dt.date(2026, 11, 2),
-            causes=[], explanation_en="x", explanation_zh="x",
-        )).id
+        fixed["finding"] = (
+            await Finding.create(
+                round_id=approved.id,
+                unit="ST01",
+                rule="R0",
+                severity="observation",
+                opened_on=dt.date(2026, 11, 2),
+                causes=[],
+                explanation_en="x",
+                explanation_zh="x",
+            )
+        ).id
         async with Api(create_app(app_name(), register_orm=False)) as api:
             yield Matrix(api, world, fixed)
     finally:

@@ -28,12 +28,18 @@ class FindingOut(Out):
     unit: str
     rule: str
     severity: Severity
-    state: str = Field(description="open, plan_submitted, evidence_submitted, closed, rejected, overdue, escalated")
+    state: str = Field(
+        description="open, plan_submitted, evidence_submitted, closed, rejected, overdue, escalated"
+    )
     opened_on: dt.date
     deadline: dt.date | None
-    deadline_note: str = Field(description="why there is no deadline yet (the calendar does not know the year)")
+    deadline_note: str = Field(
+        description="why there is no deadline yet (the calendar does not know the year)"
+    )
     escalation: Severity | None
-    causes: list[dict[str, Any]] = Field(description="the nodes, vetoes or total that caused it, with their figures")
+    causes: list[dict[str, Any]] = Field(
+        description="the nodes, vetoes or total that caused it, with their figures"
+    )
     explanation_en: str
     explanation_zh: str
     plan: str
@@ -140,7 +146,9 @@ class AppealList(Out):
 class AppealDecisionIn(In):
     uphold: bool
     answer: str = Field(max_length=20000)
-    rescored: dict[str, float] | None = Field(None, description="uphold: the new value of each contested leaf")
+    rescored: dict[str, float] | None = Field(
+        None, description="uphold: the new value of each contested leaf"
+    )
     version: int | None = None
 
 
@@ -148,7 +156,9 @@ class AppealDecisionIn(In):
 @doc("Findings of the rounds you may see 问题清单", query=FindingQuery, response=FindingList)
 async def list_findings(request: Request) -> HTTPResponse:
     q = parsing.query(request, FindingQuery)
-    items = await findings.list_findings(actor_of(request), round_id=q.round, contract_id=q.contract, state=q.state, unit=q.unit)
+    items = await findings.list_findings(
+        actor_of(request), round_id=q.round, contract_id=q.contract, state=q.state, unit=q.unit
+    )
     return render(FindingList(items=[FindingOut.model_validate(f) for f in items]))
 
 
@@ -162,51 +172,106 @@ async def show_finding(request: Request, finding_id: uuid.UUID) -> HTTPResponse:
 @bp.post("/findings/<finding_id:uuid>/actions")
 @doc(
     "Act on a finding (agency: plan, evidence; evaluators: verify, reject, acknowledge, close) 整改流程",
-    body=ActionIn, response=FindingOut, errors=(403, 404, 409, 422), if_match=True,
+    body=ActionIn,
+    response=FindingOut,
+    errors=(403, 404, 409, 422),
+    if_match=True,
 )
 async def act_on_finding(request: Request, finding_id: uuid.UUID) -> HTTPResponse:
     data = parsing.body(request, ActionIn)
     version = parsing.expected_version(request, data.version)
-    found = await findings.act(actor_of(request), finding_id, data.action, version, plan=data.plan, evidence=data.evidence, comment=data.comment)
+    found = await findings.act(
+        actor_of(request),
+        finding_id,
+        data.action,
+        version,
+        plan=data.plan,
+        evidence=data.evidence,
+        comment=data.comment,
+    )
     return render(FindingOut.model_validate(found), headers=etag(found.version))
 
 
 @bp.get("/rounds/<round_id:uuid>/decision")
-@doc("The round's renew-or-rebid recommendation and the bureau's decision 续签建议", response=DecisionOut, errors=(404,))
+@doc(
+    "The round's renew-or-rebid recommendation and the bureau's decision 续签建议",
+    response=DecisionOut,
+    errors=(404,),
+)
 async def show_decision(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     found = await decisions.current_decision(actor_of(request), round_id)
     return render(DecisionOut.model_validate(found), headers=etag(found.version))
 
 
 @bp.post("/rounds/<round_id:uuid>/decision")
-@doc("Accept or override the recommendation (the buying bureau) 采纳或改判", body=DecideIn, response=DecisionOut, errors=(403, 404, 409, 422), if_match=True)
+@doc(
+    "Accept or override the recommendation (the buying bureau) 采纳或改判",
+    body=DecideIn,
+    response=DecisionOut,
+    errors=(403, 404, 409, 422),
+    if_match=True,
+)
 async def decide(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     data = parsing.body(request, DecideIn)
     version = parsing.expected_version(request, data.version)
-    found = await decisions.decide(actor_of(request), round_id, accept=data.accept, outcome=data.outcome, reason=data.reason, expected_version=version)
+    found = await decisions.decide(
+        actor_of(request),
+        round_id,
+        accept=data.accept,
+        outcome=data.outcome,
+        reason=data.reason,
+        expected_version=version,
+    )
     return render(DecisionOut.model_validate(found), headers=etag(found.version))
 
 
 @bp.get("/contracts/<contract_id:uuid>/tranches")
-@doc("The contract's tranches: amount in fen, status, due date, what blocks them 拨付计划", response=TranchesOut, errors=(404,))
+@doc(
+    "The contract's tranches: amount in fen, status, due date, what blocks them 拨付计划",
+    response=TranchesOut,
+    errors=(404,),
+)
 async def list_tranches(request: Request, contract_id: uuid.UUID) -> HTTPResponse:
     contract, table = await tranches.contract_tranches(actor_of(request), contract_id)
-    items = [TrancheOut.model_validate({**t.__dict__, "blocked_by": list(t.blocked_by)}) for t in table]
+    items = [
+        TrancheOut.model_validate({**t.__dict__, "blocked_by": list(t.blocked_by)}) for t in table
+    ]
     return render(TranchesOut(contract_id=contract.id, amount_fen=contract.amount_fen, items=items))
 
 
 @bp.post("/contracts/<contract_id:uuid>/tranches/<code:str>/release")
-@doc("Release a due tranche (the buying bureau) 拨付", response=ReleaseOut, status=201, errors=(403, 404, 409, 422))
+@doc(
+    "Release a due tranche (the buying bureau) 拨付",
+    response=ReleaseOut,
+    status=201,
+    errors=(403, 404, 409, 422),
+)
 async def release_tranche(request: Request, contract_id: uuid.UUID, code: str) -> HTTPResponse:
     record = await tranches.release(actor_of(request), contract_id, code)
-    return render(ReleaseOut(contract_id=record.contract_id, code=record.code, amount_fen=record.amount_fen, released_on=record.released_on), 201)
+    return render(
+        ReleaseOut(
+            contract_id=record.contract_id,
+            code=record.code,
+            amount_fen=record.amount_fen,
+            released_on=record.released_on,
+        ),
+        201,
+    )
 
 
 @bp.post("/rounds/<round_id:uuid>/appeals")
-@doc("Appeal leaves of an approved round (the agency, within the window) 申诉", body=AppealIn, response=AppealOut, status=201, errors=(403, 404, 409, 422))
+@doc(
+    "Appeal leaves of an approved round (the agency, within the window) 申诉",
+    body=AppealIn,
+    response=AppealOut,
+    status=201,
+    errors=(403, 404, 409, 422),
+)
 async def submit_appeal(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     data = parsing.body(request, AppealIn)
-    found = await appeals.submit_appeal(actor_of(request), round_id, data.unit, data.leaves, data.reason, data.evidence)
+    found = await appeals.submit_appeal(
+        actor_of(request), round_id, data.unit, data.leaves, data.reason, data.evidence
+    )
     return render(AppealOut.model_validate(found), 201, etag(found.version))
 
 
@@ -218,9 +283,22 @@ async def list_appeals(request: Request, round_id: uuid.UUID) -> HTTPResponse:
 
 
 @bp.post("/appeals/<appeal_id:uuid>/decision")
-@doc("Uphold (with new values) or dismiss an appeal (the round's lead) 申诉答复", body=AppealDecisionIn, response=AppealOut, errors=(403, 404, 409, 422), if_match=True)
+@doc(
+    "Uphold (with new values) or dismiss an appeal (the round's lead) 申诉答复",
+    body=AppealDecisionIn,
+    response=AppealOut,
+    errors=(403, 404, 409, 422),
+    if_match=True,
+)
 async def decide_appeal(request: Request, appeal_id: uuid.UUID) -> HTTPResponse:
     data = parsing.body(request, AppealDecisionIn)
     version = parsing.expected_version(request, data.version)
-    found = await appeals.decide_appeal(actor_of(request), appeal_id, uphold=data.uphold, answer=data.answer, rescored=data.rescored, expected_version=version)
+    found = await appeals.decide_appeal(
+        actor_of(request),
+        appeal_id,
+        uphold=data.uphold,
+        answer=data.answer,
+        rescored=data.rescored,
+        expected_version=version,
+    )
     return render(AppealOut.model_validate(found), headers=etag(found.version))

@@ -1,0 +1,185 @@
+"""``evaluator findings``, ``evaluator decide`` and ``evaluator tranches`` (thin: parse, call
+a service, print)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from evaluator.cli_registers import round_uuid
+from evaluator.errors import InvalidInput, Problem
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "findings", help="deviation findings of a round and their rectification (偏差与整改)"
+    )
+    p.add_argument("round_id", metavar="ROUND", help="round id (see `evaluator rounds`)")
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="first mark findings past their deadline overdue and escalate them (run daily)",
+    )
+    p.add_argument("--today", type=_date, help="the day to refresh as of (default: today)")
+    p.set_defaults(handler=cmd_findings)
+
+    p = sub.add_parser(
+        "decide",
+        help="the renew-or-rebid recommendation of a round; accept or override it (续签建议)",
+    )
+    p.add_argument("round_id", metavar="ROUND")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--accept", action="store_true", help="accept the recommendation")
+    group.add_argument(
+        "--override",
+        choices=["renew", "conditional", "rebid"],
+        help="decide otherwise (needs --reason)",
+    )
+    p.add_argument("--reason", default="", help="why (required to override)")
+    p.add_argument(
+        "--as",
+        dest="username",
+        help="decide as this user (a bureau officer); default: the system operator",
+    )
+    p.set_defaults(handler=cmd_decide)
+
+    p = sub.add_parser(
+        "tranches", help="a contract's tranches: amounts, status, due dates, blocks (拨付)"
+    )
+    p.add_argument("contract", metavar="CONTRACT", help="contract code or id")
+    p.add_argument("--release", metavar="CODE", help="release this due tranche")
+    p.add_argument("--as", dest="username", help="act as this user (a bureau officer)")
+    p.set_defaults(handler=cmd_tranches)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date YYYY-MM-DD (日期格式应为 YYYY-MM-DD)"
+        ) from None
+
+
+def yuan(fen: int) -> str:
+    return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def cmd_findings(args) -> int:
+    from evaluator.cli_db import with_database
+    from evaluator.services.actors import Actor
+    from evaluator.services.findings import list_findings, refresh
+
+    round_id = round_uuid(args.round_id)
+
+    async def run():
+        done = await refresh(args.today or dt.date.today()) if args.refresh else None
+        return done, await list_findings(Actor.system(), round_id=round_id)
+
+    done, items = with_database(run())
+    if done is not None:
+        print(
+            f"refreshed 已更新: {done[0]} deadlines set 补算期限, {done[1]} overdue 逾期, {done[2]} escalated 升级"
+        )
+    if not items:
+        print("no findings 无问题")
+    for f in items:
+        deadline = (
+            f.deadline.isoformat()
+            if f.deadline
+            else ("—" if not f.deadline_working_days else "? (see note)")
+        )
+        print(
+            f"{f.unit:<10} {f.rule:<12} {f.severity:<12} {f.state:<18} deadline 期限 {deadline}  {f.id}"
+        )
+        print(f"           {f.explanation_zh}")
+        print(f"           {f.explanation_en}")
+        if f.deadline_note:
+            print(f"           note 说明: {f.deadline_note}")
+    return 0
+
+
+async def _actor(username):
+    from evaluator.cli_registers import actor_named
+
+    return await actor_named(username)
+
+
+def cmd_decide(args) -> int:
+    from evaluator.cli_db import with_database
+    from evaluator.services import decisions
+
+    round_id = round_uuid(args.round_id)
+
+    async def run():
+        actor = await _actor(args.username)
+        current = await decisions.current_decision(actor, round_id)
+        if args.accept or args.override:
+            return await decisions.decide(
+                actor,
+                round_id,
+                accept=bool(args.accept),
+                outcome=args.override,
+                reason=args.reason,
+                expected_version=current.version,
+            )
+        return current
+
+    d = with_database(run())
+    print(
+        f"recommendation 建议: {d.recommended} · status 状态: {d.status}"
+        + (f" · outcome 结论: {d.outcome}" if d.outcome else "")
+    )
+    print(f"  {d.explanation_zh}")
+    print(f"  {d.explanation_en}")
+    if d.reason:
+        print(f"  reason 理由: {d.reason}")
+    return 0
+
+
+def cmd_tranches(args) -> int:
+    import uuid
+
+    from evaluator.cli_db import with_database
+    from evaluator.services import tranches
+    from evaluator.store.contracts import Contract
+
+    async def run():
+        actor = await _actor(args.username)
+        try:
+            contract = await Contract.get_or_none(id=uuid.UUID(args.contract))
+        except ValueError:
+            contract = await Contract.get_or_none(code=args.contract)
+        if contract is None:
+            raise InvalidInput(
+                Problem(
+                    f"no contract {args.contract}", f"没有合同 {args.contract}", path="CONTRACT"
+                )
+            )
+        released = (
+            await tranches.release(actor, contract.id, args.release) if args.release else None
+        )
+        return contract, released, (await tranches.contract_tranches(actor, contract.id))[1]
+
+    contract, released, table = with_database(run())
+    if released is not None:
+        print(
+            f"released 已拨付: {released.code} {yuan(released.amount_fen)} on {released.released_on}"
+        )
+    print(f"{contract.code}  合同金额 amount {yuan(contract.amount_fen)}")
+    for t in table:
+        due = (
+            t.due_on.isoformat()
+            if t.due_on
+            else (t.released_on.isoformat() if t.released_on else "—")
+        )
+        line = f"  {t.code:<4} {t.share_bp / 100:>5g}%  {yuan(t.amount_fen):>15}  {t.trigger:<16} {t.status:<10} {due}"
+        if t.overdue:
+            line += "  overdue 逾期"
+        if t.blocked_by:
+            line += "  blocked by 受阻: " + "; ".join(t.blocked_by)
+        if t.due_note:
+            line += f"  note 说明: {t.due_note}"
+        print(line)
+    print(f"  {'total 合计':<10} {yuan(sum(t.amount_fen for t in table)):>15}")
+    return 0

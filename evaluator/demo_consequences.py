@@ -1,0 +1,70 @@
+"""What follows from the demo's mid-term results, computed with the same pure functions as
+an approved round: findings, each contract's recommendation and its tranche table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from evaluator.decisions.calendar import OFFICIAL
+from evaluator.decisions.deviations import FindingDraft, find_deviations
+from evaluator.decisions.recommend import OpenFinding, Recommendation, recommend
+from evaluator.decisions.tranches import (
+    DEFAULT_SCHEDULE,
+    Event,
+    Tranche,
+    schedule_tranches,
+    terms_from_schedule,
+)
+from evaluator.demo_county import County
+from evaluator.demo_registers import round_date
+from evaluator.engine import Result, score
+from evaluator.systems import IndicatorSystem
+
+
+def first_release(contract) -> dt.date:
+    """When the demo's bureau released the signing tranche: its due date."""
+    return OFFICIAL.add_working_days(contract.start, DEFAULT_SCHEDULE[0]["due_working_days"])
+
+
+@dataclass(frozen=True)
+class Consequences:
+    findings: tuple[FindingDraft, ...]
+    recommendations: dict[str, Recommendation]  # contract code → recommendation
+    tranches: dict[str, list[Tranche]]  # contract code → tranche table on the round's date
+
+
+def consequences(
+    county: County,
+    system: IndicatorSystem,
+    inputs: pd.DataFrame,
+    result: Result,
+    notes: dict,
+    elapsed: float,
+) -> Consequences:
+    drafts = tuple(find_deviations(system, result, notes))
+    recommendations, tables = {}, {}
+    for contract in county.contracts:
+        mine = [d for d in drafts if d.unit in contract.stations]
+        part = score(system, inputs[inputs["unit"].isin(contract.stations)])
+        rec = recommend(system, part, [OpenFinding(d.unit, d.rule, d.severity) for d in mine])
+        recommendations[contract.code] = rec
+        on = round_date(contract, elapsed)
+        blocking = [
+            f"{d.severity} {d.rule} @ {d.unit}"
+            for d in mine
+            if d.severity in ("suspension", "termination")
+        ]
+        # the bureau paid the signing tranche on its due date, before the mid-term round
+        releases = {"T1": first_release(contract)}
+        tables[contract.code] = schedule_tranches(
+            contract.amount_fen,
+            terms_from_schedule(DEFAULT_SCHEDULE),
+            [Event("signed", contract.start), Event("mid_term_passed", on, rec.outcome != "rebid")],
+            blocks={"*": blocking} if blocking else None,
+            releases=releases,
+            today=on,
+        )
+    return Consequences(drafts, recommendations, tables)

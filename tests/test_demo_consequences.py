@@ -1,0 +1,80 @@
+"""The demo's consequences: one station suspended, one agency recommended for rebid, the
+others renewed, tranche tables in exact fen; and the commands that show them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from evaluator.cli import main
+from evaluator.demo import cast, run_demo
+from evaluator.demo_text import format_demo
+
+
+@pytest.fixture(scope="module")
+def report():
+    return run_demo(None)
+
+
+def test_one_suspension_one_rebid_the_others_renew(report):
+    after = report.consequences
+    suspended = {f.unit for f in after.findings if f.severity == "suspension"}
+    assert suspended == set(cast(report.county)["weak"])
+    outcomes = {code: rec.outcome for code, rec in after.recommendations.items()}
+    assert sorted(outcomes.values()) == ["rebid", "renew", "renew"]
+    rebid = next(code for code, outcome in outcomes.items() if outcome == "rebid")
+    contract = next(c for c in report.county.contracts if c.code == rebid)
+    assert set(cast(report.county)["vetoed"]) <= set(contract.stations)
+    for c in report.county.contracts:
+        table = after.tranches[c.code]
+        assert sum(t.amount_fen for t in table) == c.amount_fen
+        assert table[0].status == "released"
+        assert table[1].status == ("withheld" if c.code == rebid else "due")
+    t2 = after.tranches[rebid][1]
+    assert t2.blocked_by[0] == "mid_term_passed:failed" and any(
+        "DV-FAIL" in b for b in t2.blocked_by
+    )
+
+
+def test_demo_text_prints_findings_recommendations_and_tranches(report):
+    text = format_demo(report)
+    assert "偏差与整改 Findings" in text and "暂缓——总分不合格" in text
+    assert (
+        text.count("建议 recommendation 续签 renew") == 2
+        and "建议 recommendation 重新招标 rebid" in text
+    )
+    assert "mid_term_passed:failed" in text
+
+
+def test_findings_decide_and_tranches_commands(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite://{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("EVIDENCE_DIR", str(tmp_path / "evidence"))
+    assert main(["demo"]) == 0
+    capsys.readouterr()
+    assert main(["rounds"]) == 0
+    rounds = dict(re.findall(r"^([0-9a-f-]{36})\s+(\S+)", capsys.readouterr().out, re.M))
+    problem_round = next(r for r, code in rounds.items() if code.endswith("-02"))
+    assert main(["findings", problem_round]) == 0
+    out = capsys.readouterr().out
+    assert "DV-FAIL" in out and "suspension" in out and "DV-VETO" in out
+    assert main(["decide", problem_round]) == 0
+    assert "recommendation 建议: rebid · status 状态: proposed" in capsys.readouterr().out
+    assert main(["decide", problem_round, "--override", "conditional"]) == 2  # no reason
+    assert "reason" in capsys.readouterr().err
+    assert main(["decide", problem_round, "--accept", "--as", "bureau"]) == 0
+    assert "status 状态: accepted · outcome 结论: rebid" in capsys.readouterr().out
+    code = rounds[problem_round]
+    assert main(["tranches", code, "--release", "T2", "--as", "bureau"]) == 2  # withheld
+    assert "withheld" in capsys.readouterr().err
+    assert main(["tranches", code]) == 0
+    table = capsys.readouterr().out
+    assert (
+        re.search(r"T1\s+50%\s+¥1,020,000\.00\s+signed\s+released", table)
+        and "total 合计     ¥2,040,000.00" in table
+    )
+    assert main(["findings", problem_round, "--refresh", "--today", "2026-12-31"]) == 0
+    assert (
+        "refreshed 已更新: 0 deadlines set 补算期限, 0 overdue 逾期, 0 escalated 升级"
+        in capsys.readouterr().out
+    )
