@@ -161,9 +161,12 @@ async def create_contract(
     title: str = "",
     renewal_of: Contract | None = None,
     staffing_min: int = 2,
+    rectification_working_days: int | None = None,
+    appeal_working_days: int = 5,
 ) -> Contract:
     """A contract year: buyer bureau, agency, stations with their targets, amount in fen
-    and the payment schedule (tranche shares in basis points summing to 10,000)."""
+    and the payment schedule (tranche shares in basis points summing to 10,000); optionally
+    its own working days to correct findings (else each deviation rule's) and to appeal."""
     require(
         actor.is_admin or actor.has(Role.BUREAU_OFFICER, buyer.id),
         "only the buying bureau or an administrator may sign contracts",
@@ -185,6 +188,10 @@ async def create_contract(
             title,
             renewal_of,
             staffing_min,
+            {
+                "rectification_working_days": rectification_working_days,
+                "appeal_working_days": appeal_working_days,
+            },
         )
 
 
@@ -201,6 +208,8 @@ async def sign_contract(
     schedule: list[dict] | None = None,
     title: str = "",
     staffing_min: int = 2,
+    rectification_working_days: int | None = None,
+    appeal_working_days: int = 5,
 ) -> Contract:
     """``create_contract`` with the parties and stations named by id (each looked up in
     the actor's scope: what the actor may not see is not found)."""
@@ -222,6 +231,8 @@ async def sign_contract(
         schedule=schedule,
         title=title,
         staffing_min=staffing_min,
+        rectification_working_days=rectification_working_days,
+        appeal_working_days=appeal_working_days,
     )
 
 
@@ -238,6 +249,7 @@ async def _create_contract(
     title,
     renewal_of,
     staffing_min,
+    days,
 ) -> Contract:
     async with in_transaction() as conn:
         contract = await Contract.create(
@@ -252,6 +264,7 @@ async def _create_contract(
             renewal_of=renewal_of,
             staffing_min=staffing_min,
             using_db=conn,
+            **days,
         )
         for terms in stations:
             await ContractStation.create(
@@ -270,6 +283,7 @@ async def _create_contract(
             "amount_fen": amount_fen,
             "schedule": schedule,
             "stations": {t.station.code: t.targets for t in stations},
+            **days,
         }
         await audit.record(
             actor.username, "contract.create", "contract", contract.id, None, after, connection=conn

@@ -265,3 +265,39 @@ async def test_appeal_window_uphold_rescoring_and_dismissal(db, evidence_dir):
         "upheld",
         "dismissed",
     ]
+
+
+async def test_a_contract_sets_its_own_deadlines(db, evidence_dir):
+    from evaluator.services import contracts as cs
+
+    county = await build_county(system=RULES)
+    await cs.create_contract(
+        county.actors["bureau"],
+        code="C-OWN",
+        buyer=county.bureau,
+        agency=county.agency_a,
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 12, 31),
+        amount_fen=100,
+        stations=[cs.StationTerms(county.stations["ST03"], {})],
+        rectification_working_days=1,
+        appeal_working_days=2,
+    )
+    from evaluator.store.contracts import Contract
+
+    await Contract.filter(code="C-A").update(rectification_working_days=1)
+    await approved(county, {"ST01": {"L00": 5}})
+    (f,) = await Finding.filter(rule="D-L00")
+    assert f.deadline_working_days == 1 and f.deadline == dt.date(
+        2026, 10, 8
+    )  # the first working day after the holidays
+    with pytest.raises(StateError):  # the contract's window: 2 working days → 9 Oct
+        await Contract.filter(code="C-A").update(appeal_working_days=2)
+        await appeals.submit_appeal(
+            county.actors["agency_a"],
+            county.round_a.id,
+            "ST01",
+            ["L00"],
+            "迟交",
+            today=dt.date(2026, 10, 12),
+        )

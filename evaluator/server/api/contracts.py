@@ -38,6 +38,8 @@ class ContractOut(Out):
     amount_fen: int = Field(description="amount in fen (分)")
     schedule: list[Tranche]
     staffing_min: int
+    rectification_working_days: int | None
+    appeal_working_days: int
     renewal_of_id: uuid.UUID | None
     created_at: dt.datetime
 
@@ -85,6 +87,15 @@ class ContractIn(In):
         description="default: 50% on signing, 30% after the mid-term, 20% after the final evaluation",
     )
     staffing_min: int = Field(2, ge=1)
+    rectification_working_days: int | None = Field(
+        None,
+        ge=1,
+        le=250,
+        description="working days to correct a finding (default: each deviation rule's)",
+    )
+    appeal_working_days: int = Field(
+        5, ge=1, le=60, description="working days after approval to appeal"
+    )
 
 
 @bp.get("")
@@ -121,6 +132,8 @@ async def create_contract(request: Request) -> HTTPResponse:
         period_start=data.period_start,
         period_end=data.period_end,
         amount_fen=data.amount_fen,
+        rectification_working_days=data.rectification_working_days,
+        appeal_working_days=data.appeal_working_days,
         stations=[(s.station, s.targets) for s in data.stations],
         schedule=[t.model_dump() for t in data.schedule] if data.schedule is not None else None,
         staffing_min=data.staffing_min,
