@@ -10,7 +10,7 @@ import pandas as pd
 
 from evaluator.decisions.calendar import OFFICIAL
 from evaluator.decisions.deviations import FindingDraft, find_deviations
-from evaluator.decisions.recommend import OpenFinding, Recommendation, recommend
+from evaluator.decisions.recommend import OpenFinding, Recommendation, outcome_rule, recommend
 from evaluator.decisions.tranches import (
     DEFAULT_SCHEDULE,
     Event,
@@ -21,6 +21,8 @@ from evaluator.decisions.tranches import (
 from evaluator.demo_county import County
 from evaluator.demo_registers import round_date
 from evaluator.engine import Result, score
+from evaluator.engine.sensitivity import Settings
+from evaluator.engine.uncertainty import Uncertainty, analyse
 from evaluator.systems import IndicatorSystem
 
 
@@ -34,6 +36,7 @@ class Consequences:
     findings: tuple[FindingDraft, ...]
     recommendations: dict[str, Recommendation]  # contract code → recommendation
     tranches: dict[str, list[Tranche]]  # contract code → tranche table on the round's date
+    robustness: Uncertainty | None = None  # grades and recommendations under 1,000 weightings
 
 
 def consequences(
@@ -67,4 +70,16 @@ def consequences(
             releases=releases,
             today=on,
         )
-    return Consequences(drafts, recommendations, tables)
+    groups, outcomes = {}, {}
+    for contract in county.contracts:
+        mine = [d for d in drafts if d.unit in contract.stations]
+        units = list(contract.stations)
+        vetoed = [
+            (u, c) for u in units for c in result.vetoes.columns if bool(result.vetoes.loc[u, c])
+        ]
+        groups |= {u: contract.code for u in units}
+        outcomes[contract.code] = outcome_rule(
+            system, units, vetoed, [OpenFinding(d.unit, d.rule, d.severity) for d in mine]
+        )
+    robust = analyse(system, result, Settings(), groups, outcomes)
+    return Consequences(drafts, recommendations, tables, robust)

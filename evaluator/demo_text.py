@@ -328,6 +328,34 @@ def _consequences(report: DemoReport) -> list[str]:
     return lines
 
 
+def _robustness(report: DemoReport) -> list[str]:
+    """Which grades and recommendations survive ±25% on the weights (1,000 samples)."""
+    robust = report.consequences.robustness if report.consequences else None
+    if robust is None:
+        return []
+    s = robust.settings
+    lines = [
+        f"稳健性 Robustness to the weights ({s.samples:,} weightings, ±{s.spread:.0%} on families and indicators, seed {s.seed}; fragile 不稳健 = P > {s.fragile:.0%}):"
+    ]
+    moved = sorted((u for u in robust.units if u["grade_flip"] > 0), key=lambda u: -u["grade_flip"])
+    fragile = [u["unit"] for u in moved if u["fragile"]]
+    lines.append(f"  fragile stations 不稳健站点: {', '.join(fragile) if fragile else 'none 无'}")
+    for u in moved:
+        drivers = ", ".join(f"{d['weight']} ρ {d['rho']:+.2f}" for d in u["drivers"])
+        lines.append(
+            f"  {u['unit']} {u['grade']}: P(grade changes 等级改变) {u['grade_flip']:.1%}, total 总分 {u['total']:.2f} [90%: {u['total_p5']:.2f}–{u['total_p95']:.2f}]; driven by 驱动权重 {drivers}"
+        )
+    for g in robust.groups:
+        lines.append(
+            f"  {g['group']}: recommendation 建议 {g['recommendation']} changes in 改变概率 {g['flip']:.1%} of weightings{' — FRAGILE 不稳健' if g['fragile'] else ''}"
+        )
+    c = robust.cohort
+    lines.append(
+        f"  mean rank shift 平均名次变动 {c['mean_rank_shift']['mean']:.2f}; Spearman ρ 与名义排名相关 {c['spearman']['median']:.3f}"
+    )
+    return lines
+
+
 def format_demo(report: DemoReport) -> str:
     """The demo's printed text (Chinese and English labels), lines joined by newlines."""
     parts = [
@@ -345,4 +373,7 @@ def format_demo(report: DemoReport) -> str:
     after = _consequences(report)
     if after:
         parts += ["", *after]
+    robust = _robustness(report)
+    if robust:
+        parts += ["", *robust]
     return "\n".join(parts)

@@ -70,17 +70,51 @@ def _grade_of(system: IndicatorSystem, total: float) -> str:
 def recommend(
     system: IndicatorSystem, result: Result, findings: Sequence[OpenFinding] = ()
 ) -> Recommendation:
+    units = [str(u) for u in result.units]
+    vetoed = [(u, c) for u in units for c in result.vetoes.columns if bool(result.vetoes.loc[u, c])]
+    grades = [str(g) for g in result.grade]
+    totals = result.total.to_numpy(dtype=float)
+    outcome, reasons = decide_outcome(system, units, grades, totals, vetoed, findings)
+    losses = _losses(system, result)
+    en, zh = _explain(outcome, reasons, losses, float(totals.mean()) if units else 0.0)
+    return Recommendation(outcome, tuple(reasons), losses, en, zh)
+
+
+def outcome_rule(
+    system: IndicatorSystem,
+    units: Sequence[str],
+    vetoed: Sequence[tuple[str, str]],
+    findings: Sequence[OpenFinding] = (),
+):
+    """The recommendation as a function of the units' grades and totals alone (vetoes and
+    findings held as they are): what the sensitivity analysis re-evaluates per sample."""
+
+    def outcome(grades: Sequence[str], totals: np.ndarray) -> str:
+        return decide_outcome(
+            system, list(units), list(grades), np.asarray(totals, dtype=float), vetoed, findings
+        )[0]
+
+    return outcome
+
+
+def decide_outcome(
+    system: IndicatorSystem,
+    units: list[str],
+    grades: list[str],
+    totals: np.ndarray,
+    vetoed: Sequence[tuple[str, str]],
+    findings: Sequence[OpenFinding] = (),
+) -> tuple[str, list[dict]]:
+    """The rules of the module docstring, in order: (outcome, the deciding reasons)."""
     rec = system.spec.recommendation
     rebid_grades, conditional_grades = grade_sets(system)
-    units = [str(u) for u in result.units]
-    grades = result.grade.astype(str)
-    mean = float(result.total.mean()) if units else 0.0
+    grade_of = dict(zip(units, grades, strict=True))
+    mean = float(totals.mean()) if units else 0.0
     reasons: list[dict] = []
 
     def reason(rule: str, en: str, zh: str) -> None:
         reasons.append({"rule": rule, "en": en, "zh": zh})
 
-    vetoed = [(u, c) for u in units for c in result.vetoes.columns if bool(result.vetoes.loc[u, c])]
     if rec.rebid_on_veto and vetoed:
         shown = ", ".join(f"{c} at {u}" for u, c in vetoed)
         reason(
@@ -97,7 +131,7 @@ def recommend(
             f"存在未结的停止类问题（{'，'.join(f'{f.unit} {f.rule}' for f in terminations)}）",
         )
     mean_grade = _grade_of(system, mean)
-    failing = [u for u in units if grades[u] in rebid_grades]
+    failing = [u for u in units if grade_of[u] in rebid_grades]
     if mean_grade in rebid_grades:
         reason(
             "mean_grade",
@@ -113,7 +147,9 @@ def recommend(
     if reasons:
         outcome = "rebid"
     else:
-        weak = [u for u in units if grades[u] in rebid_grades or grades[u] in conditional_grades]
+        weak = [
+            u for u in units if grade_of[u] in rebid_grades or grade_of[u] in conditional_grades
+        ]
         if weak:
             reason(
                 "weak_units",
@@ -141,9 +177,7 @@ def recommend(
                 f"the mean total {mean:.2f} is at least {rec.renew_min:g} and nothing above an observation is open",
                 f"平均总分 {mean:.2f} 不低于 {rec.renew_min:g}，且无观察以上的未结问题",
             )
-    losses = _losses(system, result)
-    en, zh = _explain(outcome, reasons, losses, mean)
-    return Recommendation(outcome, tuple(reasons), losses, en, zh)
+    return outcome, reasons
 
 
 def _losses(system: IndicatorSystem, result: Result, k: int = 3) -> dict:

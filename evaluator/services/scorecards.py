@@ -17,6 +17,7 @@ from evaluator.evidence.measure import measured_inputs
 from evaluator.services.actors import Actor, get_round, get_station, may_see_scores, not_found
 from evaluator.services.citations import leaf_evidence
 from evaluator.services.contracts import round_units, stations_as_of
+from evaluator.services.sensitivity import robustness
 from evaluator.services.systems import system_of
 from evaluator.store.contracts import Contract
 from evaluator.store.orgs import Organisation
@@ -186,6 +187,7 @@ async def station_scorecard(actor: Actor, round_id, station_id) -> dict:
     card = await asyncio.to_thread(
         _card, done, station.code, await leaf_evidence(round_, station.code)
     )
+    card["robustness"] = _robust_unit(await robustness(round_, done), station.code)
     return card | {
         "station": {"id": str(station.id), "code": station.code, "name": station.name},
         "round": _round_info(round_),
@@ -204,11 +206,41 @@ async def agency_scorecard(actor: Actor, round_id) -> dict:
     agency = await Organisation.get(id=contract.agency_id)
     done = await compute_round(round_)
     card = {"agency": {"id": str(agency.id), "name": agency.name}, "round": _round_info(round_)}
+    robust = await robustness(round_, done)
     if done.system.unit == "agency":
-        return card | await asyncio.to_thread(
+        card |= await asyncio.to_thread(
             _card, done, done.units[0], await leaf_evidence(round_, done.units[0])
         )
-    return card | await asyncio.to_thread(_aggregate, done.system, done.result)
+        card["robustness"] = _robust_unit(robust, done.units[0])
+    else:
+        card |= await asyncio.to_thread(_aggregate, done.system, done.result)
+        for station in card["stations"]:
+            station["robustness"] = _robust_unit(robust, station["code"])
+    group = robust["groups"][0] if robust["groups"] else None
+    card["recommendation_robustness"] = group and {
+        k: group[k] for k in ("recommendation", "flip", "seen", "fragile")
+    }
+    return card
+
+
+def _robust_unit(doc: dict, unit: str) -> dict:
+    """A unit's robustness to the weights: how often its grade changes, its 90% total band,
+    whether it is fragile and the weights that drive it."""
+    u = next(x for x in doc["units"] if x["unit"] == unit)
+    keys = (
+        "grade_flip",
+        "fragile",
+        "grades_seen",
+        "total_p5",
+        "total_p95",
+        "rank_p5",
+        "rank_p95",
+        "drivers",
+    )
+    return {k: u[k] for k in keys} | {
+        "samples": doc["settings"]["samples"],
+        "spread": doc["settings"]["spread"],
+    }
 
 
 def _aggregate(system: IndicatorSystem, result: Result) -> dict:

@@ -15,6 +15,7 @@ from evaluator.server.api import (
     rounds,
     scorecards,
     scores,
+    sensitivity,
     stations,
     systems,
 )
@@ -32,6 +33,7 @@ BLUEPRINTS = (
     registers.bp,
     scorecards.bp,
     consequences.bp,
+    sensitivity.bp,
     audit.bp,
 )
 

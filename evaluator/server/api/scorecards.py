@@ -124,6 +124,33 @@ class Card(BaseModel):
     leaves: list[Leaf]
 
 
+class Driver(BaseModel):
+    weight: str = Field(description="the node whose weight moves the total")
+    rho: float = Field(description="Spearman ρ between that weight and the total over the samples")
+
+
+class Robustness(BaseModel):
+    """How the grade holds when the weights move (docs/sensitivity.md)."""
+
+    grade_flip: float = Field(description="share of sampled weightings giving another grade")
+    fragile: bool = Field(description="grade_flip above the threshold (10%)")
+    grades_seen: dict[str, float]
+    total_p5: float
+    total_p95: float
+    rank_p5: float
+    rank_p95: float
+    drivers: list[Driver]
+    samples: int
+    spread: float
+
+
+class RecommendationRobustness(BaseModel):
+    recommendation: str
+    flip: float = Field(description="share of sampled weightings giving another recommendation")
+    seen: dict[str, float]
+    fragile: bool
+
+
 class StationRef(BaseModel):
     id: uuid.UUID
     code: str
@@ -133,6 +160,7 @@ class StationRef(BaseModel):
 class StationScorecard(Card):
     station: StationRef
     round: RoundRef
+    robustness: Robustness
 
 
 class AgencyRef(BaseModel):
@@ -145,6 +173,7 @@ class StationResult(BaseModel):
     total: float
     grade: str
     vetoed: bool
+    robustness: Robustness
 
 
 class Aggregate(BaseModel):
@@ -171,6 +200,8 @@ class AgencyScorecard(BaseModel):
     vetoes: list[str] | None = None
     families: list[Family] | None = None
     leaves: list[Leaf] | None = None
+    robustness: Robustness | None = None
+    recommendation_robustness: RecommendationRobustness | None = None
 
 
 @bp.get("/<round_id:uuid>/stations/<station_id:uuid>/scorecard")
