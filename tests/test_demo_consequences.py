@@ -78,3 +78,84 @@ def test_findings_decide_and_tranches_commands(tmp_path, monkeypatch, capsys):
         "refreshed 已更新: 0 deadlines set 补算期限, 0 overdue 逾期, 0 escalated 升级"
         in capsys.readouterr().out
     )
+
+
+def test_demo_prints_robustness(report):
+    robust = report.consequences.robustness
+    assert robust.settings.samples == 1000 and len(robust.units) == 14
+    assert {g["group"] for g in robust.groups} == {c.code for c in report.county.contracts}
+    text = format_demo(report)
+    assert "稳健性 Robustness to the weights" in text and "fragile stations 不稳健站点" in text
+
+
+def test_sensitivity_command_writes_json_and_xlsx(tmp_path, capsys):
+    import json
+
+    import pandas as pd
+
+    run_demo(tmp_path / "demo")
+    raw = str(tmp_path / "demo" / "raw-inputs.csv")
+    system = "indicators/station-annual.yaml"
+    out = tmp_path / "report.json"
+    assert (
+        main(
+            [
+                "sensitivity",
+                "--system",
+                system,
+                "--input",
+                raw,
+                "--samples",
+                "200",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert (
+        "14 units · 200 weightings" in printed
+        and "Sobol total indices" in printed
+        and "surrogate" in printed
+    )
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["settings"]["samples"] == 200 and doc["attribution"]["surrogate"]["r2"] is not None
+    again = tmp_path / "again.json"
+    assert (
+        main(
+            [
+                "sensitivity",
+                "--system",
+                system,
+                "--input",
+                raw,
+                "--samples",
+                "200",
+                "--output",
+                str(again),
+            ]
+        )
+        == 0
+    )
+    assert json.loads(again.read_text(encoding="utf-8")) == doc  # same seed, same report
+    xlsx = tmp_path / "report.xlsx"
+    assert (
+        main(
+            [
+                "sensitivity",
+                "--system",
+                system,
+                "--input",
+                raw,
+                "--samples",
+                "100",
+                "--no-attribution",
+                "--output",
+                str(xlsx),
+            ]
+        )
+        == 0
+    )
+    assert "单位 Units" in pd.read_excel(xlsx, sheet_name=None)
+    assert main(["sensitivity", "--system", system, "--input", raw, "--spread", "1.5"]) == 2
