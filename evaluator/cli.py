@@ -133,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also switch groups between arithmetic and geometric",
     )
     p.add_argument(
+        "--vary-missing",
+        action="store_true",
+        help="also score missing inputs by the other missing-input rule (zero ↔ skip)",
+    )
+    p.add_argument(
         "--fragile",
         type=float,
         default=0.10,
@@ -255,6 +260,7 @@ def cmd_sensitivity(args) -> int:
             args.concentration,
             args.vary_aggregation,
             args.fragile,
+            args.vary_missing,
         )
     except ValueError:
         raise InvalidInput(

@@ -35,7 +35,8 @@ class Settings:
     (1 = the families, 2 = the indicators under them); ``method``: each weight times a
     factor uniform in [1 − spread, 1 + spread], or sibling weights drawn from a Dirichlet
     around the nominal shares (``concentration``: larger = closer); ``vary_aggregation``:
-    each group also arithmetic or geometric with probability ½."""
+    each group also arithmetic or geometric with probability ½; ``vary_missing``: missing
+    inputs also scored by the other missing-input rule (zero ↔ skip) with probability ½."""
 
     samples: int = 1000
     seed: int = 2026
@@ -45,6 +46,7 @@ class Settings:
     concentration: float = 50.0
     vary_aggregation: bool = False
     fragile: float = 0.10
+    vary_missing: bool = False
 
     def __post_init__(self):
         if (
@@ -116,6 +118,13 @@ class Cohort:
         }
         self.bonus = result.bonus_total.to_numpy(dtype=float)
         self.vetoed = result.vetoed.to_numpy(dtype=bool)
+        # leaves with missing inputs under a zero or skip rule: what the other rule would give
+        self.missing = {}
+        for leaf in system.leaves:
+            rule = system.missing_rule(leaf)
+            absent = result.missing[leaf.code].to_numpy(dtype=bool)
+            if rule in ("zero", "skip") and absent.any():
+                self.missing[leaf.code] = (absent, np.nan if rule == "zero" else 0.0)
         self.floor_nodes = sorted(
             {
                 c
@@ -141,12 +150,14 @@ class Cohort:
         theta: np.ndarray,
         geometric: Mapping[str, np.ndarray] | None = None,
         *,
+        other_missing_rule: np.ndarray | None = None,
         block: int = 1024,
     ) -> Evaluated:
         """Totals and grades of every unit under every weighting: ``theta`` (M × D) multiplies
         the nominal weights of ``codes``; ``geometric`` (group → bool per sample) switches a
-        group's aggregation per sample. Units are taken ``block`` at a time, so that the
-        (units × samples) arrays stay in cache-sized pieces."""
+        group's aggregation per sample; ``other_missing_rule`` (bool per sample) scores missing
+        inputs by the other rule (zero ↔ skip). Units are taken ``block`` at a time, so that
+        the (units × samples) arrays stay in cache-sized pieces."""
         system = self.system
         m = theta.shape[0]
         factor = {c: theta[:, j] for j, c in enumerate(codes)}
@@ -161,14 +172,19 @@ class Cohort:
         grade = np.empty((n, m), dtype=np.int64)
         for start in range(0, n, block):
             rows = slice(start, min(start + block, n))
-            total[rows], grade[rows] = self._block(rows, weights, m, geometric)
+            total[rows], grade[rows] = self._block(rows, weights, m, geometric, other_missing_rule)
         return Evaluated(total, grade)
 
     def _block(
-        self, rows: slice, weights: dict[str, np.ndarray], m: int, geometric
+        self, rows: slice, weights: dict[str, np.ndarray], m: int, geometric, other_rule
     ) -> tuple[np.ndarray, np.ndarray]:
         system = self.system
         shares: dict[str, np.ndarray] = {c: s[rows] for c, s in self.leaf_shares.items()}
+        if other_rule is not None and other_rule.any():
+            for code, (absent, value) in self.missing.items():
+                switch = absent[rows][:, None] & other_rule[None, :]
+                if switch.any():
+                    shares[code] = np.where(switch, value, shares[code][:, None])
         size = len(next(iter(shares.values()))) if shares else 0
         keep = set(self.floor_nodes) | {f.code for f in system.families}
         for group in reversed(system.groups):
@@ -209,24 +225,29 @@ class Cohort:
 
 def ranks(total: np.ndarray, decimals: int | None = None, method: str = "min") -> np.ndarray:
     """Rank by total, descending, ties the minimum rank (as :attr:`Result.rank`) or, with
-    ``method="average"``, the mean of the ranks they span (for Spearman's ρ), per column.
+    ``method="average"``, the mean of the ranks they span (for Spearman's ρ), per column."""
+    low, average = rank_pair(total, decimals)
+    return average if method == "average" else low
+
+
+def rank_pair(total: np.ndarray, decimals: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(minimum ranks, average ranks) per column, descending.
 
     Totals on a grid of ``decimals`` (the engine rounds them) are ranked by counting: one
-    histogram of all columns at once, whose reversed cumulative sums are the number of
+    histogram of all columns at once, whose reversed cumulative sums give the number of
     units scoring strictly more; otherwise by sorting each column."""
     n, m = total.shape
     if decimals is not None and n and m:
         cents = np.rint(total * 10.0**decimals).astype(np.int64)
-        low, high = int(cents.min()), int(cents.max())
-        width = high - low + 1
+        low = int(cents.min())
+        width = int(cents.max()) - low + 1
         if width * m <= 50_000_000:
-            index = (cents - low) + np.arange(m)[None, :] * width
-            counts = np.bincount(index.ravel(), minlength=width * m).reshape(m, width)
-            above = counts[:, ::-1].cumsum(axis=1)[:, ::-1] - counts  # strictly greater, per value
-            columns = np.arange(m)[None, :]
-            if method == "average":  # ties share the mean of the ranks they span
-                return above[columns, cents - low] + (counts[columns, cents - low] + 1) / 2
-            return above[columns, cents - low] + 1
-    if method == "average":
-        return rankdata(-total, method="average", axis=0)
-    return rankdata(-total, method="min", axis=0).astype(int)
+            flat = ((cents - low) + np.arange(m, dtype=np.int64)[None, :] * width).ravel()
+            counts = np.bincount(flat, minlength=width * m).reshape(m, width)
+            above = (counts[:, ::-1].cumsum(axis=1)[:, ::-1] - counts).ravel()  # strictly greater
+            greater = above.take(flat).reshape(n, m)
+            tied = counts.ravel().take(flat).reshape(n, m)
+            return greater + 1, greater + (tied + 1) / 2
+    return rankdata(-total, method="min", axis=0).astype(int), rankdata(
+        -total, method="average", axis=0
+    )

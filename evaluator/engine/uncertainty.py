@@ -10,7 +10,7 @@ import numpy as np
 from scipy.stats import rankdata
 
 from evaluator.engine.result import Result
-from evaluator.engine.sensitivity import Cohort, Outcome, Settings, ranks, sample_weights
+from evaluator.engine.sensitivity import Cohort, Outcome, Settings, rank_pair, ranks, sample_weights
 from evaluator.systems import IndicatorSystem
 
 
@@ -36,6 +36,7 @@ class Uncertainty:
                 "method": s.method,
                 "concentration": s.concentration,
                 "vary_aggregation": s.vary_aggregation,
+                "vary_missing": s.vary_missing,
                 "fragile": s.fragile,
             },
             "weights": self.weights,
@@ -95,11 +96,16 @@ def analyse(
     if settings.vary_aggregation:
         rng = np.random.default_rng([settings.seed, 1])
         geometric = {g.code: rng.random(settings.samples) < 0.5 for g in system.groups}
-    ev = cohort.evaluate(codes, theta, geometric)
+    other_rule = (
+        np.random.default_rng([settings.seed, 2]).random(settings.samples) < 0.5
+        if settings.vary_missing
+        else None
+    )
+    ev = cohort.evaluate(codes, theta, geometric, other_missing_rule=other_rule)
     nominal_total = result.total.to_numpy(dtype=float)
     nominal_rank = result.rank.to_numpy()
     nominal_grade = result.grade_idx
-    rk = ranks(ev.total, system.spec.decimals)
+    rk, rk_average = rank_pair(ev.total, system.spec.decimals)
     grade_codes = np.array([g.code for g in system.spec.grades], dtype=object)
     flips = (ev.grade != nominal_grade[:, None]).mean(axis=1)
     tq = np.quantile(ev.total, [0.05, 0.5, 0.95], axis=1)
@@ -159,7 +165,7 @@ def analyse(
     if len(nominal_total) > 1:  # Spearman ρ of each sample's ranking with the nominal one
         decimals = system.spec.decimals
         nominal_avg = ranks(nominal_total[:, None], decimals, "average")[:, 0]
-        rho = _columnwise_corr(nominal_avg[None, :], ranks(ev.total, decimals, "average"))[0]
+        rho = _columnwise_corr(nominal_avg[None, :], rk_average)[0]
     else:
         rho = np.ones(settings.samples)
     remove_one = []

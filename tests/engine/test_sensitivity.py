@@ -230,3 +230,17 @@ def test_counted_ranks_equal_sorted_ranks(rows):
     totals = np.array(rows, dtype=float) / 4  # quarter points: on a 2-decimal grid, with ties
     assert np.array_equal(ranks(totals, 2), rankdata(-totals, method="min", axis=0).astype(int))
     assert np.allclose(ranks(totals, 2, "average"), rankdata(-totals, method="average", axis=0))
+
+
+def test_the_missing_rule_can_vary_too():
+    system, result = cohort()  # the system's rule is skip; U03, U10 … lack A1b
+    c = Cohort(system, result)
+    codes = perturbed(system, (1,))
+    zero = c.evaluate(codes, np.ones((2, len(codes))), other_missing_rule=np.array([False, True]))
+    assert np.array_equal(zero.total[:, 0], result.total.to_numpy())  # nominal rule: skip
+    lacking = [i for i, u in enumerate(result.units) if i % 7 == 3]
+    assert (zero.total[lacking, 1] < zero.total[lacking, 0]).all()  # zero scores the gap as 0
+    others = [i for i in range(len(result.units)) if i % 7 != 3]
+    assert np.array_equal(zero.total[others, 1], zero.total[others, 0])
+    doc = analyse(system, result, Settings(samples=200, seed=1, vary_missing=True))
+    assert doc.to_dict()["settings"]["vary_missing"] is True

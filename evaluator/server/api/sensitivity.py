@@ -29,6 +29,9 @@ class SensitivityQuery(In):
     method: Literal["uniform", "dirichlet"] = "uniform"
     concentration: float = Field(50.0, gt=0)
     vary_aggregation: bool = False
+    vary_missing: bool = Field(
+        False, description="also score missing inputs by the other rule (zero ↔ skip)"
+    )
     fragile: float = Field(0.10, gt=0, lt=1)
     attribution: bool = Field(True, description="Sobol indices, surrogate and PCA (slower)")
 
@@ -65,6 +68,7 @@ async def sensitivity(request: Request, round_id: uuid.UUID) -> HTTPResponse:
             q.concentration,
             q.vary_aggregation,
             q.fragile,
+            q.vary_missing,
         )
     except ValueError as exc:
         raise InvalidInput(Problem(str(exc), "参数无效", path="query")) from None
