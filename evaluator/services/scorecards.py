@@ -12,12 +12,14 @@ import pandas as pd
 
 from evaluator.engine import Result, score
 from evaluator.engine.reconcile import reconcile
+from evaluator.engine.sensitivity import Settings
+from evaluator.engine.sensitivity_report import sensitivity_report
 from evaluator.errors import PermissionDenied, Problem
 from evaluator.evidence.measure import measured_inputs
 from evaluator.services.actors import Actor, get_round, get_station, may_see_scores, not_found
 from evaluator.services.citations import leaf_evidence
 from evaluator.services.contracts import round_units, stations_as_of
-from evaluator.services.sensitivity import robustness
+from evaluator.services.sensitivity import decision_inputs, robustness
 from evaluator.services.systems import system_of
 from evaluator.store.contracts import Contract
 from evaluator.store.orgs import Organisation
@@ -313,3 +315,25 @@ def _card(done: Computed, unit: str, evidence: dict[str, dict]) -> dict:
 
 def _num(x) -> float | None:
     return None if pd.isna(x) else round(float(x), 6)
+
+
+async def round_sensitivity(
+    actor: Actor, round_id, settings: Settings, *, attribution: bool = True
+) -> dict:
+    """The full report for a round whose scores the actor may see."""
+    round_ = await get_round(actor, round_id)
+    if not await may_see_scores(actor, round_):
+        raise PermissionDenied(
+            Problem("scores are published when the round is approved", "评估结果在轮次审定后公布")
+        )
+    done = await compute_round(round_)
+    groups, outcome = await decision_inputs(round_, done)
+    return await asyncio.to_thread(
+        sensitivity_report,
+        done.system,
+        done.result,
+        settings,
+        groups=groups,
+        outcomes=outcome,
+        attribution=attribution,
+    )

@@ -10,14 +10,12 @@ from evaluator.decisions.recommend import OpenFinding, outcome_rule
 from evaluator.decisions.rectification import OPEN_STATES
 from evaluator.engine.sensitivity import Settings
 from evaluator.engine.sensitivity_report import sensitivity_report
-from evaluator.errors import PermissionDenied, Problem
-from evaluator.services.actors import Actor, get_round, may_see_scores
 from evaluator.store.contracts import Contract
 from evaluator.store.decisions import Finding
 from evaluator.store.rounds import Round
 
 
-async def _inputs(round_: Round, done) -> tuple[dict[str, str], object]:
+async def decision_inputs(round_: Round, done) -> tuple[dict[str, str], object]:
     contract = await Contract.get(id=round_.contract_id)
     units = [str(u) for u in done.result.units]
     open_ = await Finding.filter(round_id=round_.id, state__in=list(OPEN_STATES)).values_list(
@@ -36,7 +34,7 @@ async def _inputs(round_: Round, done) -> tuple[dict[str, str], object]:
 
 async def robustness(round_: Round, done, settings: Settings | None = None) -> dict:
     """The uncertainty part only (fast): per unit and for the contract (no permission check)."""
-    groups, outcome = await _inputs(round_, done)
+    groups, outcome = await decision_inputs(round_, done)
     return await asyncio.to_thread(
         sensitivity_report,
         done.system,
@@ -45,28 +43,4 @@ async def robustness(round_: Round, done, settings: Settings | None = None) -> d
         groups=groups,
         outcomes=outcome,
         attribution=False,
-    )
-
-
-async def round_sensitivity(
-    actor: Actor, round_id, settings: Settings, *, attribution: bool = True
-) -> dict:
-    """The full report for a round whose scores the actor may see."""
-    from evaluator.services.scorecards import compute_round
-
-    round_ = await get_round(actor, round_id)
-    if not await may_see_scores(actor, round_):
-        raise PermissionDenied(
-            Problem("scores are published when the round is approved", "评估结果在轮次审定后公布")
-        )
-    done = await compute_round(round_)
-    groups, outcome = await _inputs(round_, done)
-    return await asyncio.to_thread(
-        sensitivity_report,
-        done.system,
-        done.result,
-        settings,
-        groups=groups,
-        outcomes=outcome,
-        attribution=attribution,
     )

@@ -16,7 +16,7 @@ from evaluator.server import parsing
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
 from evaluator.server.models import In, Out, render
-from evaluator.services.sensitivity import round_sensitivity
+from evaluator.services.scorecards import round_sensitivity
 
 bp = Blueprint("sensitivity")
 
