@@ -9,13 +9,12 @@ all are accepted, ``none`` when the leaf cites nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem
+from evaluator.errors import InvalidInput, NotFound, Problem
 from evaluator.services import audit
 from evaluator.services.actors import (
     Actor,
@@ -26,6 +25,7 @@ from evaluator.services.actors import (
     require,
     round_scope,
 )
+from evaluator.services.reviews import record_review
 from evaluator.store.base import ReviewStatus, Role
 from evaluator.store.contracts import Contract
 from evaluator.store.registers import Citation
@@ -141,53 +141,16 @@ async def review_citation(
         "仅本轮评估员可审核佐证材料",
     )
     check_writable(round_)
-    if status == ReviewStatus.PENDING:
-        raise InvalidInput(
-            Problem(
-                "a review must accept, reject or mark insufficient",
-                "审核结果须为通过、退回或不充分",
-                path="status",
-            )
-        )
-    if status != ReviewStatus.ACCEPTED and not comment.strip():
-        raise InvalidInput(
-            Problem(
-                "a rejection or insufficiency needs a comment",
-                "退回或不充分须填写意见",
-                path="comment",
-            )
-        )
-    async with in_transaction() as conn:
-        before = {
-            "status": record.status.value,
-            "comment": record.comment,
-            "version": record.version,
-        }
-        updated = (
-            await Citation.filter(id=record.id, version=expected_version)
-            .using_db(conn)
-            .update(
-                status=status,
-                comment=comment,
-                reviewer_id=actor.user_id,
-                reviewed_at=dt.datetime.now(dt.UTC),
-                version=expected_version + 1,
-            )
-        )
-        if updated != 1:
-            raise ConflictError(
-                Problem("the citation changed since you read it", "引用已被他人修改")
-            )
-        await audit.record(
-            actor.username,
-            "citation.review",
-            "citation",
-            record.id,
-            before,
-            {"status": status.value, "comment": comment, "version": expected_version + 1},
-            connection=conn,
-        )
-    return await Citation.get(id=record.id)
+    return await record_review(
+        actor,
+        record,
+        comment_field="comment",
+        status=status,
+        comment=comment,
+        expected_version=expected_version,
+        action="citation.review",
+        changed=Problem("the citation changed since you read it", "引用已被他人修改"),
+    )
 
 
 async def list_citations(
