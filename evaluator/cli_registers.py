@@ -106,26 +106,10 @@ def cmd_import(args) -> int:
 def cmd_metrics(args) -> int:
     from evaluator.cli_db import with_database
     from evaluator.services.actors import Actor
-    from evaluator.services.registers import list_imports
+    from evaluator.services.registers import metric_values
 
     round_id = round_uuid(args.round_id)
-    imports = with_database(list_imports(Actor.system(), round_id))
-    table = []
-    for record in imports:
-        for section in ("leaves", "library"):
-            for key, entry in record.metrics.get(section, {}).items():
-                for station, got in entry["stations"].items():
-                    if args.station and station != args.station:
-                        continue
-                    table.append(
-                        {
-                            "register": record.kind,
-                            "for": key if section == "leaves" else "",
-                            "metric": entry.get("metric", key),
-                            "station": station,
-                        }
-                        | got
-                    )
+    _, table = with_database(metric_values(Actor.system(), round_id, args.station))
     if args.json:
         print(json.dumps(table, ensure_ascii=False, indent=1))
         return 0
@@ -135,7 +119,7 @@ def cmd_metrics(args) -> int:
         value = "—" if row["value"] is None else f"{row['value']:.4g}"
         n = "" if row["n"] is None else f" n={row['n']:g}"
         flags = f" [{', '.join(row['flags'])}]" if row["flags"] else ""
-        leaf = f"{row['for']:<6}" if row["for"] else " " * 6
+        leaf = f"{row['leaf']:<6}" if row["leaf"] else " " * 6
         print(f"{row['station']:<10} {leaf} {row['metric']:<30} {value:>10}{n}{flags}")
     return 0
 

@@ -95,9 +95,8 @@ async def cite(actor: Actor, round_id, unit: str, leaf: str, evidence_id) -> tup
     check_writable(round_)
     await _unit_leaf(round_, unit, leaf)
     file = await _evidence_of(round_, evidence_id)
-    existing = await Citation.get_or_none(
-        round_id=round_.id, unit=unit, leaf=leaf, evidence_id=file.id
-    )
+    key = {"round_id": round_.id, "unit": unit, "leaf": leaf, "evidence_id": file.id}
+    existing = await Citation.get_or_none(**key).prefetch_related("evidence")
     if existing is not None:
         return existing, False
     try:
@@ -120,9 +119,8 @@ async def cite(actor: Actor, round_id, unit: str, leaf: str, evidence_id) -> tup
                 connection=conn,
             )
     except IntegrityError:  # cited concurrently
-        return await Citation.get(
-            round_id=round_.id, unit=unit, leaf=leaf, evidence_id=file.id
-        ), False
+        return await Citation.get(**key).prefetch_related("evidence"), False
+    await record.fetch_related("evidence")
     return record, True
 
 
@@ -141,7 +139,7 @@ async def review_citation(
         "仅本轮评估员可审核佐证材料",
     )
     check_writable(round_)
-    return await record_review(
+    reviewed = await record_review(
         actor,
         record,
         comment_field="comment",
@@ -151,6 +149,8 @@ async def review_citation(
         action="citation.review",
         changed=Problem("the citation changed since you read it", "引用已被他人修改"),
     )
+    await reviewed.fetch_related("evidence")
+    return reviewed
 
 
 async def list_citations(

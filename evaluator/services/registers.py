@@ -187,3 +187,30 @@ async def list_imports(actor: Actor, round_id, *, history: bool = False) -> list
 async def _is_agency(actor: Actor, round_: Round) -> bool:
     contract = await Contract.get(id=round_.contract_id)
     return actor.has(Role.AGENCY_USER, contract.agency_id)
+
+
+async def metric_values(
+    actor: Actor, round_id, station: str | None = None
+) -> tuple[list[str] | None, list[dict]]:
+    """The metric values of the round's registers in force, one row per (register, leaf or
+    library metric, station): kind, leaf (None for a reference figure), metric, params,
+    station, value, n, flags, detail; and the period they cover."""
+    period, rows = None, []
+    for record in await list_imports(actor, round_id):
+        period = record.metrics.get("period", period)
+        for section in ("leaves", "library"):
+            for key, entry in record.metrics.get(section, {}).items():
+                for code, got in entry["stations"].items():
+                    if station and code != station:
+                        continue
+                    rows.append(
+                        {
+                            "kind": record.kind,
+                            "leaf": key if section == "leaves" else None,
+                            "metric": entry.get("metric", key),
+                            "params": entry["params"],
+                            "station": code,
+                        }
+                        | got
+                    )
+    return period, rows

@@ -256,25 +256,8 @@ async def list_registers(request: Request, round_id: uuid.UUID) -> HTTPResponse:
 )
 async def round_metrics(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     q = parsing.query(request, MetricsQuery)
-    records = await registers.list_imports(actor_of(request), round_id)
-    items, period = [], None
-    for record in records:
-        period = record.metrics.get("period", period)
-        for section in ("leaves", "library"):
-            for key, entry in record.metrics.get(section, {}).items():
-                for station, got in entry["stations"].items():
-                    if q.station and station != q.station:
-                        continue
-                    items.append(
-                        MetricValue(
-                            kind=record.kind,
-                            leaf=key if section == "leaves" else None,
-                            metric=entry.get("metric", key),
-                            params=entry["params"],
-                            station=station,
-                            **got,
-                        )
-                    )
+    period, rows = await registers.metric_values(actor_of(request), round_id, q.station)
+    items = [MetricValue(**row) for row in rows]
     return render(MetricsOut(period=period, items=items))
 
 
@@ -291,7 +274,6 @@ async def create_citation(request: Request, round_id: uuid.UUID) -> HTTPResponse
     record, created = await citations.cite(
         actor_of(request), round_id, data.unit, data.leaf, data.evidence
     )
-    await record.fetch_related("evidence")
     return render(
         CitationOut.model_validate(citations.citation_document(record)),
         201 if created else 200,
@@ -330,7 +312,6 @@ async def review_citation(request: Request, citation_id: uuid.UUID) -> HTTPRespo
     record = await citations.review_citation(
         actor_of(request), citation_id, data.status, data.comment, version
     )
-    await record.fetch_related("evidence")
     return render(
         CitationOut.model_validate(citations.citation_document(record)),
         headers=etag(record.version),
