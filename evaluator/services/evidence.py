@@ -10,7 +10,8 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tortoise.transactions import in_transaction
@@ -78,6 +79,37 @@ async def _chunks(data: bytes | Iterable[bytes] | AsyncIterable[bytes]):
             yield chunk
 
 
+@asynccontextmanager
+async def spooled(
+    data: bytes | Iterable[bytes] | AsyncIterable[bytes], limit: int, *, suffix: str = ""
+) -> AsyncIterator[tuple[Path, int, str]]:
+    """Stream an upload to a temporary file under EVIDENCE_DIR while hashing it (TooLarge
+    beyond ``limit`` bytes); yields (path, size, sha256) and removes the file afterwards
+    unless it was moved into place."""
+    root = evidence_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    hasher, size = hashlib.sha256(), 0
+    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=suffix, dir=root)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            async for chunk in _chunks(data):
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(
+                        Problem(
+                            f"the file is larger than {limit} bytes",
+                            f"文件超过 {limit} 字节上限",
+                            path="file",
+                        )
+                    )
+                hasher.update(chunk)
+                out.write(chunk)
+        yield Path(tmp), size, hasher.hexdigest()
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 async def attach_evidence(
     actor: Actor,
     round_id,
@@ -114,37 +146,13 @@ async def attach_evidence(
                 path="media_type",
             )
         )
-    limit = max_bytes()
-    root = evidence_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    hasher, size = hashlib.sha256(), 0
-    fd, tmp = tempfile.mkstemp(prefix=".upload-", dir=root)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            async for chunk in _chunks(data):
-                size += len(chunk)
-                if size > limit:
-                    raise TooLarge(
-                        Problem(
-                            f"the file is larger than {limit} bytes",
-                            f"文件超过 {limit} 字节上限",
-                            path="file",
-                        )
-                    )
-                hasher.update(chunk)
-                out.write(chunk)
+    async with spooled(data, max_bytes()) as (tmp, size, sha):
         if size == 0:
             raise InvalidInput(Problem("the file is empty", "文件为空", path="file"))
-        sha = hasher.hexdigest()
         target = stored_path(sha)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            os.unlink(tmp)
-        else:
+        if not target.exists():
             os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     name = Path(original_name.replace("\\", "/")).name[:255] or "file"
     async with in_transaction() as conn:
         record = await EvidenceFile.create(

@@ -13,15 +13,17 @@ import datetime as dt
 import os
 import shutil
 import tempfile
+from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from tortoise.transactions import in_transaction
 
-from evaluator.errors import NotFound, Problem
+from evaluator.errors import InvalidInput, NotFound, Problem
 from evaluator.evidence.measure import compute_metrics
 from evaluator.evidence.metrics import Period
+from evaluator.evidence.parse import max_bytes as register_max_bytes
 from evaluator.evidence.parse import parse_register, schema, sha256_of
 from evaluator.services import audit
 from evaluator.services.actors import (
@@ -33,7 +35,7 @@ from evaluator.services.actors import (
     require,
 )
 from evaluator.services.contracts import round_units
-from evaluator.services.evidence import evidence_dir, stored_path
+from evaluator.services.evidence import evidence_dir, spooled, stored_path
 from evaluator.services.systems import system_of
 from evaluator.store.base import Role
 from evaluator.store.contracts import Contract
@@ -155,6 +157,34 @@ async def import_register(
             actor.username, "register.import", "register", record.id, before, after, connection=conn
         )
     return Imported(record, False, previous)
+
+
+SUFFIXES = {".csv", ".xlsx", ".xlsm"}
+
+
+async def import_upload(
+    actor: Actor,
+    round_id,
+    kind: str,
+    data: bytes | Iterable[bytes] | AsyncIterable[bytes],
+    *,
+    name: str,
+    sheet: str | None = None,
+) -> Imported:
+    """Import an uploaded register (a stream of bytes) named ``name``: its suffix says .csv
+    or .xlsx; streamed to a temporary file of at most REGISTER_MAX_BYTES, then imported."""
+    schema(kind)
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InvalidInput(
+            Problem(
+                f"give the file name with its suffix .csv or .xlsx (got {name!r})",
+                f"请提供带 .csv 或 .xlsx 后缀的文件名（收到 {name!r}）",
+                path="name",
+            )
+        )
+    async with spooled(data, register_max_bytes(), suffix=suffix) as (tmp, _, _):
+        return await import_register(actor, round_id, kind, tmp, name=name, sheet=sheet)
 
 
 def _keep(path: Path, sha256: str) -> None:

@@ -10,10 +10,7 @@ again answers 200 with ``unchanged: true``; a new version answers 201.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 import uuid
-from pathlib import Path
 from typing import Any
 
 from pydantic import Field
@@ -21,7 +18,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from evaluator.errors import InvalidInput, Problem, TooLarge
+from evaluator.errors import Problem, TooLarge
 from evaluator.evidence import parse
 from evaluator.server import parsing
 from evaluator.server.api.evidence import header_text, request_chunks
@@ -29,11 +26,9 @@ from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
 from evaluator.server.models import In, Out, etag, render
 from evaluator.services import citations, registers
-from evaluator.services.evidence import evidence_dir
 from evaluator.store.base import ReviewStatus
 
 bp = Blueprint("registers")
-SUFFIXES = {".csv", ".xlsx", ".xlsm"}
 
 
 class RegisterImportOut(Out):
@@ -182,46 +177,18 @@ def _out(record, model=RegisterImportOut, **extra):
 async def import_register(request: Request, round_id: uuid.UUID, kind: str) -> HTTPResponse:
     actor = actor_of(request)
     q = parsing.query(request, UploadQuery)
-    parse.schema(kind)
     name = q.name or header_text(request.headers.get("x-filename", "")) or ""
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise InvalidInput(
-            Problem(
-                f"give the file name with its suffix .csv or .xlsx (got {name!r})",
-                f"请提供带 .csv 或 .xlsx 后缀的文件名（收到 {name!r}）",
-                path="name",
-            )
-        )
     limit = parse.max_bytes()
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isdigit() and int(declared) > limit:  # refuse before reading the body
         raise TooLarge(
             Problem(
                 f"the file is larger than {limit} bytes", f"文件超过 {limit} 字节上限", path="file"
             )
         )
-    root = evidence_dir()
-    root.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".register-upload-", suffix=suffix, dir=root)
-    try:
-        size = 0
-        with os.fdopen(fd, "wb") as out:
-            async for chunk in request_chunks(request):
-                size += len(chunk)
-                if size > limit:
-                    raise TooLarge(
-                        Problem(
-                            f"the file is larger than {limit} bytes",
-                            f"文件超过 {limit} 字节上限",
-                            path="file",
-                        )
-                    )
-                out.write(chunk)
-        done = await registers.import_register(actor, round_id, kind, tmp, name=name, sheet=q.sheet)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    done = await registers.import_upload(
+        actor, round_id, kind, request_chunks(request), name=name, sheet=q.sheet
+    )
     body = _out(
         done.record,
         ImportOut,
