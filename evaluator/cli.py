@@ -10,13 +10,13 @@ import argparse
 import asyncio
 import os
 import sys
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from evaluator import cli_decisions, cli_registers, cli_server
+from evaluator import cli_decisions, cli_registers, cli_sensitivity, cli_server
 from evaluator.cli_db import safe_url as _safe_url
 from evaluator.cli_db import with_database
+from evaluator.cli_files import Stages, atomic_write, check_suffix
 from evaluator.errors import EvaluatorError, InvalidInput, Problem
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -100,55 +100,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, metavar="OUT.csv")
     p.set_defaults(handler=cmd_score_table)
 
-    p = sub.add_parser(
-        "sensitivity", help="are the grades robust to the weights? (权重敏感性与不确定性分析)"
-    )
-    p.add_argument("--system", required=True, help="indicator system (.yaml)")
-    p.add_argument("--input", required=True, help="raw inputs (.csv or .xlsx), as for score")
-    p.add_argument("--sheet", help="sheet of a workbook input")
-    p.add_argument("--rubrics", action="append", default=[], help="extra rubric-set folder")
-    p.add_argument("--samples", type=int, default=1000, help="weightings sampled (default 1000)")
-    p.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same result)")
-    p.add_argument(
-        "--spread",
-        type=float,
-        default=0.25,
-        help="each weight within ±spread of nominal (default 0.25)",
-    )
-    p.add_argument(
-        "--levels",
-        default="1,2",
-        help="tree depths whose weights vary (default 1,2: families and indicators)",
-    )
-    p.add_argument("--method", choices=["uniform", "dirichlet"], default="uniform")
-    p.add_argument(
-        "--concentration",
-        type=float,
-        default=50.0,
-        help="Dirichlet concentration (larger: closer to nominal)",
-    )
-    p.add_argument(
-        "--vary-aggregation",
-        action="store_true",
-        help="also switch groups between arithmetic and geometric",
-    )
-    p.add_argument(
-        "--vary-missing",
-        action="store_true",
-        help="also score missing inputs by the other missing-input rule (zero ↔ skip)",
-    )
-    p.add_argument(
-        "--fragile",
-        type=float,
-        default=0.10,
-        help="flip probability above which a grade is fragile (default 0.10)",
-    )
-    p.add_argument(
-        "--no-attribution", action="store_true", help="skip Sobol indices, the surrogate and PCA"
-    )
-    p.add_argument("--output", type=Path, help="report.json or report.xlsx")
-    p.set_defaults(handler=cmd_sensitivity)
-
     p = sub.add_parser("demo", help="score a synthetic demo county and store it (演示县)")
     p.add_argument(
         "--out", type=Path, metavar="DIR", help="also write county.json, raw-inputs.csv, scores.csv"
@@ -173,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_server.add_commands(sub)  # serve, user
     cli_registers.add_commands(sub)  # import, metrics, rounds
     cli_decisions.add_commands(sub)  # findings, decide, tranches
+    cli_sensitivity.add_commands(sub)  # sensitivity
     return parser
 
 
@@ -240,104 +192,6 @@ def cmd_score(args) -> int:
     return EXIT_OK
 
 
-def cmd_sensitivity(args) -> int:
-    import json
-
-    from evaluator.engine import score
-    from evaluator.engine.sensitivity import Settings
-    from evaluator.engine.sensitivity_report import report_sheets, sensitivity_report
-    from evaluator.evidence.raw import read_raw_inputs
-    from evaluator.systems import load_system
-
-    try:
-        levels = tuple(int(x) for x in args.levels.split(",") if x.strip())
-        settings = Settings(
-            args.samples,
-            args.seed,
-            args.spread,
-            levels,
-            args.method,
-            args.concentration,
-            args.vary_aggregation,
-            args.fragile,
-            args.vary_missing,
-        )
-    except ValueError:
-        raise InvalidInput(
-            Problem(
-                "samples ≥ 2, 0 < spread < 1, levels like 1,2, concentration > 0",
-                "samples ≥ 2，0 < spread < 1，levels 形如 1,2，concentration > 0",
-                path="options",
-            )
-        ) from None
-    if args.output:
-        _check_suffix(args.output, {".json", ".xlsx"})
-    with Stages(["system", "input", "score", "sensitivity", "output"]) as stage:
-        system = load_system(args.system, rubric_dirs=args.rubrics)
-        stage()
-        frame, locate = read_raw_inputs(args.input, args.sheet)
-        stage()
-        result = score(system, frame, locate=locate)
-        stage()
-        doc = sensitivity_report(system, result, settings, attribution=not args.no_attribution)
-        stage()
-        if args.output:
-            write_report(doc, args.output, json, report_sheets)
-        stage()
-    print(
-        f"{len(doc['units'])} units · {settings.samples} weightings (±{settings.spread:.0%}, levels {','.join(map(str, settings.levels))}, seed {settings.seed})"
-    )
-    cohort = doc["cohort"]
-    print(
-        f"mean rank shift 平均名次变动 {cohort['mean_rank_shift']['mean']:.2f} (90%: {cohort['mean_rank_shift']['p5']:.2f}–{cohort['mean_rank_shift']['p95']:.2f}); "
-        f"Spearman ρ with the nominal ranking 与名义排名的相关 {cohort['spearman']['median']:.3f} (90%: {cohort['spearman']['p5']:.3f}–{cohort['spearman']['p95']:.3f})"
-    )
-    moved = [u for u in doc["units"] if u["grade_flip"] > 0]
-    if not moved:
-        print("every grade is robust 所有等级均稳健 (no sample changes any grade)")
-    for u in sorted(moved, key=lambda u: -u["grade_flip"]):
-        tag = "FRAGILE 不稳健" if u["fragile"] else "robust 稳健"
-        drivers = ", ".join(f"{d['weight']} (ρ {d['rho']:+.2f})" for d in u["drivers"])
-        print(
-            f"  {u['unit']:<10} {u['grade']:<10} total {u['total']:.2f} [{u['total_p5']:.2f}, {u['total_p95']:.2f}]  P(grade changes 等级改变) {u['grade_flip']:.1%}  {tag}  driven by 驱动: {drivers}"
-        )
-    attribution = doc.get("attribution")
-    if attribution:
-        top = sorted(attribution["rank_shift"], key=lambda r: -r["ST"])[:5]
-        print(
-            "Sobol total indices of the rank shift 名次变动的总效应指数: "
-            + ", ".join(f"{r['weight']} {r['ST']:.2f}±{r['ST_conf']:.2f}" for r in top)
-        )
-        sur = attribution["surrogate"]
-        print(
-            f"surrogate 代理模型 R² {sur['r2']}: "
-            + ", ".join(f"{r['weight']} {r['mean']:.3f}" for r in sur["importance"][:5])
-        )
-    if args.output:
-        print(f"written 已写入: {args.output}")
-    return EXIT_OK
-
-
-def write_report(doc: dict, path: Path, json, report_sheets) -> None:
-    if path.suffix.lower() == ".json":
-        atomic_write(
-            path,
-            lambda p: p.write_text(
-                json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-            ),
-        )
-        return
-    import pandas as pd
-
-    def write_xlsx(p: Path) -> None:
-        with pd.ExcelWriter(p, engine="xlsxwriter") as writer:
-            for name, frame in report_sheets(doc).items():
-                frame.to_excel(writer, sheet_name=name[:31], index=False)
-                writer.sheets[name[:31]].freeze_panes(1, 0)
-
-    atomic_write(path, write_xlsx)
-
-
 def cmd_score_table(args) -> int:
     from evaluator.engine.composite import score_composite
     from evaluator.evidence.composite_data import load_composite_data
@@ -347,7 +201,7 @@ def cmd_score_table(args) -> int:
     data = load_composite_data(args.data, structure)
     out = score_composite(structure, data, normalise=args.normalise, aggregate=args.aggregate)
     if args.output:
-        _check_suffix(args.output, {".csv"})
+        check_suffix(args.output, {".csv"})
         atomic_write(args.output, lambda p: out.to_csv(p, index=False, encoding="utf-8-sig"))
         print(f"written 已写入: {args.output} ({len(out)} units)")
     else:
@@ -417,33 +271,8 @@ def cmd_audit_verify(args) -> int:
     return EXIT_INTERNAL
 
 
-# -- output -------------------------------------------------------------------------------
-def _check_suffix(path: Path, allowed: set[str]) -> None:
-    if path.suffix.lower() not in allowed:
-        shown = " or ".join(sorted(allowed))
-        raise InvalidInput(
-            Problem(f"output must end in {shown}", f"输出文件须以 {shown} 结尾", file=str(path))
-        )
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same directory, then rename: never a partial file."""
-    if not path.parent.exists():
-        raise InvalidInput(
-            Problem("the output directory does not exist", "输出目录不存在", file=str(path))
-        )
-    fd, tmp = tempfile.mkstemp(prefix=".evaluator-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def write_result(result, path: Path) -> None:
-    _check_suffix(path, {".csv", ".xlsx"})
+    check_suffix(path, {".csv", ".xlsx"})
     summary = result.summary()
     if path.suffix.lower() == ".csv":
         atomic_write(path, lambda p: summary.to_csv(p, index=False, encoding="utf-8-sig"))
@@ -459,32 +288,6 @@ def write_result(result, path: Path) -> None:
                 sheet.freeze_panes(1, 1)
 
     atomic_write(path, write_xlsx)
-
-
-class Stages:
-    """A progress bar over the stages of a long command (on a terminal only)."""
-
-    def __init__(self, names: list[str]):
-        self.names = names
-        self.bar = None
-
-    def __enter__(self):
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=len(self.names), desc=self.names[0], file=sys.stderr, leave=False)
-        return self.advance
-
-    def advance(self) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-            done = int(self.bar.n)
-            if done < len(self.names):
-                self.bar.set_description(self.names[done])
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 if __name__ == "__main__":  # pragma: no cover
