@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from evaluator import clock
 from evaluator.cli_registers import round_uuid
 from evaluator.errors import InvalidInput, Problem
 
@@ -61,6 +62,14 @@ def _date(text: str) -> dt.date:
         ) from None
 
 
+def deadline_text(day: dt.date, basis: str) -> str:
+    """A date with its basis: 暂定 provisional, 手动 set by the bureau."""
+    mark = {"provisional": " 暂定 provisional", "override": " 手动 set by the bureau"}.get(
+        basis, ""
+    )
+    return f"{day.isoformat()}{mark}"
+
+
 def yuan(fen: int) -> str:
     return f"¥{fen // 100:,}.{fen % 100:02d}"
 
@@ -73,21 +82,21 @@ def cmd_findings(args) -> int:
     round_id = round_uuid(args.round_id)
 
     async def run():
-        done = await refresh(args.today or dt.date.today()) if args.refresh else None
+        if args.today:  # replay a day: the clock is pinned for this command
+            clock.pin(args.today)
+        done = await refresh() if args.refresh else None
         return done, await list_findings(Actor.system(), round_id=round_id)
 
     done, items = with_database(run())
     if done is not None:
         print(
-            f"refreshed 已更新: {done[0]} deadlines set 补算期限, {done[1]} overdue 逾期, {done[2]} escalated 升级"
+            f"refreshed 已更新 ({clock.today().isoformat()}): {done[0]} provisional deadlines recomputed 暂定期限重算, {done[1]} overdue 逾期, {done[2]} escalated 升级"
         )
     if not items:
         print("no findings 无问题")
     for f in items:
         deadline = (
-            f.deadline.isoformat()
-            if f.deadline
-            else ("—" if not f.deadline_working_days else "? (see note)")
+            deadline_text(f.deadline, f.deadline_basis) if f.deadline else "— (observation 观察)"
         )
         print(
             f"{f.unit:<10} {f.rule:<12} {f.severity:<12} {f.state:<18} deadline 期限 {deadline}  {f.id}"
@@ -168,11 +177,7 @@ def cmd_tranches(args) -> int:
         )
     print(f"{contract.code}  合同金额 amount {yuan(contract.amount_fen)}")
     for t in table:
-        due = (
-            t.due_on.isoformat()
-            if t.due_on
-            else (t.released_on.isoformat() if t.released_on else "—")
-        )
+        due = t.date_label()
         line = f"  {t.code:<4} {t.share_bp / 100:>5g}%  {yuan(t.amount_fen):>15}  {t.trigger:<16} {t.status:<10} {due}"
         if t.overdue:
             line += "  overdue 逾期"

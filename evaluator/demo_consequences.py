@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from evaluator.decisions.calendar import OFFICIAL
+from evaluator import clock
+from evaluator.decisions.calendar import Deadline, WorkingCalendar, package_calendar
 from evaluator.decisions.deviations import FindingDraft, find_deviations
 from evaluator.decisions.recommend import OpenFinding, Recommendation, outcome_rule, recommend
 from evaluator.decisions.tranches import (
@@ -26,14 +27,20 @@ from evaluator.engine.uncertainty import Uncertainty, analyse
 from evaluator.systems import IndicatorSystem
 
 
+def demo_calendar() -> WorkingCalendar:
+    """The demo counts on the official years the package carries (provisional beyond)."""
+    return package_calendar()
+
+
 def first_release(contract) -> dt.date:
     """When the demo's bureau released the signing tranche: its due date."""
-    return OFFICIAL.add_working_days(contract.start, DEFAULT_SCHEDULE[0]["due_working_days"])
+    return demo_calendar().add_working_days(contract.start, DEFAULT_SCHEDULE[0]["due_working_days"])
 
 
 @dataclass(frozen=True)
 class Consequences:
     findings: tuple[FindingDraft, ...]
+    deadlines: dict[tuple[str, str], Deadline]  # (unit, rule) → counted from the round's date
     recommendations: dict[str, Recommendation]  # contract code → recommendation
     tranches: dict[str, list[Tranche]]  # contract code → tranche table on the round's date
     robustness: Uncertainty | None = None  # grades and recommendations under 1,000 weightings
@@ -48,13 +55,19 @@ def consequences(
     elapsed: float,
 ) -> Consequences:
     drafts = tuple(find_deviations(system, result, notes))
-    recommendations, tables = {}, {}
+    calendar = demo_calendar()
+    recommendations, tables, deadlines = {}, {}, {}
     for contract in county.contracts:
         mine = [d for d in drafts if d.unit in contract.stations]
         part = score(system, inputs[inputs["unit"].isin(contract.stations)])
         rec = recommend(system, part, [OpenFinding(d.unit, d.rule, d.severity) for d in mine])
         recommendations[contract.code] = rec
         on = round_date(contract, elapsed)
+        deadlines |= {
+            (d.unit, d.rule): calendar.deadline(on, d.deadline_working_days)
+            for d in mine
+            if d.deadline_working_days
+        }
         blocking = [
             f"{d.severity} {d.rule} @ {d.unit}"
             for d in mine
@@ -68,7 +81,8 @@ def consequences(
             [Event("signed", contract.start), Event("mid_term_passed", on, rec.outcome != "rebid")],
             blocks={"*": blocking} if blocking else None,
             releases=releases,
-            today=on,
+            today=max(on, clock.today()),  # the table as of today (never before the round)
+            calendar=calendar,
         )
     groups, outcomes = {}, {}
     for contract in county.contracts:
@@ -82,4 +96,4 @@ def consequences(
             system, units, vetoed, [OpenFinding(d.unit, d.rule, d.severity) for d in mine]
         )
     robust = analyse(system, result, Settings(), groups, outcomes)
-    return Consequences(drafts, recommendations, tables, robust)
+    return Consequences(drafts, deadlines, recommendations, tables, robust)

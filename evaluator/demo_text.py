@@ -42,6 +42,9 @@ def pad(text: str, width: int, right: bool = False) -> str:
     return fill + text if right else text + fill
 
 
+NO_DEADLINE = {"observation": "— (observation 观察)", "termination": "— (immediate 立即)"}
+
+
 def table(
     rows: list[list[str]], right: set[int], header_rows: int = 0, gap: str = "  "
 ) -> list[str]:
@@ -275,9 +278,13 @@ def _consequences(report: DemoReport) -> list[str]:
     lines = [
         "偏差与整改 Findings (整改 correction · 暂缓 suspension · 停止 termination · 观察 observation):"
     ]
-    rows = [["站点 Station", "规则 Rule", "严重程度 Severity", "说明 Explanation"]]
+    rows = [["站点 Station", "规则 Rule", "严重程度 Severity", "期限 Deadline", "说明 Explanation"]]
     for f in after.findings:
-        rows.append([f.unit, f.rule, f.severity, f.zh])
+        due = after.deadlines.get((f.unit, f.rule))
+        when = due.on.isoformat() if due else NO_DEADLINE.get(f.severity, "—")
+        if due is not None and due.provisional:
+            when += " 暂定 provisional"
+        rows.append([f.unit, f.rule, f.severity, when, f.zh])
     lines += table(rows, set(), header_rows=1)
     for contract in report.county.contracts:
         agency = report.county.agency(contract.agency)
@@ -300,17 +307,7 @@ def _consequences(report: DemoReport) -> list[str]:
             ]
         ]
         for t in after.tranches[contract.code]:
-            due = (
-                t.due_on.isoformat()
-                if t.due_on
-                else (
-                    t.released_on.isoformat()
-                    if t.released_on
-                    else "见说明 see note"
-                    if t.due_note
-                    else "—"
-                )
-            )
+            due = t.date_label()
             rows.append(
                 [
                     t.code,

@@ -139,3 +139,11 @@ class AlreadyExists(ConflictError):
 
     title_en = "Already exists"
     title_zh = "已存在"
+
+
+class TooEarly(StateError):
+    """An action whose date has not come (a payment before its trigger's date, an approval
+    before the evaluation date); the message names both dates."""
+
+    title_en = "Too early"
+    title_zh = "时间未到"

@@ -1,4 +1,4 @@
-"""Where the shipped content (indicators/, rubrics/, reports/) lives.
+"""Where the shipped content (indicators/, rubrics/, reports/, calendars/) lives.
 
 In a source checkout (editable install) it is at the top of the repository; in a wheel
 installed with a plain ``pip install .`` it is copied into ``evaluator/_shipped/``.
@@ -12,8 +12,8 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def shipped_dir(name: str) -> Path:
-    """Return the directory of shipped ``indicators``, ``rubrics`` or ``reports``."""
-    if name not in {"indicators", "rubrics", "reports"}:
+    """Return the directory of shipped ``indicators``, ``rubrics``, ``reports`` or ``calendars``."""
+    if name not in {"indicators", "rubrics", "reports", "calendars"}:
         raise ValueError(f"no shipped content called {name!r}")
     for candidate in (_PACKAGE / "_shipped" / name, _PACKAGE.parent / name):
         if candidate.is_dir():

@@ -329,3 +329,30 @@ def empty_database(tmp_path: Path) -> Iterator[Callable[[str], Awaitable[str]]]:
     yield make
     for url in created:
         run_sync(_pg_drop(url))
+
+
+# ---------------------------------------------------------------------------------------
+# the clock
+
+
+@pytest.fixture(autouse=True)
+def _clock() -> Iterator[None]:
+    """Every test starts on the clock the settings give (``EVALUATOR_TODAY`` when CI pins
+    it, else Beijing today) and leaves it as it found it."""
+    from evaluator import clock
+
+    clock.reload_settings()
+    yield
+    clock.reload_settings()
+
+
+@pytest.fixture
+def today() -> Callable[[object], object]:
+    """``today(date(2026, 10, 9))`` pins "today" for the rest of the test."""
+    from evaluator import clock
+
+    def pin(day):
+        clock.pin(day)
+        return day
+
+    return pin

@@ -75,7 +75,7 @@ def test_findings_decide_and_tranches_commands(tmp_path, monkeypatch, capsys):
     )
     assert main(["findings", problem_round, "--refresh", "--today", "2026-12-31"]) == 0
     assert (
-        "refreshed 已更新: 0 deadlines set 补算期限, 0 overdue 逾期, 0 escalated 升级"
+        "refreshed 已更新 (2026-12-31): 0 provisional deadlines recomputed 暂定期限重算, 0 overdue 逾期, 0 escalated 升级"
         in capsys.readouterr().out
     )
 

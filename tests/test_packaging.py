@@ -38,6 +38,8 @@ def test_wheel_carries_shipped_content(wheel: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for shipped in ROOT.glob("indicators/*.yaml"):
         assert f"evaluator/_shipped/indicators/{shipped.name}" in names
+    for shipped in ROOT.glob("calendars/*.yaml"):
+        assert f"evaluator/_shipped/calendars/{shipped.name}" in names
     for shipped in ROOT.glob("rubrics/*.yaml"):
         assert f"evaluator/_shipped/rubrics/{shipped.name}" in names
 

@@ -12,9 +12,15 @@ Status of a tranche, first rule that applies:
 2. ``forfeited`` — the contract ended (terminated / not renewed) before its trigger passed;
 3. ``withheld``  — its trigger round failed, or a blocking condition is open (e.g. an open
    suspension finding, a confirmed veto);
-4. ``due``       — its trigger happened; due by trigger date + N working days
-   (``overdue`` when today is past that date);
-5. ``scheduled`` — its trigger has not happened yet.
+4. ``due``       — its trigger happened and its date has come; due by trigger date + N
+   working days (``overdue`` when today is past that date), on the calendar in force:
+   ``provisional`` (with the reason) when the count crosses a year the State Council has
+   not scheduled yet;
+5. ``scheduled`` — its trigger has not happened yet, or its date has not come (a contract
+   that takes effect in the future: ``due_note`` says when).
+
+A withheld tranche still shows the date it would be due, so no table has a blank date
+once a trigger has happened.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from evaluator.decisions.calendar import OFFICIAL, CalendarError, WorkingCalendar
+from evaluator.decisions.calendar import WorkingCalendar, package_calendar
 from evaluator.errors import InvalidInput, Problem
 
 TRIGGERS = ("signed", "mid_term_passed", "final_passed")
@@ -35,6 +41,11 @@ DEFAULT_SCHEDULE = [
     {"code": "T3", "share_bp": 2000, "trigger": "final_passed", "due_working_days": 15},
 ]
 BASIS_POINTS = 10_000
+WAITS_FOR = {
+    "signed": "signing 合同生效",
+    "mid_term_passed": "mid-term passed 中期评估通过",
+    "final_passed": "final passed 末期评估通过",
+}
 
 
 @dataclass(frozen=True)
@@ -66,7 +77,23 @@ class Tranche:
     overdue: bool = False
     released_on: dt.date | None = None
     blocked_by: tuple[str, ...] = field(default_factory=tuple)
-    due_note: str = ""  # why no due date: the calendar does not know that year yet
+    due_basis: str = ""  # official | provisional (when due_on is set)
+    due_note: str = ""  # why the date is provisional, or when a future trigger comes
+    trigger_on: dt.date | None = None  # when its trigger happened (or will)
+
+    def date_label(self) -> str:
+        """The date cell of a tranche table, never blank: released on, due by (暂定 when
+        provisional), or what it waits for."""
+        if self.released_on is not None:
+            return self.released_on.isoformat()
+        if self.due_on is not None:
+            mark = " 暂定 provisional" if self.due_basis == "provisional" else ""
+            return f"{self.due_on.isoformat()}{mark}"
+        if self.status == "forfeited":
+            return "— (forfeited 不再支付)"
+        if self.trigger_on is not None and self.status == "scheduled":
+            return f"from 自 {self.trigger_on.isoformat()}"
+        return f"after 待 {WAITS_FOR.get(self.trigger, self.trigger)}"
 
 
 def terms_from_schedule(schedule: Sequence[Mapping]) -> list[TrancheTerm]:
@@ -142,14 +169,15 @@ def schedule_tranches(
     blocks: Mapping[str, Sequence[str]] | None = None,
     releases: Mapping[str, dt.date] | None = None,
     ended_on: dt.date | None = None,
-    today: dt.date | None = None,
-    calendar: WorkingCalendar = OFFICIAL,
+    today: dt.date,
+    calendar: WorkingCalendar | None = None,
 ) -> list[Tranche]:
     """The tranches with their status. ``blocks`` maps a tranche code (or ``"*"`` for all
     unreleased tranches) to the open conditions blocking it; ``releases`` maps a tranche
     code to the date the bureau released it; ``ended_on`` is when the contract ended early."""
     blocks = blocks or {}
     releases = releases or {}
+    calendar = calendar or package_calendar()
     latest: dict[str, Event] = {}
     for event in sorted(events, key=lambda e: e.on):
         latest[event.trigger] = event  # a re-check that passes replaces the failed round
@@ -163,7 +191,10 @@ def schedule_tranches(
             "share_bp": term.share_bp,
             "amount_fen": amount,
             "trigger": term.trigger,
+            "trigger_on": event.on if event else None,
         }
+        due = calendar.deadline(event.on, term.due_working_days) if event else None
+        dated = {"due_on": due.on, "due_basis": due.basis, "due_note": due.explain()} if due else {}
         if term.code in releases:
             out.append(Tranche(**base, status="released", released_on=releases[term.code]))
         elif ended_on is not None and (event is None or not event.passed or event.on > ended_on):
@@ -172,18 +203,19 @@ def schedule_tranches(
             out.append(
                 Tranche(**base, status="withheld", blocked_by=(f"{term.trigger}:failed", *blocking))
             )
-        elif event is not None and blocking:
-            out.append(Tranche(**base, status="withheld", blocked_by=blocking))
-        elif event is not None:
-            try:
-                due = calendar.add_working_days(event.on, term.due_working_days)
-            except CalendarError as exc:  # a clear reason, never a wrong date
-                p = exc.problems[0]
-                out.append(Tranche(**base, status="due", due_note=f"{p.en} ({p.zh})"))
-                continue
+        elif event is not None and event.on > today:
             out.append(
-                Tranche(**base, status="due", due_on=due, overdue=today is not None and today > due)
+                Tranche(
+                    **base,
+                    status="scheduled",
+                    due_note=f"its trigger ({term.trigger}) comes on {event.on.isoformat()} "
+                    f"(触发日期 {event.on.isoformat()} 尚未到来)",
+                )
             )
+        elif event is not None and blocking:
+            out.append(Tranche(**base, **dated, status="withheld", blocked_by=blocking))
+        elif event is not None:
+            out.append(Tranche(**base, **dated, status="due", overdue=today > due.on))
         else:
             out.append(Tranche(**base, status="scheduled"))
     return out

@@ -16,6 +16,7 @@ from typing import TypeVar
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from evaluator import clock
 from evaluator.errors import Problem
 from evaluator.services import auth
 from evaluator.services.actors import Actor
@@ -99,7 +100,7 @@ def set_session_cookie(
         samesite="Strict",
         secure=secure_cookie(request),
         expires=expires,
-        max_age=max(0, int((expires - dt.datetime.now(dt.UTC)).total_seconds())),
+        max_age=max(0, int((expires - clock.now()).total_seconds())),
     )
 
 

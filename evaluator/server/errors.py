@@ -31,6 +31,7 @@ from evaluator.errors import (
     Problem,
     StateError,
     SystemInvalid,
+    TooEarly,
     TooLarge,
 )
 from evaluator.services.auth import AuthFailed, Throttled
@@ -72,6 +73,7 @@ DOMAIN: dict[type[EvaluatorError], tuple[int, str]] = {
     DatabaseNotReady: (503, "database-not-ready"),
     StoredSystemAltered: (500, "stored-system-altered"),
     CalendarError: (422, "outside-calendar"),
+    TooEarly: (409, "too-early"),
     EvaluatorError: (400, "bad-request"),
 }
 

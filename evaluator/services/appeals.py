@@ -1,5 +1,6 @@
 """Appeals (申诉): within a window after approval (the contract's, 5 working days by
-default) the agency contests leaves of a unit with a reason and new evidence; the round's
+default, fixed at approval and
+never shortened afterwards: see ``services.calendars``) the agency contests leaves of a unit with a reason and new evidence; the round's
 lead evaluator dismisses the appeal with a reason, or upholds it with new values for the
 contested leaves — the round is then rescored into a new approval snapshot (the old one
 kept) and a new recommendation supersedes the previous one. All audited, visible to the
@@ -13,9 +14,9 @@ import datetime as dt
 
 from tortoise.transactions import in_transaction
 
-from evaluator.decisions.calendar import OFFICIAL
+from evaluator import clock
 from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem, StateError
-from evaluator.services import audit
+from evaluator.services import audit, calendars
 from evaluator.services.actors import (
     Actor,
     assignment_role,
@@ -34,17 +35,63 @@ from evaluator.services.scorecards import (
 )
 from evaluator.store.base import Role, RoundState
 from evaluator.store.contracts import Contract
-from evaluator.store.decisions import Appeal, Decision
+from evaluator.store.decisions import Appeal
 from evaluator.store.rounds import ApprovalSnapshot, EvidenceFile, Round, Score
 
 
 async def appeal_deadline(round_: Round) -> dt.date:
-    """The last day to appeal: the approval date plus the contract's window in working days."""
-    contract = await Contract.get(id=round_.contract_id)
-    first = await Decision.filter(round_id=round_.id).order_by("created_at").first()
-    if first is None:
+    """The last day to appeal: fixed at approval (the approval date plus the contract's
+    window in working days; later only by a calendar update or the bureau)."""
+    if round_.appeal_until is not None:
+        return round_.appeal_until
+    window = await calendars.appeal_window(round_, await calendars.current())
+    if window is None:
         raise StateError(Problem("only an approved round can be appealed", "仅已审定的轮次可申诉"))
-    return OFFICIAL.add_working_days(first.approved_on, contract.appeal_working_days)
+    return window[0]
+
+
+async def extend_window(actor: Actor, round_id, until: dt.date, reason: str) -> Round:
+    """The buying bureau extends a round's appeal window by hand (a local closure), with a
+    mandatory reason; audited. A window is never shortened."""
+    round_ = await get_round(actor, round_id)
+    contract = await Contract.get(id=round_.contract_id)
+    require(
+        actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id),
+        "only the buying bureau extends an appeal window",
+        "仅购买方可延长申诉期",
+    )
+    if not reason or not reason.strip():
+        raise InvalidInput(Problem("a reason is required", "须填写延长原因", path="reason"))
+    if round_.state != RoundState.APPROVED:
+        raise StateError(
+            Problem("only an approved round has an appeal window", "仅已审定的轮次有申诉期")
+        )
+    current = await appeal_deadline(round_)
+    if until <= current:
+        raise InvalidInput(
+            Problem(
+                f"the appeal window already ends on {current.isoformat()}; it can only be extended "
+                f"(asked: {until.isoformat()})",
+                f"申诉期已截至 {current.isoformat()}，只能延长（申请：{until.isoformat()}）",
+                path="until",
+            )
+        )
+    async with in_transaction() as conn:
+        await (
+            Round.filter(id=round_.id)
+            .using_db(conn)
+            .update(appeal_until=until, appeal_basis="override", appeal_note=reason.strip())
+        )
+        await audit.record(
+            actor.username,
+            "round.appeal_window_override",
+            "round",
+            round_.id,
+            {"appeal_until": current.isoformat(), "basis": round_.appeal_basis},
+            {"appeal_until": until.isoformat(), "basis": "override", "reason": reason.strip()},
+            connection=conn,
+        )
+    return await Round.get(id=round_.id)
 
 
 async def submit_appeal(
@@ -54,8 +101,6 @@ async def submit_appeal(
     leaves: list[str],
     reason: str,
     evidence: list[str] | None = None,
-    *,
-    today: dt.date | None = None,
 ) -> Appeal:
     round_ = await get_round(actor, round_id)
     contract = await Contract.get(id=round_.contract_id)
@@ -66,15 +111,13 @@ async def submit_appeal(
     )
     if round_.state != RoundState.APPROVED:
         raise StateError(Problem("only an approved round can be appealed", "仅已审定的轮次可申诉"))
-    today = today or dt.date.today()
-    last = await appeal_deadline(
-        round_
-    )  # CalendarError (a clear 422) if the calendar lacks the year
+    today = clock.today()
+    last = await appeal_deadline(round_)
     if today > last:
         raise StateError(
             Problem(
-                f"the appeal window closed on {last.isoformat()}",
-                f"申诉期已于 {last.isoformat()} 截止",
+                f"the appeal window closed on {last.isoformat()} (today is {today.isoformat()})",
+                f"申诉期已于 {last.isoformat()} 截止（今日为 {today.isoformat()}）",
             )
         )
     done = await compute_round(round_)
@@ -265,4 +308,4 @@ async def _resnapshot(actor: Actor, round_: Round) -> None:
             {"snapshot": str(snapshot.id), "after": "appeal"},
             connection=conn,
         )
-        await propose(round_, done, actor, conn, dt.date.today())
+        await propose(round_, done, actor, conn, clock.today())

@@ -24,6 +24,7 @@ from enum import Enum
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from evaluator import clock
 from evaluator.services.actors import Actor, require
 from evaluator.store.audit import GENESIS, AuditEvent, AuditHead
 
@@ -113,7 +114,7 @@ async def record(
         )
         head = await AuditHead.select_for_update().using_db(connection).get(id=1)
     seq = head.seq + 1
-    at = dt.datetime.now(dt.UTC)  # taken under the lock: times never decrease along the chain
+    at = clock.now()  # taken under the lock: times never decrease along the chain
     digest = event_hash(
         head.hash, seq, at, actor, action, object_type, str(object_id), before_s, after_s
     )

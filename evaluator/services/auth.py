@@ -22,6 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from tortoise.transactions import in_transaction
 
+from evaluator import clock
 from evaluator.errors import EvaluatorError, InvalidInput, NotFound, Problem
 from evaluator.services import audit
 from evaluator.services.actors import Actor, actor_for, require
@@ -120,7 +121,7 @@ async def _throttled(username: str, address: str, now: dt.datetime) -> int | Non
 
 
 async def login(username: str, password: str, address: str = "") -> Login:
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     username = (username or "").strip()[:64]
     address = (address or "")[:64]
     wait = await _throttled(username, address, now)
@@ -165,7 +166,7 @@ async def authenticate(token: str | None) -> Actor | None:
     if not token or len(token) > 200:
         return None
     session = await Session.get_or_none(token_hash=token_digest(token)).prefetch_related("user")
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     if (
         session is None
         or session.revoked_at is not None
@@ -182,9 +183,7 @@ async def logout(token: str) -> bool:
         return False
     user = await User.get(id=session.user_id)
     async with in_transaction() as conn:
-        await (
-            Session.filter(id=session.id).using_db(conn).update(revoked_at=dt.datetime.now(dt.UTC))
-        )
+        await Session.filter(id=session.id).using_db(conn).update(revoked_at=clock.now())
         await audit.record(
             user.username, "session.logout", "session", session.id, None, None, connection=conn
         )
@@ -208,7 +207,7 @@ async def set_password(actor: Actor, username: str, password: str) -> User:
         await (
             Session.filter(user_id=user.id, revoked_at=None)
             .using_db(conn)
-            .update(revoked_at=dt.datetime.now(dt.UTC))
+            .update(revoked_at=clock.now())
         )
         await audit.record(
             actor.username,
@@ -237,7 +236,7 @@ async def set_active(actor: Actor, username: str, active: bool) -> User:
             await (
                 Session.filter(user_id=user.id, revoked_at=None)
                 .using_db(conn)
-                .update(revoked_at=dt.datetime.now(dt.UTC))
+                .update(revoked_at=clock.now())
             )
         await audit.record(
             actor.username,

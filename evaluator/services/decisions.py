@@ -11,6 +11,7 @@ import datetime as dt
 
 from tortoise.transactions import in_transaction
 
+from evaluator import clock
 from evaluator.decisions.recommend import OUTCOME_ZH, OpenFinding, recommend
 from evaluator.decisions.rectification import OPEN_STATES
 from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem, StateError
@@ -127,7 +128,7 @@ async def decide(
                 outcome=final,
                 reason=reason,
                 decided_by_id=actor.user_id,
-                decided_at=dt.datetime.now(dt.UTC),
+                decided_at=clock.now(),
                 version=expected_version + 1,
             )
         )

@@ -9,6 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from evaluator import clock
 from evaluator.demo import DemoReport
 from evaluator.demo_consequences import first_release
 from evaluator.demo_registers import round_date, write_registers
@@ -153,7 +154,8 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
             title=f"{agencies[c.agency].name} 社工站服务项目",
         )
         as_of = round_date(c, report.elapsed)
-        await tranche_svc.release(bureau_actor, contract.id, "T1", on=first_release(c))
+        with clock.pinned(first_release(c)):  # the demo's history: T1 paid when it fell due
+            await tranche_svc.release(bureau_actor, contract.id, "T1")
         round_ = await round_svc.create_round(
             bureau_actor,
             contract=contract,
@@ -181,7 +183,8 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
             rows[[col for col in ("unit", "leaf", "item", "value", "target", "n") if col in rows]],
         )
         round_ = await round_svc.submit_round(lead_actor, round_, round_.version)
-        await round_svc.approve_round(bureau_actor, round_, round_.version, on=as_of)
+        with clock.pinned(as_of):  # … and each mid-term round approved on its date
+            await round_svc.approve_round(bureau_actor, round_, round_.version)
         rounds.append(await Round.get(id=round_.id))
     return LoadedDemo(True, rounds)
 

@@ -6,7 +6,6 @@ No client-supplied name ever reaches the file system: a file is stored at
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
+from evaluator import clock
 from evaluator.errors import InvalidInput, NotFound, Problem, TooLarge
 from evaluator.services import audit
 from evaluator.services.actors import (
@@ -187,7 +187,6 @@ async def open_after_approval(round_) -> bool:
     """An approved round still takes the agency's evidence files while it has open findings
     (rectification evidence) or while its appeal window is open (evidence for an appeal);
     scores stay locked."""
-    from evaluator.decisions.calendar import CalendarError
     from evaluator.decisions.rectification import OPEN_STATES
     from evaluator.services.appeals import appeal_deadline
     from evaluator.store.base import RoundState
@@ -197,10 +196,7 @@ async def open_after_approval(round_) -> bool:
         return False
     if await Finding.filter(round_id=round_.id, state__in=list(OPEN_STATES)).exists():
         return True
-    try:
-        return dt.date.today() <= await appeal_deadline(round_)
-    except CalendarError:
-        return False
+    return clock.today() <= await appeal_deadline(round_)
 
 
 async def review_evidence(

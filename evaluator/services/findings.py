@@ -3,8 +3,10 @@
 Findings open when a round is approved (one per deviation rule that holds for a unit,
 unless the same rule's finding for that unit is still open from an earlier approval).
 Their deadline is the approval date plus the rule's working days (the contract may set its
-own), on the official calendar; a date the calendar does not know yet leaves the deadline
-empty with the reason, and :func:`refresh` computes it once the calendar is updated.
+own), on the calendar in force (``services.calendars``): official where the State Council
+has published the year, provisional (marked, with the reason) where it has not; provisional
+deadlines are recomputed when the schedule arrives. The bureau may set a deadline by hand
+with a reason (:func:`override_deadline`), for closures no schedule knows.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import datetime as dt
 
 from tortoise.transactions import in_transaction
 
-from evaluator.decisions.calendar import OFFICIAL, CalendarError
+from evaluator import clock
+from evaluator.decisions.calendar import WorkingCalendar
 from evaluator.decisions.deviations import find_deviations
 from evaluator.decisions.rectification import (
     AGENCY_ACTIONS,
@@ -21,8 +24,8 @@ from evaluator.decisions.rectification import (
     OPEN_STATES,
     next_state,
 )
-from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem
-from evaluator.services import audit
+from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem, StateError
+from evaluator.services import audit, calendars
 from evaluator.services.actors import Actor, assignment_role, require, round_scope
 from evaluator.store.base import Role
 from evaluator.store.contracts import Contract
@@ -35,6 +38,8 @@ FIELDS = (
     "severity",
     "state",
     "deadline",
+    "deadline_basis",
+    "deadline_note",
     "plan",
     "evidence",
     "review_comment",
@@ -42,20 +47,21 @@ FIELDS = (
 )
 
 
-def deadline_after(opened_on: dt.date, days: int | None) -> tuple[dt.date | None, str]:
-    """(deadline, "") or (None, the reason in both languages)."""
+def deadline_after(
+    calendar: WorkingCalendar, opened_on: dt.date, days: int | None
+) -> tuple[dt.date | None, str, str]:
+    """(deadline, basis, note): no deadline for an observation (``days`` is None); else
+    the date with ``official`` or ``provisional`` and why it is provisional."""
     if days is None:
-        return None, ""
-    try:
-        return OFFICIAL.add_working_days(opened_on, days), ""
-    except CalendarError as exc:
-        p = exc.problems[0]
-        return None, f"{p.en} ({p.zh})"
+        return None, "official", ""
+    due = calendar.deadline(opened_on, days)
+    return due.on, due.basis, due.explain()
 
 
 async def open_findings(round_: Round, done, on: dt.date, actor: Actor, conn) -> list[Finding]:
     """Open the findings of an approval (inside its transaction)."""
     contract = await Contract.get(id=round_.contract_id).using_db(conn)
+    calendar = await calendars.current(conn)
     drafts = find_deviations(done.system, done.result, done.notes)
     still_open = set(
         await Finding.filter(round_id=round_.id, state__in=list(OPEN_STATES))
@@ -71,7 +77,7 @@ async def open_findings(round_: Round, done, on: dt.date, actor: Actor, conn) ->
             if d.deadline_working_days and contract.rectification_working_days
             else d.deadline_working_days
         )
-        deadline, note = deadline_after(on, days)
+        deadline, basis, note = deadline_after(calendar, on, days)
         f = await Finding.create(
             round_id=round_.id,
             unit=d.unit,
@@ -80,6 +86,7 @@ async def open_findings(round_: Round, done, on: dt.date, actor: Actor, conn) ->
             opened_on=on,
             deadline=deadline,
             deadline_working_days=days,
+            deadline_basis=basis,
             deadline_note=note,
             escalation=d.escalation,
             causes=list(d.causes),
@@ -226,29 +233,17 @@ async def act(
     return after
 
 
-async def refresh(today: dt.date, actor: Actor | None = None) -> tuple[int, int, int]:
-    """Compute deadlines the calendar did not know, mark findings past their deadline
-    overdue and escalate them per rule (a new finding one step more severe). Returns
-    (deadlines set, expired, escalated). Idempotent for a given day."""
+async def refresh(actor: Actor | None = None) -> tuple[int, int, int]:
+    """Recount provisional deadlines on the calendar in force (a schedule may have arrived
+    with a package update), mark findings past their deadline overdue as of today and
+    escalate them per rule (a new finding one step more severe). Returns (deadlines
+    recomputed, expired, escalated). Idempotent for a given day."""
     actor = actor or Actor.system()
-    set_, expired, escalated = 0, 0, 0
-    for f in await Finding.filter(
-        deadline__isnull=True, deadline_working_days__isnull=False, state__in=list(OPEN_STATES)
-    ):
-        deadline, note = deadline_after(f.opened_on, f.deadline_working_days)
-        if deadline is not None:
-            await Finding.filter(id=f.id).update(
-                deadline=deadline, deadline_note="", version=f.version + 1
-            )
-            await audit.record(
-                actor.username,
-                "finding.deadline",
-                "finding",
-                f.id,
-                None,
-                {"deadline": deadline.isoformat()},
-            )
-            set_ += 1
+    today = clock.today()
+    expired, escalated = 0, 0
+    async with in_transaction() as conn:
+        set_ = sum(c.kind == "finding" for c in await calendars.recompute(actor, conn))
+    calendar = await calendars.current()
     for f in await Finding.filter(
         deadline__lt=today, state__in=["open", "plan_submitted", "rejected"]
     ):
@@ -270,11 +265,13 @@ async def refresh(today: dt.date, actor: Actor | None = None) -> tuple[int, int,
             )
             expired += 1
             if f.escalation:
-                escalated += await _escalate(f, today, actor, conn)
+                escalated += await _escalate(f, today, actor, conn, calendar)
     return set_, expired, escalated
 
 
-async def _escalate(f: Finding, today: dt.date, actor: Actor, conn) -> int:
+async def _escalate(
+    f: Finding, today: dt.date, actor: Actor, conn, calendar: WorkingCalendar
+) -> int:
     fresh = await Finding.get(id=f.id).using_db(conn)
     await (
         Finding.filter(id=f.id)
@@ -284,7 +281,7 @@ async def _escalate(f: Finding, today: dt.date, actor: Actor, conn) -> int:
     from evaluator.decisions.deviations import SEVERITY_ZH
 
     days = f.deadline_working_days if f.escalation in ("correction", "suspension") else None
-    deadline, note = deadline_after(today, days)
+    deadline, basis, note = deadline_after(calendar, today, days)
     new = await Finding.create(
         round_id=f.round_id,
         unit=f.unit,
@@ -293,6 +290,7 @@ async def _escalate(f: Finding, today: dt.date, actor: Actor, conn) -> int:
         opened_on=today,
         deadline=deadline,
         deadline_working_days=days,
+        deadline_basis=basis,
         deadline_note=note,
         escalation={"correction": "suspension", "suspension": "termination"}.get(f.escalation),
         causes=f.causes,
@@ -313,3 +311,71 @@ async def _escalate(f: Finding, today: dt.date, actor: Actor, conn) -> int:
         connection=conn,
     )
     return 1
+
+
+async def override_deadline(
+    actor: Actor, finding_id, deadline: dt.date, reason: str, expected_version: int
+) -> Finding:
+    """The buying bureau sets a finding's deadline by hand (a local closure the schedule
+    cannot know), with a mandatory reason; never recomputed afterwards; audited."""
+    finding, round_ = await get_finding(actor, finding_id)
+    contract = await Contract.get(id=round_.contract_id)
+    require(
+        actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id),
+        "only the buying bureau sets a deadline by hand",
+        "仅购买方可手动调整整改期限",
+    )
+    if not reason or not reason.strip():
+        raise InvalidInput(Problem("a reason is required", "须填写调整原因", path="reason"))
+    if finding.deadline_working_days is None:
+        raise InvalidInput(
+            Problem(
+                "an observation has no deadline to set",
+                "观察类问题没有整改期限",
+                path="deadline",
+            )
+        )
+    if finding.state not in OPEN_STATES:
+        raise StateError(
+            Problem(
+                f"the finding is {finding.state}: its deadline no longer matters",
+                f"该问题状态为 {finding.state}，不再调整期限",
+            )
+        )
+    if deadline <= finding.opened_on:
+        raise InvalidInput(
+            Problem(
+                f"the deadline {deadline.isoformat()} must come after the finding opened "
+                f"({finding.opened_on.isoformat()})",
+                f"期限 {deadline.isoformat()} 须晚于问题提出日 {finding.opened_on.isoformat()}",
+                path="deadline",
+            )
+        )
+    note = reason.strip()
+    async with in_transaction() as conn:
+        before = _doc(finding)
+        updated = (
+            await Finding.filter(id=finding.id, version=expected_version)
+            .using_db(conn)
+            .update(
+                deadline=deadline,
+                deadline_basis="override",
+                deadline_note=note,
+                version=expected_version + 1,
+            )
+        )
+        if updated != 1:
+            raise ConflictError(
+                Problem("the finding changed since you read it", "问题已被他人更新，请刷新后重试")
+            )
+        after = await Finding.get(id=finding.id).using_db(conn)
+        await audit.record(
+            actor.username,
+            "finding.deadline_override",
+            "finding",
+            finding.id,
+            before,
+            _doc(after),
+            connection=conn,
+        )
+    return after

@@ -9,7 +9,6 @@ one and appends to the audit trail. Importing the file in force again changes no
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import os
 import shutil
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 from tortoise.transactions import in_transaction
 
+from evaluator import clock
 from evaluator.errors import InvalidInput, NotFound, Problem
 from evaluator.evidence.measure import compute_metrics
 from evaluator.evidence.metrics import Period
@@ -117,7 +117,7 @@ async def import_register(
             await (
                 RegisterImport.filter(id=previous.id)
                 .using_db(conn)
-                .update(active=False, replaced_at=dt.datetime.now(dt.UTC))
+                .update(active=False, replaced_at=clock.now())
             )
         record = await RegisterImport.create(
             round_id=round_.id,

@@ -3,11 +3,10 @@ or rejected / insufficient with a comment; versioned and audited."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from evaluator import clock
 from evaluator.errors import ConflictError, InvalidInput, Problem
 from evaluator.services import audit
 from evaluator.services.actors import Actor
@@ -60,7 +59,7 @@ async def record_review(
             .update(
                 status=status,
                 reviewer_id=actor.user_id,
-                reviewed_at=dt.datetime.now(dt.UTC),
+                reviewed_at=clock.now(),
                 version=expected_version + 1,
                 **{comment_field: comment},
             )

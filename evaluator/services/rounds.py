@@ -17,6 +17,8 @@ import datetime as dt
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from evaluator import clock
+from evaluator.decisions.timing import earliest_approval
 from evaluator.errors import (
     AlreadyExists,
     ConflictError,
@@ -24,8 +26,9 @@ from evaluator.errors import (
     NotFound,
     Problem,
     StateError,
+    TooEarly,
 )
-from evaluator.services import audit
+from evaluator.services import audit, calendars
 from evaluator.services.actors import (
     Actor,
     assignment_role,
@@ -295,17 +298,29 @@ async def return_round(actor: Actor, round_: Round, expected_version: int, reaso
         )
 
 
-async def approve_round(
-    actor: Actor, round_: Round, expected_version: int, *, on: dt.date | None = None
-) -> ApprovalSnapshot:
+async def approve_round(actor: Actor, round_: Round, expected_version: int) -> ApprovalSnapshot:
     """Lock the round, freeze its results with the digest of the inputs, open its findings
-    and propose its recommendation (all in one transaction). ``on``: the approval date
-    (today by default), from which deadlines and the appeal window count."""
+    and propose its recommendation and fix its appeal window (all in one transaction). The
+    approval date is today (the clock), from which deadlines and the appeal window count;
+    refused (TooEarly) before the round's evaluation date allows it (``decisions.timing``)."""
     require(
         await _may_decide(actor, round_),
         "only the buying bureau may approve a round",
         "仅购买方可审定轮次",
     )
+    on = clock.today()
+    contract = await Contract.get(id=round_.contract_id)
+    earliest = earliest_approval(
+        str(round_.kind), contract.period_start, contract.period_end, round_.as_of
+    )
+    if on < earliest.on:
+        raise TooEarly(
+            Problem(
+                f"the round cannot be approved before {earliest.on.isoformat()} ({earliest.en}); "
+                f"today is {on.isoformat()}",
+                f"本轮须在 {earliest.on.isoformat()} 及以后方可审定（{earliest.zh}）；今日为 {on.isoformat()}",
+            )
+        )
     done = await compute_round(round_)
     system, inputs, result, units = done.system, done.inputs, done.result, done.units
     document = await asyncio.to_thread(results_document, result)  # pandas work off the event loop
@@ -334,9 +349,16 @@ async def approve_round(
             },
             connection=conn,
         )
-        on = on or dt.date.today()
         await open_findings(locked, done, on, actor, conn)
         await propose(locked, done, actor, conn, on)
+        if locked.appeal_until is None:  # the first approval fixes the appeal window
+            count = (await calendars.current(conn)).deadline(on, contract.appeal_working_days)
+            until, basis, note = calendars.appeal_end(count, None, "")
+            await (
+                Round.filter(id=locked.id)
+                .using_db(conn)
+                .update(appeal_until=until, appeal_basis=basis, appeal_note=note)
+            )
     return snapshot
 
 

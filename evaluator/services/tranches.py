@@ -4,20 +4,20 @@ Events: ``signed`` on the contract's start; for each approved round, ``mid_term_
 (mid-term rounds) or ``final_passed`` (final and annual rounds) on its approval date, passed
 unless the round's decision (the bureau's outcome, else the recommendation) is ``rebid``.
 Blocking conditions: open suspension and termination findings of the contract's rounds
-hold every unreleased tranche. Releasing is an explicit bureau action on a ``due`` tranche.
+hold every unreleased tranche. Releasing is an explicit bureau action on a ``due`` tranche,
+dated today (the clock): never before its trigger has happened and its date has come.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from evaluator import clock
 from evaluator.decisions.rectification import OPEN_STATES
 from evaluator.decisions.tranches import Event, Tranche, schedule_tranches, terms_from_schedule
-from evaluator.errors import ConflictError, InvalidInput, Problem, StateError
-from evaluator.services import audit
+from evaluator.errors import ConflictError, InvalidInput, Problem, StateError, TooEarly
+from evaluator.services import audit, calendars
 from evaluator.services.actors import Actor, get_contract, require
 from evaluator.store.base import Role, RoundKind, RoundState
 from evaluator.store.contracts import Contract
@@ -54,8 +54,8 @@ async def _blocks(contract: Contract) -> dict[str, list[str]]:
     return {"*": [f"{f.severity} {f.rule} @ {f.unit}" for f in open_]} if open_ else {}
 
 
-async def tranches_of(contract: Contract, today: dt.date | None = None) -> list[Tranche]:
-    """The tranches of a contract now (no permission check)."""
+async def tranches_of(contract: Contract) -> list[Tranche]:
+    """The tranches of a contract today (no permission check)."""
     releases = {r.code: r.released_on for r in await TrancheRelease.filter(contract_id=contract.id)}
     return schedule_tranches(
         contract.amount_fen,
@@ -63,20 +63,17 @@ async def tranches_of(contract: Contract, today: dt.date | None = None) -> list[
         await _events(contract),
         blocks=await _blocks(contract),
         releases=releases,
-        today=today or dt.date.today(),
+        today=clock.today(),
+        calendar=await calendars.current(),
     )
 
 
-async def contract_tranches(
-    actor: Actor, contract_id, today: dt.date | None = None
-) -> tuple[Contract, list[Tranche]]:
+async def contract_tranches(actor: Actor, contract_id) -> tuple[Contract, list[Tranche]]:
     contract = await get_contract(actor, contract_id)
-    return contract, await tranches_of(contract, today)
+    return contract, await tranches_of(contract)
 
 
-async def release(
-    actor: Actor, contract_id, code: str, *, on: dt.date | None = None
-) -> TrancheRelease:
+async def release(actor: Actor, contract_id, code: str) -> TrancheRelease:
     """The buying bureau releases a due tranche (its whole amount, exactly in fen)."""
     contract = await get_contract(actor, contract_id)
     require(
@@ -84,11 +81,20 @@ async def release(
         "only the buying bureau releases payments",
         "仅购买方可拨付",
     )
-    on = on or dt.date.today()
-    tranche = next((t for t in await tranches_of(contract, on) if t.code == code), None)
+    on = clock.today()
+    tranche = next((t for t in await tranches_of(contract) if t.code == code), None)
     if tranche is None:
         raise InvalidInput(
             Problem(f"the contract has no tranche {code}", f"合同没有第 {code} 期款项", path="code")
+        )
+    if tranche.status == "scheduled" and tranche.trigger_on is not None:
+        raise TooEarly(
+            Problem(
+                f"tranche {code} cannot be released before its trigger ({tranche.trigger}) on "
+                f"{tranche.trigger_on.isoformat()}; today is {on.isoformat()}",
+                f"第 {code} 期款项的触发日期为 {tranche.trigger_on.isoformat()}，"
+                f"此前不得拨付；今日为 {on.isoformat()}",
+            )
         )
     if tranche.status != "due":
         why = f" (blocked by: {'; '.join(tranche.blocked_by)})" if tranche.blocked_by else ""

@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "evaluator.store.decisions",
     "evaluator.store.audit",
     "evaluator.store.auth",
+    "evaluator.store.calendars",
 ]
 MIGRATIONS = "evaluator.store.migrations"
 DEFAULT_DIR = Path("var")

@@ -24,7 +24,10 @@ class Finding(Entity):
     opened_on = fields.DateField()
     deadline = fields.DateField(null=True)
     deadline_working_days = fields.IntField(null=True)
-    deadline_note = fields.TextField(default="")  # why no deadline could be computed
+    # official: counted on published schedules; provisional: a year counted on the law's
+    # holidays (recomputed when the schedule arrives); override: set by the bureau
+    deadline_basis = fields.CharField(max_length=12, default="official", db_default="official")
+    deadline_note = fields.TextField(default="")  # provisional: why; override: the reason
     escalation = fields.CharField(max_length=12, null=True)
     causes = fields.JSONField(default=list)
     explanation_en = fields.TextField()

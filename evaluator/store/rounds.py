@@ -40,6 +40,11 @@ class Round(Entity):
     as_of = fields.DateField()  # evaluation date: which station links apply
     elapsed = fields.FloatField(default=1.0)  # share of the service year elapsed (pro-rating)
     reopen_reason = fields.TextField(default="")
+    # the last day to appeal, fixed at approval (never shortened afterwards); basis:
+    # official | provisional | override, and the note that says why
+    appeal_until = fields.DateField(null=True)
+    appeal_basis = fields.CharField(max_length=12, default="", db_default="")
+    appeal_note = fields.TextField(default="", db_default="")
     version = fields.IntField(default=1)
 
     class Meta:

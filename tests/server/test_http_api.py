@@ -4,13 +4,16 @@ client (kept working: stack notes, trap 12)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from api_fixtures import PASSWORD, app_name, assert_problem
 from sanic import Sanic
 from services.workflow_fixtures import SYSTEM
 
+from evaluator import clock
 from evaluator.server import create_app
+from evaluator.services import auth
 
 
 async def test_a_round_from_contract_to_published_scorecard(api, world):
@@ -119,6 +122,15 @@ async def test_a_round_from_contract_to_published_scorecard(api, world):
     )  # blind until approved
 
     submitted = await api.post(f"/rounds/{rid}/submit", token=t["lead"], json={"version": 2})
+    early = await api.post(
+        f"/rounds/{rid}/approve", token=t["bureau"], json={"version": submitted.json()["version"]}
+    )
+    if clock.today() < dt.date(2027, 12, 15):  # not before the round's evaluation date
+        assert_problem(early, 409, "too-early")
+        assert "2027-12-15" in early.text and clock.today().isoformat() in early.text
+    clock.pin(dt.date(2027, 12, 15))  # a year on: the sessions of today have expired
+    for name in t:
+        t[name] = (await auth.login(name, PASSWORD, "198.51.100.1")).token
     approved = await api.post(
         f"/rounds/{rid}/approve", token=t["bureau"], json={"version": submitted.json()["version"]}
     )

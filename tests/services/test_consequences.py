@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from workflow_fixtures import SYSTEM, build_county
 
+from evaluator import clock
 from evaluator.errors import ConflictError, InvalidInput, PermissionDenied, StateError
 from evaluator.services import appeals, decisions, findings, tranches
 from evaluator.services import rounds as rs
@@ -32,6 +33,16 @@ RULES = (
 APPROVED_ON = dt.date(2026, 9, 30)  # the day before the National Day holidays
 
 
+async def refresh_on(day: dt.date):
+    clock.pin(day)
+    return await findings.refresh()
+
+
+async def release_on(day: dt.date, *args):
+    clock.pin(day)
+    return await tranches.release(*args)
+
+
 async def approved(county, values: dict[str, dict[str, float]], veto: str | None = None):
     """Score round A (ST01, ST02): every leaf 10/10 unless ``values`` says otherwise."""
     r = county.round_a
@@ -44,7 +55,8 @@ async def approved(county, values: dict[str, dict[str, float]], veto: str | None
     if veto:
         await record_score(county.actors["evaluator"], r.id, veto, "V1", 1)
     r = await rs.submit_round(county.actors["lead"], r, r.version)
-    await rs.approve_round(county.actors["bureau"], r, r.version, on=APPROVED_ON)
+    with clock.pinned(APPROVED_ON):
+        await rs.approve_round(county.actors["bureau"], r, r.version)
     return r
 
 
@@ -107,8 +119,9 @@ async def test_overdue_findings_escalate_and_suspensions_block_tranches(db, evid
     assert all_["D-FAIL"].severity == "suspension" and all_["D-FAIL"].deadline == dt.date(
         2026, 10, 13
     )
+    clock.pin(dt.date(2026, 10, 1))
     contract, table = await tranches.contract_tranches(
-        county.actors["bureau"], county.contract_a.id, today=dt.date(2026, 10, 1)
+        county.actors["bureau"], county.contract_a.id
     )
     by_code = {t.code: t for t in table}
     assert sum(t.amount_fen for t in table) == contract.amount_fen == 60_000_000
@@ -117,10 +130,10 @@ async def test_overdue_findings_escalate_and_suspensions_block_tranches(db, evid
         and "suspension D-FAIL @ ST02" in by_code["T1"].blocked_by
     )
     assert all_["D-L00"].deadline == dt.date(2026, 10, 10)
-    assert await findings.refresh(dt.date(2026, 10, 10)) == (0, 0, 0)  # on the deadline: not yet
-    assert await findings.refresh(dt.date(2026, 10, 13)) == (0, 1, 1)  # D-L00 expires, escalates
-    assert await findings.refresh(dt.date(2026, 10, 13)) == (0, 0, 0)  # idempotent
-    assert await findings.refresh(dt.date(2026, 10, 14)) == (0, 1, 1)  # D-FAIL expires, escalates
+    assert await refresh_on(dt.date(2026, 10, 10)) == (0, 0, 0)  # on the deadline: not yet
+    assert await refresh_on(dt.date(2026, 10, 13)) == (0, 1, 1)  # D-L00 expires, escalates
+    assert await refresh_on(dt.date(2026, 10, 13)) == (0, 0, 0)  # idempotent
+    assert await refresh_on(dt.date(2026, 10, 14)) == (0, 1, 1)  # D-FAIL expires, escalates
     states = {(f.rule, f.severity): f.state for f in await Finding.filter(unit="ST02")}
     assert (
         states[("D-FAIL", "suspension")] == "escalated"
@@ -172,9 +185,8 @@ async def test_recommendation_decision_and_release(db, evidence_dir):
         await decisions.decide(
             bureau, county.round_a.id, accept=True, outcome=None, reason="", expected_version=2
         )
-    _, table = await tranches.contract_tranches(
-        bureau, county.contract_a.id, today=dt.date(2026, 10, 9)
-    )
+    clock.pin(dt.date(2026, 10, 9))
+    _, table = await tranches.contract_tranches(bureau, county.contract_a.id)
     status = {t.code: (t.status, t.due_on) for t in table}
     assert status["T1"] == ("due", dt.date(2026, 1, 22))  # 1 Jan + 15 working days
     # mid-term passed 30 Sep; + 15 working days: 8, 9, 10 (make-up Saturday), 12–16, 19–23, 26, 27 Oct
@@ -183,11 +195,11 @@ async def test_recommendation_decision_and_release(db, evidence_dir):
     with pytest.raises(PermissionDenied):
         await tranches.release(county.actors["agency_a"], county.contract_a.id, "T1")
     with pytest.raises(StateError):
-        await tranches.release(bureau, county.contract_a.id, "T3", on=dt.date(2026, 10, 9))
-    record = await tranches.release(bureau, county.contract_a.id, "T1", on=dt.date(2026, 10, 9))
+        await release_on(dt.date(2026, 10, 9), bureau, county.contract_a.id, "T3")
+    record = await release_on(dt.date(2026, 10, 9), bureau, county.contract_a.id, "T1")
     assert record.amount_fen == 30_000_000
     with pytest.raises(StateError):
-        await tranches.release(bureau, county.contract_a.id, "T1", on=dt.date(2026, 10, 9))
+        await release_on(dt.date(2026, 10, 9), bureau, county.contract_a.id, "T1")
 
 
 async def test_a_veto_recommends_rebid_and_withholds_the_mid_term_tranche(db, evidence_dir):
@@ -199,9 +211,8 @@ async def test_a_veto_recommends_rebid_and_withholds_the_mid_term_tranche(db, ev
         and "V1" in decision.explanation_en
         and "否决项成立" in decision.explanation_zh
     )
-    _, table = await tranches.contract_tranches(
-        county.actors["bureau"], county.contract_a.id, today=dt.date(2026, 10, 9)
-    )
+    clock.pin(dt.date(2026, 10, 9))
+    _, table = await tranches.contract_tranches(county.actors["bureau"], county.contract_a.id)
     t2 = next(t for t in table if t.code == "T2")
     assert t2.status == "withheld" and t2.blocked_by[0] == "mid_term_passed:failed"
 
@@ -211,17 +222,14 @@ async def test_appeal_window_uphold_rescoring_and_dismissal(db, evidence_dir):
     await approved(county, {"ST01": {"L00": 5}})
     agency, lead = county.actors["agency_a"], county.actors["lead"]
     round_id = county.round_a.id
+    clock.pin(dt.date(2026, 10, 14))
     with pytest.raises(StateError):  # 30 Sep + 5 working days = 13 Oct
-        await appeals.submit_appeal(
-            agency, round_id, "ST01", ["L00"], "个案记录漏传", today=dt.date(2026, 10, 14)
-        )
+        await appeals.submit_appeal(agency, round_id, "ST01", ["L00"], "个案记录漏传")
+    clock.pin(dt.date(2026, 10, 9))
     with pytest.raises(PermissionDenied):
-        await appeals.submit_appeal(
-            county.actors["bureau"], round_id, "ST01", ["L00"], "x", today=dt.date(2026, 10, 9)
-        )
-    appeal = await appeals.submit_appeal(
-        agency, round_id, "ST01", ["L00"], "个案记录漏传", today=dt.date(2026, 10, 13)
-    )
+        await appeals.submit_appeal(county.actors["bureau"], round_id, "ST01", ["L00"], "x")
+    clock.pin(dt.date(2026, 10, 13))
+    appeal = await appeals.submit_appeal(agency, round_id, "ST01", ["L00"], "个案记录漏传")
     with pytest.raises(PermissionDenied):
         await appeals.decide_appeal(
             county.actors["evaluator"],
@@ -246,9 +254,8 @@ async def test_appeal_window_uphold_rescoring_and_dismissal(db, evidence_dir):
     )
     assert upheld.state == "upheld"
     assert await ApprovalSnapshot.filter(round_id=round_id).count() == first + 1  # the old one kept
-    second = await appeals.submit_appeal(
-        agency, round_id, "ST01", ["L02"], "另一项", today=dt.date(2026, 10, 9)
-    )
+    clock.pin(dt.date(2026, 10, 9))
+    second = await appeals.submit_appeal(agency, round_id, "ST01", ["L02"], "另一项")
     with pytest.raises(InvalidInput):
         await appeals.decide_appeal(
             lead, second.id, uphold=False, answer=" ", rescored=None, expected_version=1
@@ -285,19 +292,15 @@ async def test_a_contract_sets_its_own_deadlines(db, evidence_dir):
     )
     from evaluator.store.contracts import Contract
 
-    await Contract.filter(code="C-A").update(rectification_working_days=1)
+    await Contract.filter(code="C-A").update(rectification_working_days=1, appeal_working_days=2)
     await approved(county, {"ST01": {"L00": 5}})
     (f,) = await Finding.filter(rule="D-L00")
     assert f.deadline_working_days == 1 and f.deadline == dt.date(
         2026, 10, 8
     )  # the first working day after the holidays
+    await Contract.filter(code="C-A").update(appeal_working_days=9)  # fixed at approval
+    clock.pin(dt.date(2026, 10, 12))
     with pytest.raises(StateError):  # the contract's window: 2 working days → 9 Oct
-        await Contract.filter(code="C-A").update(appeal_working_days=2)
         await appeals.submit_appeal(
-            county.actors["agency_a"],
-            county.round_a.id,
-            "ST01",
-            ["L00"],
-            "迟交",
-            today=dt.date(2026, 10, 12),
+            county.actors["agency_a"], county.round_a.id, "ST01", ["L00"], "迟交"
         )

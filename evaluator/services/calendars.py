@@ -1,0 +1,294 @@
+"""The working-day calendar in force, and adding a year's holiday schedule.
+
+In force: the ``chinese-calendar`` package's years, overridden by the files shipped in
+``calendars/``, overridden by the schedules an administrator added (newest revision of a
+year wins). Any other year is provisional (derived from the law).
+
+When a schedule is added, every stored date that was counted on a provisional year is
+recomputed in the same transaction, each change audited:
+
+* a finding's rectification deadline takes the new count (it may move either way);
+* an appeal window keeps whichever end is later — the announced provisional end or the
+  official count — so that an agency's right to appeal is never cut short.
+
+Dates set by the bureau by hand (``override``) are never recomputed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+
+from tortoise.transactions import in_transaction
+
+from evaluator.decisions.calendar import Day, Deadline, WorkingCalendar
+from evaluator.decisions.rectification import OPEN_STATES
+from evaluator.decisions.schedules import (
+    ScheduleInvalid,
+    YearSchedule,
+    package_schedule,
+    package_years,
+    parse_schedule,
+)
+from evaluator.errors import Problem
+from evaluator.services import audit
+from evaluator.services.actors import Actor, require
+from evaluator.shipped import shipped_dir
+from evaluator.store.calendars import HolidaySchedule
+from evaluator.store.contracts import Contract
+from evaluator.store.decisions import Decision, Finding
+from evaluator.store.rounds import Round
+
+MAX_BYTES = 256 * 1024
+
+
+@cache
+def shipped_schedules() -> tuple[YearSchedule, ...]:
+    """The schedules shipped in ``calendars/`` (validated; a broken file is a release bug)."""
+    try:
+        folder = shipped_dir("calendars")
+    except FileNotFoundError:
+        return ()
+    return tuple(
+        parse_schedule(path.read_text("utf-8"), f"calendars/{path.name}", origin="shipped")
+        for path in sorted(folder.glob("*.yaml"))
+    )
+
+
+async def added_schedules(conn=None) -> list[YearSchedule]:
+    """The newest added revision of each year."""
+    rows = await HolidaySchedule.all().using_db(conn).order_by("year", "revision")
+    newest = {row.year: row for row in rows}
+    return [YearSchedule.from_dict(json.loads(row.canonical)) for row in newest.values()]
+
+
+async def current(conn=None) -> WorkingCalendar:
+    """The calendar in force now."""
+    official = [package_schedule(y) for y in package_years()]
+    official += list(shipped_schedules())
+    official += await added_schedules(conn)
+    return WorkingCalendar.from_schedules(official)
+
+
+# --- show -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearView:
+    schedule: YearSchedule
+    days: list[Day]
+    revisions: int  # how many times an administrator added this year
+
+
+async def show(year: int) -> YearView:
+    """Every holiday and make-up working day of ``year``, with its source."""
+    calendar = await current()
+    schedule = calendar.schedule(year)
+    revisions = await HolidaySchedule.filter(year=year).count()
+    return YearView(schedule, calendar.year_days(year), revisions)
+
+
+def year_document(view: YearView) -> dict:
+    """The JSON form of a year (API and ``calendar show --json``)."""
+    s = view.schedule
+    return {
+        "year": s.year,
+        "kind": s.kind,
+        "provisional": s.provisional,
+        "origin": s.origin,
+        "source": {"zh": s.source_zh, "en": s.source_en, "document": s.document or None},
+        "version": s.version,
+        "revisions": view.revisions,
+        "days": [
+            {
+                "date": d.day.isoformat(),
+                "weekday": d.day.isoweekday(),
+                "working": d.working,
+                "kind": "make_up_workday" if d.working else "holiday",
+                "holiday": d.holiday.code if d.holiday else None,
+                "name": {"zh": d.holiday.name_zh, "en": d.holiday.name_en} if d.holiday else None,
+                "provisional": d.provisional,
+            }
+            for d in view.days
+        ],
+    }
+
+
+# --- add ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    """One stored date that moved (or changed basis) because a schedule arrived."""
+
+    kind: str  # finding | appeal_window
+    object_id: str
+    before: dt.date | None
+    after: dt.date
+    basis: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Added:
+    schedule: YearSchedule
+    revision: int
+    unchanged: bool  # the same content was already the year's newest revision
+    recomputed: list[Recomputed]
+
+
+async def add_schedule(actor: Actor, text: str, file: str = "calendar.yaml") -> Added:
+    """Validate a year's schedule (every located problem at once), store it as the year's
+    newest revision and recompute the provisional dates it settles, in one transaction."""
+    require(
+        actor.is_admin, "only an administrator adds holiday schedules", "仅管理员可添加节假日安排"
+    )
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise ScheduleInvalid(
+            Problem("the file is larger than 256 KB", "文件超过 256 KB", file=file)
+        )
+    schedule = parse_schedule(text, file, origin="added")
+    canonical = json.dumps(schedule.as_dict(), sort_keys=True, ensure_ascii=False)
+    content_hash = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    async with in_transaction() as conn:
+        latest = (
+            await HolidaySchedule.filter(year=schedule.year)
+            .using_db(conn)
+            .select_for_update()
+            .order_by("-revision")
+            .first()
+        )
+        if latest is not None and latest.content_hash == content_hash:
+            return Added(schedule, latest.revision, True, [])
+        revision = (latest.revision if latest else 0) + 1
+        row = await HolidaySchedule.create(
+            year=schedule.year,
+            revision=revision,
+            canonical=canonical,
+            content_hash=content_hash,
+            source=text,
+            file_name=file[:255],
+            added_by_id=actor.user_id,
+            using_db=conn,
+        )
+        await audit.record(
+            actor.username,
+            "calendar.add",
+            "holiday_schedule",
+            row.id,
+            None,
+            {
+                "year": schedule.year,
+                "revision": revision,
+                "content_hash": content_hash,
+                "source": schedule.source_zh,
+                "holidays": len(schedule.holidays),
+            },
+            connection=conn,
+        )
+        changes = await recompute(actor, conn, reason=f"calendar {schedule.year} r{revision}")
+    return Added(schedule, revision, False, changes)
+
+
+async def recompute(actor: Actor, conn, reason: str = "calendar update") -> list[Recomputed]:
+    """Recount every stored provisional date on the calendar now in force (inside the
+    caller's transaction); audit each change. Idempotent."""
+    calendar = await current(conn)
+    changes: list[Recomputed] = []
+    findings = (
+        await Finding.filter(deadline_basis="provisional", state__in=list(OPEN_STATES))
+        .using_db(conn)
+        .select_for_update()
+    )
+    for f in findings:
+        if f.deadline_working_days is None:
+            continue
+        new = calendar.deadline(f.opened_on, f.deadline_working_days)
+        note = new.explain()
+        if new.on == f.deadline and new.basis == f.deadline_basis and note == f.deadline_note:
+            continue
+        await (
+            Finding.filter(id=f.id)
+            .using_db(conn)
+            .update(
+                deadline=new.on, deadline_basis=new.basis, deadline_note=note, version=f.version + 1
+            )
+        )
+        await audit.record(
+            actor.username,
+            "finding.deadline",
+            "finding",
+            f.id,
+            {"deadline": _iso(f.deadline), "basis": f.deadline_basis},
+            {"deadline": new.on.isoformat(), "basis": new.basis, "reason": reason},
+            connection=conn,
+        )
+        changes.append(Recomputed("finding", str(f.id), f.deadline, new.on, new.basis, note))
+    rounds = await Round.filter(appeal_basis="provisional").using_db(conn).select_for_update()
+    for r in rounds:
+        window = await appeal_window(r, calendar, conn)
+        if window is None:
+            continue
+        until, basis, note = window
+        if until == r.appeal_until and basis == r.appeal_basis and note == r.appeal_note:
+            continue
+        await (
+            Round.filter(id=r.id)
+            .using_db(conn)
+            .update(appeal_until=until, appeal_basis=basis, appeal_note=note)
+        )
+        await audit.record(
+            actor.username,
+            "round.appeal_window",
+            "round",
+            r.id,
+            {"appeal_until": _iso(r.appeal_until), "basis": r.appeal_basis},
+            {"appeal_until": until.isoformat(), "basis": basis, "reason": reason},
+            connection=conn,
+        )
+        changes.append(Recomputed("appeal_window", str(r.id), r.appeal_until, until, basis, note))
+    return changes
+
+
+async def appeal_window(
+    round_: Round, calendar: WorkingCalendar, conn=None
+) -> tuple[dt.date, str, str] | None:
+    """(last day to appeal, basis, note) counted from the round's first approval; an end
+    already announced is never moved earlier (in the agency's favour)."""
+    first = await Decision.filter(round_id=round_.id).using_db(conn).order_by("created_at").first()
+    if first is None:
+        return None
+    contract = await Contract.get(id=round_.contract_id).using_db(conn)
+    count = calendar.deadline(first.approved_on, contract.appeal_working_days)
+    return appeal_end(count, round_.appeal_until, round_.appeal_basis)
+
+
+def appeal_end(
+    count: Deadline, announced: dt.date | None, announced_basis: str
+) -> tuple[dt.date, str, str]:
+    """The appeal window's end from a new count and the end announced before (if any)."""
+    if count.provisional:
+        en, zh = count.note()
+        return (
+            max(count.on, announced) if announced else count.on,
+            "provisional",
+            f"{en}; counted in the agency's favour: the official schedule will never make the "
+            f"window shorter ({zh}；按有利于承接机构的方式计算：公布正式安排后申诉期不会缩短)",
+        )
+    if announced is not None and announced_basis == "provisional" and announced > count.on:
+        return (
+            announced,
+            "official",
+            f"the official schedule ends the window on {count.on.isoformat()}; the provisional end "
+            f"{announced.isoformat()} announced before is kept in the agency's favour "
+            f"(按正式安排申诉期截至 {count.on.isoformat()}；为保障承接机构权利，保留此前公布的暂定截止日 "
+            f"{announced.isoformat()})",
+        )
+    return count.on, "official", ""
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
