@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from evaluator import cli_decisions, cli_registers, cli_sensitivity, cli_server
+from evaluator import cli_calendar, cli_decisions, cli_registers, cli_sensitivity, cli_server
 from evaluator.cli_db import safe_url as _safe_url
 from evaluator.cli_db import with_database
 from evaluator.cli_files import Stages, atomic_write, check_suffix
@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_server.add_commands(sub)  # serve, user
     cli_registers.add_commands(sub)  # import, metrics, rounds
     cli_decisions.add_commands(sub)  # findings, decide, tranches
+    cli_calendar.add_commands(sub)  # calendar, appeal-window
     cli_sensitivity.add_commands(sub)  # sensitivity
     return parser
 

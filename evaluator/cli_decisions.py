@@ -1,5 +1,5 @@
-"""``evaluator findings``, ``evaluator decide`` and ``evaluator tranches`` (thin: parse, call
-a service, print)."""
+"""``evaluator findings`` (and the bureau's ``--set-deadline``), ``evaluator decide`` and
+``evaluator tranches`` (thin: parse, call a service, print)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="first mark findings past their deadline overdue and escalate them (run daily)",
     )
     p.add_argument("--today", type=_date, help="the day to refresh as of (default: today)")
+    p.add_argument(
+        "--set-deadline",
+        nargs=2,
+        metavar=("FINDING", "YYYY-MM-DD"),
+        help="set a finding's deadline by hand (the bureau; needs --reason; never recomputed)",
+    )
+    p.add_argument("--reason", default="", help="why the deadline is set by hand (required)")
+    p.add_argument("--as", dest="username", help="act as this user (a bureau officer)")
     p.set_defaults(handler=cmd_findings)
 
     p = sub.add_parser(
@@ -76,18 +84,39 @@ def yuan(fen: int) -> str:
 
 def cmd_findings(args) -> int:
     from evaluator.cli_db import with_database
-    from evaluator.services.actors import Actor
-    from evaluator.services.findings import list_findings, refresh
+    from evaluator.services.findings import get_finding, list_findings, override_deadline, refresh
 
     round_id = round_uuid(args.round_id)
+    override = _override(args)
 
     async def run():
         if args.today:  # replay a day: the clock is pinned for this command
             clock.pin(args.today)
+        actor = await _actor(args.username)
+        changed = None
+        if override is not None:
+            finding_id, day = override
+            finding, _ = await get_finding(actor, finding_id)
+            if finding.round_id != round_id:
+                raise InvalidInput(
+                    Problem(
+                        f"finding {finding_id} is not in round {round_id}",
+                        f"问题 {finding_id} 不属于轮次 {round_id}",
+                        path="--set-deadline",
+                    )
+                )
+            changed = await override_deadline(
+                actor, finding_id, day, args.reason, expected_version=finding.version
+            )
         done = await refresh() if args.refresh else None
-        return done, await list_findings(Actor.system(), round_id=round_id)
+        return changed, done, await list_findings(actor, round_id=round_id)
 
-    done, items = with_database(run())
+    changed, done, items = with_database(run())
+    if changed is not None:
+        print(
+            f"deadline set 期限已调整: {changed.id} → {deadline_text(changed.deadline, changed.deadline_basis)}"
+            f" · reason 理由: {changed.deadline_note}"
+        )
     if done is not None:
         print(
             f"refreshed 已更新 ({clock.today().isoformat()}): {done[0]} provisional deadlines recomputed 暂定期限重算, {done[1]} overdue 逾期, {done[2]} escalated 升级"
@@ -106,6 +135,34 @@ def cmd_findings(args) -> int:
         if f.deadline_note:
             print(f"           note 说明: {f.deadline_note}")
     return 0
+
+
+def _override(args) -> tuple | None:
+    """(finding id, day) of ``--set-deadline``, or None; ``--reason`` alone is refused."""
+    import uuid
+
+    if not args.set_deadline:
+        if args.reason:
+            raise InvalidInput(
+                Problem(
+                    "--reason goes with --set-deadline FINDING YYYY-MM-DD",
+                    "--reason 须与 --set-deadline 一同使用",
+                    path="--reason",
+                )
+            )
+        return None
+    text, day = args.set_deadline
+    try:
+        finding_id = uuid.UUID(text)
+    except ValueError:
+        raise InvalidInput(
+            Problem(
+                f"{text!r} is not a finding id (see `evaluator findings ROUND`)",
+                f"{text!r} 不是问题编号（参见 `evaluator findings ROUND`）",
+                path="--set-deadline",
+            )
+        ) from None
+    return finding_id, clock.parse_day(day, "--set-deadline")
 
 
 async def _actor(username):
@@ -179,8 +236,6 @@ def cmd_tranches(args) -> int:
     for t in table:
         due = t.date_label()
         line = f"  {t.code:<4} {t.share_bp / 100:>5g}%  {yuan(t.amount_fen):>15}  {t.trigger:<16} {t.status:<10} {due}"
-        if t.overdue:
-            line += "  overdue 逾期"
         if t.blocked_by:
             line += "  blocked by 受阻: " + "; ".join(t.blocked_by)
         if t.due_note:

@@ -10,6 +10,7 @@ import argparse
 import getpass
 import sys
 
+from evaluator import clock
 from evaluator.errors import InvalidInput, Problem
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -64,6 +65,9 @@ def cmd_serve(args) -> int:
 
     url = database_url()
     check_serve(args.workers, is_sqlite(url), args.demo, args.host)
+    pinned = clock.describe()
+    if pinned:
+        print(pinned, file=sys.stderr, flush=True)
     # Fail here, in one readable line, rather than in every worker: an unmigrated database
     # is refused (DatabaseNotReady, exit 2); --demo migrates and loads the demo first.
     logins = (
@@ -105,6 +109,7 @@ def check_serve(workers: int, sqlite: bool, demo: bool, host: str) -> None:
 
 
 async def _no_demo() -> list:
+    await _settle_calendar()
     return []
 
 
@@ -116,7 +121,26 @@ async def _prepare_demo():
 
     report = await asyncio.to_thread(run_demo, None)
     await load_demo(report)
+    await _settle_calendar()
     return await demo_logins()
+
+
+async def _settle_calendar() -> None:
+    """Once, before the workers start: recount the provisional dates a package update may
+    have settled (audited; nothing to do most days)."""
+    from tortoise.transactions import in_transaction
+
+    from evaluator.services.actors import Actor
+    from evaluator.services.calendars import recompute
+
+    async with in_transaction() as conn:
+        changes = await recompute(Actor.system(), conn, reason="start-up")
+    if changes:
+        print(
+            f"recomputed {len(changes)} provisional date(s) on the calendar now in force "
+            f"(已按现行日历重算 {len(changes)} 个暂定日期)",
+            flush=True,
+        )
 
 
 def banner(host: str, port: int, workers: int, logins) -> str:

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from evaluator import clock
+from evaluator.demo_registers import round_date
+
 if TYPE_CHECKING:  # no runtime import: evaluator.demo imports this module
     from evaluator.demo import DemoReport
 
@@ -276,7 +279,9 @@ def _consequences(report: DemoReport) -> list[str]:
     from evaluator.decisions.recommend import OUTCOME_ZH
 
     lines = [
-        "偏差与整改 Findings (整改 correction · 暂缓 suspension · 停止 termination · 观察 observation):"
+        "偏差与整改 Findings (整改 correction · 暂缓 suspension · 停止 termination · 观察 observation), "
+        "deadlines from each round's date; 暂定 provisional = counted on the law's holidays of a "
+        "year the State Council has not scheduled yet:"
     ]
     rows = [["站点 Station", "规则 Rule", "严重程度 Severity", "期限 Deadline", "说明 Explanation"]]
     for f in after.findings:
@@ -295,6 +300,9 @@ def _consequences(report: DemoReport) -> list[str]:
             f"  {rec.zh}",
             f"  {rec.en}",
         ]
+        lines.append(
+            f"  拨付 Tranches as of 截至 {max(round_date(contract, report.elapsed), clock.today())}:"
+        )
         rows = [
             [
                 "期次 Tranche",
@@ -316,7 +324,7 @@ def _consequences(report: DemoReport) -> list[str]:
                     t.trigger,
                     t.status,
                     due,
-                    "; ".join(t.blocked_by),
+                    "; ".join(t.blocked_by) or "none 无",
                 ]
             )
         lines += ["  " + line for line in table(rows, {1, 2}, header_rows=1)]

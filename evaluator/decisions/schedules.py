@@ -291,6 +291,7 @@ def _holiday(doc: Located, item, where: tuple, year, seen: dict, problems: list)
     _unknown(doc, item, where, _HOLIDAY, problems)
     code = item.get("holiday")
     zh = en = ""
+    named = code == "other"
     if code not in NAMES:
         problems.append(
             doc.problem(
@@ -301,7 +302,7 @@ def _holiday(doc: Located, item, where: tuple, year, seen: dict, problems: list)
         )
         code = "other"
     name = item.get("name")
-    if code == "other":
+    if named:
         if not (
             isinstance(name, dict)
             and all(isinstance(name.get(k), str) and name.get(k).strip() for k in ("zh", "en"))
@@ -362,10 +363,13 @@ def _holiday(doc: Located, item, where: tuple, year, seen: dict, problems: list)
             )
             continue
         workdays.append(day)
+    reported: set[tuple] = set()  # one problem per key, not one per day of a range
     for k, day in [(("from",), d) for d in days] + [
         (("workdays", j), d) for j, d in enumerate(workdays)
     ]:
-        if year is not None and day.year != year and not _near_new_year(day, year):
+        far = year is not None and day.year != year and not _near_new_year(day, year)
+        if far and k not in reported:
+            reported.add(k)
             problems.append(
                 doc.problem(
                     (*where, *k),

@@ -13,7 +13,8 @@
 
 Article 6: a holiday for all citizens that falls on a Saturday or Sunday is given back on a
 working day (补假); here, the first weekdays after that holiday that are not holidays
-themselves. Weekends are closed; there are no make-up working days (调休), because only
+themselves. A day two holidays share (中秋 within 国庆) is given back the same way, as the
+State Council's notices do (2020, 2023, 2028 …): the law grants each holiday its days. Weekends are closed; there are no make-up working days (调休), because only
 the State Council's yearly notice creates those.
 
 Lunar dates come from ``lunardate`` (1900–2099); the 清明 solar term from
@@ -28,7 +29,6 @@ import chinese_calendar
 from lunardate import LunarDate
 
 from evaluator.decisions.schedules import Holiday, YearSchedule
-from evaluator.errors import Problem
 
 FIRST_YEAR, LAST_YEAR = 1901, 2099  # 除夕 of 1900 needs lunar 1899
 LAW_ZH = "《全国年节及纪念日放假办法》（2024年国务院令第795号修订）第二条、第六条"
@@ -54,12 +54,7 @@ def _lunar(year: int, month: int, day: int) -> dt.date:
 def statutory_days(year: int) -> list[tuple[str, tuple[dt.date, ...]]]:
     """(holiday code, its statutory days) for ``year``, in the order of the law."""
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValueError(
-            Problem(
-                f"statutory holidays can be derived for {FIRST_YEAR}–{LAST_YEAR} only, not {year}",
-                f"法定节假日仅能推算 {FIRST_YEAR}–{LAST_YEAR} 年，无法推算 {year} 年",
-            )
-        )
+        raise ValueError(f"statutory holidays can be derived for {FIRST_YEAR}–{LAST_YEAR} only")
     new_year = _lunar(year, 1, 1)
     return [
         ("new_years_day", (dt.date(year, 1, 1),)),
@@ -74,12 +69,17 @@ def statutory_days(year: int) -> list[tuple[str, tuple[dt.date, ...]]]:
 
 def provisional_schedule(year: int) -> YearSchedule:
     """The year as the law alone fixes it (see the module docstring), marked provisional."""
+    law = statutory_days(year)
     taken: set[dt.date] = set()
-    holidays = []
-    for code, days in statutory_days(year):
+    closed_by: list[tuple[str, list[dt.date], tuple[dt.date, ...]]] = []
+    for code, days in law:
         closed = [d for d in days if d not in taken]  # 中秋 may fall within 国庆
         taken.update(closed)
-        owed = sum(1 for d in closed if d.weekday() >= 5)
+        closed_by.append((code, closed, days))
+    holidays = []
+    for code, closed, days in closed_by:  # article 6, once every statutory day is known
+        # a day on a weekend, or already another holiday's, is given back on a weekday
+        owed = sum(1 for d in closed if d.weekday() >= 5) + len(days) - len(closed)
         day = max(days)
         while owed:
             day += dt.timedelta(days=1)

@@ -88,7 +88,8 @@ class Tranche:
             return self.released_on.isoformat()
         if self.due_on is not None:
             mark = " 暂定 provisional" if self.due_basis == "provisional" else ""
-            return f"{self.due_on.isoformat()}{mark}"
+            late = " overdue 逾期" if self.overdue else ""
+            return f"{self.due_on.isoformat()}{mark}{late}"
         if self.status == "forfeited":
             return "— (forfeited 不再支付)"
         if self.trigger_on is not None and self.status == "scheduled":

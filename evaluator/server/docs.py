@@ -30,7 +30,7 @@ PROBLEM_TEXT = {
     401: "Not signed in, or the session expired 未登录或会话已过期",
     403: "Not allowed for this role 当前角色无权操作",
     404: "Not found, or not visible to you 未找到或无权查看",
-    409: "Stale version, duplicate or illegal transition 版本过期、重复或状态不允许",
+    409: "Stale version, duplicate, illegal transition or too early 版本过期、重复、状态不允许或时间未到",
     413: "Too large 文件过大",
     415: "Unsupported media type 不支持的内容类型",
     422: "Invalid input, every problem located 输入无效（逐项定位）",

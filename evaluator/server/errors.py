@@ -20,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from evaluator.decisions.calendar import CalendarError
+from evaluator.decisions.schedules import ScheduleInvalid
 from evaluator.errors import (
     AlreadyExists,
     ConflictError,
@@ -58,6 +59,7 @@ class UnsupportedMediaType(EvaluatorError):
 # domain error class → (status, slug); the most specific class of an error wins
 DOMAIN: dict[type[EvaluatorError], tuple[int, str]] = {
     SystemInvalid: (422, "invalid-system"),
+    ScheduleInvalid: (422, "invalid-schedule"),
     TooLarge: (413, "too-large"),
     InvalidInput: (422, "invalid-input"),
     AlreadyExists: (409, "already-exists"),

@@ -39,12 +39,12 @@ from evaluator.store.decisions import Appeal
 from evaluator.store.rounds import ApprovalSnapshot, EvidenceFile, Round, Score
 
 
-async def appeal_deadline(round_: Round) -> dt.date:
+async def appeal_deadline(round_: Round, conn=None) -> dt.date:
     """The last day to appeal: fixed at approval (the approval date plus the contract's
     window in working days; later only by a calendar update or the bureau)."""
     if round_.appeal_until is not None:
         return round_.appeal_until
-    window = await calendars.appeal_window(round_, await calendars.current())
+    window = await calendars.appeal_window(round_, await calendars.current(conn), conn)
     if window is None:
         raise StateError(Problem("only an approved round can be appealed", "仅已审定的轮次可申诉"))
     return window[0]
@@ -66,17 +66,20 @@ async def extend_window(actor: Actor, round_id, until: dt.date, reason: str) -> 
         raise StateError(
             Problem("only an approved round has an appeal window", "仅已审定的轮次有申诉期")
         )
-    current = await appeal_deadline(round_)
-    if until <= current:
-        raise InvalidInput(
-            Problem(
-                f"the appeal window already ends on {current.isoformat()}; it can only be extended "
-                f"(asked: {until.isoformat()})",
-                f"申诉期已截至 {current.isoformat()}，只能延长（申请：{until.isoformat()}）",
-                path="until",
-            )
-        )
     async with in_transaction() as conn:
+        # read the window under a row lock: a concurrent extension or calendar update
+        # (which may move the end later) must not be undone by a shorter one
+        round_ = await Round.filter(id=round_.id).using_db(conn).select_for_update().get()
+        current = await appeal_deadline(round_, conn)
+        if until <= current:
+            raise InvalidInput(
+                Problem(
+                    f"the appeal window already ends on {current.isoformat()}; it can only be "
+                    f"extended (asked: {until.isoformat()})",
+                    f"申诉期已截至 {current.isoformat()}，只能延长（申请：{until.isoformat()}）",
+                    path="until",
+                )
+            )
         await (
             Round.filter(id=round_.id)
             .using_db(conn)

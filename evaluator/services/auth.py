@@ -126,12 +126,12 @@ async def login(username: str, password: str, address: str = "") -> Login:
     address = (address or "")[:64]
     wait = await _throttled(username, address, now)
     if wait is not None:
-        await LoginAttempt.create(username=username, address=address, success=False)
+        await LoginAttempt.create(username=username, address=address, success=False, at=now)
         raise Throttled(wait)
     user = await User.get_or_none(username=username)
     ok = await _verify(user.password_hash if user else "", password or "")
     if not ok or user is None or not user.active:
-        await LoginAttempt.create(username=username, address=address, success=False)
+        await LoginAttempt.create(username=username, address=address, success=False, at=now)
         raise AuthFailed(
             Problem(
                 "wrong user name or password, or the account is disabled",
@@ -141,7 +141,9 @@ async def login(username: str, password: str, address: str = "") -> Login:
     token = secrets.token_urlsafe(32)
     expires = now + dt.timedelta(hours=session_hours())
     async with in_transaction() as conn:
-        await LoginAttempt.create(username=username, address=address, success=True, using_db=conn)
+        await LoginAttempt.create(
+            username=username, address=address, success=True, at=now, using_db=conn
+        )
         session = await Session.create(
             user=user,
             token_hash=token_digest(token),

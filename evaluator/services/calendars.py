@@ -4,8 +4,9 @@ In force: the ``chinese-calendar`` package's years, overridden by the files ship
 ``calendars/``, overridden by the schedules an administrator added (newest revision of a
 year wins). Any other year is provisional (derived from the law).
 
-When a schedule is added, every stored date that was counted on a provisional year is
-recomputed in the same transaction, each change audited:
+When a schedule is added, every stored date it may move (open findings' deadlines, appeal
+windows not yet closed; provisional or official) is recomputed in the same transaction,
+each change audited:
 
 * a finding's rectification deadline takes the new count (it may move either way);
 * an appeal window keeps whichever end is later — the announced provisional end or the
@@ -22,8 +23,12 @@ import json
 from dataclasses import dataclass
 from functools import cache
 
+import yaml
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from evaluator import clock
 from evaluator.decisions.calendar import Day, Deadline, WorkingCalendar
 from evaluator.decisions.rectification import OPEN_STATES
 from evaluator.decisions.schedules import (
@@ -33,7 +38,7 @@ from evaluator.decisions.schedules import (
     package_years,
     parse_schedule,
 )
-from evaluator.errors import Problem
+from evaluator.errors import ConflictError, Problem
 from evaluator.services import audit
 from evaluator.services.actors import Actor, require
 from evaluator.shipped import shipped_dir
@@ -150,9 +155,43 @@ async def add_schedule(actor: Actor, text: str, file: str = "calendar.yaml") -> 
         raise ScheduleInvalid(
             Problem("the file is larger than 256 KB", "文件超过 256 KB", file=file)
         )
-    schedule = parse_schedule(text, file, origin="added")
+    schedule = _parse(text, file)
     canonical = json.dumps(schedule.as_dict(), sort_keys=True, ensure_ascii=False)
     content_hash = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    try:
+        return await _store(actor, schedule, text, file, canonical, content_hash)
+    except IntegrityError:  # the same year's revision added at the same moment
+        raise ConflictError(
+            Problem(
+                f"a schedule of {schedule.year} was added at the same moment; send it again",
+                f"{schedule.year} 年的节假日安排刚被他人同时添加，请重新提交",
+            )
+        ) from None
+
+
+def _parse(text: str, file: str) -> YearSchedule:
+    """``parse_schedule``, with the characters YAML refuses before parsing (control
+    characters) reported as a located problem instead of escaping as a YAML error."""
+    try:
+        return parse_schedule(text, file, origin="added")
+    except yaml.YAMLError as exc:
+        position = getattr(exc, "position", None)
+        line = text.count("\n", 0, position) + 1 if isinstance(position, int) else None
+        char = getattr(exc, "character", None)
+        code = f"U+{ord(char) if isinstance(char, str) else char:04X}" if char is not None else "?"
+        raise ScheduleInvalid(
+            Problem(
+                f"character {code} is not allowed in a YAML file",
+                f"YAML 文件中不允许出现字符 {code}",
+                file=file,
+                line=line,
+            )
+        ) from None
+
+
+async def _store(
+    actor: Actor, schedule: YearSchedule, text: str, file: str, canonical: str, content_hash: str
+) -> Added:
     async with in_transaction() as conn:
         latest = (
             await HolidaySchedule.filter(year=schedule.year)
@@ -194,12 +233,17 @@ async def add_schedule(actor: Actor, text: str, file: str = "calendar.yaml") -> 
 
 
 async def recompute(actor: Actor, conn, reason: str = "calendar update") -> list[Recomputed]:
-    """Recount every stored provisional date on the calendar now in force (inside the
-    caller's transaction); audit each change. Idempotent."""
+    """Recount the stored dates a schedule may move, on the calendar now in force (inside
+    the caller's transaction): the deadlines of open findings (provisional or official: a
+    corrected revision of an official year moves them too), every provisional appeal window
+    and the official ones not yet closed; never a date the bureau set by hand. Audit each
+    change. Idempotent."""
     calendar = await current(conn)
     changes: list[Recomputed] = []
     findings = (
-        await Finding.filter(deadline_basis="provisional", state__in=list(OPEN_STATES))
+        await Finding.filter(
+            deadline_basis__in=["provisional", "official"], state__in=list(OPEN_STATES)
+        )
         .using_db(conn)
         .select_for_update()
     )
@@ -227,7 +271,14 @@ async def recompute(actor: Actor, conn, reason: str = "calendar update") -> list
             connection=conn,
         )
         changes.append(Recomputed("finding", str(f.id), f.deadline, new.on, new.basis, note))
-    rounds = await Round.filter(appeal_basis="provisional").using_db(conn).select_for_update()
+    rounds = (
+        await Round.filter(
+            Q(appeal_basis="provisional")
+            | Q(appeal_basis="official", appeal_until__gte=clock.today())
+        )
+        .using_db(conn)
+        .select_for_update()
+    )
     for r in rounds:
         window = await appeal_window(r, calendar, conn)
         if window is None:
@@ -269,7 +320,8 @@ async def appeal_window(
 def appeal_end(
     count: Deadline, announced: dt.date | None, announced_basis: str
 ) -> tuple[dt.date, str, str]:
-    """The appeal window's end from a new count and the end announced before (if any)."""
+    """The appeal window's end from a new count and the end announced before (if any): never
+    earlier than what was announced (in the agency's favour)."""
     if count.provisional:
         en, zh = count.note()
         return (
@@ -278,13 +330,16 @@ def appeal_end(
             f"{en}; counted in the agency's favour: the official schedule will never make the "
             f"window shorter ({zh}；按有利于承接机构的方式计算：公布正式安排后申诉期不会缩短)",
         )
-    if announced is not None and announced_basis == "provisional" and announced > count.on:
+    if announced is not None and announced > count.on:
+        kind_en, kind_zh = (
+            ("provisional", "暂定") if announced_basis == "provisional" else ("earlier", "此前")
+        )
         return (
             announced,
             "official",
-            f"the official schedule ends the window on {count.on.isoformat()}; the provisional end "
+            f"the official schedule ends the window on {count.on.isoformat()}; the {kind_en} end "
             f"{announced.isoformat()} announced before is kept in the agency's favour "
-            f"(按正式安排申诉期截至 {count.on.isoformat()}；为保障承接机构权利，保留此前公布的暂定截止日 "
+            f"(按正式安排申诉期截至 {count.on.isoformat()}；为保障承接机构权利，保留此前公布的{kind_zh}截止日 "
             f"{announced.isoformat()})",
         )
     return count.on, "official", ""

@@ -59,8 +59,9 @@ def format_path(path: Sequence[str | int]) -> str:
 
 def parse_yaml(text: str, file: str) -> Located:
     """Parse one YAML document; syntax errors and duplicate keys raise SystemInvalid."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # a control character fails here already (ReaderError)
         node = loader.get_single_node()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -73,7 +74,8 @@ def parse_yaml(text: str, file: str) -> Located:
             [Problem(f"YAML syntax error: {what}", f"YAML 语法错误：{what}", file=file, line=line)]
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         raise SystemInvalid([Problem("the file is empty", "文件为空", file=file, line=1)])
     lines: dict[Path_, int] = {}
@@ -109,4 +111,7 @@ def _build(node, path: Path_, lines, problems, loader, file):
             _build(item, (*path, i), lines, problems, loader, file)
             for i, item in enumerate(node.value)
         ]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:  # a date-like scalar that is no date (2027-02-31): keep the text
+        return node.value

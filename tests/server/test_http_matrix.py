@@ -49,6 +49,7 @@ from evaluator.server import create_app
 from evaluator.services import appeals, auth, citations
 from evaluator.services import contracts as cs
 from evaluator.store.decisions import Finding
+from evaluator.store.rounds import Round
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -269,6 +270,25 @@ async def submit_plan(m: Matrix, role: str) -> Call:
     )
 
 
+async def override_deadline(m: Matrix, role: str) -> Call:
+    f = await Finding.create(
+        round_id=m.ids["approved"],
+        unit="ST01",
+        rule=unique("R"),
+        severity="correction",
+        opened_on=dt.date(2026, 11, 2),
+        deadline=dt.date(2026, 11, 23),
+        deadline_working_days=15,
+        causes=[],
+        explanation_en="x",
+        explanation_zh="x",
+    )
+    return Call(
+        params={"finding_id": f.id},
+        json={"deadline": "2027-01-15", "reason": "疫情封控，站点停工", "version": 1},
+    )
+
+
 async def accept_recommendation(m: Matrix, role: str) -> Call:
     r = await fresh_round(m.world, "approved")
     return Call(params={"round_id": r.id}, json={"accept": True, "version": 1})
@@ -287,6 +307,25 @@ async def release_first_tranche(m: Matrix, role: str) -> Call:
         stations=[cs.StationTerms(c.stations["ST01"], {})],
     )
     return Call(params={"contract_id": contract.id, "code": "T1"})
+
+
+async def extend_appeal_window(m: Matrix, role: str) -> Call:
+    r = await fresh_round(m.world, "approved")
+    until = (await Round.get(id=r.id)).appeal_until + dt.timedelta(days=30)
+    return Call(params={"round_id": r.id}, json={"until": until.isoformat(), "reason": "暴雨停工"})
+
+
+async def calendar_file(m: Matrix, role: str) -> Call:
+    text = (
+        "year: 2098\n"
+        "source: {zh: 测试通知, en: Test notice}\n"
+        f"version: {unique(role)}\n"  # new content each time: 201, never 200 unchanged
+        "holidays:\n"
+        "  - {holiday: national_day, from: 2098-10-01, to: 2098-10-07}\n"
+    )
+    return Call(
+        content=text.encode(), headers={"Content-Type": "text/yaml", "X-Filename": "2098.yaml"}
+    )
 
 
 async def appeal_body(m: Matrix, role: str) -> Call:
@@ -364,15 +403,19 @@ ROWS = [
     row("GET", f"{V}/findings/<finding_id:uuid>",                   "200 200 404 200 200 404 200 404 200 401", ids(finding_id="finding")),
     row("POST", f"{V}/findings/<finding_id:uuid>/actions",          "200 403 404 200 200 404 403 404 403 401", acknowledge, "(an evaluator's action)"),
     row("POST", f"{V}/findings/<finding_id:uuid>/actions",          "200 403 404 403 403 404 200 404 403 401", submit_plan, "(the agency's action)"),
+    row("POST", f"{V}/findings/<finding_id:uuid>/deadline",         "200 200 404 403 403 404 403 404 403 401", override_deadline),
     row("GET", f"{V}/rounds/<round_id:uuid>/decision",              "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved")),
     row("POST", f"{V}/rounds/<round_id:uuid>/decision",             "200 200 404 403 403 404 403 404 403 401", accept_recommendation),
     row("GET", f"{V}/contracts/<contract_id:uuid>/tranches",        "200 200 404 200 200 404 200 404 200 401", ids(contract_id="contract_a")),
     row("POST", f"{V}/contracts/<contract_id:uuid>/tranches/<code:str>/release",
         "201 201 404 404 404 404 403 404 403 401", release_first_tranche, "(a new contract: no rounds yet)"),
+    row("POST", f"{V}/rounds/<round_id:uuid>/appeal-window",        "200 200 404 403 403 404 403 404 403 401", extend_appeal_window),
     row("POST", f"{V}/rounds/<round_id:uuid>/appeals",              "201 403 404 403 403 404 201 404 403 401", appeal_body),
     row("GET", f"{V}/rounds/<round_id:uuid>/appeals",               "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved")),
     row("POST", f"{V}/appeals/<appeal_id:uuid>/decision",           "200 403 404 200 403 404 403 404 403 401", fresh_appeal),
     row("GET", f"{V}/rounds/<round_id:uuid>/sensitivity",           "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved"), "(approved)"),
+    row("GET", f"{V}/calendars/<year:int>",                         "200 200 200 200 200 200 200 200 200 401", lambda m, r: _call(params={"year": 2026})),
+    row("POST", f"{V}/calendars",                                   "201 403 403 403 403 403 403 403 403 401", calendar_file),
     row("GET", f"{V}/audit/verify",                                 "200 403 403 403 403 403 403 403 200 401"),
     row("GET", "/healthz",                                          "200 200 200 200 200 200 200 200 200 200"),
     row("GET", "/docs",                                             "200 200 200 200 200 200 200 200 200 200"),

@@ -43,7 +43,9 @@ async def release_on(day: dt.date, *args):
     return await tranches.release(*args)
 
 
-async def approved(county, values: dict[str, dict[str, float]], veto: str | None = None):
+async def approved(
+    county, values: dict[str, dict[str, float]], veto: str | None = None, on: dt.date = APPROVED_ON
+):
     """Score round A (ST01, ST02): every leaf 10/10 unless ``values`` says otherwise."""
     r = county.round_a
     for unit in ("ST01", "ST02"):
@@ -55,7 +57,7 @@ async def approved(county, values: dict[str, dict[str, float]], veto: str | None
     if veto:
         await record_score(county.actors["evaluator"], r.id, veto, "V1", 1)
     r = await rs.submit_round(county.actors["lead"], r, r.version)
-    with clock.pinned(APPROVED_ON):
+    with clock.pinned(on):
         await rs.approve_round(county.actors["bureau"], r, r.version)
     return r
 

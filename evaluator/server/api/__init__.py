@@ -7,6 +7,7 @@ from sanic import Blueprint
 from evaluator.server.api import (
     audit,
     auth,
+    calendars,
     consequences,
     contracts,
     evidence,
@@ -33,6 +34,7 @@ BLUEPRINTS = (
     registers.bp,
     scorecards.bp,
     consequences.bp,
+    calendars.bp,
     sensitivity.bp,
     audit.bp,
 )

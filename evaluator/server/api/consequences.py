@@ -1,5 +1,10 @@
-"""What follows from an approved round: findings and their rectification, the
-recommendation and the bureau's decision, tranches and their release, appeals."""
+"""What follows from an approved round: findings and their rectification (and a deadline
+the bureau sets by hand), the recommendation and the bureau's decision, tranches and their
+release, appeals (and the bureau extending the window).
+
+Dates counted on a year the State Council has not published yet are provisional (暂定):
+``deadline_basis``, ``due_basis`` and ``appeal_basis`` say so and the notes say why; they
+are recomputed when the year's schedule arrives (``POST /calendars``)."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from evaluator.services import appeals, decisions, findings, tranches
 
 bp = Blueprint("consequences")
 Severity = Literal["observation", "correction", "suspension", "termination"]
+Basis = Literal["official", "provisional", "override"]
 
 
 class FindingOut(Out):
@@ -32,10 +38,12 @@ class FindingOut(Out):
         description="open, plan_submitted, evidence_submitted, closed, rejected, overdue, escalated"
     )
     opened_on: dt.date
-    deadline: dt.date | None
-    deadline_note: str = Field(
-        description="why there is no deadline yet (the calendar does not know the year)"
+    deadline: dt.date | None = Field(description="none for an observation")
+    deadline_basis: Basis = Field(
+        description="official: counted on published schedules; provisional 暂定: the count "
+        "crosses a year not yet published (recomputed when it is); override: set by the bureau"
     )
+    deadline_note: str = Field(description="provisional: why; override: the bureau's reason")
     escalation: Severity | None
     causes: list[dict[str, Any]] = Field(
         description="the nodes, vetoes or total that caused it, with their figures"
@@ -65,6 +73,12 @@ class ActionIn(In):
     plan: str = Field("", max_length=20000)
     evidence: list[str] = Field(default_factory=list, max_length=100)
     comment: str = Field("", max_length=4000)
+    version: int | None = Field(None, description="the version read (or If-Match)")
+
+
+class DeadlineIn(In):
+    deadline: dt.date = Field(description="the new last day to rectify 新的整改期限")
+    reason: str = Field(max_length=4000, description="why, e.g. a local closure 调整原因（必填）")
     version: int | None = Field(None, description="the version read (or If-Match)")
 
 
@@ -98,11 +112,20 @@ class TrancheOut(Out):
     amount_fen: int
     trigger: str
     status: Literal["scheduled", "due", "withheld", "released", "forfeited"]
+    trigger_on: dt.date | None = Field(description="when its trigger happened (or will)")
     due_on: dt.date | None
+    due_basis: Literal["", "official", "provisional"] = Field(
+        description="of due_on: official, or provisional 暂定 (recomputed when the year is "
+        "published); empty without a due date"
+    )
     overdue: bool
     released_on: dt.date | None
     blocked_by: list[str]
-    due_note: str
+    due_note: str = Field(description="why the date is provisional, or when the trigger comes")
+    when: str = Field(
+        description="the date cell of a tranche table, never blank: released on, due by "
+        "(marked 暂定 provisional), or what it waits for"
+    )
 
 
 class TranchesOut(Out):
@@ -116,6 +139,18 @@ class ReleaseOut(Out):
     code: str
     amount_fen: int
     released_on: dt.date
+
+
+class AppealWindowIn(In):
+    until: dt.date = Field(description="the new last day to appeal (later than the current one)")
+    reason: str = Field(max_length=4000, description="why, e.g. a local closure 延长原因（必填）")
+
+
+class AppealWindowOut(Out):
+    round: uuid.UUID
+    appeal_until: dt.date
+    appeal_basis: Basis
+    appeal_note: str
 
 
 class AppealIn(In):
@@ -192,6 +227,25 @@ async def act_on_finding(request: Request, finding_id: uuid.UUID) -> HTTPRespons
     return render(FindingOut.model_validate(found), headers=etag(found.version))
 
 
+@bp.post("/findings/<finding_id:uuid>/deadline")
+@doc(
+    "Set a finding's deadline by hand, with a reason (the buying bureau) 手动调整整改期限",
+    body=DeadlineIn,
+    response=FindingOut,
+    errors=(403, 404, 409, 422),
+    if_match=True,
+    description="The deadline becomes `override` (never recomputed by a calendar update); the "
+    "reason is kept as its `deadline_note` and in the audit trail.",
+)
+async def override_deadline(request: Request, finding_id: uuid.UUID) -> HTTPResponse:
+    data = parsing.body(request, DeadlineIn)
+    version = parsing.expected_version(request, data.version)
+    found = await findings.override_deadline(
+        actor_of(request), finding_id, data.deadline, data.reason, version
+    )
+    return render(FindingOut.model_validate(found), headers=etag(found.version))
+
+
 @bp.get("/rounds/<round_id:uuid>/decision")
 @doc(
     "The round's renew-or-rebid recommendation and the bureau's decision 续签建议",
@@ -234,7 +288,10 @@ async def decide(request: Request, round_id: uuid.UUID) -> HTTPResponse:
 async def list_tranches(request: Request, contract_id: uuid.UUID) -> HTTPResponse:
     contract, table = await tranches.contract_tranches(actor_of(request), contract_id)
     items = [
-        TrancheOut.model_validate({**t.__dict__, "blocked_by": list(t.blocked_by)}) for t in table
+        TrancheOut.model_validate(
+            {**t.__dict__, "blocked_by": list(t.blocked_by), "when": t.date_label()}
+        )
+        for t in table
     ]
     return render(TranchesOut(contract_id=contract.id, amount_fen=contract.amount_fen, items=items))
 
@@ -256,6 +313,28 @@ async def release_tranche(request: Request, contract_id: uuid.UUID, code: str) -
             released_on=record.released_on,
         ),
         201,
+    )
+
+
+@bp.post("/rounds/<round_id:uuid>/appeal-window")
+@doc(
+    "Extend an approved round's appeal window, with a reason (the buying bureau) 延长申诉期",
+    body=AppealWindowIn,
+    response=AppealWindowOut,
+    errors=(403, 404, 409, 422),
+    description="Only later than the current end (a window is never shortened: 422); the end "
+    "becomes `override` and is no longer recomputed by a calendar update.",
+)
+async def extend_appeal_window(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    data = parsing.body(request, AppealWindowIn)
+    round_ = await appeals.extend_window(actor_of(request), round_id, data.until, data.reason)
+    return render(
+        AppealWindowOut(
+            round=round_.id,
+            appeal_until=round_.appeal_until,
+            appeal_basis=round_.appeal_basis,
+            appeal_note=round_.appeal_note,
+        )
     )
 
 

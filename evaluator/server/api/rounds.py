@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
 from pydantic import Field
 from sanic import Blueprint
@@ -33,6 +34,14 @@ class RoundOut(Out):
     as_of: dt.date = Field(description="evaluation date: the station links in force that day")
     elapsed: float = Field(description="share of the service year elapsed (pro-rated targets)")
     reopen_reason: str
+    appeal_until: dt.date | None = Field(
+        description="the last day the agency may appeal, fixed at the first approval (null before)"
+    )
+    appeal_basis: Literal["", "official", "provisional", "override"] = Field(
+        description="of appeal_until: official; provisional 暂定 (a year not yet published: "
+        "recomputed, never shortened); override (extended by the bureau); empty before approval"
+    )
+    appeal_note: str = Field(description="why provisional, or the bureau's reason")
     version: int = Field(description="optimistic-concurrency version (also the ETag)")
     created_at: dt.datetime
 
