@@ -69,7 +69,7 @@ async def actor_named(username: str | None):
 def cmd_import(args) -> int:
     from evaluator.cli_db import with_database
     from evaluator.evidence.registers import REGISTERS
-    from evaluator.services.registers import import_register
+    from evaluator.services.registers import import_note, import_register
 
     round_id = round_uuid(args.round_id)
 
@@ -80,6 +80,11 @@ def cmd_import(args) -> int:
 
     done = with_database(run())
     spec, record = REGISTERS[args.kind], done.record
+    if done.unchanged and done.pending:
+        print(
+            f"unchanged 未变化: {record.original_name} already waits for the lead evaluator's acceptance (已在等待主评估员确认) {record.id}"
+        )
+        return 0
     if done.unchanged:
         print(
             f"unchanged 未变化: {record.original_name} is already the {spec.en.lower()} in force (已是现行{spec.zh}版本) {record.id}"
@@ -92,6 +97,9 @@ def cmd_import(args) -> int:
         print(
             f"  replaces 替换: {done.replaced.original_name} ({done.replaced.rows:,} rows 行) {done.replaced.id}"
         )
+    note = import_note(done)
+    if note is not None:
+        print(f"  {note[0]} ({note[1]})")
     for w in record.warnings:
         print(f"  note 提示: {w['where']}: {w['en']} ({w['zh']})")
     leaves = record.metrics.get("leaves", {})

@@ -120,7 +120,9 @@ async def _prepare_demo():
     from evaluator.services.demo_load import demo_logins, load_demo
 
     report = await asyncio.to_thread(run_demo, None)
-    await load_demo(report)
+    loaded = await load_demo(report)
+    for line in loaded.story:  # what happened after the first imports (services.demo_story)
+        print(f"demo: {line}", flush=True)
     await _settle_calendar()
     return await demo_logins()
 

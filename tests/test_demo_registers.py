@@ -114,3 +114,87 @@ async def test_stored_demo_rounds_import_registers_and_scorecards_show_them(db):
     assert leaves["E1.1"]["measured"]["flags"] == ["insufficient_sample"]
     assert leaves["C2.1"]["source"] == "raters" and leaves["C2.1"]["measured"] is None
     assert await Contract.filter(code=contract.code).count() == 1
+
+
+async def test_an_upheld_appeal_overrides_a_measured_leaf_and_moves_the_total(db):
+    """The lead upholds an appeal on a register-computed leaf (A4.1, reports on time:
+    the register showed one report late); the register no longer wins for
+    that station."""
+    from evaluator import clock
+    from evaluator.services import appeals
+    from evaluator.services.actors import actor_for
+    from evaluator.store.base import Role
+    from evaluator.store.decisions import Decision
+    from evaluator.store.orgs import Membership, User
+    from evaluator.store.registers import MeasuredOverride
+    from evaluator.store.rounds import Round, RoundAssignment
+
+    report = run_demo(None)
+    await load_demo(report)
+    station = cast(report.county)["flawed"][0]
+    contract = report.county.contract_of(station)
+    round_ = await Round.get(contract__code=contract.code)
+    found = await Station.get(code=station)
+    before = await station_scorecard(Actor.system(), round_.id, found.id)
+    a41 = next(leaf for leaf in before["leaves"] if leaf["leaf"] == "A4.1")
+    assert a41["source"] == "register"
+    measured, target = a41["measured"]["value"], 1.0  # the share of reports on time
+    assert measured < target
+    lead_user = await User.get(
+        id=(await RoundAssignment.get(round_id=round_.id, role=Role.LEAD_EVALUATOR)).user_id
+    )
+    agency_user = await User.get(
+        id=(
+            await Membership.filter(
+                role=Role.AGENCY_USER, organisation_id=(await round_.contract).agency_id
+            ).first()
+        ).user_id
+    )
+    lead, agency = await actor_for(lead_user), await actor_for(agency_user)
+    decisions = await Decision.filter(round_id=round_.id).count()
+    with clock.pinned(round_.appeal_until):  # the last day of the window
+        appeal = await appeals.submit_appeal(
+            agency, round_.id, station, ["A4.1"], "9 月报表已按时报送，系台账登记错误"
+        )
+        done = await appeals.decide_appeal(
+            lead,
+            appeal.id,
+            uphold=True,
+            answer="核实报送回执后确认按时",
+            rescored={"A4.1": target},
+            expected_version=appeal.version,
+        )
+    assert done.state == "upheld"
+    after = await station_scorecard(Actor.system(), round_.id, found.id)
+    leaf = next(x for x in after["leaves"] if x["leaf"] == "A4.1")
+    assert leaf["source"] == "appeal"
+    assert leaf["measured"]["override"]["value"] == target
+    assert leaf["measured"]["override"]["register_value"] == measured
+    assert leaf["measured"]["override"]["reason"] == "核实报送回执后确认按时"
+    assert after["total"] > before["total"]
+    assert await MeasuredOverride.filter(round_id=round_.id, unit=station).count() == 1
+    assert await Decision.filter(round_id=round_.id).count() == decisions + 1  # re-proposed
+
+
+async def test_the_served_demo_tells_replacements_a_refused_survey_and_an_appeal(db):
+    """issue 12's demo: one replacement accepted by the lead, one rejected, the agency's
+    survey refused, one appeal upheld on a measured leaf that moves the total."""
+    from evaluator.services.registers import register_history
+    from evaluator.store.registers import MeasuredOverride
+    from evaluator.store.rounds import Round
+
+    report = run_demo(None)
+    loaded = await load_demo(report)
+    assert len(loaded.story) == 4 and "refused" in loaded.story[2]
+    weak = cast(report.county)["weak"][0]
+    round_ = await Round.get(contract__code=report.county.contract_of(weak).code)
+    finance = (await register_history(round_))["finance"]
+    assert [h["state"] for h in finance] == ["replaced", "in_force", "rejected"]
+    assert finance[1]["decided_by"] and finance[2]["decision_reason"].startswith(
+        "金额与原始凭证不符"
+    )
+    assert [h["state"] for h in (await register_history(round_))["satisfaction"]] == ["in_force"]
+    override = await MeasuredOverride.get(round_id=round_.id, unit=weak)
+    assert override.leaf == "A4.1" and override.value == 1.0
+    card = await station_scorecard(Actor.system(), round_.id, (await Station.get(code=weak)).id)
+    assert card["total"] > float(report.result.total[weak])  # the appeal moved it

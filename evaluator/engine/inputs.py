@@ -16,6 +16,7 @@ import pandas as pd
 
 from evaluator.errors import InvalidInput, Problem
 from evaluator.systems import IndicatorSystem
+from evaluator.systems.bounds import N_MAX, Bounds, value_bounds, veto_bounds
 
 COLUMNS = ("unit", "leaf", "item", "value", "target", "n", "elapsed")
 MAX_PROBLEMS = 200
@@ -170,7 +171,10 @@ def prepare_inputs(
     report.rows(unit_code < 0, "unit", "unit is empty", "单位为空")
     report.rows(leaf_code < 0, "leaf", "leaf is empty", "指标为空")
     report.rows(
-        bad_value, "value", "value is not a number (nor yes/no)", "值不是数字（也不是是/否）"
+        bad_value,
+        "value",
+        "value is not a finite number (nor yes/no)",
+        "值不是有限的数字（也不是是/否）",
     )
 
     slots, checklists = system_slots(system)
@@ -228,7 +232,7 @@ def prepare_inputs(
     for name in ("target", "n", "elapsed"):
         if name in frame.columns:
             numbers, bad = _numbers(frame[name])
-            report.rows(bad, name, f"{name} is not a number", f"{name} 不是数字")
+            report.rows(bad, name, f"{name} is not a finite number", f"{name} 不是有限的数字")
             extra[name] = numbers
     if "elapsed" in extra:
         e = extra["elapsed"]
@@ -246,10 +250,10 @@ def prepare_inputs(
     if "n" in extra:
         n = extra["n"]
         report.rows(
-            ~np.isnan(n) & ((n < 0) | (n != np.round(n))),
+            ~np.isnan(n) & ((n < 0) | (n != np.round(n)) | (n > N_MAX)),
             "n",
-            "n must be a whole number ≥ 0",
-            "样本量须为非负整数",
+            f"n must be a whole number from 0 to {N_MAX}",
+            f"样本量须为 0 至 {N_MAX} 的整数",
         )
 
     units = pd.Index(unit_names, name="unit", dtype=object)
@@ -286,25 +290,15 @@ def prepare_inputs(
     )
 
 
-def slot_bounds(
-    system: IndicatorSystem, slots: dict[str, int]
-) -> dict[str, tuple[float, float, tuple | None]]:
-    """Allowed raw values per slot: (low, high, allowed levels or None), inclusive."""
-    bounds: dict[str, tuple[float, float, tuple | None]] = {}
-    for v in system.spec.vetoes:
-        bounds[v.code] = (0.0, 1.0, (0, 1))
+def slot_bounds(system: IndicatorSystem, slots: dict[str, int]) -> dict[str, Bounds]:
+    """Admissible raw values per slot (:func:`evaluator.systems.bounds.value_bounds`)."""
+    bounds: dict[str, Bounds] = {v.code: veto_bounds() for v in system.spec.vetoes}
     for node in system.leaves + system.bonus_leaves:
-        spec = node.spec
         if node.method == "checklist":
-            for it in spec.items:
-                bounds[slot_key(node.code, it.code)] = (0.0, 1.0, (0, 1))
-        elif node.method == "rubric":
-            levels = tuple(lv.level for lv in system.rubric_levels(node))
-            bounds[node.code] = (float(min(levels)), float(max(levels)), levels)
-        elif node.method == "likert":
-            bounds[node.code] = (spec.scale[0], spec.scale[1], None)
-        elif node.method in ("ratio", "deduction", "bonus"):
-            bounds[node.code] = (0.0, np.inf, None)
+            for it in node.spec.items:
+                bounds[slot_key(node.code, it.code)] = value_bounds(system, node)
+        else:
+            bounds[node.code] = value_bounds(system, node)
     return bounds
 
 
@@ -314,15 +308,15 @@ def _check_ranges(system, slots, slot: np.ndarray, value: np.ndarray, report: _C
     n_slots = len(slots)
     lo = np.full(n_slots + 1, -np.inf)
     hi = np.full(n_slots + 1, np.inf)
-    top = max((max(levels) for _, _, levels in bounds.values() if levels), default=0)
+    top = max((max(b.levels) for b in bounds.values() if b.levels), default=0)
     allowed = np.ones((n_slots + 1, top + 1), dtype=bool)  # level sets: which integers are allowed
     integral = np.zeros(n_slots + 1, dtype=bool)
-    for key, (low, high, levels) in bounds.items():
+    for key, b in bounds.items():
         i = slots[key]
-        lo[i], hi[i] = low, high
-        if levels is not None:
+        lo[i], hi[i] = b.low, b.high
+        if b.levels is not None:
             integral[i] = True
-            allowed[i] = np.isin(np.arange(top + 1), levels)
+            allowed[i] = np.isin(np.arange(top + 1), b.levels)
     idx = np.where(np.isnan(slot), n_slots, slot).astype(np.int64)
     has = ~np.isnan(value)
     with np.errstate(invalid="ignore"):
@@ -338,23 +332,11 @@ def _check_ranges(system, slots, slot: np.ndarray, value: np.ndarray, report: _C
     keys = {i: k for k, i in slots.items()}
     for s_idx in np.unique(idx[bad]):
         key = keys[int(s_idx)]
-        low, high, levels = bounds[key]
         shown = key.replace("\x1f", " item ")
-        rows = bad & (idx == s_idx)
-        if levels is not None:
-            allowed_text = ", ".join(str(x) for x in levels)
-            report.rows(
-                rows,
-                "value",
-                f"{shown}: value must be one of {allowed_text}",
-                f"{shown}：取值须为 {allowed_text} 之一",
-            )
-        else:
-            rng = f"{low:g}" + (f" to {high:g}" if np.isfinite(high) else " or more")
-            rng_zh = f"{low:g}" + (f" 至 {high:g}" if np.isfinite(high) else " 及以上")
-            report.rows(
-                rows, "value", f"{shown}: value must be {rng}", f"{shown}：取值须为 {rng_zh}"
-            )
+        en, zh = bounds[key].text()
+        report.rows(
+            bad & (idx == s_idx), "value", f"{shown}: value must be {en}", f"{shown}：取值须为 {zh}"
+        )
 
 
 def _check_targets(

@@ -4,6 +4,8 @@ loops are over the system's leaves and groups."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -18,19 +20,50 @@ from evaluator.systems import IndicatorSystem
 MAX_LISTED = 200  # (unit, leaf) pairs named in a missing-input error; the rest are counted
 
 
-def score(system: IndicatorSystem, raw: pd.DataFrame | Inputs, **options) -> Result:
+def score(
+    system: IndicatorSystem,
+    raw: pd.DataFrame | Inputs,
+    not_applicable: Iterable[tuple[str, str]] = (),
+    **options,
+) -> Result:
     """Score a cohort.
+
+    ``not_applicable``: (unit, leaf) pairs the lead evaluator declared not applicable to
+    that unit: the leaf is skipped for it whatever its missing rule (its weight goes to its
+    siblings, as for ``missing: skip``).
 
     ``raw`` is the long input table (columns unit, leaf, item, value, target, n, elapsed;
     see docs/indicator-systems.md) or already prepared :class:`Inputs`. Options are passed
     to :func:`prepare_inputs` (``locate`` for error locations).
     """
     inputs = raw if isinstance(raw, Inputs) else prepare_inputs(system, raw, **options)
-    return score_inputs(system, inputs)
+    return score_inputs(system, inputs, not_applicable)
 
 
-def score_inputs(system: IndicatorSystem, inputs: Inputs) -> Result:
+def absent_inputs(
+    system: IndicatorSystem, raw: pd.DataFrame | Inputs, **options
+) -> list[tuple[str, str]]:
+    """(unit, leaf) pairs with no usable value — the leaves the missing rule would act on —
+    in unit order, then the system's leaf order; bonus leaves (absent = no bonus) excluded."""
+    inputs = raw if isinstance(raw, Inputs) else prepare_inputs(system, raw, **options)
+    absent = {leaf.code: np.isnan(score_leaf(leaf, system, inputs).raw) for leaf in system.leaves}
+    return [
+        (str(unit), code)
+        for i, unit in enumerate(inputs.units)
+        for code, mask in absent.items()
+        if mask[i]
+    ]
+
+
+def score_inputs(
+    system: IndicatorSystem, inputs: Inputs, not_applicable: Iterable[tuple[str, str]] = ()
+) -> Result:
     n_units = len(inputs.units)
+    row = {str(u): i for i, u in enumerate(inputs.units)}
+    waived: dict[str, np.ndarray] = {}
+    for unit, code in not_applicable:
+        if str(unit) in row:
+            waived.setdefault(code, np.zeros(n_units, dtype=bool))[row[str(unit)]] = True
     leaf_scores: dict[str, LeafScore] = {}
     missing: dict[str, np.ndarray] = {}
     skipped_leaf: dict[str, np.ndarray] = {}
@@ -46,8 +79,11 @@ def score_inputs(system: IndicatorSystem, inputs: Inputs) -> Result:
         share = result.share
         if rule == "zero":
             share = np.where(absent, 0.0, share)
-        elif rule == "error" and absent.any():
-            missing_pairs += [(unit, leaf.code) for unit in inputs.units[absent]]
+        elif rule == "error":
+            due = absent & ~waived.get(leaf.code, np.zeros(n_units, dtype=bool))
+            missing_pairs += [(unit, leaf.code) for unit in inputs.units[due]]
+        if leaf.code in waived:  # not applicable to these units: skipped, whatever the rule
+            share = np.where(waived[leaf.code], np.nan, share)
         skipped_leaf[leaf.code] = np.isnan(share)
         shares[leaf.code] = share
     if missing_pairs:

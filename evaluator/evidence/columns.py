@@ -45,6 +45,7 @@ from evaluator.evidence.values import (
     parse_text,
     quote,
 )
+from evaluator.systems.bounds import INT64_MAX
 from evaluator.tables import parse_number
 
 Kind = Literal[
@@ -178,13 +179,25 @@ def _check_range(col: Column, value: float, shown: str) -> Bad | None:
 # --- parsers: one distinct text each, with the column's constraints -----------------------------
 
 
+MONEY_MAX = f"{INT64_MAX // 100:,}.{INT64_MAX % 100:02d}"  # yuan: 2^63 − 1 fen
+
+
+def _too_large(text: str, limit_en: str, limit_zh: str) -> Bad:
+    return Bad(f"{quote(text)} is too large: {limit_en}", f"{quote(text)} 过大：{limit_zh}")
+
+
 def _integer(col: Column, text: str) -> object:
     x = parse_number(text)
-    if x is None:
+    if x is None or not np.isfinite(x):
         return not_number(text, "a whole number", "整数")
     if not float(x).is_integer():
         return Bad(f"{quote(text)} is not a whole number", f"{quote(text)} 不是整数")
-    return _check_range(col, x, quote(text)) or int(x)
+    out = _check_range(col, x, quote(text))
+    if out is None and abs(x) > INT64_MAX:  # stored as 64-bit integers
+        return _too_large(
+            text, f"whole numbers must lie within ±{INT64_MAX:,}", f"整数须在 ±{INT64_MAX:,} 之内"
+        )
+    return out or int(x)
 
 
 def _decimal(col: Column, text: str) -> object:
@@ -198,7 +211,12 @@ def _money(col: Column, text: str) -> object:
     fen = parse_fen(text)
     if isinstance(fen, Bad):
         return fen
-    return _check_range(col, fen, quote(text)) or fen
+    out = _check_range(col, fen, quote(text))
+    if out is None and abs(fen) > INT64_MAX:  # fen are stored as 64-bit integers
+        return _too_large(
+            text, f"an amount must lie within ±{MONEY_MAX}", f"金额须在 ±{MONEY_MAX} 元之内"
+        )
+    return out or fen
 
 
 def _choice(col: Column, text: str) -> object:

@@ -27,6 +27,7 @@ from evaluator.errors import InvalidInput, Problem
 from evaluator.evidence.columns import Bad, Column, finalise
 from evaluator.evidence.registers import REGISTERS
 from evaluator.evidence.schema import Message, Schema
+from evaluator.evidence.values import code_key
 from evaluator.tables import Table, column_letter, header_key, read_table, resolve_columns
 
 MAX_PROBLEMS = 500
@@ -172,7 +173,7 @@ def parse_register(
                 np.flatnonzero(v.mask), at, header or spec.by_name[v.column].header, v.en, v.zh
             )
     if stations is not None and "station" in headers:
-        _check_stations(
+        frame["station"] = _check_stations(
             frame["station"],
             list(stations),
             report,
@@ -234,8 +235,17 @@ def _parse_column(
 
 def _check_stations(
     codes: pd.Series, allowed: list[str], report: _Report, header: str, at: int
-) -> None:
-    """Rows naming a station outside ``allowed`` (a blank one is contract-level where allowed)."""
+) -> pd.Series:
+    """The station column with each code as ``allowed`` spells it (codes compare without
+    case or width: ``s01`` is ``S01``); rows naming a station outside ``allowed`` are
+    reported (a blank one is contract-level where allowed)."""
+    canonical = {code_key(c): c for c in allowed}
+    spelled = {c: canonical.get(code_key(c), c) for c in codes.cat.categories}
+    if any(k != v for k, v in spelled.items()):
+        values = codes.astype(object).map(spelled)
+        codes = pd.Series(
+            pd.Categorical(values, categories=sorted(set(spelled.values()))), index=codes.index
+        )
     values = codes.astype(object)
     bad = np.asarray(values.notna() & ~values.isin(allowed), dtype=bool)
     if bad.any():
@@ -249,6 +259,7 @@ def _check_stations(
             ),
             lambda i: f"社工站 {values.iloc[i]!r} 不属于本轮评估（本轮社工站：{shown}）",
         )
+    return codes
 
 
 def _skipped_rows(table: Table) -> list[Problem]:

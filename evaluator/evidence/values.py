@@ -37,6 +37,12 @@ def normal(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().replace("\u2212", "-")
 
 
+def code_key(code: str) -> str:
+    """A code as compared (NFKC, trimmed, case-folded): ``ＳＴ０１``, `` st01 `` and ``ST01``
+    are one station. The same normalisation fills ``station.code_key`` (migration 0006)."""
+    return unicodedata.normalize("NFKC", code).strip().casefold()
+
+
 def option_key(text: str) -> str:
     return "".join(normal(text).split()).casefold()
 
@@ -72,13 +78,13 @@ def parse_text(text: str) -> str | Bad:
     return text
 
 
-_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-/]*")
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-/]*")  # registers.md: the code rule
 
 
 def parse_code(text: str, example: str = "") -> str | Bad:
     """Letters, digits and ``- _ . /``, starting with a letter or digit, at most 64."""
     s = normal(text)
-    if _CODE.fullmatch(s) and len(s) <= CODE_MAX:
+    if CODE.fullmatch(s) and len(s) <= CODE_MAX:
         return s
     example_en = f" (e.g. {example})" if example else ""
     example_zh = f"（例如 {example}）" if example else ""

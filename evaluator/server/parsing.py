@@ -1,11 +1,14 @@
 """Request input → pydantic models, every failure a located, bilingual 422 problem
 (never a 500): malformed JSON names its line and column; a wrong field names its path
-(``body.stations[0].targets``, ``query.per_page``). Also the version a write expects, from
-``If-Match`` or the body."""
+(``body.stations[0].targets``, ``query.per_page``). JSON's non-standard ``NaN``,
+``Infinity`` and ``-Infinity`` (which Python's decoder accepts) and numbers too large for a
+double (``1e400``) are refused wherever they are, each at its path. Also the version a
+write expects, from ``If-Match`` or the body."""
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import TypeVar
 
@@ -32,6 +35,7 @@ TEXTS: dict[str, tuple[str, str]] = PYDANTIC_TEXTS | {
     "extra_forbidden": ("unknown field", "未知字段"),
     "missing": ("required field is missing", "缺少必填字段"),
     "string_pattern_mismatch": ("does not have the expected form", "格式不符合要求"),
+    "int_parsing_size": ("is too large a whole number", "整数过大"),
 }
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
 
@@ -88,7 +92,7 @@ def json_data(request: Request) -> object:
             )
         )
     try:
-        return json.loads(request.body)
+        data = json.loads(request.body)
     except UnicodeDecodeError:
         raise InvalidInput(
             Problem("the body is not UTF-8", "请求体不是 UTF-8 编码", path="body")
@@ -103,6 +107,42 @@ def json_data(request: Request) -> object:
                 column=str(exc.colno),
             )
         ) from None
+    except (ValueError, RecursionError):  # a whole number of > 4300 digits; absurd nesting
+        raise InvalidInput(
+            Problem(
+                "the body is not acceptable JSON: a number too long or nesting too deep",
+                "请求体不是可接受的 JSON：数字过长或嵌套过深",
+                path="body",
+            )
+        ) from None
+    bad = non_finite(data, "body")
+    if bad:
+        raise InvalidInput(
+            [
+                Problem(
+                    "must be a finite number (NaN and Infinity are not numbers)",
+                    "必须是有限数值（NaN 与 Infinity 不是数字）",
+                    path=path,
+                )
+                for path in bad
+            ]
+        )
+    return data
+
+
+def non_finite(data: object, root: str) -> list[str]:
+    """The paths of every NaN or infinite number in decoded JSON (``body.rows[3].value``)."""
+    found: list[str] = []
+    stack = [(data, root)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            found.append(path)
+        elif isinstance(value, dict):
+            stack.extend((v, f"{path}.{k}") for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(value))
+    return sorted(found)
 
 
 def body(request: Request, model: type[M], *, required: bool = True) -> M:

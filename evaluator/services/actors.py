@@ -185,3 +185,11 @@ def check_writable(round_: Round) -> None:
                 f"仅在轮次开启期间可录入评分（当前为 {round_.state.value}）",
             )
         )
+
+
+async def system_user_id(conn=None) -> uuid.UUID:
+    """The id of the inactive ``system`` user that command-line actions are recorded under."""
+    user, _ = await User.get_or_create(
+        username="system", defaults={"display_name": "System 系统", "active": False}, using_db=conn
+    )
+    return user.id

@@ -10,6 +10,7 @@ bureau.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 
 from tortoise.transactions import in_transaction
@@ -24,6 +25,7 @@ from evaluator.services.actors import (
     may_see_scores,
     require,
     round_scope,
+    system_user_id,
 )
 from evaluator.services.decisions import propose
 from evaluator.services.scorecards import (
@@ -33,9 +35,11 @@ from evaluator.services.scorecards import (
     json_text,
     results_document,
 )
+from evaluator.services.scoring import check_value
 from evaluator.store.base import Role, RoundState
 from evaluator.store.contracts import Contract
 from evaluator.store.decisions import Appeal
+from evaluator.store.registers import MeasuredOverride
 from evaluator.store.rounds import ApprovalSnapshot, EvidenceFile, Round, Score
 
 
@@ -229,6 +233,20 @@ async def decide_appeal(
                     path="rescored",
                 )
             )
+    # which contested leaves come from a register (read before the transaction); the
+    # lead's values obey the same bounds as any score
+    notes = {}
+    if uphold:
+        done = await compute_round(round_)
+        notes = done.notes
+        problems = []
+        for leaf, value in values.items():
+            try:
+                check_value(done.system, appeal.unit, leaf, "", value, None, None)
+            except InvalidInput as exc:
+                problems += [dataclasses.replace(p, path=f"rescored.{leaf}") for p in exc.problems]
+        if problems:
+            raise InvalidInput(problems)
     async with in_transaction() as conn:
         updated = (
             await Appeal.filter(id=appeal.id, version=expected_version)
@@ -246,7 +264,7 @@ async def decide_appeal(
                 Problem("the appeal changed since you read it", "申诉已被他人更新，请刷新后重试")
             )
         if uphold:
-            await _rescore(actor, round_, appeal, values, conn)
+            await _rescore(actor, round_, appeal, values, conn, answer, notes)
         await audit.record(
             actor.username,
             f"appeal.{'uphold' if uphold else 'dismiss'}",
@@ -262,10 +280,54 @@ async def decide_appeal(
 
 
 async def _rescore(
-    actor: Actor, round_: Round, appeal: Appeal, values: dict[str, float], conn
+    actor: Actor,
+    round_: Round,
+    appeal: Appeal,
+    values: dict[str, float],
+    conn,
+    answer: str,
+    notes: dict,
 ) -> None:
-    """The lead's values replace every rater's value of the contested leaves for the unit."""
+    """The lead's values replace every rater's value of the contested leaves for the unit;
+    on a leaf computed from a register, the lead's value overrides the measured one for the
+    unit (``MeasuredOverride``, with the answer as its reason)."""
     for leaf, value in values.items():
+        if (appeal.unit, leaf) in notes:
+            await (
+                MeasuredOverride.filter(round_id=round_.id, unit=appeal.unit, leaf=leaf)
+                .using_db(conn)
+                .delete()
+            )
+            override = await MeasuredOverride.create(
+                round_id=round_.id,
+                unit=appeal.unit,
+                leaf=leaf,
+                value=float(value),
+                reason=answer,
+                appeal_id=appeal.id,
+                set_by_id=actor.user_id or await system_user_id(conn),
+                using_db=conn,
+            )
+            await audit.record(
+                actor.username,
+                "measured.override",
+                "round",
+                round_.id,
+                {
+                    "unit": appeal.unit,
+                    "leaf": leaf,
+                    "register": notes[(appeal.unit, leaf)]["value"],
+                },
+                {
+                    "unit": appeal.unit,
+                    "leaf": leaf,
+                    "value": float(value),
+                    "appeal": str(appeal.id),
+                    "override": str(override.id),
+                },
+                connection=conn,
+            )
+            continue
         await Score.filter(round_id=round_.id, unit=appeal.unit, leaf=leaf).using_db(conn).delete()
         score = await Score.create(
             round_id=round_.id,
@@ -291,7 +353,9 @@ async def _rescore(
 async def _resnapshot(actor: Actor, round_: Round) -> None:
     done = await compute_round(round_)
     document = await asyncio.to_thread(results_document, done.result)
-    digest_of_inputs = await asyncio.to_thread(inputs_digest, done.inputs, done.system, done.units)
+    digest_of_inputs = await asyncio.to_thread(
+        inputs_digest, done.inputs, done.system, done.units, done.waivers
+    )
     async with in_transaction() as conn:
         snapshot = await ApprovalSnapshot.create(
             round_id=round_.id,

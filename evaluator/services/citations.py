@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from evaluator.errors import InvalidInput, NotFound, Problem
@@ -25,11 +24,14 @@ from evaluator.services.actors import (
     require,
     round_scope,
 )
+from evaluator.services.contracts import round_units, unit_named
 from evaluator.services.reviews import record_review
+from evaluator.services.systems import system_of
 from evaluator.store.base import ReviewStatus, Role
-from evaluator.store.contracts import Contract
+from evaluator.store.contracts import Contract, Station
 from evaluator.store.registers import Citation
 from evaluator.store.rounds import EvidenceFile, Round, SystemVersion
+from evaluator.systems import IndicatorSystem
 
 ORDER = ("rejected", "insufficient", "pending", "accepted")
 
@@ -42,10 +44,10 @@ def leaf_status(statuses: list[str]) -> str:
     return "none"
 
 
-async def _unit_leaf(round_: Round, unit: str, leaf: str) -> None:
-    from evaluator.services.contracts import round_units
-    from evaluator.services.systems import system_of
-
+async def unit_and_leaf(round_: Round, unit: str, leaf: str) -> tuple[IndicatorSystem, str]:
+    """The round's system and the unit as the round names it (a station code may be given
+    in another case or width), if ``leaf`` is a leaf of the system and the unit is scored
+    in the round; InvalidInput otherwise."""
     system = await system_of(await SystemVersion.get(id=round_.system_id))
     if leaf not in system.nodes or not system.nodes[leaf].is_leaf:
         raise InvalidInput(
@@ -55,34 +57,136 @@ async def _unit_leaf(round_: Round, unit: str, leaf: str) -> None:
                 path="leaf",
             )
         )
-    if unit not in await round_units(round_, system):
+    named = unit_named(await round_units(round_, system), unit)
+    if named is None:
         raise InvalidInput(
             Problem(
                 f"{unit} is not evaluated in this round", f"{unit} 不在本轮评估范围内", path="unit"
             )
         )
+    return system, named
 
 
-async def _evidence_of(round_: Round, evidence_id) -> EvidenceFile:
-    try:
-        ident = uuid.UUID(str(evidence_id))
-    except ValueError:
-        ident = None
-    found = await EvidenceFile.get_or_none(id=ident, round_id=round_.id) if ident else None
-    if found is None:
-        raise InvalidInput(
-            Problem(
-                f"no evidence {evidence_id} in this round",
-                f"本轮次中没有佐证材料 {evidence_id}",
-                path="evidence",
+async def citable_files(
+    round_: Round, system: IndicatorSystem, unit: str, ids: list, paths: list[str]
+) -> list[EvidenceFile]:
+    """The files ``ids`` name (each once, in order), if every one is a file of the round
+    that may be cited on ``unit``: uploaded for the unit's station, or for no station (a
+    contract-level file, citable on any unit of the round). Every problem is located at
+    the id's path; InvalidInput lists them all."""
+    wanted: list[uuid.UUID | None] = []
+    for text in ids:
+        try:
+            wanted.append(uuid.UUID(str(text)))
+        except ValueError:
+            wanted.append(None)
+    known = [w for w in wanted if w is not None]
+    found = (
+        {
+            f.id: f
+            for f in await EvidenceFile.filter(id__in=known, round_id=round_.id).prefetch_related(
+                "station"
             )
+        }
+        if known
+        else {}
+    )
+    # an agency unit (agency systems) runs every station of the round: any file is its own
+    by_station = system.unit == "station"
+    station = await Station.get_or_none(code=unit) if by_station and found else None
+    problems, files = [], {}
+    for text, ident, path in zip(ids, wanted, paths, strict=True):
+        file = found.get(ident)
+        if file is None:
+            problems.append(
+                Problem(
+                    f"no evidence {text} in this round", f"本轮次中没有佐证材料 {text}", path=path
+                )
+            )
+        elif (
+            by_station
+            and file.station_id is not None
+            and file.station_id != (station.id if station else None)
+        ):
+            problems.append(
+                Problem(
+                    f"evidence {text} was uploaded for station {file.station.code}: it cannot "
+                    f"be cited on {unit}",
+                    f"佐证材料 {text} 是为社工站 {file.station.code} 上传的，不能在 {unit} 上引用",
+                    path=path,
+                )
+            )
+        else:
+            files[file.id] = file
+    if problems:
+        raise InvalidInput(problems)
+    return list(files.values())
+
+
+async def add_citations(
+    actor: Actor, round_: Round, unit: str, leaf: str, files: list[EvidenceFile], conn
+) -> list[tuple[Citation, bool]]:
+    """Cite ``files`` for a leaf of a unit inside the caller's transaction ``conn``, with an
+    audit event per new citation; (citation, created) per file."""
+    cited = await insert_citations(actor, round_, unit, leaf, files, conn)
+    await audit_citations(actor, cited, conn)
+    return cited
+
+
+async def insert_citations(
+    actor: Actor, round_: Round, unit: str, leaf: str, files: list[EvidenceFile], conn
+) -> list[tuple[Citation, bool]]:
+    """The rows of :func:`add_citations`, without their audit events (the caller writes them
+    with :func:`audit_citations` after its other rows: every row lock of a transaction is
+    taken before the audit chain's, so two transactions never wait on each other). A file
+    already cited for the leaf (also by someone else at the same moment) keeps its citation:
+    the insert skips the conflict instead of failing, so the caller's transaction survives.
+    Files are inserted in id order (two writers never lock them in opposite orders)."""
+    out = []
+    for file in sorted(files, key=lambda f: str(f.id)):
+        key = {"round_id": round_.id, "unit": unit, "leaf": leaf, "evidence_id": file.id}
+        existing = await Citation.filter(**key).using_db(conn).first()
+        if existing is not None:
+            out.append((existing, False))
+            continue
+        ident = uuid.uuid4()
+        await Citation.bulk_create(
+            [Citation(id=ident, cited_by_id=actor.user_id, **key)],
+            ignore_conflicts=True,
+            using_db=conn,
         )
-    return found
+        record = await Citation.get_or_none(id=ident).using_db(conn)
+        if record is None:  # cited concurrently: theirs stands
+            out.append((await Citation.get(**key).using_db(conn), False))
+        else:
+            out.append((record, True))
+    return out
+
+
+async def audit_citations(actor: Actor, cited: list[tuple[Citation, bool]], conn) -> None:
+    """The audit event of each citation :func:`insert_citations` created."""
+    for record, created in cited:
+        if created:
+            await audit.record(
+                actor.username,
+                "citation.create",
+                "citation",
+                record.id,
+                None,
+                {
+                    "round": str(record.round_id),
+                    "unit": record.unit,
+                    "leaf": record.leaf,
+                    "evidence": str(record.evidence_id),
+                },
+                connection=conn,
+            )
 
 
 async def cite(actor: Actor, round_id, unit: str, leaf: str, evidence_id) -> tuple[Citation, bool]:
     """Cite an uploaded file for a leaf of a unit (the round's evaluators or its agency);
-    (citation, created). Citing the same file for the same leaf again returns the existing one."""
+    (citation, created). Citing the same file for the same leaf again returns the existing
+    one. A file uploaded for a station is cited only on that station (422 ``evidence``)."""
     round_ = await get_round(actor, round_id)
     contract = await Contract.get(id=round_.contract_id)
     require(
@@ -93,35 +197,12 @@ async def cite(actor: Actor, round_id, unit: str, leaf: str, evidence_id) -> tup
         "仅本轮评估员或承接机构可引用佐证材料",
     )
     check_writable(round_)
-    await _unit_leaf(round_, unit, leaf)
-    file = await _evidence_of(round_, evidence_id)
-    key = {"round_id": round_.id, "unit": unit, "leaf": leaf, "evidence_id": file.id}
-    existing = await Citation.get_or_none(**key).prefetch_related("evidence")
-    if existing is not None:
-        return existing, False
-    try:
-        async with in_transaction() as conn:
-            record = await Citation.create(
-                round_id=round_.id,
-                unit=unit,
-                leaf=leaf,
-                evidence_id=file.id,
-                cited_by_id=actor.user_id,
-                using_db=conn,
-            )
-            await audit.record(
-                actor.username,
-                "citation.create",
-                "citation",
-                record.id,
-                None,
-                {"round": str(round_.id), "unit": unit, "leaf": leaf, "evidence": str(file.id)},
-                connection=conn,
-            )
-    except IntegrityError:  # cited concurrently
-        return await Citation.get(**key).prefetch_related("evidence"), False
+    system, unit = await unit_and_leaf(round_, unit, leaf)
+    (file,) = await citable_files(round_, system, unit, [evidence_id], ["evidence"])
+    async with in_transaction() as conn:
+        ((record, created),) = await add_citations(actor, round_, unit, leaf, [file], conn)
     await record.fetch_related("evidence")
-    return record, True
+    return record, created
 
 
 async def review_citation(

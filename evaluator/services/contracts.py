@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from evaluator.decisions.tranches import DEFAULT_SCHEDULE
 from evaluator.errors import AlreadyExists, InvalidInput, Problem
+from evaluator.evidence.values import CODE, code_key
 from evaluator.services import audit
 from evaluator.services.actors import Actor, get_organisation, get_station, require
 from evaluator.store.base import OrgKind, RegionLevel, Role
@@ -110,11 +112,16 @@ async def grant(actor: Actor, user: User, organisation: Organisation, role: Role
 async def create_station(
     actor: Actor, bureau: Organisation, code: str, name: str, township: Region | None = None
 ) -> Station:
+    """A station of a bureau. The code follows the register code rule (letters, digits and
+    ``- _ . /``; full-width forms folded, spaces trimmed) and is unique compared without
+    case or width (``st01`` and ``ＳＴ０１`` are ``ST01``, also under a race: the database's
+    unique ``code_key``); the name is not blank."""
     require(
         actor.is_admin or actor.has(Role.BUREAU_OFFICER, bureau.id),
         "only the bureau or an administrator may add its stations",
         "仅本局或管理员可新增社工站",
     )
+    code, name = _station_code(code), _station_name(name)
     if bureau.kind != OrgKind.BUREAU:
         raise InvalidInput(
             Problem("a station belongs to a bureau", "社工站须隶属于民政局", path="bureau")
@@ -122,7 +129,12 @@ async def create_station(
     with _unique(f"a station with code {code} already exists", f"编码为 {code} 的社工站已存在"):
         async with in_transaction() as conn:
             station = await Station.create(
-                code=code, name=name, bureau=bureau, township=township, using_db=conn
+                code=code,
+                code_key=code_key(code),
+                name=name,
+                bureau=bureau,
+                township=township,
+                using_db=conn,
             )
             await audit.record(
                 actor.username,
@@ -136,9 +148,49 @@ async def create_station(
     return station
 
 
+STATION_CODE_MAX = 40
+
+
+def _station_code(text: str) -> str:
+    """The code as stored: NFKC (full-width folded), trimmed; the register code rule."""
+    code = unicodedata.normalize("NFKC", text).strip()
+    if not code:
+        raise InvalidInput(Problem("the station code is blank", "社工站编码为空", path="code"))
+    if not CODE.fullmatch(code) or len(code) > STATION_CODE_MAX:
+        raise InvalidInput(
+            Problem(
+                f"{text!r} is not a station code: letters, digits and - _ . / only, starting "
+                f"with a letter or digit, at most {STATION_CODE_MAX} (e.g. ST01)",
+                f"{text!r} 不是有效的社工站编码：只能使用字母、数字和 - _ . /，以字母或数字开头，"
+                f"最多 {STATION_CODE_MAX} 个字符（例如 ST01）",
+                path="code",
+            )
+        )
+    return code
+
+
+def _station_name(text: str) -> str:
+    """The name trimmed: not blank, no control characters, at most 200 characters."""
+    name = text.strip()
+    if not name:
+        raise InvalidInput(Problem("the station name is blank", "社工站名称为空", path="name"))
+    if any(unicodedata.category(ch) == "Cc" for ch in name) or len(name) > 200:
+        raise InvalidInput(
+            Problem(
+                "the station name must be one line of at most 200 characters",
+                "社工站名称须为一行，最多 200 个字符",
+                path="name",
+            )
+        )
+    return name
+
+
 async def add_station(actor: Actor, *, bureau_id, code: str, name: str) -> Station:
     """``create_station`` with the bureau named by id (looked up in the actor's scope)."""
     return await create_station(actor, await get_organisation(actor, bureau_id), code, name)
+
+
+MAX_FEN = 2**63 - 1  # what a 64-bit money column holds
 
 
 @dataclass(frozen=True)
@@ -307,11 +359,15 @@ def _check_contract(buyer, agency, start, end, amount_fen, schedule, stations) -
                 "the period must end after it starts", "服务期结束日须晚于开始日", path="period_end"
             )
         )
-    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
+    if (
+        not isinstance(amount_fen, int)
+        or isinstance(amount_fen, bool)
+        or not 0 < amount_fen <= MAX_FEN
+    ):
         problems.append(
             Problem(
-                "amount_fen must be a positive whole number of fen",
-                "合同金额须为正整数（分）",
+                f"amount_fen must be a positive whole number of fen, at most {MAX_FEN}",
+                f"合同金额须为正整数（分），不超过 {MAX_FEN}",
                 path="amount_fen",
             )
         )
@@ -388,6 +444,15 @@ async def agency_of_station(station: Station, on: dt.date) -> Organisation | Non
 
 def _plain(details: dict) -> dict:
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in details.items()}
+
+
+def unit_named(units: list[str], text: str) -> str | None:
+    """The unit of ``units`` that ``text`` names: exactly, or as a station code compared
+    without case or width (``st01`` names ``ST01``); None if none does."""
+    if text in units:
+        return text
+    key = code_key(text)
+    return next((u for u in units if code_key(u) == key), None)
 
 
 async def round_units(round_: Round, system: IndicatorSystem) -> list[str]:

@@ -6,20 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaluator import clock
-from evaluator.demo import DemoReport
+from evaluator.demo import DemoReport, cast
 from evaluator.demo_consequences import first_release
 from evaluator.demo_registers import round_date, write_registers
 from evaluator.evidence.measure import measured_leaves
-from evaluator.evidence.registers import REGISTERS
-from evaluator.services import auth
+from evaluator.evidence.registers import REGISTERS, SUPPLIERS
+from evaluator.services import auth, demo_story
 from evaluator.services import contracts as contract_svc
 from evaluator.services import rounds as round_svc
 from evaluator.services import tranches as tranche_svc
 from evaluator.services.actors import Actor, actor_for
+from evaluator.services.completeness import decide_gap, round_gaps
 from evaluator.services.registers import import_register
 from evaluator.services.scoring import record_scores
 from evaluator.services.systems import register_system
@@ -48,6 +49,7 @@ class DemoAccounts:
 class LoadedDemo:
     created: bool
     rounds: list[Round]
+    story: list[str] = field(default_factory=list)  # what demo_story did, for the banner
 
 
 async def load_demo(report: DemoReport) -> LoadedDemo:
@@ -119,6 +121,7 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
             Role.AGENCY_USER,
         )
     measured = set(measured_leaves(report.system))
+    weak, story = cast(county)["weak"][0], []
 
     stations = {}
     for i, s in enumerate(county.stations, start=1):
@@ -171,8 +174,10 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
         agency_actor = await actor_for(agency_users[c.agency])
         with tempfile.TemporaryDirectory() as folder:
             for kind, path in write_registers(report.registers[c.code], Path(folder)).items():
+                # the agency imports its own registers; the evaluator its survey
+                who = agency_actor if SUPPLIERS[kind].agency_may_import else evaluator_actor
                 await import_register(
-                    agency_actor, round_.id, kind, path, name=f"{c.code}-{REGISTERS[kind].zh}.csv"
+                    who, round_.id, kind, path, name=f"{c.code}-{REGISTERS[kind].zh}.csv"
                 )
         rows = report.inputs[
             report.inputs["unit"].isin(c.stations) & ~report.inputs["leaf"].isin(measured)
@@ -182,11 +187,27 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
             round_.id,
             rows[[col for col in ("unit", "leaf", "item", "value", "target", "n") if col in rows]],
         )
+        teller = weak in c.stations  # the weak station's contract tells the story
+        if teller:
+            story += await demo_story.before_submission(
+                round_, report.registers[c.code], agency_actor, lead_actor
+            )
+        for gap in await round_gaps(round_):  # the lead accepts what the visit could not find
+            await decide_gap(
+                lead_actor,
+                round_.id,
+                gap.unit,
+                gap.leaf,
+                "accepted_missing",
+                "现场评估时未取得该项佐证材料 no evidence could be found at the visit",
+            )
         round_ = await round_svc.submit_round(lead_actor, round_, round_.version)
         with clock.pinned(as_of):  # … and each mid-term round approved on its date
             await round_svc.approve_round(bureau_actor, round_, round_.version)
+        if teller:
+            story += await demo_story.after_approval(round_, weak, agency_actor, lead_actor)
         rounds.append(await Round.get(id=round_.id))
-    return LoadedDemo(True, rounds)
+    return LoadedDemo(True, rounds, story)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ from evaluator.services.actors import (
     get_organisation,
     get_round,
     require,
+    system_user_id,
 )
+from evaluator.services.completeness import require_complete
 from evaluator.services.decisions import propose
 from evaluator.services.findings import open_findings
 from evaluator.services.scorecards import (
@@ -274,6 +276,8 @@ async def submit_round(actor: Actor, round_: Round, expected_version: int) -> Ro
         "only the round's lead evaluator may submit it",
         "仅本轮主评估员可提交轮次",
     )
+    if round_.state in (RoundState.OPEN, RoundState.REOPENED):  # else: an illegal transition
+        await require_complete(round_)  # every gap scored or decided by the lead
     async with in_transaction() as conn:
         return await _transition(actor, round_, RoundState.SUBMITTED, expected_version, conn)
 
@@ -321,15 +325,17 @@ async def approve_round(actor: Actor, round_: Round, expected_version: int) -> A
                 f"本轮须在 {earliest.on.isoformat()} 及以后方可审定（{earliest.zh}）；今日为 {on.isoformat()}",
             )
         )
+    if round_.state == RoundState.SUBMITTED:  # else: an illegal transition, said below
+        await require_complete(round_)  # re-checked: a register may have changed since
     done = await compute_round(round_)
     system, inputs, result, units = done.system, done.inputs, done.result, done.units
     document = await asyncio.to_thread(results_document, result)  # pandas work off the event loop
-    digest_of_inputs = await asyncio.to_thread(inputs_digest, inputs, system, units)
+    digest_of_inputs = await asyncio.to_thread(inputs_digest, inputs, system, units, done.waivers)
     async with in_transaction() as conn:
         locked = await _transition(actor, round_, RoundState.APPROVED, expected_version, conn)
         snapshot = await ApprovalSnapshot.create(
             round=locked,
-            approved_by_id=actor.user_id or await _system_user(conn),
+            approved_by_id=actor.user_id or await system_user_id(conn),
             system_hash=system.content_hash,
             inputs_digest=digest_of_inputs,
             results=json_text(document),
@@ -381,7 +387,7 @@ async def verify_snapshot(snapshot: ApprovalSnapshot) -> bool:
     done = await compute_round(round_)
     system, inputs, result, units = done.system, done.inputs, done.result, done.units
     return (
-        inputs_digest(inputs, system, units) == snapshot.inputs_digest
+        inputs_digest(inputs, system, units, done.waivers) == snapshot.inputs_digest
         and system.content_hash == snapshot.system_hash
         and digest(results_document(result)) == snapshot.results_digest
     )
@@ -413,10 +419,3 @@ async def act(
 def _need_reason(reason: str) -> None:
     if not reason or not reason.strip():
         raise InvalidInput(Problem("a reason is required", "必须填写原因", path="reason"))
-
-
-async def _system_user(conn) -> object:
-    user, _ = await User.get_or_create(
-        username="system", defaults={"display_name": "System 系统", "active": False}, using_db=conn
-    )
-    return user.id

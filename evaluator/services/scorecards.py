@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -19,12 +19,13 @@ from evaluator.evidence.measure import measured_inputs
 from evaluator.services.actors import Actor, get_round, get_station, may_see_scores, not_found
 from evaluator.services.citations import leaf_evidence
 from evaluator.services.contracts import round_units, stations_as_of
+from evaluator.services.registers import register_history
 from evaluator.services.sensitivity import decision_inputs, robustness
 from evaluator.services.systems import system_of
 from evaluator.store.contracts import Contract
 from evaluator.store.orgs import Organisation
-from evaluator.store.registers import RegisterImport
-from evaluator.store.rounds import Round, Score
+from evaluator.store.registers import MeasuredOverride, RegisterImport
+from evaluator.store.rounds import LeafWaiver, Round, Score
 from evaluator.systems import IndicatorSystem
 
 INPUT_COLUMNS = ["unit", "leaf", "item", "value", "target", "n", "rater"]
@@ -88,6 +89,7 @@ async def round_inputs(round_: Round, system: IndicatorSystem) -> tuple[pd.DataF
     units = await round_units(round_, system)
     raw = raw[raw["unit"].isin(units)]
     measured, notes = await round_measured(round_, system, units)
+    measured = await _with_overrides(round_, measured, notes)
     computed = {leaf for _, leaf in notes}
     raw = raw[~raw["leaf"].isin(computed)]
     inputs = reconcile(system, raw) if len(raw) else raw.drop(columns="rater")
@@ -111,16 +113,65 @@ async def round_inputs(round_: Round, system: IndicatorSystem) -> tuple[pd.DataF
     return inputs, notes
 
 
-def inputs_digest(inputs: pd.DataFrame, system: IndicatorSystem, units: list[str]) -> str:
-    records = json.loads(inputs.to_json(orient="values", double_precision=15))
-    return digest(
-        {
-            "system": system.content_hash,
-            "units": sorted(units),
-            "columns": list(inputs.columns),
-            "rows": records,
-        }
+async def _with_overrides(round_: Round, measured: pd.DataFrame, notes: dict) -> pd.DataFrame:
+    """An upheld appeal's value replaces the register's value of that leaf for that unit
+    (target and sample kept); its note says so, with the register's figure and the reason."""
+    overrides = await MeasuredOverride.filter(round_id=round_.id).values(
+        "unit", "leaf", "value", "reason", "appeal_id"
     )
+    rows = []
+    for o in overrides:
+        key = (o["unit"], o["leaf"])
+        note = notes.get(key)
+        if note is None:  # no longer measured from a register: nothing to override
+            continue
+        notes[key] = note | {
+            "source": "appeal",
+            "override": {
+                "value": o["value"],
+                "register_value": note["value"],
+                "reason": o["reason"],
+                "appeal": str(o["appeal_id"]) if o["appeal_id"] else None,
+            },
+        }
+        rows.append(
+            {"unit": o["unit"], "leaf": o["leaf"], "value": o["value"], "target": note["target"]}
+        )
+    if not rows:
+        return measured
+    keys = {(r["unit"], r["leaf"]) for r in rows}
+    kept = (
+        measured[
+            [
+                (u, leaf) not in keys
+                for u, leaf in zip(measured["unit"], measured["leaf"], strict=True)
+            ]
+        ]
+        if len(measured)
+        else measured
+    )
+    added = pd.DataFrame(rows).reindex(columns=measured.columns)
+    return pd.concat([kept, added], ignore_index=True) if len(kept) else added
+
+
+def inputs_digest(
+    inputs: pd.DataFrame,
+    system: IndicatorSystem,
+    units: list[str],
+    waivers: list[tuple[str, str, str]] | None = None,
+) -> str:
+    """Digest of everything a round's results follow from (the lead's gap decisions
+    included when there are any, so that digests of rounds without them never change)."""
+    records = json.loads(inputs.to_json(orient="values", double_precision=15))
+    body = {
+        "system": system.content_hash,
+        "units": sorted(units),
+        "columns": list(inputs.columns),
+        "rows": records,
+    }
+    if waivers:
+        body["waivers"] = [list(w) for w in sorted(waivers)]
+    return digest(body)
 
 
 def results_document(result: Result) -> dict:
@@ -151,28 +202,46 @@ class Computed:
     result: Result
     units: list[str]
     notes: dict  # (unit, leaf) → explanation of a leaf computed from a register
+    waivers: list[tuple[str, str, str]] = field(default_factory=list)  # (unit, leaf, decision)
+
+
+def cohort_frame(inputs: pd.DataFrame, units: list[str], system: IndicatorSystem) -> pd.DataFrame:
+    """The inputs with a placeholder row (first leaf, no value) for every unit that has no
+    row at all, so that an unscored station is scored — and seen — as such."""
+    absent = [u for u in units if u not in set(inputs["unit"])] if len(inputs) else list(units)
+    if not absent:
+        return inputs
+    filler = pd.DataFrame(
+        {
+            "unit": absent,
+            "leaf": [system.leaves[0].code] * len(absent),
+            "value": [None] * len(absent),
+        }
+    )
+    return pd.concat([inputs, filler], ignore_index=True) if len(inputs) else filler
+
+
+async def round_waivers(round_: Round) -> list[tuple[str, str, str]]:
+    """(unit, leaf, decision) of the lead's decisions on the round's gaps."""
+    return sorted(
+        await LeafWaiver.filter(round_id=round_.id).values_list("unit", "leaf", "decision")
+    )
 
 
 async def compute_round(round_: Round) -> Computed:
-    """Score a round's stored inputs with its pinned system (no permission check)."""
+    """Score a round's stored inputs with its pinned system (no permission check): every
+    unit of the round, the leaves the lead declared not applicable skipped."""
     from evaluator.store.rounds import SystemVersion
 
     system = await system_of(await SystemVersion.get(id=round_.system_id))
     inputs, notes = await round_inputs(round_, system)
     units = await round_units(round_, system)
-    frame = (
-        inputs
-        if len(inputs)
-        else pd.DataFrame(
-            {
-                "unit": units,
-                "leaf": [system.leaves[0].code] * len(units),
-                "value": [None] * len(units),
-            }
-        )
-    )
-    result = await asyncio.to_thread(score, system, frame)  # CPU work off the event loop
-    return Computed(system, inputs, result, units, notes)
+    waivers = await round_waivers(round_)
+    not_applicable = [(u, leaf) for u, leaf, d in waivers if d == "not_applicable"]
+    frame = cohort_frame(inputs, units, system)
+    # CPU work off the event loop
+    result = await asyncio.to_thread(score, system, frame, not_applicable)
+    return Computed(system, inputs, result, units, notes, waivers)
 
 
 async def station_scorecard(actor: Actor, round_id, station_id) -> dict:
@@ -193,6 +262,7 @@ async def station_scorecard(actor: Actor, round_id, station_id) -> dict:
     return card | {
         "station": {"id": str(station.id), "code": station.code, "name": station.name},
         "round": _round_info(round_),
+        "registers": await register_history(round_),  # every version, who, when, hashes
     }
 
 
@@ -222,6 +292,7 @@ async def agency_scorecard(actor: Actor, round_id) -> dict:
     card["recommendation_robustness"] = group and {
         k: group[k] for k in ("recommendation", "flip", "seen", "fragile")
     }
+    card["registers"] = await register_history(round_)  # every version, who, when, hashes
     return card
 
 
@@ -286,7 +357,8 @@ def _card(done: Computed, unit: str, evidence: dict[str, dict]) -> dict:
     )
     for leaf in leaves:
         code = leaf.get("leaf")
-        leaf["source"] = "register" if (unit, code) in done.notes else "raters"
+        note = done.notes.get((unit, code))
+        leaf["source"] = note.get("source", "register") if note else "raters"
         leaf["measured"] = done.notes.get((unit, code))
         leaf["evidence"] = evidence.get(code, {"status": "none", "citations": []})
     return {

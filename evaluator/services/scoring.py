@@ -1,21 +1,29 @@
-"""Recording scores: role, round state, unit and value checks, optimistic concurrency."""
+"""Recording scores: role, round state, unit and value checks, optimistic concurrency.
+
+A score, the citations of the evidence it names and their audit events are written in one
+transaction: a problem with any of them leaves nothing behind. Values are checked as a
+raw-input table is (:func:`evaluator.engine.prepare_inputs` with the bounds of
+:mod:`evaluator.systems.bounds`): finite numbers within the leaf's range."""
 
 from __future__ import annotations
 
-import uuid
+import math
 
 import pandas as pd
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from evaluator import clock
 from evaluator.engine import prepare_inputs
+from evaluator.engine.inputs import MAX_PROBLEMS
 from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem
 from evaluator.services import audit
 from evaluator.services.actors import Actor, assignment_role, check_writable, require, round_scope
-from evaluator.services.contracts import round_units
+from evaluator.services.citations import audit_citations, citable_files, insert_citations
+from evaluator.services.contracts import round_units, unit_named
 from evaluator.services.systems import system_of
 from evaluator.store.contracts import Station
-from evaluator.store.rounds import EvidenceFile, Round, Score, SystemVersion
+from evaluator.store.rounds import Round, Score, SystemVersion
 
 FIELDS = ("value", "target", "n", "comment", "evidence")
 
@@ -35,7 +43,9 @@ async def record_score(
     expected_version: int | None = None,
 ) -> Score:
     """Create (``expected_version`` None) or overwrite (the version the caller read) one
-    rater's score. Stale version → ConflictError; approved round → LockedError."""
+    rater's score, and cite the evidence it names for its leaf, in one transaction. Stale
+    version → ConflictError; approved round → LockedError; a value outside the leaf's range
+    or a file that cannot be cited on the unit → InvalidInput, and nothing is written."""
     round_ = await _visible_round(actor, round_id)
     role = await assignment_role(actor, round_)
     require(
@@ -45,22 +55,30 @@ async def record_score(
     )
     check_writable(round_)
     system = await system_of(await SystemVersion.get(id=round_.system_id))
-    if unit not in await round_units(round_, system):
+    named = unit_named(await round_units(round_, system), unit)
+    if named is None:
         raise InvalidInput(
             Problem(
                 f"{unit} is not evaluated in this round", f"{unit} 不在本轮评估范围内", path="unit"
             )
         )
-    _check_value(system, unit, leaf, item, value, target, n)
-    await _check_evidence(round_, evidence or [])
+    unit = named
+    check_value(system, unit, leaf, item, value, target, n)
+    evidence = [str(e) for e in evidence or []]
+    files = []
+    if evidence:
+        if leaf not in system.nodes or not system.nodes[leaf].is_leaf:
+            raise InvalidInput(
+                Problem(
+                    f"{leaf} is not a leaf: evidence is cited for leaves only",
+                    f"{leaf} 不是末级指标：佐证材料只能引用于末级指标",
+                    path="evidence",
+                )
+            )
+        paths = [f"evidence[{i}]" for i in range(len(evidence))]
+        files = await citable_files(round_, system, unit, evidence, paths)
     station = await Station.get_or_none(code=unit) if system.unit == "station" else None
-    fields = {
-        "value": value,
-        "target": target,
-        "n": n,
-        "comment": comment,
-        "evidence": list(evidence or []),
-    }
+    fields = {"value": value, "target": target, "n": n, "comment": comment, "evidence": evidence}
     key = {
         "round_id": round_.id,
         "unit": unit,
@@ -88,7 +106,8 @@ async def record_score(
                 updated = (
                     await Score.filter(id=score.id, version=expected_version)
                     .using_db(conn)
-                    .update(version=expected_version + 1, **fields)
+                    # .update() bypasses auto_now: the time of the overwrite is set here
+                    .update(version=expected_version + 1, updated_at=clock.now(), **fields)
                 )
                 if updated != 1:
                     raise ConflictError(
@@ -98,6 +117,8 @@ async def record_score(
                         )
                     )
                 score = await Score.get(id=score.id).using_db(conn)
+            cited = await insert_citations(actor, round_, unit, leaf, files, conn)
+            # the audit events last: the chain's lock is taken after every row lock
             await audit.record(
                 actor.username,
                 "score.write",
@@ -107,6 +128,7 @@ async def record_score(
                 key_text(key) | fields | {"version": score.version},
                 connection=conn,
             )
+            await audit_citations(actor, cited, conn)
     except IntegrityError:
         raise ConflictError(
             Problem(
@@ -114,45 +136,7 @@ async def record_score(
                 "您已为该指标评分；请提供读取到的版本号以覆盖",
             )
         ) from None
-    from evaluator.services.citations import cite  # the files a score names are cited for its leaf
-
-    for evidence_id in dict.fromkeys(evidence or []):
-        await cite(actor, round_.id, unit, leaf, evidence_id)
     return score
-
-
-async def _check_evidence(round_: Round, ids: list[str]) -> None:
-    """Every evidence id a score names is a file of the round."""
-    wanted = set()
-    for i, text in enumerate(ids):
-        try:
-            wanted.add(uuid.UUID(str(text)))
-        except ValueError:
-            raise InvalidInput(
-                Problem(
-                    f"{text!r} is not an evidence id",
-                    f"{text!r} 不是佐证材料编号",
-                    path=f"evidence[{i}]",
-                )
-            ) from None
-    found = (
-        set(
-            await EvidenceFile.filter(id__in=list(wanted), round_id=round_.id).values_list(
-                "id", flat=True
-            )
-        )
-        if wanted
-        else set()
-    )
-    for i, text in enumerate(ids):
-        if uuid.UUID(str(text)) not in found:
-            raise InvalidInput(
-                Problem(
-                    f"no evidence {text} in this round",
-                    f"本轮次中没有佐证材料 {text}",
-                    path=f"evidence[{i}]",
-                )
-            )
 
 
 async def _visible_round(actor: Actor, round_id) -> Round:
@@ -167,8 +151,25 @@ def key_text(key: dict) -> dict:
     return {k: str(v) for k, v in key.items()}
 
 
-def _check_value(system, unit: str, leaf: str, item: str, value, target, n) -> None:
+def _number_problems(value, target, n) -> list[Problem]:
+    """What a table cell cannot be but an argument can: NaN or ±infinity (in a table, NaN
+    is an empty cell). Everything else is the input check's."""
+    return [
+        Problem(
+            f"{name} must be a finite number, not {x}",
+            f"{name} 须为有限的数字，不能为 {x}",
+            path=name,
+        )
+        for name, x in (("value", value), ("target", target), ("n", n))
+        if isinstance(x, float) and not math.isfinite(x)
+    ]
+
+
+def check_value(system, unit: str, leaf: str, item: str, value, target, n) -> None:
     """The same validation as a raw-input file: one row through the engine's input check."""
+    problems = _number_problems(value, target, n)
+    if problems:
+        raise InvalidInput(problems)
     row = pd.DataFrame(
         [
             {
@@ -184,10 +185,15 @@ def _check_value(system, unit: str, leaf: str, item: str, value, target, n) -> N
     prepare_inputs(system, row, locate=lambda i, column, en, zh: Problem(en, zh, path=column))
 
 
+def _row_problem(i: int, column: str, en: str, zh: str) -> Problem:
+    return Problem(en, zh, path=f"rows[{i}].{column}")
+
+
 async def record_scores(actor: Actor, round_id, rows: pd.DataFrame) -> int:
     """Create many scores of one rater at once (imports, the demo): every row is validated
-    first (all problems reported, nothing written), then all are written in one
-    transaction, each with its audit event. Rows: unit, leaf, item, value, target, n."""
+    first (all problems reported, each at ``rows[i].column``, nothing written), then all are
+    written in one transaction, each with its audit event. Rows: unit, leaf, item, value,
+    target, n; an empty (NaN) cell is no value, an infinite one a problem."""
     round_ = await _visible_round(actor, round_id)
     require(
         await assignment_role(actor, round_) is not None,
@@ -196,21 +202,29 @@ async def record_scores(actor: Actor, round_id, rows: pd.DataFrame) -> int:
     )
     check_writable(round_)
     system = await system_of(await SystemVersion.get(id=round_.system_id))
-    units = set(await round_units(round_, system))
+    units = await round_units(round_, system)
     rows = rows.reset_index(drop=True)
-    outside = sorted(set(rows["unit"]) - units)
+    # each unit as the round names it; an empty one is left as it is (the input check says so)
+    named = [u if pd.isna(u) else unit_named(units, str(u)) for u in rows["unit"]]
+    outside = [i for i, u in enumerate(named) if u is None]
     if outside:
-        raise InvalidInput(
-            [
-                Problem(
-                    f"{u} is not evaluated in this round", f"{u} 不在本轮评估范围内", path="unit"
-                )
-                for u in outside
-            ]
-        )
-    prepare_inputs(system, rows)  # raises with every located problem
+        problems = [
+            _row_problem(
+                i,
+                "unit",
+                f"{rows['unit'][i]} is not evaluated in this round",
+                f"{rows['unit'][i]} 不在本轮评估范围内",
+            )
+            for i in outside[:MAX_PROBLEMS]
+        ]
+        if len(outside) > MAX_PROBLEMS:
+            more = len(outside) - MAX_PROBLEMS
+            problems.append(Problem(f"… and {more} more problems", f"……另有 {more} 处问题"))
+        raise InvalidInput(problems)
+    rows = rows.assign(unit=named)
+    prepare_inputs(system, rows, locate=_row_problem)  # raises with every located problem
     stations = (
-        {s.code: s for s in await Station.filter(code__in=list(units))}
+        {s.code: s for s in await Station.filter(code__in=units)}
         if system.unit == "station"
         else {}
     )

@@ -15,6 +15,9 @@ from evaluator.store.orgs import Organisation, Region
 
 class Station(Entity):
     code = fields.CharField(max_length=40, unique=True)
+    # the code normalised for comparison (NFKC, trimmed, case-folded): ``ＳＴ０１``, ``st01``
+    # and ``ST01`` are one station
+    code_key = fields.CharField(max_length=40, null=True, unique=True)
     name = fields.CharField(max_length=200)
     township: fields.ForeignKeyNullableRelation[Region] = fields.ForeignKeyField(
         "models.Region", related_name="stations", null=True, on_delete=fields.RESTRICT

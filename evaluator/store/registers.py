@@ -28,6 +28,23 @@ class RegisterImport(Entity):
         "models.User", related_name="register_imports", null=True, on_delete=fields.RESTRICT
     )  # NULL: imported from the command line by the system operator
     active = fields.BooleanField(default=True)
+    # "<round id>:<kind>" while this version is in force, NULL otherwise: the unique
+    # constraint lets the database itself refuse a second version in force
+    in_force_key = fields.CharField(max_length=80, null=True, unique=True)
+    # in_force | replaced | pending (waits for the lead: it would change scored leaves) |
+    # rejected (the lead refused it) | rectification (kept with a finding, never in force)
+    state = fields.CharField(max_length=14, default="in_force", db_default="in_force")
+    replaces: fields.ForeignKeyNullableRelation[RegisterImport] = fields.ForeignKeyField(
+        "models.RegisterImport", related_name="replaced_by", null=True, on_delete=fields.RESTRICT
+    )  # the version that was in force when this one was imported
+    decided_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="register_decisions", null=True, on_delete=fields.RESTRICT
+    )  # the lead who accepted or rejected a pending replacement
+    decided_at = fields.DatetimeField(null=True)
+    decision_reason = fields.TextField(default="", db_default="")
+    finding = fields.ForeignKeyField(
+        "models.Finding", related_name="registers", null=True, on_delete=fields.RESTRICT
+    )  # a corrected register submitted against this finding (rectification evidence)
     replaced_at = fields.DatetimeField(null=True)
     warnings = fields.JSONField(default=list)  # [{en, zh, where}]
     # {measure key: {station code: {value, n, flags, detail}}}, plus the period they cover
@@ -65,3 +82,26 @@ class Citation(Entity):
     class Meta:
         table = "citation"
         unique_together = (("round", "unit", "leaf", "evidence"),)
+
+
+class MeasuredOverride(Entity):
+    """An upheld appeal's value for a register-computed leaf of one unit: it replaces the
+    measured value on the scorecard, with the reason, from the rescoring on."""
+
+    round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField(
+        "models.Round", related_name="measured_overrides", on_delete=fields.RESTRICT
+    )
+    unit = fields.CharField(max_length=64)
+    leaf = fields.CharField(max_length=40)
+    value = fields.FloatField()
+    reason = fields.TextField()
+    appeal = fields.ForeignKeyField(
+        "models.Appeal", related_name="measured_overrides", null=True, on_delete=fields.RESTRICT
+    )
+    set_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="measured_overrides", on_delete=fields.RESTRICT
+    )
+
+    class Meta:
+        table = "measured_override"
+        unique_together = (("round", "unit", "leaf"),)

@@ -95,6 +95,27 @@ class Score(Entity):
         unique_together = (("round", "unit", "leaf", "item", "rater"),)
 
 
+class LeafWaiver(Entity):
+    """The lead's explicit decision on a leaf left without a usable value at submission:
+    ``not_applicable`` (the leaf is left out) or ``accepted_missing`` (the system's missing
+    rule applies, visibly), with the reason."""
+
+    round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField(
+        "models.Round", related_name="waivers", on_delete=fields.RESTRICT
+    )
+    unit = fields.CharField(max_length=64)
+    leaf = fields.CharField(max_length=40)
+    decision = fields.CharField(max_length=20)  # not_applicable | accepted_missing
+    reason = fields.TextField()
+    decided_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="waivers", on_delete=fields.RESTRICT
+    )
+
+    class Meta:
+        table = "leaf_waiver"
+        unique_together = (("round", "unit", "leaf"),)
+
+
 class EvidenceFile(Entity):
     round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField(
         "models.Round", related_name="evidence_files", on_delete=fields.RESTRICT

@@ -458,3 +458,24 @@ def test_value_as_ratio_does_not_depend_on_other_units_targets(mine, other_targe
     )
     cohort = score(ZERO, df)
     assert_same_unit(unit_view(alone, "me"), unit_view(cohort, "me"))
+
+
+@SETTINGS
+@given(cohort_strategy(min_size=2), st.data())
+def test_a_leaf_not_applicable_to_one_unit_is_skipped_for_it_alone(units, data):
+    """Declaring a leaf not applicable to a unit scores that unit as if the leaf's input
+    were absent under ``missing: skip``, and leaves every other unit exactly as it was."""
+    frame = cohort_frame(units)
+    unit = data.draw(st.sampled_from(sorted(frame["unit"].unique())))
+    leaf = data.draw(st.sampled_from([x.code for x in SKIP.leaves]))
+    waived = score(SKIP, frame, not_applicable=[(unit, leaf)])
+    without = score(SKIP, frame[~((frame["unit"] == unit) & (frame["leaf"] == leaf))])
+    plain = score(SKIP, frame)
+    if unit in without.units:  # the same score (flags aside: the input was there)
+        a, b = unit_view(waived, unit), unit_view(without, unit)
+        a["flags"] = b["flags"] = []
+        assert_same_unit(a, b)
+    assert np.isnan(waived.node_shares.loc[unit, leaf])
+    for other in waived.units:
+        if other != unit:
+            assert_same_unit(unit_view(waived, other), unit_view(plain, other))

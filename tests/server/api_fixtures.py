@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from argon2 import PasswordHasher
 from sanic import Sanic
-from services.workflow_fixtures import County
+from services.workflow_fixtures import County, settle_gaps
 
 from evaluator.services import auth
 from evaluator.services import contracts as cs
@@ -162,6 +162,7 @@ async def fresh_round(
         if step == "open":
             r = await rs.open_round(Actor.system(), r, r.version)
         elif step == "submitted":
+            await settle_gaps(r, Actor.system())
             r = await rs.submit_round(Actor.system(), r, r.version)
         else:
             await rs.approve_round(Actor.system(), r, r.version)
@@ -184,6 +185,7 @@ async def approved_with_evidence(world: World) -> tuple[Round, EvidenceFile]:
     r = await fresh_round(world, "open")
     await record_score(world.actors["evaluator"], r.id, "ST01", "L00", 8)
     evidence = await upload(world, r.id)
+    await settle_gaps(r, world.actors["lead"])
     r = await rs.submit_round(world.actors["lead"], r, r.version)
     await rs.approve_round(world.actors["bureau"], r, r.version)
     return await Round.get(id=r.id), evidence

@@ -121,6 +121,43 @@ async def test_a_round_from_contract_to_published_scorecard(api, world):
         await api.get(f"/rounds/{rid}/scores", token=t["agency_b"]), 403
     )  # blind until approved
 
+    # the completeness gate: 49 leaves of ST09 have no value — every one is listed
+    refused = assert_problem(
+        await api.post(f"/rounds/{rid}/submit", token=t["lead"], json={"version": 2}), 422
+    )
+    assert len(refused["problems"]) == 49 and refused["problems"][0]["path"] == "gaps.ST09.L01"
+    gaps = (await api.get(f"/rounds/{rid}/gaps", token=t["lead"])).json()
+    assert (gaps["complete"], gaps["undecided"]) == (False, 49)
+    assert_problem(await api.get(f"/rounds/{rid}/gaps", token=t["agency_b"]), 403)
+    assert_problem(
+        await api.post(
+            f"/rounds/{rid}/gaps",
+            token=t["evaluator"],
+            json={"unit": "ST09", "leaf": "L01", "decision": "not_applicable", "reason": "x"},
+        ),
+        403,
+    )  # only the lead decides
+    assert_problem(
+        await api.post(
+            f"/rounds/{rid}/gaps",
+            token=t["lead"],
+            json={"unit": "ST09", "leaf": "L01", "decision": "not_applicable", "reason": " "},
+        ),
+        422,
+    )
+    for i in range(1, 50):
+        decided = await api.post(
+            f"/rounds/{rid}/gaps",
+            token=t["lead"],
+            json={
+                "unit": "ST09",
+                "leaf": f"L{i:02d}",
+                "decision": "not_applicable" if i == 1 else "accepted_missing",
+                "reason": "本站未开展该项服务" if i == 1 else "现场未见佐证",
+            },
+        )
+        assert decided.status_code == 200, decided.text
+    assert decided.json()["complete"] is True
     submitted = await api.post(f"/rounds/{rid}/submit", token=t["lead"], json={"version": 2})
     if clock.today() < dt.date(2027, 12, 15):  # not before the round's evaluation date
         early = await api.post(

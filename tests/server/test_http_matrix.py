@@ -43,12 +43,13 @@ from api_fixtures import (
     sign_in_everyone,
     upload,
 )
-from services.workflow_fixtures import SYSTEM, build_county
+from services.workflow_fixtures import SYSTEM, build_county, settle_gaps
 
 from evaluator.server import create_app
 from evaluator.services import appeals, auth, citations
 from evaluator.services import contracts as cs
 from evaluator.store.decisions import Finding
+from evaluator.store.registers import RegisterImport
 from evaluator.store.rounds import Round
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -185,9 +186,19 @@ async def new_round(m: Matrix, role: str) -> Call:
 def transition(state: str, reason: str = "") -> Make:
     async def make(m: Matrix, role: str) -> Call:
         r = await fresh_round(m.world, state)
+        if state == "open":  # complete, so that the gate does not stand in the way
+            await settle_gaps(r, m.world.actors["lead"])
         return Call(params={"round_id": r.id}, json={"version": r.version, "reason": reason})
 
     return make
+
+
+async def gap_body(m: Matrix, role: str) -> Call:
+    r = await fresh_round(m.world, "open")
+    return Call(
+        params={"round_id": r.id},
+        json={"unit": "ST01", "leaf": "L10", "decision": "not_applicable", "reason": "无此服务"},
+    )
 
 
 async def round_with_lead_only(m: Matrix, role: str) -> Call:
@@ -223,6 +234,58 @@ async def register_file(m: Matrix, role: str) -> Call:
         content=text.encode("utf-8"),
         headers={"Content-Type": "text/csv", "X-Filename": "volunteers.csv"},
     )
+
+
+async def survey_file(m: Matrix, role: str) -> Call:
+    text = f"站点编码,问卷编号,受访者类型,调查方式,总体满意度\nST01,Q-{role},服务对象,电话,4\n"
+    return Call(
+        params={"round_id": m.ids["round_a"], "kind": "satisfaction"},
+        content=text.encode("utf-8"),
+        headers={"Content-Type": "text/csv", "X-Filename": "survey.csv"},
+    )
+
+
+async def pending_replacement(m: Matrix, role: str) -> Call:
+    """A fresh round with a register in force and a replacement waiting for the lead."""
+    r = await fresh_round(m.world, "open")
+    common = {
+        "round_id": r.id,
+        "kind": "volunteers",
+        "original_name": "volunteers.csv",
+        "size": 1,
+        "rows": 1,
+        "metrics": {},
+        "period_start": dt.date(2026, 1, 1),
+        "period_end": r.as_of,
+    }
+    old = await RegisterImport.create(**common, sha256="a" * 64, in_force_key=f"{r.id}:volunteers")
+    new = await RegisterImport.create(
+        **common, sha256="b" * 64, state="pending", active=False, replaces_id=old.id
+    )
+    return Call(
+        params={"round_id": r.id, "kind": "volunteers", "import_id": new.id},
+        json={"reason": "与原始名册核对 checked"},
+    )
+
+
+def finding_register(kind: str) -> Make:
+    """A corrected register (new content per caller) against a fresh open finding."""
+
+    async def make(m: Matrix, role: str) -> Call:
+        f = await fresh_finding("correction", m)
+        if kind == "satisfaction":
+            text = (
+                f"站点编码,问卷编号,受访者类型,调查方式,总体满意度\nST01,Q-{role},服务对象,电话,4\n"
+            )
+        else:
+            text = f"志愿者编号,站点编码,已在全国志愿服务信息系统注册,志愿服务时数\nV-{role},ST01,是,3\n"
+        return Call(
+            params={"finding_id": f.id, "kind": kind},
+            content=text.encode("utf-8"),
+            headers={"Content-Type": "text/csv", "X-Filename": f"{kind}.csv"},
+        )
+
+    return make
 
 
 async def citation_body(m: Matrix, role: str) -> Call:
@@ -367,6 +430,8 @@ ROWS = [
     row("GET", f"{V}/rounds",                                       "200 200 200 200 200 200 200 200 200 401"),
     row("POST", f"{V}/rounds",                                      "201 201 404 403 403 404 403 404 403 401", new_round),
     row("GET", f"{V}/rounds/<round_id:uuid>",                       "200 200 404 200 200 404 200 404 200 401", ids(round_id="round_a")),
+    row("GET", f"{V}/rounds/<round_id:uuid>/gaps",                  "200 200 404 200 200 404 403 404 200 401", ids(round_id="round_a")),
+    row("POST", f"{V}/rounds/<round_id:uuid>/gaps",                 "200 403 404 200 403 404 403 404 403 401", gap_body),
     row("POST", f"{V}/rounds/<round_id:uuid>/open",                 "200 403 404 200 403 404 403 404 403 401", transition("draft")),
     row("POST", f"{V}/rounds/<round_id:uuid>/submit",               "200 403 404 200 403 404 403 404 403 401", transition("open")),
     row("POST", f"{V}/rounds/<round_id:uuid>/return",               "200 200 404 403 403 404 403 404 403 401", transition("submitted", "补充台账")),
@@ -385,6 +450,12 @@ ROWS = [
     row("GET", f"{V}/evidence/<evidence_id:uuid>/content",          "200 200 404 200 200 404 200 404 200 401", ids(evidence_id="evidence_approved"), "(approved)"),
     row("POST", f"{V}/evidence/<evidence_id:uuid>/review",          "200 403 404 200 200 404 403 404 403 401", fresh_evidence),
     row("POST", f"{V}/rounds/<round_id:uuid>/registers/<kind:str>", "201 403 404 201 201 404 201 404 403 401", register_file),
+    row("POST", f"{V}/rounds/<round_id:uuid>/registers/<kind:str>", "201 403 404 201 201 404 403 404 403 401", survey_file,
+        "(the evaluator's survey: never the agency)"),
+    row("POST", f"{V}/rounds/<round_id:uuid>/registers/<kind:str>/<import_id:uuid>/accept",
+        "200 403 404 200 403 404 403 404 403 401", pending_replacement),
+    row("POST", f"{V}/rounds/<round_id:uuid>/registers/<kind:str>/<import_id:uuid>/reject",
+        "200 403 404 200 403 404 403 404 403 401", pending_replacement),
     row("GET", f"{V}/rounds/<round_id:uuid>/registers",             "200 200 404 200 200 404 200 404 200 401", ids(round_id="round_a")),
     row("GET", f"{V}/rounds/<round_id:uuid>/metrics",               "200 200 404 200 200 404 200 404 200 401", ids(round_id="round_a"),
         "(the agency's own registers)"),
@@ -403,6 +474,11 @@ ROWS = [
     row("GET", f"{V}/findings/<finding_id:uuid>",                   "200 200 404 200 200 404 200 404 200 401", ids(finding_id="finding")),
     row("POST", f"{V}/findings/<finding_id:uuid>/actions",          "200 403 404 200 200 404 403 404 403 401", acknowledge, "(an evaluator's action)"),
     row("POST", f"{V}/findings/<finding_id:uuid>/actions",          "200 403 404 403 403 404 200 404 403 401", submit_plan, "(the agency's action)"),
+    row("POST", f"{V}/findings/<finding_id:uuid>/registers/<kind:str>",
+        "201 403 404 201 201 404 201 404 403 401", finding_register("volunteers"), "(rectification evidence)"),
+    row("POST", f"{V}/findings/<finding_id:uuid>/registers/<kind:str>",
+        "201 403 404 201 201 404 403 404 403 401", finding_register("satisfaction"), "(the evaluator's survey)"),
+    row("GET", f"{V}/findings/<finding_id:uuid>/registers",         "200 200 404 200 200 404 200 404 200 401", ids(finding_id="finding")),
     row("POST", f"{V}/findings/<finding_id:uuid>/deadline",         "200 200 404 403 403 404 403 404 403 401", override_deadline),
     row("GET", f"{V}/rounds/<round_id:uuid>/decision",              "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved")),
     row("POST", f"{V}/rounds/<round_id:uuid>/decision",             "200 200 404 403 403 404 403 404 403 401", accept_recommendation),

@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 from test_consequences import RULES, approved
-from workflow_fixtures import build_county
+from workflow_fixtures import build_county, settle_gaps
 
 from evaluator import clock
 from evaluator.errors import InvalidInput, PermissionDenied, TooEarly
@@ -198,6 +198,7 @@ async def test_no_approval_before_the_evaluation_date(db, evidence_dir):
         )
         await rs.assign(county.admin, r, county.users["lead"], Role.LEAD_EVALUATOR)
         r = await rs.open_round(county.actors["lead"], r, r.version)
+        await settle_gaps(r, county.actors["lead"])
         rounds[kind] = await rs.submit_round(county.actors["lead"], r, r.version)
     clock.pin(D(2027, 3, 20))
     with pytest.raises(TooEarly) as exc:  # half of 365 days: 2 July

@@ -250,6 +250,16 @@ async def test_appeal_window_uphold_rescoring_and_dismissal(db, evidence_dir):
             rescored={"L01": 9},
             expected_version=1,
         )
+    with pytest.raises(InvalidInput) as exc:  # the lead's value obeys the leaf's bounds
+        await appeals.decide_appeal(
+            lead,
+            appeal.id,
+            uphold=True,
+            answer="核实补交记录",
+            rescored={"L00": -3},
+            expected_version=1,
+        )
+    assert exc.value.problems[0].path == "rescored.L00"
     first = await ApprovalSnapshot.filter(round_id=round_id).count()
     upheld = await appeals.decide_appeal(
         lead, appeal.id, uphold=True, answer="核实补交记录", rescored={"L00": 9}, expected_version=1

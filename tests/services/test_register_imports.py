@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from tortoise import Tortoise
-from workflow_fixtures import build_county
+from workflow_fixtures import build_county, settle_gaps
 
 from evaluator.errors import InvalidInput, LockedError, NotFound, PermissionDenied
 from evaluator.services import audit
@@ -110,6 +110,9 @@ async def test_import_versions_idempotency_and_audit(db, evidence_dir, tmp_path)
     assert second.replaced is not None and second.replaced.id == first.record.id
     old = await RegisterImport.get(id=first.record.id)
     assert not old.active and old.replaced_at is not None
+    assert (old.state, old.in_force_key) == ("replaced", None)
+    assert second.record.replaces_id == first.record.id and second.record.state == "in_force"
+    assert second.record.in_force_key == f"{county.round_a.id}:volunteers"
     assert [r.id for r in await list_imports(county.actors["bureau"], county.round_a.id)] == [
         second.record.id
     ]
@@ -147,8 +150,11 @@ async def test_who_may_import(db, evidence_dir, tmp_path):
         await import_register(county.actors["agency_b"], county.round_a.id, "volunteers", path)
     with pytest.raises(InvalidInput):
         await import_register(county.actors["evaluator"], county.round_a.id, "timesheets", path)
+    with pytest.raises(PermissionDenied):  # the evaluator's instrument, not the agency's
+        await import_register(county.actors["agency_a"], county.round_a.id, "satisfaction", path)
     round_ = county.round_a
     await record_score(county.actors["evaluator"], round_.id, "ST01", "L00", 8)
+    await settle_gaps(round_, county.actors["lead"])
     round_ = await rs.submit_round(county.actors["lead"], round_, round_.version)
     await rs.approve_round(county.actors["bureau"], round_, round_.version)
     with pytest.raises(LockedError):

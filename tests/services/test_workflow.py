@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import pandas as pd
 import pytest
-from workflow_fixtures import N_LEAVES, build_county
+from workflow_fixtures import N_LEAVES, build_county, settle_gaps
 
 from evaluator.errors import (
     ConflictError,
@@ -24,6 +25,7 @@ from evaluator.services.scorecards import agency_scorecard, station_scorecard
 from evaluator.services.scoring import record_score
 from evaluator.store.audit import AuditEvent
 from evaluator.store.base import RoundState
+from evaluator.store.contracts import Station
 from evaluator.store.rounds import ApprovalSnapshot, Round, Score
 
 
@@ -97,6 +99,7 @@ async def test_two_concurrent_creates_one_conflicts(county):
 
 
 async def _approve(county, round_):
+    await settle_gaps(round_, county.actors["lead"])
     round_ = await rs.submit_round(county.actors["lead"], round_, round_.version)
     return await rs.approve_round(county.actors["bureau"], round_, round_.version)
 
@@ -121,6 +124,10 @@ async def test_state_machine_legal_and_illegal(county):
         await rs.approve_round(bureau, r, r.version)
     with pytest.raises(PermissionDenied):  # only the lead submits
         await rs.submit_round(county.actors["evaluator"], r, r.version)
+    with pytest.raises(InvalidInput) as gaps:  # nothing scored: every gap is listed
+        await rs.submit_round(lead, r, r.version)
+    assert len(gaps.value.problems) == 2 * 50 and "ST01 L00" in str(gaps.value)
+    await settle_gaps(r, lead)
     with pytest.raises(ConflictError):  # stale round version
         await rs.submit_round(lead, r, r.version - 1)
     r = await rs.submit_round(lead, r, r.version)
@@ -241,8 +248,128 @@ async def test_open_is_only_from_draft_and_return_only_from_submitted(db):
     ):  # the bureau cannot skip the lead's opening by "returning" a draft
         await rs.return_round(bureau, r, r.version, "补充")
     r = await rs.open_round(lead, r, r.version)
+    await settle_gaps(r, lead)
     r = await rs.submit_round(lead, r, r.version)
     with pytest.raises(StateError):  # the lead cannot take back a submission without the bureau
         await rs.open_round(lead, r, r.version)
     r = await rs.return_round(bureau, r, r.version, "补充台账")
     assert (r.state, r.reopen_reason) == (RoundState.OPEN, "补充台账")
+
+
+# --- values in range, station codes, updated_at (issue 12, points 3 and 9) ------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "path"),
+    [
+        ({"value": float("nan")}, "value"),
+        ({"value": float("inf")}, "value"),
+        ({"value": -float("inf")}, "value"),
+        ({"value": 5, "target": float("nan")}, "target"),
+        ({"value": 5, "target": 0}, "target"),
+        ({"value": 5, "n": -1}, "n"),
+        ({"value": 5, "n": 2**31}, "n"),
+        ({"value": -0.5}, "value"),
+    ],
+)
+async def test_a_score_is_a_finite_number_in_the_leaf_range(county, kwargs, path):
+    value = kwargs.pop("value")
+    with pytest.raises(InvalidInput) as exc:
+        await record_score(
+            county.actors["evaluator"], county.round_a.id, "ST01", "L00", value, **kwargs
+        )
+    assert [p.path for p in exc.value.problems] == [path]
+    assert exc.value.problems[0].zh
+    assert await Score.all().count() == 0
+
+
+async def test_bulk_scores_are_checked_with_the_same_rule_row_by_row(county):
+    from evaluator.services.scoring import record_scores
+
+    rows = pd.DataFrame(
+        [
+            {"unit": "ST01", "leaf": "L00", "value": 3},
+            {"unit": "ST01", "leaf": "L01", "value": float("inf")},
+            {"unit": "st02", "leaf": "L02", "value": -2},
+            {"unit": "ST03", "leaf": "L03", "value": 1},
+        ]
+    )
+    with pytest.raises(InvalidInput) as exc:  # ST03 is in round B
+        await record_scores(county.actors["evaluator"], county.round_a.id, rows)
+    assert [p.path for p in exc.value.problems] == ["rows[3].unit"]
+    with pytest.raises(InvalidInput) as exc:
+        await record_scores(county.actors["evaluator"], county.round_a.id, rows[:3])
+    assert [p.path for p in exc.value.problems] == ["rows[1].value", "rows[2].value"]
+    assert await Score.all().count() == 0
+    good = pd.DataFrame([{"unit": "st02", "leaf": "L02", "value": 2, "n": float("nan")}])
+    assert await record_scores(county.actors["evaluator"], county.round_a.id, good) == 1
+    (score,) = await Score.all()
+    assert (score.unit, score.value, score.n) == ("ST02", 2, None)
+    assert score.station_id == county.stations["ST02"].id
+
+
+async def test_an_overwrite_moves_updated_at(county):
+    from evaluator import clock
+
+    ev = county.actors["evaluator"]
+    first = await record_score(ev, county.round_a.id, "ST01", "L00", 5)
+    await asyncio.sleep(0.002)
+    second = await record_score(ev, county.round_a.id, "ST01", "L00", 6, expected_version=1)
+    stored = await Score.get(id=first.id)
+    assert stored.updated_at == second.updated_at != first.updated_at
+    assert abs(stored.updated_at - clock.now()) < dt.timedelta(minutes=1)
+
+
+async def test_a_station_is_named_in_any_case_or_width(county):
+    ev = county.actors["evaluator"]
+    score = await record_score(ev, county.round_a.id, "ｓｔ０１", "L00", 5)
+    assert (score.unit, score.station_id) == ("ST01", county.stations["ST01"].id)
+
+
+@pytest.mark.parametrize("code", ["st01", "ＳＴ０１", " ST01 ", "sT01"])
+async def test_station_codes_are_unique_regardless_of_case_and_width(county, code):
+    from evaluator.errors import AlreadyExists
+
+    with pytest.raises(AlreadyExists):
+        await cs.create_station(county.actors["bureau"], county.bureau, code, "重复")
+    assert await Station.all().count() == 3
+
+
+async def test_two_stations_created_at_once_under_one_code_one_wins(county):
+    from evaluator.errors import AlreadyExists
+
+    outcomes = await asyncio.gather(
+        *(
+            cs.create_station(county.actors["bureau"], county.bureau, code, "九号站")
+            for code in ("ST09", "st09", "ＳＴ０９", "St09")
+        ),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(o, Station) for o in outcomes) == 1
+    assert all(isinstance(o, AlreadyExists) for o in outcomes if not isinstance(o, Station))
+    assert await Station.filter(code_key="st09").count() == 1
+    assert (await audit.verify()).ok
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "path"),
+    [
+        ("ST09", "   ", "name"),
+        ("ST09", "", "name"),
+        ("ST09", "九号\n站", "name"),
+        ("站 01", "九号站", "code"),
+        ("  ", "九号站", "code"),
+        ("-ST09", "九号站", "code"),
+        ("S" * 41, "九号站", "code"),
+    ],
+)
+async def test_station_names_are_not_blank_and_codes_follow_the_rule(county, code, name, path):
+    with pytest.raises(InvalidInput) as exc:
+        await cs.create_station(county.actors["bureau"], county.bureau, code, name)
+    assert [p.path for p in exc.value.problems] == [path]
+    assert await Station.all().count() == 3
+
+
+async def test_a_station_is_stored_folded_and_trimmed(county):
+    s = await cs.create_station(county.actors["bureau"], county.bureau, " ＳＴ－０９ ", " 九号站 ")
+    assert (s.code, s.code_key, s.name) == ("ST-09", "st-09", "九号站")

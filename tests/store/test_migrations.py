@@ -440,3 +440,24 @@ def test_migration_files_are_numbered_without_gaps():
     assert numbers == list(range(1, len(names) + 1)), (
         f"migration numbers have gaps or repeats: {names}"
     )
+
+
+async def test_migration_0006_fills_the_keys_of_existing_rows(db):
+    """Rows stored before 0006: each station gets its normalised code, each register
+    version in force its key, the others are marked replaced."""
+    from types import SimpleNamespace
+
+    from services.workflow_fixtures import build_county
+
+    from evaluator.store.contracts import Station
+
+    integrity = importlib.import_module("evaluator.store.migrations.0006_integrity")
+    county = await build_county()
+    await db.connection.execute_query(db.sql("UPDATE station SET code_key = NULL"))
+    await db.connection.execute_query(
+        db.sql("UPDATE station SET code = ? WHERE code = ?"), ["ＳＴ０３ ", "ST03"]
+    )
+    await integrity.fill_keys(None, SimpleNamespace(client=db.connection))
+    keys = dict(await Station.all().values_list("code", "code_key"))
+    assert keys == {"ST01": "st01", "ST02": "st02", "ＳＴ０３ ": "st03"}
+    assert county.stations

@@ -4,14 +4,17 @@ Upload: ``POST /rounds/{id}/registers/{kind}`` with the file as the body (``X-Fi
 ``?name=`` gives its name, whose suffix says .xlsx or .csv; ``?sheet=`` picks a sheet).
 The whole file is validated first: on any problem the answer is 422 with every problem
 located (file, sheet, row, column) and nothing is stored. Importing the version in force
-again answers 200 with ``unchanged: true``; a new version answers 201.
+again answers 200 with ``unchanged: true``; a new version answers 201, or 202 when it waits
+(``pending``) for the lead evaluator's acceptance (``.../{import_id}/accept`` or
+``/reject``); a concurrent import that lost the race answers 409. After approval, a
+corrected register goes to an open finding: ``POST /findings/{id}/registers/{kind}``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from sanic import Blueprint
@@ -25,7 +28,7 @@ from evaluator.server.api.evidence import header_text, request_chunks
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
 from evaluator.server.models import In, Out, etag, render
-from evaluator.services import citations, registers
+from evaluator.services import citations, register_versions, registers
 from evaluator.store.base import ReviewStatus
 
 bp = Blueprint("registers")
@@ -40,10 +43,24 @@ class RegisterImportOut(Out):
     sha256: str
     size: int
     rows: int
-    active: bool
+    active: bool = Field(description="in force: the version the round's scores use 现行版本")
+    state: Literal["in_force", "replaced", "pending", "rejected", "rectification"] = Field(
+        description="in_force; replaced; pending (waits for the lead evaluator's acceptance "
+        "待主评估员确认); rejected (by the lead, with a reason); rectification (kept with a "
+        "finding 整改佐证, never in force)"
+    )
+    replaces_id: uuid.UUID | None = Field(
+        description="the version in force when this one was imported 导入时的现行版本"
+    )
+    finding_id: uuid.UUID | None = Field(
+        description="rectification: the finding it answers 对应的问题"
+    )
     imported_by_id: uuid.UUID | None
     created_at: dt.datetime
     replaced_at: dt.datetime | None
+    decided_by_id: uuid.UUID | None = Field(description="the lead who accepted or rejected it")
+    decided_at: dt.datetime | None
+    decision_reason: str
     warnings: list[dict[str, Any]] = Field(
         description="notes that did not stop the import (ignored columns, a title row) 提示"
     )
@@ -52,13 +69,27 @@ class RegisterImportOut(Out):
     )
 
 
+class Note(Out):
+    en: str
+    zh: str
+
+
 class ImportOut(RegisterImportOut):
     unchanged: bool = Field(
-        description="true: this file is already the version in force 已是现行版本"
+        description="true: this file is already the version in force (or already waiting) "
+        "已是现行版本（或已在等待确认）"
     )
     replaced_id: uuid.UUID | None = Field(
         None, description="the version this one replaced 被替换的版本"
     )
+    note: Note | None = Field(
+        None,
+        description="e.g. pending: waits for the lead evaluator's acceptance 待主评估员确认",
+    )
+
+
+class DecisionIn(In):
+    reason: str = Field("", max_length=4000, description="required to reject 退回须填写理由")
 
 
 class RegisterListOut(Out):
@@ -77,7 +108,9 @@ class UploadQuery(In):
 
 
 class HistoryQuery(In):
-    history: bool = Field(False, description="include replaced versions 包含历史版本")
+    history: bool = Field(
+        False, description="include replaced, pending and rejected versions 包含历史及待确认版本"
+    )
 
 
 class MetricsQuery(In):
@@ -149,9 +182,15 @@ def _out(record, model=RegisterImportOut, **extra):
                     "size",
                     "rows",
                     "active",
+                    "state",
+                    "replaces_id",
+                    "finding_id",
                     "imported_by_id",
                     "created_at",
                     "replaced_at",
+                    "decided_by_id",
+                    "decided_at",
+                    "decision_reason",
                     "warnings",
                 )
             },
@@ -161,21 +200,8 @@ def _out(record, model=RegisterImportOut, **extra):
     )
 
 
-@bp.post("/rounds/<round_id:uuid>/registers/<kind:str>", stream=True)
-@doc(
-    "Import a register (streamed .xlsx or .csv body) 导入台账",
-    query=UploadQuery,
-    response=ImportOut,
-    status=(200, 201),
-    body={"application/octet-stream": {"type": "string", "format": "binary"}},
-    errors=(403, 404, 413, 422, 423),
-    headers={"X-Filename": "original file name, percent-encoded UTF-8 原始文件名"},
-    description="kind: staff, service_log, reports, finance, volunteers, satisfaction. The whole file is validated "
-    "first; any problem → 422 listing every problem with its sheet, row and column, nothing stored. "
-    "The same file again → 200 unchanged; a new file → 201, replacing the previous version.",
-)
-async def import_register(request: Request, round_id: uuid.UUID, kind: str) -> HTTPResponse:
-    actor = actor_of(request)
+def _upload(request: Request) -> tuple[str, str | None]:
+    """The uploaded file's name and sheet; 413 before reading a body declared too large."""
     q = parsing.query(request, UploadQuery)
     name = q.name or header_text(request.headers.get("x-filename", "")) or ""
     limit = parse.max_bytes()
@@ -186,17 +212,120 @@ async def import_register(request: Request, round_id: uuid.UUID, kind: str) -> H
                 f"the file is larger than {limit} bytes", f"文件超过 {limit} 字节上限", path="file"
             )
         )
-    done = await registers.import_upload(
-        actor, round_id, kind, request_chunks(request), name=name, sheet=q.sheet
-    )
+    return name, q.sheet
+
+
+def _imported(done: registers.Imported, location: str) -> HTTPResponse:
+    note = registers.import_note(done)
     body = _out(
         done.record,
         ImportOut,
         unchanged=done.unchanged,
         replaced_id=done.replaced.id if done.replaced else None,
+        note=None if note is None else {"en": note[0], "zh": note[1]},
     )
-    headers = {"Location": f"/api/v1/rounds/{round_id}/registers"}
-    return render(body, 200 if done.unchanged else 201, headers)
+    status = 200 if done.unchanged else 202 if done.pending else 201
+    return render(body, status, {"Location": location})
+
+
+UPLOAD_BODY = {"application/octet-stream": {"type": "string", "format": "binary"}}
+FILENAME = {"X-Filename": "original file name, percent-encoded UTF-8 原始文件名"}
+
+
+@bp.post("/rounds/<round_id:uuid>/registers/<kind:str>", stream=True)
+@doc(
+    "Import a register (streamed .xlsx or .csv body) 导入台账",
+    query=UploadQuery,
+    response=ImportOut,
+    status=(200, 201, 202),
+    body=UPLOAD_BODY,
+    errors=(403, 404, 409, 413, 422, 423),
+    headers=FILENAME,
+    description="kind: staff, service_log, reports, finance, volunteers (supplied by the agency; the "
+    "round's evaluators may import them too), satisfaction (the evaluator's instrument: the agency's "
+    "attempt is 403). The whole file is validated first; any problem → 422 listing every problem "
+    "with its sheet, row and column, nothing stored. The same file again → 200 unchanged; a new file "
+    "→ 201, replacing the version in force; → 202 pending when an evaluator has already scored a leaf "
+    "the register fills: the version in force stays until the round's lead evaluator accepts it. "
+    "Another version imported at the same moment → 409, nothing stored.",
+)
+async def import_register(request: Request, round_id: uuid.UUID, kind: str) -> HTTPResponse:
+    name, sheet = _upload(request)
+    done = await registers.import_upload(
+        actor_of(request), round_id, kind, request_chunks(request), name=name, sheet=sheet
+    )
+    return _imported(done, f"/api/v1/rounds/{round_id}/registers")
+
+
+@bp.post("/rounds/<round_id:uuid>/registers/<kind:str>/<import_id:uuid>/accept")
+@doc(
+    "Accept a pending register replacement (the round's lead) 接受台账替换",
+    body=DecisionIn,
+    response=RegisterImportOut,
+    errors=(403, 404, 409, 423),
+    description="The pending version is put in force and the version it was imported against is "
+    "replaced (409 when another version replaced that one meanwhile: import the file again).",
+)
+async def accept_register(
+    request: Request, round_id: uuid.UUID, kind: str, import_id: uuid.UUID
+) -> HTTPResponse:
+    data = parsing.body(request, DecisionIn)
+    record = await register_versions.accept_replacement(
+        actor_of(request), round_id, kind, import_id, data.reason
+    )
+    return render(_out(record))
+
+
+@bp.post("/rounds/<round_id:uuid>/registers/<kind:str>/<import_id:uuid>/reject")
+@doc(
+    "Reject a pending register replacement, with a reason (the round's lead) 退回台账替换",
+    body=DecisionIn,
+    response=RegisterImportOut,
+    errors=(403, 404, 409, 422),
+)
+async def reject_register(
+    request: Request, round_id: uuid.UUID, kind: str, import_id: uuid.UUID
+) -> HTTPResponse:
+    data = parsing.body(request, DecisionIn)
+    record = await register_versions.reject_replacement(
+        actor_of(request), round_id, kind, import_id, data.reason
+    )
+    return render(_out(record))
+
+
+@bp.post("/findings/<finding_id:uuid>/registers/<kind:str>", stream=True)
+@doc(
+    "Submit a corrected register against an open finding (rectification evidence) 提交整改台账",
+    query=UploadQuery,
+    response=ImportOut,
+    status=(200, 201),
+    body=UPLOAD_BODY,
+    errors=(403, 404, 409, 413, 422),
+    headers=FILENAME,
+    description="Validated as a round import (422 with every problem located, nothing stored); kept with "
+    "the finding (state rectification), never in force: the approved round and its snapshot do not "
+    "change. The finding must be open (409 otherwise); the agency may not submit the evaluator's "
+    "instrument (satisfaction: 403).",
+)
+async def submit_finding_register(
+    request: Request, finding_id: uuid.UUID, kind: str
+) -> HTTPResponse:
+    name, sheet = _upload(request)
+    done = await register_versions.rectification_upload(
+        actor_of(request), finding_id, kind, request_chunks(request), name=name, sheet=sheet
+    )
+    return _imported(done, f"/api/v1/findings/{finding_id}/registers")
+
+
+@bp.get("/findings/<finding_id:uuid>/registers")
+@doc(
+    "Corrected registers submitted against a finding 问题的整改台账",
+    response=RegisterListOut,
+    errors=(404,),
+)
+async def list_finding_registers(request: Request, finding_id: uuid.UUID) -> HTTPResponse:
+    records = await register_versions.finding_registers(actor_of(request), finding_id)
+    return render(RegisterListOut(items=[_out(r) for r in records]))
 
 
 @bp.get("/rounds/<round_id:uuid>/registers")

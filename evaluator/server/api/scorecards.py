@@ -157,10 +157,18 @@ class StationRef(BaseModel):
     name: str
 
 
+REGISTERS_FIELD = Field(
+    None,
+    description="every version of each register kind: who imported it, when, its hash, its "
+    "state (in_force, replaced, pending, rejected) and the version it replaced 台账版本记录",
+)
+
+
 class StationScorecard(Card):
     station: StationRef
     round: RoundRef
     robustness: Robustness
+    registers: dict[str, list[dict[str, Any]]] | None = REGISTERS_FIELD
 
 
 class AgencyRef(BaseModel):
@@ -189,6 +197,7 @@ class AgencyScorecard(BaseModel):
 
     agency: AgencyRef
     round: RoundRef
+    registers: dict[str, list[dict[str, Any]]] | None = REGISTERS_FIELD
     stations: list[StationResult] | None = None
     aggregate: Aggregate | None = None
     system: SystemRef | None = None

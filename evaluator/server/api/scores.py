@@ -2,7 +2,9 @@
 
 Writing: ``PUT …/scores/{unit}/{leaf}`` without a version creates (201); with the version
 read (``If-Match`` or ``version``) overwrites (200); a stale version answers 409, an
-approved round 423."""
+approved round 423. A value that is not a finite number within the leaf's range, or
+evidence that cannot be cited on the unit, answers 422 with the field's path, and nothing
+is written (the score and its citations are one transaction)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from evaluator.server.docs import doc
 from evaluator.server.models import In, Out, PageOut, Paging, etag, page_of, render
 from evaluator.services import listing, scoring
 from evaluator.services.listing import MAX_PER_PAGE
+from evaluator.systems.bounds import N_MAX
 
 bp = Blueprint("scores", url_prefix="/rounds")
 
@@ -62,13 +65,23 @@ class ItemQuery(In):
 
 class ScoreIn(In):
     value: float | None = Field(
-        description="the raw input: count, level, ratio … (null: not scored)"
+        allow_inf_nan=False,
+        description="the raw input, a finite number within the leaf's range (docs/api.md, "
+        "Values): count, level, ratio … (null: not scored)",
     )
-    target: float | None = None
-    n: int | None = Field(None, ge=0, description="sample size (satisfaction)")
+    target: float | None = Field(
+        None, gt=0, allow_inf_nan=False, description="the unit's target (ratio, count per target)"
+    )
+    n: int | None = Field(None, ge=0, le=N_MAX, description="sample size (satisfaction)")
     comment: str = Field("", max_length=4000)
-    evidence: list[uuid.UUID] = Field(default_factory=list)
-    version: int | None = Field(None, description="the version read, to overwrite (or If-Match)")
+    evidence: list[uuid.UUID] = Field(
+        default_factory=list,
+        description="evidence file ids of the round, each uploaded for this station or for "
+        "no station; cited for the leaf with the score",
+    )
+    version: int | None = Field(
+        None, ge=1, le=N_MAX, description="the version read, to overwrite (or If-Match)"
+    )
 
 
 @bp.get("/<round_id:uuid>/scores")

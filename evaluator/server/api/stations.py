@@ -44,8 +44,13 @@ class StationQuery(Paging):
 
 class StationIn(In):
     bureau: uuid.UUID
-    code: str = Field(min_length=1, max_length=40)
-    name: str = Field(min_length=1, max_length=200)
+    code: str = Field(
+        min_length=1,
+        max_length=40,
+        description="letters, digits and - _ . / (full-width forms folded, spaces trimmed); "
+        "unique regardless of case and width: st01 and ＳＴ０１ are ST01 (409)",
+    )
+    name: str = Field(min_length=1, max_length=200, description="not blank (trimmed)")
 
 
 @bp.get("")
