@@ -274,8 +274,8 @@ async def decide_appeal(
             {"answer": answer, "rescored": values},
             connection=conn,
         )
-    if uphold:
-        await _resnapshot(actor, round_)
+        if uphold:  # the new snapshot and recommendation, in the same transaction
+            await _resnapshot(actor, round_, conn)
     return await Appeal.get(id=appeal.id)
 
 
@@ -350,29 +350,30 @@ async def _rescore(
         )
 
 
-async def _resnapshot(actor: Actor, round_: Round) -> None:
-    done = await compute_round(round_)
+async def _resnapshot(actor: Actor, round_: Round, conn) -> None:
+    """Rescore the round as the transaction sees it (the lead's new values included) into a
+    new approval snapshot, and propose its recommendation again."""
+    done = await compute_round(round_, conn)
     document = await asyncio.to_thread(results_document, done.result)
     digest_of_inputs = await asyncio.to_thread(
         inputs_digest, done.inputs, done.system, done.units, done.waivers
     )
-    async with in_transaction() as conn:
-        snapshot = await ApprovalSnapshot.create(
-            round_id=round_.id,
-            approved_by_id=actor.user_id,
-            system_hash=done.system.content_hash,
-            inputs_digest=digest_of_inputs,
-            results=json_text(document),
-            results_digest=digest(document),
-            using_db=conn,
-        )
-        await audit.record(
-            actor.username,
-            "round.snapshot",
-            "round",
-            round_.id,
-            None,
-            {"snapshot": str(snapshot.id), "after": "appeal"},
-            connection=conn,
-        )
-        await propose(round_, done, actor, conn, clock.today())
+    snapshot = await ApprovalSnapshot.create(
+        round_id=round_.id,
+        approved_by_id=actor.user_id,
+        system_hash=done.system.content_hash,
+        inputs_digest=digest_of_inputs,
+        results=json_text(document),
+        results_digest=digest(document),
+        using_db=conn,
+    )
+    await audit.record(
+        actor.username,
+        "round.snapshot",
+        "round",
+        round_.id,
+        None,
+        {"snapshot": str(snapshot.id), "after": "appeal"},
+        connection=conn,
+    )
+    await propose(round_, done, actor, conn, clock.today())

@@ -423,10 +423,11 @@ def _active(on: dt.date) -> Q:
     return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
 
 
-async def stations_as_of(contract: Contract, on: dt.date) -> list[ContractStation]:
+async def stations_as_of(contract: Contract, on: dt.date, conn=None) -> list[ContractStation]:
     """The contract's station links in force on a date, with their stations."""
     return (
         await ContractStation.filter(_active(on), contract=contract)
+        .using_db(conn)
         .prefetch_related("station")
         .order_by("station__code")
     )
@@ -455,9 +456,9 @@ def unit_named(units: list[str], text: str) -> str | None:
     return next((u for u in units if code_key(u) == key), None)
 
 
-async def round_units(round_: Round, system: IndicatorSystem) -> list[str]:
+async def round_units(round_: Round, system: IndicatorSystem, conn=None) -> list[str]:
     """The units a round scores: the contract's stations in force on its date, or the agency."""
-    contract = await Contract.get(id=round_.contract_id)
+    contract = await Contract.get(id=round_.contract_id).using_db(conn)
     if system.unit == "agency":
         return [str(contract.agency_id)]
-    return [link.station.code for link in await stations_as_of(contract, round_.as_of)]
+    return [link.station.code for link in await stations_as_of(contract, round_.as_of, conn)]

@@ -41,10 +41,12 @@ def digest(value) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-async def round_raw(round_: Round) -> pd.DataFrame:
+async def round_raw(round_: Round, conn=None) -> pd.DataFrame:
     """Every rater's stored input for the round, as the engine's long table (+ rater)."""
-    rows = await Score.filter(round_id=round_.id, value__isnull=False).values_list(
-        "unit", "leaf", "item", "value", "target", "n", "rater_id"
+    rows = (
+        await Score.filter(round_id=round_.id, value__isnull=False)
+        .using_db(conn)
+        .values_list("unit", "leaf", "item", "value", "target", "n", "rater_id")
     )
     frame = pd.DataFrame(rows, columns=INPUT_COLUMNS)
     frame["item"] = frame["item"].replace("", None)
@@ -54,42 +56,46 @@ async def round_raw(round_: Round) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-async def active_metrics(round_: Round) -> dict[str, dict]:
+async def active_metrics(round_: Round, conn=None) -> dict[str, dict]:
     """Register kind → the metrics document of the round's version in force."""
     return dict(
-        await RegisterImport.filter(round_id=round_.id, active=True).values_list("kind", "metrics")
+        await RegisterImport.filter(round_id=round_.id, active=True)
+        .using_db(conn)
+        .values_list("kind", "metrics")
     )
 
 
 async def round_measured(
-    round_: Round, system: IndicatorSystem, units: list[str]
+    round_: Round, system: IndicatorSystem, units: list[str], conn=None
 ) -> tuple[pd.DataFrame, dict]:
     """Inputs of the leaves computed from the round's registers, and their explanations."""
-    metrics = await active_metrics(round_)
+    metrics = await active_metrics(round_, conn)
     if not metrics:
         return pd.DataFrame(columns=["unit", "leaf", "item", "value", "target", "n"]), {}
-    contract = await Contract.get(id=round_.contract_id)
+    contract = await Contract.get(id=round_.contract_id).using_db(conn)
     if system.unit == "agency":
         targets = {units[0]: {}}
     else:
         targets = {
             link.station.code: link.targets or {}
-            for link in await stations_as_of(contract, round_.as_of)
+            for link in await stations_as_of(contract, round_.as_of, conn)
         }
     return measured_inputs(system, metrics, targets, contract.staffing_min)
 
 
-async def round_inputs(round_: Round, system: IndicatorSystem) -> tuple[pd.DataFrame, dict]:
+async def round_inputs(
+    round_: Round, system: IndicatorSystem, conn=None
+) -> tuple[pd.DataFrame, dict]:
     """Reconciled inputs (one row per unit, leaf, item) for the round's units, with the
     round's elapsed share for pro-rated targets, and the explanations of measured leaves.
 
     A leaf measured from a register kind the round has imported takes its value from the
     register; raters' values for it are set aside. Other leaves come from raters."""
-    raw = await round_raw(round_)
-    units = await round_units(round_, system)
+    raw = await round_raw(round_, conn)
+    units = await round_units(round_, system, conn)
     raw = raw[raw["unit"].isin(units)]
-    measured, notes = await round_measured(round_, system, units)
-    measured = await _with_overrides(round_, measured, notes)
+    measured, notes = await round_measured(round_, system, units, conn)
+    measured = await _with_overrides(round_, measured, notes, conn)
     computed = {leaf for _, leaf in notes}
     raw = raw[~raw["leaf"].isin(computed)]
     inputs = reconcile(system, raw) if len(raw) else raw.drop(columns="rater")
@@ -113,11 +119,15 @@ async def round_inputs(round_: Round, system: IndicatorSystem) -> tuple[pd.DataF
     return inputs, notes
 
 
-async def _with_overrides(round_: Round, measured: pd.DataFrame, notes: dict) -> pd.DataFrame:
+async def _with_overrides(
+    round_: Round, measured: pd.DataFrame, notes: dict, conn=None
+) -> pd.DataFrame:
     """An upheld appeal's value replaces the register's value of that leaf for that unit
     (target and sample kept); its note says so, with the register's figure and the reason."""
-    overrides = await MeasuredOverride.filter(round_id=round_.id).values(
-        "unit", "leaf", "value", "reason", "appeal_id"
+    overrides = (
+        await MeasuredOverride.filter(round_id=round_.id)
+        .using_db(conn)
+        .values("unit", "leaf", "value", "reason", "appeal_id")
     )
     rows = []
     for o in overrides:
@@ -221,22 +231,24 @@ def cohort_frame(inputs: pd.DataFrame, units: list[str], system: IndicatorSystem
     return pd.concat([inputs, filler], ignore_index=True) if len(inputs) else filler
 
 
-async def round_waivers(round_: Round) -> list[tuple[str, str, str]]:
+async def round_waivers(round_: Round, conn=None) -> list[tuple[str, str, str]]:
     """(unit, leaf, decision) of the lead's decisions on the round's gaps."""
     return sorted(
-        await LeafWaiver.filter(round_id=round_.id).values_list("unit", "leaf", "decision")
+        await LeafWaiver.filter(round_id=round_.id)
+        .using_db(conn)
+        .values_list("unit", "leaf", "decision")
     )
 
 
-async def compute_round(round_: Round) -> Computed:
+async def compute_round(round_: Round, conn=None) -> Computed:
     """Score a round's stored inputs with its pinned system (no permission check): every
     unit of the round, the leaves the lead declared not applicable skipped."""
     from evaluator.store.rounds import SystemVersion
 
-    system = await system_of(await SystemVersion.get(id=round_.system_id))
-    inputs, notes = await round_inputs(round_, system)
-    units = await round_units(round_, system)
-    waivers = await round_waivers(round_)
+    system = await system_of(await SystemVersion.get(id=round_.system_id).using_db(conn))
+    inputs, notes = await round_inputs(round_, system, conn)
+    units = await round_units(round_, system, conn)
+    waivers = await round_waivers(round_, conn)
     not_applicable = [(u, leaf) for u, leaf, d in waivers if d == "not_applicable"]
     frame = cohort_frame(inputs, units, system)
     # CPU work off the event loop
