@@ -120,9 +120,6 @@ class WorkingCalendar:
             )
         return _provisional(year)
 
-    def is_provisional(self, day: dt.date) -> bool:
-        return self.day(day).provisional
-
     def day(self, day: dt.date) -> Day:
         official_year = day.year in self.official
         listed = self._explicit.get(day)

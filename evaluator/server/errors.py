@@ -20,7 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from evaluator.decisions.calendar import CalendarError
-from evaluator.decisions.schedules import ScheduleInvalid
+from evaluator.decisions.schedule_files import ScheduleInvalid
 from evaluator.errors import (
     AlreadyExists,
     ConflictError,

@@ -193,3 +193,8 @@ async def system_user_id(conn=None) -> uuid.UUID:
         username="system", defaults={"display_name": "System 系统", "active": False}, using_db=conn
     )
     return user.id
+
+
+def buys(actor: Actor, contract: Contract) -> bool:
+    """The actor is an officer of the contract's buying bureau (or an administrator)."""
+    return actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id)

@@ -1,6 +1,6 @@
 """Appeals (申诉): within a window after approval (the contract's, 5 working days by
-default, fixed at approval and
-never shortened afterwards: see ``services.calendars``) the agency contests leaves of a unit with a reason and new evidence; the round's
+default, fixed at approval and never shortened afterwards: see ``services.calendars``) the
+agency contests leaves of a unit with a reason and new evidence; the round's
 lead evaluator dismisses the appeal with a reason, or upholds it with new values for the
 contested leaves — the round is then rescored into a new approval snapshot (the old one
 kept) and a new recommendation supersedes the previous one. All audited, visible to the
@@ -21,6 +21,7 @@ from evaluator.services import audit, calendars
 from evaluator.services.actors import (
     Actor,
     assignment_role,
+    buys,
     get_round,
     may_see_scores,
     require,
@@ -43,12 +44,18 @@ from evaluator.store.registers import MeasuredOverride
 from evaluator.store.rounds import ApprovalSnapshot, EvidenceFile, Round, Score
 
 
-async def appeal_deadline(round_: Round, conn=None) -> dt.date:
-    """The last day to appeal: fixed at approval (the approval date plus the contract's
-    window in working days; later only by a calendar update or the bureau)."""
+async def appeal_window_of(round_: Round, conn=None) -> tuple[dt.date, str, str] | None:
+    """(last day to appeal, basis, note): as fixed at approval (later moved only by a
+    calendar update or the bureau); counted now for a round approved before windows were
+    stored; None before approval."""
     if round_.appeal_until is not None:
-        return round_.appeal_until
-    window = await calendars.appeal_window(round_, await calendars.current(conn), conn)
+        return round_.appeal_until, round_.appeal_basis, round_.appeal_note
+    return await calendars.appeal_window(round_, await calendars.current(conn), conn)
+
+
+async def appeal_deadline(round_: Round, conn=None) -> dt.date:
+    """The last day to appeal (StateError before approval)."""
+    window = await appeal_window_of(round_, conn)
     if window is None:
         raise StateError(Problem("only an approved round can be appealed", "仅已审定的轮次可申诉"))
     return window[0]
@@ -60,7 +67,7 @@ async def extend_window(actor: Actor, round_id, until: dt.date, reason: str) -> 
     round_ = await get_round(actor, round_id)
     contract = await Contract.get(id=round_.contract_id)
     require(
-        actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id),
+        buys(actor, contract),
         "only the buying bureau extends an appeal window",
         "仅购买方可延长申诉期",
     )

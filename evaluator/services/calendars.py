@@ -23,7 +23,6 @@ import json
 from dataclasses import dataclass
 from functools import cache
 
-import yaml
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -31,13 +30,8 @@ from tortoise.transactions import in_transaction
 from evaluator import clock
 from evaluator.decisions.calendar import Day, Deadline, WorkingCalendar
 from evaluator.decisions.rectification import OPEN_STATES
-from evaluator.decisions.schedules import (
-    ScheduleInvalid,
-    YearSchedule,
-    package_schedule,
-    package_years,
-    parse_schedule,
-)
+from evaluator.decisions.schedule_files import ScheduleInvalid, parse_schedule
+from evaluator.decisions.schedules import YearSchedule, package_schedule, package_years
 from evaluator.errors import ConflictError, Problem
 from evaluator.services import audit
 from evaluator.services.actors import Actor, require
@@ -65,9 +59,14 @@ def shipped_schedules() -> tuple[YearSchedule, ...]:
 
 async def added_schedules(conn=None) -> list[YearSchedule]:
     """The newest added revision of each year."""
-    rows = await HolidaySchedule.all().using_db(conn).order_by("year", "revision")
-    newest = {row.year: row for row in rows}
-    return [YearSchedule.from_dict(json.loads(row.canonical)) for row in newest.values()]
+    rows = (
+        await HolidaySchedule.all()
+        .using_db(conn)
+        .order_by("year", "revision")
+        .values_list("year", "canonical")
+    )
+    newest = dict(rows)  # the last revision of a year wins
+    return [YearSchedule.from_dict(json.loads(canonical)) for canonical in newest.values()]
 
 
 async def current(conn=None) -> WorkingCalendar:
@@ -155,7 +154,7 @@ async def add_schedule(actor: Actor, text: str, file: str = "calendar.yaml") -> 
         raise ScheduleInvalid(
             Problem("the file is larger than 256 KB", "文件超过 256 KB", file=file)
         )
-    schedule = _parse(text, file)
+    schedule = parse_schedule(text, file, origin="added")
     canonical = json.dumps(schedule.as_dict(), sort_keys=True, ensure_ascii=False)
     content_hash = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     try:
@@ -165,26 +164,6 @@ async def add_schedule(actor: Actor, text: str, file: str = "calendar.yaml") -> 
             Problem(
                 f"a schedule of {schedule.year} was added at the same moment; send it again",
                 f"{schedule.year} 年的节假日安排刚被他人同时添加，请重新提交",
-            )
-        ) from None
-
-
-def _parse(text: str, file: str) -> YearSchedule:
-    """``parse_schedule``, with the characters YAML refuses before parsing (control
-    characters) reported as a located problem instead of escaping as a YAML error."""
-    try:
-        return parse_schedule(text, file, origin="added")
-    except yaml.YAMLError as exc:
-        position = getattr(exc, "position", None)
-        line = text.count("\n", 0, position) + 1 if isinstance(position, int) else None
-        char = getattr(exc, "character", None)
-        code = f"U+{ord(char) if isinstance(char, str) else char:04X}" if char is not None else "?"
-        raise ScheduleInvalid(
-            Problem(
-                f"character {code} is not allowed in a YAML file",
-                f"YAML 文件中不允许出现字符 {code}",
-                file=file,
-                line=line,
             )
         ) from None
 

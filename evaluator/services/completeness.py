@@ -17,8 +17,10 @@ listed, so that nobody approves four unscored stations as "fail".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pandas as pd
 from tortoise.transactions import in_transaction
 
 from evaluator.engine.score import absent_inputs
@@ -27,6 +29,7 @@ from evaluator.services import audit
 from evaluator.services.actors import (
     Actor,
     assignment_role,
+    buys,
     check_writable,
     get_round,
     require,
@@ -38,11 +41,9 @@ from evaluator.services.systems import system_of
 from evaluator.store.base import Role
 from evaluator.store.contracts import Contract
 from evaluator.store.rounds import LeafWaiver, Round, SystemVersion
+from evaluator.systems import IndicatorSystem
 
-DECISIONS = {
-    "not_applicable": ("not applicable", "不适用"),
-    "accepted_missing": ("accepted as missing", "确认缺失"),
-}
+DECISIONS = ("not_applicable", "accepted_missing")
 
 
 @dataclass(frozen=True)
@@ -56,33 +57,44 @@ class Gap:
     reason: str = ""
 
 
-async def round_gaps(round_: Round) -> list[Gap]:
-    """Every (unit, leaf) without a usable value, with the lead's decision if any."""
-    system = await system_of(await SystemVersion.get(id=round_.system_id))
-    inputs, _ = await round_inputs(round_, system)
-    units = await round_units(round_, system)
-    waivers = {(w.unit, w.leaf): w for w in await LeafWaiver.filter(round_id=round_.id)}
+def gaps_in(
+    system: IndicatorSystem,
+    inputs: pd.DataFrame,
+    units: list[str],
+    decided: Mapping[tuple[str, str], tuple[str, str]],
+) -> list[Gap]:
+    """Every (unit, leaf) of ``units`` without a usable value in ``inputs``, with the lead's
+    (decision, reason) from ``decided`` if any."""
     out = []
     for unit, leaf in absent_inputs(system, cohort_frame(inputs, units, system)):
         node = system.nodes[leaf]
-        w = waivers.get((unit, leaf))
+        decision, reason = decided.get((unit, leaf), (None, ""))
         out.append(
-            Gap(
-                unit,
-                leaf,
-                node.name.zh,
-                node.name.en,
-                system.missing_rule(node),
-                w.decision if w else None,
-                w.reason if w else "",
-            )
+            Gap(unit, leaf, node.name.zh, node.name.en, system.missing_rule(node), decision, reason)
         )
     return out
 
 
+async def round_gaps(round_: Round) -> list[Gap]:
+    """The gaps of a round as stored now, with the lead's decisions and reasons."""
+    system = await system_of(await SystemVersion.get(id=round_.system_id))
+    inputs, _ = await round_inputs(round_, system)
+    units = await round_units(round_, system)
+    decided = {
+        (w.unit, w.leaf): (w.decision, w.reason)
+        for w in await LeafWaiver.filter(round_id=round_.id)
+    }
+    return gaps_in(system, inputs, units, decided)
+
+
 async def require_complete(round_: Round) -> None:
-    """InvalidInput listing every undecided gap, or nothing."""
-    open_ = [g for g in await round_gaps(round_) if g.decision is None]
+    """InvalidInput listing every undecided gap of the round, or nothing."""
+    refuse_undecided(await round_gaps(round_))
+
+
+def refuse_undecided(gaps: list[Gap]) -> None:
+    """InvalidInput listing every gap nobody decided, or nothing."""
+    open_ = [g for g in gaps if g.decision is None]
     if not open_:
         return
     raise InvalidInput(
@@ -105,7 +117,7 @@ async def list_gaps(actor: Actor, round_id) -> tuple[Round, list[Gap]]:
     require(
         actor.sees_everything
         or await assignment_role(actor, round_) is not None
-        or await _is_buyer(actor, round_),
+        or buys(actor, await Contract.get(id=round_.contract_id)),
         "only the round's evaluators and the buying bureau see its gaps",
         "仅本轮评估员与购买方可查看缺项",
     )
@@ -202,8 +214,3 @@ async def decide_gap(
 
 def _doc(w: LeafWaiver) -> dict:
     return {"unit": w.unit, "leaf": w.leaf, "decision": w.decision, "reason": w.reason}
-
-
-async def _is_buyer(actor: Actor, round_: Round) -> bool:
-    contract = await Contract.get(id=round_.contract_id)
-    return actor.has(Role.BUREAU_OFFICER, contract.buyer_id)

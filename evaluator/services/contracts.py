@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from evaluator.decisions.tranches import DEFAULT_SCHEDULE
 from evaluator.errors import AlreadyExists, InvalidInput, Problem
-from evaluator.evidence.values import CODE, code_key
+from evaluator.evidence.values import CODE, code_key, normal
 from evaluator.services import audit
 from evaluator.services.actors import Actor, get_organisation, get_station, require
 from evaluator.store.base import OrgKind, RegionLevel, Role
@@ -21,6 +21,7 @@ from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.orgs import Membership, Organisation, Region, User
 from evaluator.store.rounds import Round
 from evaluator.systems import IndicatorSystem
+from evaluator.systems.bounds import INT64_MAX
 
 
 def _admin(actor: Actor) -> None:
@@ -152,8 +153,9 @@ STATION_CODE_MAX = 40
 
 
 def _station_code(text: str) -> str:
-    """The code as stored: NFKC (full-width folded), trimmed; the register code rule."""
-    code = unicodedata.normalize("NFKC", text).strip()
+    """The code as stored: as a register cell reads it (full-width folded, trimmed); the
+    register code rule."""
+    code = normal(text)
     if not code:
         raise InvalidInput(Problem("the station code is blank", "社工站编码为空", path="code"))
     if not CODE.fullmatch(code) or len(code) > STATION_CODE_MAX:
@@ -188,9 +190,6 @@ def _station_name(text: str) -> str:
 async def add_station(actor: Actor, *, bureau_id, code: str, name: str) -> Station:
     """``create_station`` with the bureau named by id (looked up in the actor's scope)."""
     return await create_station(actor, await get_organisation(actor, bureau_id), code, name)
-
-
-MAX_FEN = 2**63 - 1  # what a 64-bit money column holds
 
 
 @dataclass(frozen=True)
@@ -362,12 +361,12 @@ def _check_contract(buyer, agency, start, end, amount_fen, schedule, stations) -
     if (
         not isinstance(amount_fen, int)
         or isinstance(amount_fen, bool)
-        or not 0 < amount_fen <= MAX_FEN
+        or not 0 < amount_fen <= INT64_MAX
     ):
         problems.append(
             Problem(
-                f"amount_fen must be a positive whole number of fen, at most {MAX_FEN}",
-                f"合同金额须为正整数（分），不超过 {MAX_FEN}",
+                f"amount_fen must be a positive whole number of fen, at most {INT64_MAX}",
+                f"合同金额须为正整数（分），不超过 {INT64_MAX}",
                 path="amount_fen",
             )
         )

@@ -26,7 +26,7 @@ from evaluator.decisions.rectification import (
 )
 from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem, StateError
 from evaluator.services import audit, calendars
-from evaluator.services.actors import Actor, assignment_role, require, round_scope
+from evaluator.services.actors import Actor, assignment_role, buys, require, round_scope
 from evaluator.store.base import Role
 from evaluator.store.contracts import Contract
 from evaluator.store.decisions import Finding
@@ -321,7 +321,7 @@ async def override_deadline(
     finding, round_ = await get_finding(actor, finding_id)
     contract = await Contract.get(id=round_.contract_id)
     require(
-        actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id),
+        buys(actor, contract),
         "only the buying bureau sets a deadline by hand",
         "仅购买方可手动调整整改期限",
     )

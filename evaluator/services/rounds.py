@@ -38,7 +38,7 @@ from evaluator.services.actors import (
     require,
     system_user_id,
 )
-from evaluator.services.completeness import require_complete
+from evaluator.services.completeness import gaps_in, refuse_undecided, require_complete
 from evaluator.services.decisions import propose
 from evaluator.services.findings import open_findings
 from evaluator.services.scorecards import (
@@ -325,10 +325,12 @@ async def approve_round(actor: Actor, round_: Round, expected_version: int) -> A
                 f"本轮须在 {earliest.on.isoformat()} 及以后方可审定（{earliest.zh}）；今日为 {on.isoformat()}",
             )
         )
-    if round_.state == RoundState.SUBMITTED:  # else: an illegal transition, said below
-        await require_complete(round_)  # re-checked: a register may have changed since
     done = await compute_round(round_)
     system, inputs, result, units = done.system, done.inputs, done.result, done.units
+    if round_.state == RoundState.SUBMITTED:  # else: an illegal transition, said below
+        # re-checked on this computation: a register may have changed since submission
+        decided = {(u, leaf): (d, "") for u, leaf, d in done.waivers}
+        refuse_undecided(gaps_in(system, inputs, units, decided))
     document = await asyncio.to_thread(results_document, result)  # pandas work off the event loop
     digest_of_inputs = await asyncio.to_thread(inputs_digest, inputs, system, units, done.waivers)
     async with in_transaction() as conn:

@@ -65,7 +65,14 @@ def parse_yaml(text: str, file: str) -> Located:
         node = loader.get_single_node()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
+        position = getattr(exc, "position", None)  # a refused character (ReaderError)
+        line = (
+            mark.line + 1
+            if mark is not None
+            else text.count("\n", 0, position) + 1
+            if isinstance(position, int)
+            else None
+        )
         what = getattr(exc, "problem", None) or str(exc)
         context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
         if context:

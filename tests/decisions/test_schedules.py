@@ -8,12 +8,8 @@ from pathlib import Path
 import pytest
 
 from evaluator.decisions.calendar import WorkingCalendar
-from evaluator.decisions.schedules import (
-    ScheduleInvalid,
-    YearSchedule,
-    package_schedule,
-    parse_schedule,
-)
+from evaluator.decisions.schedule_files import ScheduleInvalid, parse_schedule
+from evaluator.decisions.schedules import YearSchedule, package_schedule
 from evaluator.shipped import shipped_dir
 
 D = dt.date
