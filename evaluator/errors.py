@@ -141,6 +141,14 @@ class AlreadyExists(ConflictError):
     title_zh = "已存在"
 
 
+class Overlap(ConflictError):
+    """A station linked to two contracts at once: the message names the station, the other
+    contract and its dates."""
+
+    title_en = "Overlapping station link"
+    title_zh = "社工站关联期间重叠"
+
+
 class TooEarly(StateError):
     """An action whose date has not come (a payment before its trigger's date, an approval
     before the evaluation date); the message names both dates."""

@@ -5,8 +5,9 @@ Visibility (the scope every read and write is filtered by):
 - admin, auditor: everything;
 - bureau officer: contracts their bureau bought, and the stations, rounds and scores below;
 - evaluator, lead evaluator: the rounds they are assigned to;
-- agency user: contracts their agency holds, the stations linked to them, their rounds —
-  and scores only once a round is approved (blind until published).
+- agency user: contracts their agency holds, the stations linked to them (from the day the
+  link starts, and after it ends), their rounds — and scores only once a round is approved
+  (blind until published).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
+from evaluator import clock
 from evaluator.errors import LockedError, NotFound, PermissionDenied, Problem, StateError
 from evaluator.store.base import OrgKind, Role, RoundState
 from evaluator.store.contracts import Contract, Station
@@ -94,8 +96,11 @@ def round_scope(actor: Actor) -> QuerySet[Round]:
 def station_scope(actor: Actor) -> QuerySet[Station]:
     if actor.sees_everything:
         return Station.all()
+    # an agency sees a station from the day its link starts, and keeps seeing it (its
+    # history) after the link ends
     q = Q(bureau_id__in=list(actor.orgs(Role.BUREAU_OFFICER))) | Q(
-        contract_links__contract__agency_id__in=list(actor.orgs(Role.AGENCY_USER))
+        contract_links__contract__agency_id__in=list(actor.orgs(Role.AGENCY_USER)),
+        contract_links__valid_from__lte=clock.today(),
     )
     if actor.user_id is not None:
         q |= Q(contract_links__contract__rounds__assignments__user_id=actor.user_id)

@@ -8,14 +8,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from evaluator.decisions.tranches import DEFAULT_SCHEDULE
 from evaluator.errors import AlreadyExists, InvalidInput, Problem
 from evaluator.evidence.values import CODE, code_key, normal
-from evaluator.services import audit
-from evaluator.services.actors import Actor, get_organisation, get_station, require
+from evaluator.services import audit, station_links
+from evaluator.services.actors import (
+    Actor,
+    get_contract,
+    get_organisation,
+    get_station,
+    require,
+)
 from evaluator.store.base import OrgKind, RegionLevel, Role
 from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.orgs import Membership, Organisation, Region, User
@@ -211,13 +216,18 @@ async def create_contract(
     schedule: list[dict] | None = None,
     title: str = "",
     renewal_of: Contract | None = None,
+    succession: str | None = None,
     staffing_min: int = 2,
     rectification_working_days: int | None = None,
     appeal_working_days: int = 5,
 ) -> Contract:
     """A contract year: buyer bureau, agency, stations with their targets, amount in fen
     and the payment schedule (tranche shares in basis points summing to 10,000); optionally
-    its own working days to correct findings (else each deviation rule's) and to appeal."""
+    its own working days to correct findings (else each deviation rule's) and to appeal.
+
+    A contract that follows another (``renewal_of``; ``succession`` renewal or rebid,
+    derived from the agencies when not given) takes over the predecessor's links of its
+    stations from its first day, in the same transaction; any other overlap is refused."""
     require(
         actor.is_admin or actor.has(Role.BUREAU_OFFICER, buyer.id),
         "only the buying bureau or an administrator may sign contracts",
@@ -225,6 +235,13 @@ async def create_contract(
     )
     schedule = schedule if schedule is not None else DEFAULT_SCHEDULE
     _check_contract(buyer, agency, period_start, period_end, amount_fen, schedule, stations)
+    if renewal_of is not None:
+        require(
+            renewal_of.buyer_id == buyer.id,
+            "a contract follows one its own bureau bought",
+            "接续合同须为同一购买方的合同",
+        )
+    succession = station_links.check_succession(agency, renewal_of, succession, period_start)
     with _unique(f"a contract with code {code} already exists", f"编号为 {code} 的合同已存在"):
         return await _create_contract(
             actor,
@@ -242,6 +259,7 @@ async def create_contract(
             {
                 "rectification_working_days": rectification_working_days,
                 "appeal_working_days": appeal_working_days,
+                "succession": succession,
             },
         )
 
@@ -259,11 +277,14 @@ async def sign_contract(
     schedule: list[dict] | None = None,
     title: str = "",
     staffing_min: int = 2,
+    renewal_of_id=None,
+    succession: str | None = None,
     rectification_working_days: int | None = None,
     appeal_working_days: int = 5,
 ) -> Contract:
     """``create_contract`` with the parties and stations named by id (each looked up in
     the actor's scope: what the actor may not see is not found)."""
+    renewal_of = await get_contract(actor, renewal_of_id) if renewal_of_id else None
     buyer = await get_organisation(actor, buyer_id)
     agency = await get_organisation(actor, agency_id)
     terms = [
@@ -282,6 +303,8 @@ async def sign_contract(
         schedule=schedule,
         title=title,
         staffing_min=staffing_min,
+        renewal_of=renewal_of,
+        succession=succession,
         rectification_working_days=rectification_working_days,
         appeal_working_days=appeal_working_days,
     )
@@ -317,15 +340,17 @@ async def _create_contract(
             using_db=conn,
             **days,
         )
+        taken_over = await station_links.take_over(contract, stations, conn)
         for terms in stations:
-            await ContractStation.create(
-                contract=contract,
-                station=terms.station,
-                valid_from=period_start,
-                valid_to=period_end + dt.timedelta(days=1),
-                targets=terms.targets,
-                using_db=conn,
-            )
+            with station_links.guarded(terms.station):
+                await ContractStation.create(
+                    contract=contract,
+                    station=terms.station,
+                    valid_from=period_start,
+                    valid_to=station_links.link_end(contract),
+                    targets=terms.targets,
+                    using_db=conn,
+                )
         after = {
             "code": code,
             "buyer": str(buyer.id),
@@ -336,6 +361,8 @@ async def _create_contract(
             "stations": {t.station.code: t.targets for t in stations},
             **days,
         }
+        if renewal_of is not None:
+            after |= {"renewal_of": renewal_of.code, "taken_over": taken_over}
         await audit.record(
             actor.username, "contract.create", "contract", contract.id, None, after, connection=conn
         )
@@ -386,62 +413,6 @@ def _check_contract(buyer, agency, start, end, amount_fen, schedule, stations) -
         raise InvalidInput(problems)
 
 
-async def end_station_link(actor: Actor, contract: Contract, station: Station, on: dt.date) -> None:
-    """Stop a station's link to a contract from ``on`` (exclusive end), e.g. after a rebid."""
-    require(
-        actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id),
-        "only the buying bureau may change its contracts",
-        "仅购买方可变更合同",
-    )
-    async with in_transaction() as conn:
-        link = (
-            await ContractStation.filter(contract=contract, station=station)
-            .using_db(conn)
-            .order_by("-valid_from")
-            .first()
-        )
-        if link is None:
-            raise InvalidInput(
-                Problem("the station is not on this contract", "该社工站不在此合同内")
-            )
-        before = {"valid_to": link.valid_to.isoformat() if link.valid_to else None}
-        link.valid_to = on
-        await link.save(using_db=conn, update_fields=["valid_to"])
-        await audit.record(
-            actor.username,
-            "contract.station_end",
-            "contract",
-            contract.id,
-            before,
-            {"station": station.code, "valid_to": on.isoformat()},
-            connection=conn,
-        )
-
-
-def _active(on: dt.date) -> Q:
-    return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
-
-
-async def stations_as_of(contract: Contract, on: dt.date, conn=None) -> list[ContractStation]:
-    """The contract's station links in force on a date, with their stations."""
-    return (
-        await ContractStation.filter(_active(on), contract=contract)
-        .using_db(conn)
-        .prefetch_related("station")
-        .order_by("station__code")
-    )
-
-
-async def agency_of_station(station: Station, on: dt.date) -> Organisation | None:
-    """The agency running a station on a date (history stays with whoever ran it then)."""
-    link = (
-        await ContractStation.filter(_active(on), station=station)
-        .prefetch_related("contract__agency")
-        .first()
-    )
-    return link.contract.agency if link else None
-
-
 def _plain(details: dict) -> dict:
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in details.items()}
 
@@ -460,4 +431,7 @@ async def round_units(round_: Round, system: IndicatorSystem, conn=None) -> list
     contract = await Contract.get(id=round_.contract_id).using_db(conn)
     if system.unit == "agency":
         return [str(contract.agency_id)]
-    return [link.station.code for link in await stations_as_of(contract, round_.as_of, conn)]
+    return [
+        link.station.code
+        for link in await station_links.stations_as_of(contract, round_.as_of, conn)
+    ]

@@ -7,6 +7,7 @@ deterministically and cut into pages of at most ``MAX_PER_PAGE``.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -14,6 +15,7 @@ from typing import Generic, TypeVar
 from tortoise.queryset import QuerySet
 
 from evaluator.errors import InvalidInput, NotFound, PermissionDenied, Problem
+from evaluator.services import station_links
 from evaluator.services.actors import (
     Actor,
     contract_scope,
@@ -82,10 +84,16 @@ async def list_stations(
     agency: uuid.UUID | None = None,
     contract: uuid.UUID | None = None,
     round: uuid.UUID | None = None,
+    as_of: dt.date | None = None,
     page: int = 1,
     per_page: int = 20,
 ):
+    """Visible stations; with ``as_of``, those linked (as far as the actor sees) on that
+    date — for an agency user, the stations it runs then."""
     query = station_scope(actor)
+    if as_of is not None:
+        linked = station_links.link_scope(actor).filter(station_links.active_on(as_of))
+        query = query.filter(id__in=list(set(await linked.values_list("station_id", flat=True))))
     if bureau is not None:
         query = query.filter(bureau_id=bureau)
     if agency is not None:
@@ -104,10 +112,12 @@ async def list_contracts(
     buyer: uuid.UUID | None = None,
     agency: uuid.UUID | None = None,
     station: uuid.UUID | None = None,
+    as_of: dt.date | None = None,
     page: int = 1,
     per_page: int = 20,
 ) -> Page[Contract]:
-    query = contract_scope(actor)
+    """Visible contracts; with ``as_of``, those whose period contains that date."""
+    query = contract_scope(actor) if as_of is None else station_links.contracts_on(actor, as_of)
     if buyer is not None:
         query = query.filter(buyer_id=buyer)
     if agency is not None:
@@ -123,14 +133,18 @@ class ContractDetail:
     links: list[ContractStation]
 
 
-async def contract_detail(actor: Actor, contract_id) -> ContractDetail:
+async def contract_detail(
+    actor: Actor, contract_id, as_of: dt.date | None = None
+) -> ContractDetail:
+    """A contract with its station links: all of them, or those in force on ``as_of``."""
     contract = await get_contract(actor, contract_id)
-    links = (
-        await ContractStation.filter(contract_id=contract.id)
-        .prefetch_related("station")
-        .order_by("station__code", "valid_from")
+    links = ContractStation.filter(contract_id=contract.id)
+    if as_of is not None:
+        links = links.filter(station_links.active_on(as_of))
+    return ContractDetail(
+        contract,
+        list(await links.prefetch_related("station").order_by("station__code", "valid_from")),
     )
-    return ContractDetail(contract, list(links))
 
 
 # -- indicator systems (criteria are public to every signed-in user) ---------------------

@@ -90,6 +90,16 @@ async def create_round(
         problems.append(
             Problem("elapsed must be a share in (0, 1]", "时间进度须在 (0, 1] 之间", path="elapsed")
         )
+    if not contract.period_start <= as_of <= contract.period_end:
+        problems.append(
+            Problem(
+                f"the evaluation date {as_of.isoformat()} is outside contract {contract.code}'s "
+                f"period {contract.period_start.isoformat()} – {contract.period_end.isoformat()}",
+                f"评估基准日 {as_of.isoformat()} 不在合同 {contract.code} 的服务期 "
+                f"{contract.period_start.isoformat()} 至 {contract.period_end.isoformat()} 内",
+                path="as_of",
+            )
+        )
     if problems:
         raise InvalidInput(problems)
     async with in_transaction() as conn:

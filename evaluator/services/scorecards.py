@@ -4,6 +4,7 @@ and the digests that make an approval snapshot reproducible."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -14,15 +15,24 @@ from evaluator.engine import Result, score
 from evaluator.engine.reconcile import reconcile
 from evaluator.engine.sensitivity import Settings
 from evaluator.engine.sensitivity_report import sensitivity_report
-from evaluator.errors import PermissionDenied, Problem
+from evaluator.errors import NotFound, PermissionDenied, Problem
 from evaluator.evidence.measure import measured_inputs
-from evaluator.services.actors import Actor, get_round, get_station, may_see_scores, not_found
+from evaluator.services import station_links
+from evaluator.services.actors import (
+    Actor,
+    get_round,
+    get_station,
+    may_see_scores,
+    not_found,
+    round_scope,
+)
 from evaluator.services.citations import leaf_evidence
-from evaluator.services.contracts import round_units, stations_as_of
+from evaluator.services.contracts import round_units
 from evaluator.services.registers import register_history
 from evaluator.services.sensitivity import decision_inputs, robustness
 from evaluator.services.systems import system_of
-from evaluator.store.contracts import Contract
+from evaluator.store.base import RoundState
+from evaluator.store.contracts import Contract, ContractStation
 from evaluator.store.orgs import Organisation
 from evaluator.store.registers import MeasuredOverride, RegisterImport
 from evaluator.store.rounds import LeafWaiver, Round, Score
@@ -78,7 +88,7 @@ async def round_measured(
     else:
         targets = {
             link.station.code: link.targets or {}
-            for link in await stations_as_of(contract, round_.as_of, conn)
+            for link in await station_links.stations_as_of(contract, round_.as_of, conn)
         }
     return measured_inputs(system, metrics, targets, contract.staffing_min)
 
@@ -271,11 +281,57 @@ async def station_scorecard(actor: Actor, round_id, station_id) -> dict:
         _card, done, station.code, await leaf_evidence(round_, station.code)
     )
     card["robustness"] = _robust_unit(await robustness(round_, done), station.code)
+    contract = await Contract.get(id=round_.contract_id).prefetch_related("agency")
     return card | {
         "station": {"id": str(station.id), "code": station.code, "name": station.name},
+        # the agency that ran the station on the round's date: the contract's
+        "agency": {
+            "id": str(contract.agency_id),
+            "name": contract.agency.name,
+            "contract_id": str(contract.id),
+            "contract_code": contract.code,
+        },
         "round": _round_info(round_),
         "registers": await register_history(round_),  # every version, who, when, hashes
     }
+
+
+async def station_scorecard_as_of(actor: Actor, station_id, on: dt.date) -> dict:
+    """A station's standing on a date: the scorecard of its latest approved round evaluated
+    on or before ``on`` that the actor may see (under whichever contract ran it then), and
+    who runs the station on ``on``."""
+    station = await get_station(actor, station_id)
+    candidates = (
+        await round_scope(actor)
+        .filter(
+            state=RoundState.APPROVED,
+            as_of__lte=on,
+            contract__station_links__station_id=station.id,
+        )
+        .order_by("-as_of", "-created_at")
+    )
+    for round_ in candidates:
+        linked = await ContractStation.filter(
+            station_links.active_on(round_.as_of),
+            contract_id=round_.contract_id,
+            station_id=station.id,
+        ).exists()
+        if linked and await may_see_scores(actor, round_):
+            card = await station_scorecard(actor, round_.id, station.id)
+            responsible = (await station_links.responsible_on(actor, [station.id], on)).get(
+                station.id
+            )
+            return card | {
+                "as_of": on.isoformat(),
+                "responsible": responsible and responsible.document(),
+            }
+    raise NotFound(
+        Problem(
+            f"station {station.code} has no approved scorecard on or before {on.isoformat()} "
+            "that you may see",
+            f"社工站 {station.code} 在 {on.isoformat()} 及以前没有您可查看的已审定评分卡",
+        )
+    )
 
 
 async def agency_scorecard(actor: Actor, round_id) -> dict:

@@ -41,9 +41,12 @@ class Contract(Entity):
     )
     period_start = fields.DateField()
     period_end = fields.DateField()  # this contract year; renewals are new rows
+    # the contract this one follows for its stations, and how: ``renewal`` (the same agency
+    # again) or ``rebid`` (the stations re-tendered); NULL for a first contract
     renewal_of: fields.ForeignKeyNullableRelation[Contract] = fields.ForeignKeyField(
         "models.Contract", related_name="renewals", null=True, on_delete=fields.RESTRICT
     )
+    succession = fields.CharField(max_length=10, null=True)
     amount_fen = fields.BigIntField()  # 分, integer money
     # [{code, share_bp (basis points, sums to 10000), trigger, due_working_days}]
     schedule = fields.JSONField(default=list)
@@ -57,6 +60,11 @@ class Contract(Entity):
 
 
 class ContractStation(Entity):
+    """A station's link to a contract over ``[valid_from, valid_to)``, inside the contract's
+    period. The database refuses two links of one station that overlap (an exclusion
+    constraint on PostgreSQL, triggers on SQLite: migration 0007), so a station has one
+    agency at a time."""
+
     contract: fields.ForeignKeyRelation[Contract] = fields.ForeignKeyField(
         "models.Contract", related_name="station_links", on_delete=fields.RESTRICT
     )

@@ -10,6 +10,7 @@ the test owns the database (trap 2); each app has a unique name (trap 5).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from argon2 import PasswordHasher
 from sanic import Sanic
 from services.workflow_fixtures import County, settle_gaps
 
+from evaluator import clock
 from evaluator.services import auth
 from evaluator.services import contracts as cs
 from evaluator.services import rounds as rs
@@ -116,6 +118,13 @@ async def sign_in_everyone(county: County) -> World:
         await auth.set_password(Actor.system(), name, PASSWORD)
         tokens[name] = (await auth.login(name, PASSWORD, "198.51.100.1")).token
     return World(county, tokens, county.actors)
+
+
+async def pin_and_sign_in(world: World, day: dt.date) -> None:
+    """Pin today; sessions opened on another day may have expired: sign everyone in again."""
+    clock.pin(day)
+    for name in world.tokens:
+        world.tokens[name] = (await auth.login(name, PASSWORD, "198.51.100.1")).token
 
 
 def assert_problem(response: httpx.Response, status: int, slug: str | None = None) -> dict:

@@ -9,11 +9,10 @@ import datetime as dt
 from urllib.parse import quote
 
 import pytest
-from api_fixtures import PASSWORD, assert_problem, fresh_round
+from api_fixtures import assert_problem, fresh_round, pin_and_sign_in
 from lunardate import LunarDate
 
-from evaluator import clock
-from evaluator.services import auth, calendars
+from evaluator.services import calendars
 from evaluator.services import contracts as cs
 from evaluator.store.decisions import Finding
 from evaluator.store.rounds import Round
@@ -64,13 +63,6 @@ def published_to_2026(monkeypatch: pytest.MonkeyPatch) -> None:
         "evaluator.services.calendars.shipped_schedules",
         lambda: tuple(s for s in shipped if s.year <= 2026),
     )
-
-
-async def pin_and_sign_in(world, day: dt.date) -> None:
-    """Pin today; sessions opened on another day may have expired: sign everyone in again."""
-    clock.pin(day)
-    for name in world.tokens:
-        world.tokens[name] = (await auth.login(name, PASSWORD, "198.51.100.1")).token
 
 
 def by_date(year_doc: dict) -> dict[str, dict]:

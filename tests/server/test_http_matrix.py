@@ -153,7 +153,14 @@ async def new_station(m: Matrix, role: str) -> Call:
     return Call(json={"bureau": str(m.ids["bureau"]), "code": unique("ST"), "name": "新站"})
 
 
+async def fresh_station(m: Matrix):
+    """A station of the bureau on no contract yet (one station, one agency at a time)."""
+    c = m.world.county
+    return await cs.create_station(c.admin, c.bureau, unique("ST"), "新站")
+
+
 async def new_contract(m: Matrix, role: str) -> Call:
+    station = await fresh_station(m)
     return Call(
         json={
             "code": unique("C"),
@@ -162,7 +169,7 @@ async def new_contract(m: Matrix, role: str) -> Call:
             "period_start": "2027-01-01",
             "period_end": "2027-12-31",
             "amount_fen": 10_000_000,
-            "stations": [{"station": str(m.ids["st01"]), "targets": {"cases": 10}}],
+            "stations": [{"station": str(station.id), "targets": {"cases": 10}}],
         }
     )
 
@@ -367,9 +374,32 @@ async def release_first_tranche(m: Matrix, role: str) -> Call:
         period_start=dt.date(2026, 1, 1),
         period_end=dt.date(2026, 12, 31),
         amount_fen=1_000_001,
-        stations=[cs.StationTerms(c.stations["ST01"], {})],
+        stations=[cs.StationTerms(await fresh_station(m), {})],
     )
     return Call(params={"contract_id": contract.id, "code": "T1"})
+
+
+async def handover_body(m: Matrix, role: str) -> Call:
+    """A fresh station under a fresh contract of agency A, handed to a fresh one of B."""
+    c = m.world.county
+    station = await fresh_station(m)
+    contracts = [
+        await cs.create_contract(
+            m.world.actors["bureau"],
+            code=unique("C"),
+            buyer=c.bureau,
+            agency=agency,
+            period_start=dt.date(2026, 1, 1),
+            period_end=dt.date(2026, 12, 31),
+            amount_fen=1_000_000,
+            stations=[cs.StationTerms(station, {})] if agency is c.agency_a else [],
+        )
+        for agency in (c.agency_a, c.agency_b)
+    ]
+    return Call(
+        params={"station_id": station.id},
+        json={"contract": str(contracts[1].id), "on": "2026-09-01", "targets": {"cases": 5}},
+    )
 
 
 async def extend_appeal_window(m: Matrix, role: str) -> Call:
@@ -421,8 +451,12 @@ ROWS = [
     row("GET", f"{V}/stations",                                     "200 200 200 200 200 200 200 200 200 401"),
     row("POST", f"{V}/stations",                                    "201 201 404 403 403 404 403 403 403 401", new_station),
     row("GET", f"{V}/stations/<station_id:uuid>",                   "200 200 404 200 200 404 200 404 200 401", ids(station_id="st01")),
+    row("POST", f"{V}/stations/<station_id:uuid>/handover",         "201 201 404 404 404 404 404 404 403 401", handover_body),
+    row("GET", f"{V}/stations/<station_id:uuid>/scorecard",         "200 200 404 200 200 404 200 404 200 401", ids(station_id="st01"),
+        "(latest approved round)"),
     row("GET", f"{V}/contracts",                                    "200 200 200 200 200 200 200 200 200 401"),
-    row("POST", f"{V}/contracts",                                   "201 201 404 403 403 404 403 404 403 401", new_contract),
+    row("POST", f"{V}/contracts",                                   "201 201 404 404 404 404 404 404 403 401", new_contract,
+        "(a station on no contract: only its bureau sees it)"),
     row("GET", f"{V}/contracts/<contract_id:uuid>",                 "200 200 404 200 200 404 200 404 200 401", ids(contract_id="contract_a")),
     row("GET", f"{V}/systems",                                      "200 200 200 200 200 200 200 200 200 401"),
     row("POST", f"{V}/systems",                                     "201 201 201 201 403 403 403 403 403 401", new_system),

@@ -35,6 +35,7 @@ from evaluator.services import (
     completeness,
     decisions,
     findings,
+    station_links,
     tranches,
 )
 from evaluator.services import contracts as cs
@@ -265,6 +266,31 @@ async def case_create_contract(county: County, tmp_path) -> Action:
     )
 
 
+async def case_rebid_contract(county: County, tmp_path) -> Action:
+    """A contract that follows contract A for ST02 mid-year: ends A's link, adds its own."""
+    return lambda: cs.create_contract(
+        county.actors["bureau"],
+        code="C-REBID",
+        buyer=county.bureau,
+        agency=county.agency_b,
+        period_start=dt.date(2026, 7, 1),
+        period_end=dt.date(2027, 6, 30),
+        amount_fen=10_000_000,
+        stations=[cs.StationTerms(county.stations["ST02"], {"cases": 10})],
+        renewal_of=county.contract_a,
+    )
+
+
+async def case_hand_over(county: County, tmp_path) -> Action:
+    return lambda: station_links.hand_over(
+        county.actors["bureau"],
+        county.stations["ST03"].id,
+        county.contract_a.id,
+        dt.date(2026, 9, 1),
+        {"cases": 8},
+    )
+
+
 async def case_create_organisation(county: County, tmp_path) -> Action:
     return lambda: cs.create_organisation(Actor.system(), OrgKind.SERVICE_AGENCY, "新社工机构")
 
@@ -400,7 +426,7 @@ async def case_grant(county: County, tmp_path) -> Action:
 
 
 async def case_end_station_link(county: County, tmp_path) -> Action:
-    return lambda: cs.end_station_link(
+    return lambda: station_links.end_station_link(
         county.actors["bureau"], county.contract_a, county.stations["ST02"], dt.date(2026, 7, 1)
     )
 
@@ -471,6 +497,9 @@ def test_every_write_use_case_is_listed():
         "attach_evidence",
         "create_station",
         "create_contract",
+        "rebid_contract",
+        "hand_over",
+        "end_station_link",
         "submit_round",
         "approve_round",
         "finding_act",

@@ -298,7 +298,7 @@ async def test_a_contract_sets_its_own_deadlines(db, evidence_dir):
         period_start=dt.date(2026, 1, 1),
         period_end=dt.date(2026, 12, 31),
         amount_fen=100,
-        stations=[cs.StationTerms(county.stations["ST03"], {})],
+        stations=[],  # ST03 is contract B's: one agency at a time
         rectification_working_days=1,
         appeal_working_days=2,
     )

@@ -15,17 +15,12 @@ The HTTP race against ``evaluator serve --workers 2`` runs on PostgreSQL only.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from tortoise.exceptions import IntegrityError
+from two_workers import two_workers
 from workflow_fixtures import build_county
 
 from evaluator.errors import (
@@ -393,27 +388,6 @@ async def test_a_corrected_register_is_kept_with_its_finding(db, evidence_dir, t
 # -- the HTTP race against two workers (PostgreSQL) --------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def _wait_until_up(base: str, process: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise AssertionError(f"evaluator serve exited with {process.returncode}")
-            try:
-                if (await client.get(f"{base}/healthz", timeout=1)).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError("evaluator serve did not answer /healthz in time")
-
-
 async def test_thirty_parallel_posts_to_two_workers_make_one_version(
     db, db_kind, evidence_dir, tmp_path
 ):
@@ -425,18 +399,7 @@ async def test_thirty_parallel_posts_to_two_workers_make_one_version(
     county = await build_county()
     await auth.set_password(Actor.system(), "agency_a", "correct horse battery")
     token = (await auth.login("agency_a", "correct horse battery", "198.51.100.7")).token
-    port = _free_port()
-    env = os.environ | {"DATABASE_URL": db.url, "EVIDENCE_DIR": str(evidence_dir)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "evaluator", "serve", "--workers", "2", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        await _wait_until_up(base, process)
+    async with two_workers(db.url, evidence_dir) as base:
         url = f"{base}/api/v1/rounds/{county.round_a.id}/registers/finance"
         headers = {"Authorization": f"Bearer {token}", "X-Filename": "finance.csv"}
 
@@ -461,10 +424,3 @@ async def test_thirty_parallel_posts_to_two_workers_make_one_version(
         assert len(await in_force(county.round_a.id, "finance")) == 1
         assert await RegisterImport.all().count() == 1 + codes.count(201)
         assert await AuditEvent.filter(action="register.import").count() == 1 + codes.count(201)
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()

@@ -17,7 +17,7 @@ from evaluator.errors import (
     PermissionDenied,
     StateError,
 )
-from evaluator.services import audit
+from evaluator.services import audit, station_links
 from evaluator.services import contracts as cs
 from evaluator.services import rounds as rs
 from evaluator.services.actors import round_scope, station_scope
@@ -212,12 +212,16 @@ async def test_agency_scorecard_aggregates_its_stations(county):
 
 async def test_effective_dated_links_keep_history(county):
     st = county.stations["ST02"]
-    await cs.end_station_link(county.actors["bureau"], county.contract_a, st, dt.date(2026, 7, 1))
-    assert (await cs.agency_of_station(st, dt.date(2026, 6, 30))).id == county.agency_a.id
-    assert await cs.agency_of_station(st, dt.date(2026, 7, 1)) is None
+    await station_links.end_station_link(
+        county.actors["bureau"], county.contract_a, st, dt.date(2026, 7, 1)
+    )
+    assert (
+        await station_links.agency_of_station(st, dt.date(2026, 6, 30))
+    ).id == county.agency_a.id
+    assert await station_links.agency_of_station(st, dt.date(2026, 7, 1)) is None
     codes = [
         link.station.code
-        for link in await cs.stations_as_of(county.contract_a, dt.date(2026, 8, 1))
+        for link in await station_links.stations_as_of(county.contract_a, dt.date(2026, 8, 1))
     ]
     assert codes == ["ST01"]
 

@@ -141,7 +141,11 @@ async def _read_postgres(conn) -> dict[str, dict]:
         "JOIN pg_namespace n ON n.oid = t.relnamespace "
         "CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord) "
         "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
-        "WHERE n.nspname = 'public' GROUP BY t.relname, ix.indexrelid, ix.indisunique, ix.indisprimary"
+        "WHERE n.nspname = 'public' "
+        # the index behind an exclusion constraint is the constraint's (test_station_link_guards)
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint x WHERE x.conindid = ix.indexrelid "
+        "AND x.contype = 'x') "
+        "GROUP BY t.relname, ix.indexrelid, ix.indisunique, ix.indisprimary"
     ):
         table = schema[ix["table_name"]]
         cols = tuple(ix["columns"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sanic import Blueprint
@@ -41,6 +41,10 @@ class ContractOut(Out):
     rectification_working_days: int | None
     appeal_working_days: int
     renewal_of_id: uuid.UUID | None
+    succession: Literal["renewal", "rebid"] | None = Field(
+        description="how the contract follows renewal_of: the same agency again (renewal) "
+        "or the stations re-tendered (rebid)"
+    )
     created_at: dt.datetime
 
 
@@ -64,6 +68,13 @@ class ContractQuery(Paging):
     buyer: uuid.UUID | None = None
     agency: uuid.UUID | None = None
     station: uuid.UUID | None = None
+    as_of: dt.date | None = Field(None, description="only contracts in force on this date")
+
+
+class ContractAsOf(In):
+    as_of: dt.date | None = Field(
+        None, description="only the station links in force on this date (default: all)"
+    )
 
 
 class ContractStationIn(In):
@@ -87,6 +98,14 @@ class ContractIn(In):
         description="default: 50% on signing, 30% after the mid-term, 20% after the final evaluation",
     )
     staffing_min: int = Field(2, ge=1)
+    renewal_of: uuid.UUID | None = Field(
+        None,
+        description="the contract this one follows: its links of the same stations end the "
+        "day before this contract starts, in the same transaction",
+    )
+    succession: Literal["renewal", "rebid"] | None = Field(
+        None, description="default: renewal when the agency is the same, else rebid"
+    )
     rectification_working_days: int | None = Field(
         None,
         ge=1,
@@ -107,6 +126,7 @@ async def list_contracts(request: Request) -> HTTPResponse:
         buyer=q.buyer,
         agency=q.agency,
         station=q.station,
+        as_of=q.as_of,
         page=q.page,
         per_page=q.per_page,
     )
@@ -119,7 +139,7 @@ async def list_contracts(request: Request) -> HTTPResponse:
     body=ContractIn,
     response=ContractOut,
     status=201,
-    errors=(403, 404, 409),
+    errors=(403, 404, 409, 422),
 )
 async def create_contract(request: Request) -> HTTPResponse:
     data = parsing.body(request, ContractIn)
@@ -137,6 +157,8 @@ async def create_contract(request: Request) -> HTTPResponse:
         stations=[(s.station, s.targets) for s in data.stations],
         schedule=[t.model_dump() for t in data.schedule] if data.schedule is not None else None,
         staffing_min=data.staffing_min,
+        renewal_of_id=data.renewal_of,
+        succession=data.succession,
     )
     return render(
         ContractOut.model_validate(contract), 201, {"Location": f"{request.path}/{contract.id}"}
@@ -145,10 +167,14 @@ async def create_contract(request: Request) -> HTTPResponse:
 
 @bp.get("/<contract_id:uuid>")
 @doc(
-    "One contract with its stations and targets 合同详情", response=ContractDetailOut, errors=(404,)
+    "One contract with its stations and targets 合同详情",
+    query=ContractAsOf,
+    response=ContractDetailOut,
+    errors=(404,),
 )
 async def show_contract(request: Request, contract_id: uuid.UUID) -> HTTPResponse:
-    return render(_detail(await listing.contract_detail(actor_of(request), contract_id)))
+    q = parsing.query(request, ContractAsOf)
+    return render(_detail(await listing.contract_detail(actor_of(request), contract_id, q.as_of)))
 
 
 def _detail(detail: listing.ContractDetail) -> ContractDetailOut:

@@ -164,8 +164,18 @@ REGISTERS_FIELD = Field(
 )
 
 
+class ContractAgencyRef(BaseModel):
+    """The agency that ran the station on the round's date, and its contract."""
+
+    id: uuid.UUID
+    name: str
+    contract_id: uuid.UUID
+    contract_code: str
+
+
 class StationScorecard(Card):
     station: StationRef
+    agency: ContractAgencyRef
     round: RoundRef
     robustness: Robustness
     registers: dict[str, list[dict[str, Any]]] | None = REGISTERS_FIELD
