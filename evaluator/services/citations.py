@@ -24,7 +24,7 @@ from evaluator.services.actors import (
     require,
     round_scope,
 )
-from evaluator.services.contracts import round_units, unit_named
+from evaluator.services.contracts import round_units, unit_code, unit_named
 from evaluator.services.reviews import record_review
 from evaluator.services.systems import system_of
 from evaluator.store.base import ReviewStatus, Role
@@ -247,7 +247,7 @@ async def list_citations(
     )
     query = Citation.filter(round_id=round_.id)
     if unit:
-        query = query.filter(unit=unit)
+        query = query.filter(unit=await unit_code(unit))
     if leaf:
         query = query.filter(leaf=leaf)
     return await query.prefetch_related("evidence").order_by("unit", "leaf", "created_at")

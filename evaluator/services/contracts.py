@@ -426,6 +426,13 @@ def unit_named(units: list[str], text: str) -> str | None:
     return next((u for u in units if code_key(u) == key), None)
 
 
+async def unit_code(text: str) -> str:
+    """A unit as scores store it: a station's code however it was typed (``st01`` and
+    ``ＳＴ０１`` name ``ST01``), or the text itself (an agency unit, an unknown code)."""
+    station = await Station.filter(code_key=code_key(text)).first()
+    return station.code if station else text
+
+
 async def round_units(round_: Round, system: IndicatorSystem, conn=None) -> list[str]:
     """The units a round scores: the contract's stations in force on its date, or the agency."""
     contract = await Contract.get(id=round_.contract_id).using_db(conn)

@@ -26,6 +26,7 @@ from evaluator.services.actors import (
     round_scope,
     station_scope,
 )
+from evaluator.services.contracts import unit_code
 from evaluator.store.base import OrgKind, ReviewStatus, RoundKind, RoundState
 from evaluator.store.contracts import Contract, ContractStation
 from evaluator.store.orgs import Organisation
@@ -210,7 +211,7 @@ async def list_scores(
         )
     query = Score.filter(round_id=round_.id)
     if unit:
-        query = query.filter(unit=unit)
+        query = query.filter(unit=await unit_code(unit))
     if leaf:
         query = query.filter(leaf=leaf)
     if rater is not None:

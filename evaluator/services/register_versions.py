@@ -10,7 +10,10 @@ a reason. Both are audited (``register.accept``, ``register.reject``).
 After approval a round takes no registers; the agency (or the evaluation side) submits a
 corrected register against an open finding of its contract instead: validated and measured
 exactly as a round import, kept with the finding in state ``rectification``, never in force,
-never part of the approved round or its snapshot (``register.rectification``).
+never part of the approved round or its snapshot (``register.rectification``). It feeds the
+next round when carried forward (:func:`carry_forward`): imported into a later round of the
+same agency's contract — the same one, or the contract that renews it — as any import,
+checked against that round, with its origin in the audit.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from evaluator.evidence.parse import max_bytes as register_max_bytes
 from evaluator.evidence.parse import schema, sha256_of
 from evaluator.services import audit
 from evaluator.services.actors import Actor, check_writable, get_round, not_found, require
-from evaluator.services.evidence import spooled
+from evaluator.services.evidence import spooled, stored_path
 from evaluator.services.findings import get_finding
 from evaluator.services.registers import (
     IN_FORCE,
@@ -38,6 +41,7 @@ from evaluator.services.registers import (
     REJECTED,
     Imported,
     file_name,
+    import_register,
     in_force_key,
     is_key_clash,
     keep_file,
@@ -52,6 +56,7 @@ from evaluator.services.registers import (
     version_in_force,
 )
 from evaluator.services.systems import system_of
+from evaluator.store.contracts import Contract
 from evaluator.store.decisions import Finding
 from evaluator.store.registers import RegisterImport
 from evaluator.store.rounds import SystemVersion
@@ -222,6 +227,46 @@ async def rectification_upload(
     suffix = upload_suffix(name)
     async with spooled(data, register_max_bytes(), suffix=suffix) as (tmp, _, _):
         return await submit_rectification(actor, finding_id, kind, tmp, name=name, sheet=sheet)
+
+
+async def carry_forward(actor: Actor, finding_id, import_id, round_id) -> Imported:
+    """Import a corrected register kept with a finding into a later round of the same
+    contract, or of a contract that follows it with the same agency: the same file,
+    validated and measured against that round as any import (the version-in-force,
+    ownership and pending-after-scoring rules apply)."""
+    _, first = await get_finding(actor, finding_id)  # the actor may see it
+    record = await RegisterImport.get_or_none(
+        id=import_id, finding_id=finding_id, state=RECTIFICATION
+    )
+    if record is None:
+        raise not_found("corrected register of this finding", "该问题的整改台账", import_id)
+    round_ = await get_round(actor, round_id)
+    earlier = await Contract.get(id=first.contract_id)
+    later = await Contract.get(id=round_.contract_id)
+    same_agency = later.id == earlier.id or (
+        later.renewal_of_id == earlier.id and later.agency_id == earlier.agency_id
+    )
+    if not same_agency or round_.as_of <= first.as_of:
+        raise InvalidInput(
+            Problem(
+                "a corrected register feeds a later round of the same contract, or of the "
+                "contract that renews it with the same agency",
+                "整改台账只能用于同一合同（或同一机构续签合同）的后续评估轮次",
+                path="round",
+            )
+        )
+    suffix = upload_suffix(record.original_name)
+    data = await asyncio.to_thread(stored_path(record.sha256).read_bytes)
+    async with spooled(data, register_max_bytes(), suffix=suffix) as (tmp, _, _):
+        return await import_register(
+            actor,
+            round_.id,
+            record.kind,
+            tmp,
+            name=record.original_name,
+            sheet=record.sheet,
+            origin=record,
+        )
 
 
 async def finding_registers(actor: Actor, finding_id) -> list[RegisterImport]:

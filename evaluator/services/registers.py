@@ -51,6 +51,7 @@ from evaluator.evidence.metrics import Period
 from evaluator.evidence.parse import Register, parse_register, schema, sha256_of
 from evaluator.evidence.parse import max_bytes as register_max_bytes
 from evaluator.evidence.registers import REGISTERS, SUPPLIERS
+from evaluator.evidence.values import code_key
 from evaluator.services import audit
 from evaluator.services.actors import (
     Actor,
@@ -263,8 +264,11 @@ async def import_register(
     *,
     name: str | None = None,
     sheet: str | None = None,
+    origin: RegisterImport | None = None,
 ) -> Imported:
-    """Import ``path`` as the round's ``kind`` register (see the module docstring)."""
+    """Import ``path`` as the round's ``kind`` register (see the module docstring);
+    ``origin``, a corrected register kept with a finding that this import carries forward,
+    is named in the audit event."""
     round_ = await get_round(actor, round_id)
     await may_import(actor, round_, kind)
     check_writable(round_)
@@ -310,7 +314,7 @@ async def import_register(
                 "register",
                 record.id,
                 version_doc(current),
-                version_doc(record),
+                version_doc(record) | ({} if origin is None else {"carried_from": str(origin.id)}),
                 connection=conn,
             )
     except (IntegrityError, _Lost) as error:
@@ -461,7 +465,7 @@ async def metric_values(
         for section in ("leaves", "library"):
             for key, entry in record.metrics.get(section, {}).items():
                 for code, got in entry["stations"].items():
-                    if station and code != station:
+                    if station and code_key(code) != code_key(station):
                         continue
                     rows.append(
                         {

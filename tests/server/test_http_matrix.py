@@ -46,8 +46,11 @@ from api_fixtures import (
 from services.workflow_fixtures import SYSTEM, build_county, settle_gaps
 
 from evaluator.server import create_app
-from evaluator.services import appeals, auth, citations
+from evaluator.services import appeals, auth, citations, register_versions
 from evaluator.services import contracts as cs
+from evaluator.services import rounds as rs
+from evaluator.services.actors import Actor
+from evaluator.store.base import Role, RoundKind
 from evaluator.store.decisions import Finding
 from evaluator.store.registers import RegisterImport
 from evaluator.store.rounds import Round
@@ -295,6 +298,30 @@ def finding_register(kind: str) -> Make:
     return make
 
 
+async def carried_register(m: Matrix, role: str) -> Call:
+    """A corrected register kept with a fresh finding, and a later open round to carry it to."""
+    c = m.world.county
+    f = await fresh_finding("correction", m)
+    text = f"志愿者编号,站点编码,已在全国志愿服务信息系统注册,志愿服务时数\nV-{role},ST01,是,3\n"
+    kept = await register_versions.rectification_upload(
+        m.world.actors["agency_a"], f.id, "volunteers", text.encode(), name="volunteers.csv"
+    )
+    later = await rs.create_round(
+        m.world.actors["bureau"],
+        contract=c.contract_a,
+        evaluation_agency=c.evaluators,
+        kind=RoundKind.FINAL,
+        system=await c.round_a.system,
+        as_of=dt.date(2026, 12, 31),
+    )
+    for name, rater in (("lead", Role.LEAD_EVALUATOR), ("evaluator", Role.EVALUATOR)):
+        await rs.assign(Actor.system(), later, c.users[name], rater)
+    await rs.open_round(Actor.system(), later, later.version)
+    return Call(
+        params={"finding_id": f.id, "import_id": kept.record.id}, json={"round": str(later.id)}
+    )
+
+
 async def citation_body(m: Matrix, role: str) -> Call:
     record = await upload(m.world, m.ids["round_a"], data=f"for {role}".encode())
     return Call(
@@ -513,6 +540,8 @@ ROWS = [
     row("POST", f"{V}/findings/<finding_id:uuid>/registers/<kind:str>",
         "201 403 404 201 201 404 403 404 403 401", finding_register("satisfaction"), "(the evaluator's survey)"),
     row("GET", f"{V}/findings/<finding_id:uuid>/registers",         "200 200 404 200 200 404 200 404 200 401", ids(finding_id="finding")),
+    row("POST", f"{V}/findings/<finding_id:uuid>/registers/<import_id:uuid>/carry",
+        "201 403 404 201 201 404 201 404 403 401", carried_register, "(into a later round)"),
     row("POST", f"{V}/findings/<finding_id:uuid>/deadline",         "200 200 404 403 403 404 403 404 403 401", override_deadline),
     row("GET", f"{V}/rounds/<round_id:uuid>/decision",              "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved")),
     row("POST", f"{V}/rounds/<round_id:uuid>/decision",             "200 200 404 403 403 404 403 404 403 401", accept_recommendation),

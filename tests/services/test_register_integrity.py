@@ -15,6 +15,8 @@ The HTTP race against ``evaluator serve --workers 2`` runs on PostgreSQL only.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import json
 from pathlib import Path
 
 import httpx
@@ -383,6 +385,49 @@ async def test_a_corrected_register_is_kept_with_its_finding(db, evidence_dir, t
     with pytest.raises(StateError):
         await submit_rectification(agency, finding.id, "finance", finance(tmp_path, 1, "z.csv"))
     assert await RegisterImport.filter(finding_id=finding.id).count() == 1
+
+
+async def test_a_corrected_register_feeds_the_next_round(db, evidence_dir, tmp_path):
+    from evaluator.services import rounds as rs
+    from evaluator.services.register_versions import carry_forward
+    from evaluator.store.base import Role, RoundKind
+    from evaluator.store.rounds import SystemVersion
+
+    county = await build_county(system=SYSTEM)
+    round_, finding = await approved_with_finding(county, tmp_path)
+    agency = county.actors["agency_a"]
+    corrected = (
+        await submit_rectification(
+            agency, finding.id, "finance", finance(tmp_path, 9000, "更正财务台账.csv")
+        )
+    ).record
+    final = await rs.create_round(
+        county.actors["bureau"],
+        contract=county.contract_a,
+        evaluation_agency=county.evaluators,
+        kind=RoundKind.FINAL,
+        system=await SystemVersion.get(id=round_.system_id),
+        as_of=dt.date(2026, 12, 31),
+    )
+    await rs.assign(county.admin, final, county.users["lead"], Role.LEAD_EVALUATOR)
+    final = await rs.open_round(county.actors["lead"], final, final.version)
+
+    with pytest.raises(InvalidInput):  # not into the round it corrects
+        await carry_forward(agency, finding.id, corrected.id, round_.id)
+    with pytest.raises(NotFound):  # another agency sees neither
+        await carry_forward(county.actors["agency_b"], finding.id, corrected.id, county.round_b.id)
+    with pytest.raises(InvalidInput):  # nor into another contract's round
+        await carry_forward(county.actors["lead"], finding.id, corrected.id, county.round_b.id)
+    done = await carry_forward(agency, finding.id, corrected.id, final.id)
+    (now,) = await in_force(final.id, "finance")
+    assert now.id == done.record.id and now.sha256 == corrected.sha256
+    assert now.metrics["leaves"]["F1"]["stations"]["ST01"]["value"] == 9000
+    assert (await in_force(round_.id, "finance"))[0].sha256 != corrected.sha256  # untouched
+    event = await AuditEvent.filter(action="register.import", object_id=str(now.id)).get()
+    assert json.loads(event.after)["carried_from"] == str(corrected.id)
+    assert (await carry_forward(agency, finding.id, corrected.id, final.id)).unchanged
+    with pytest.raises(NotFound):  # a register of this finding only
+        await carry_forward(agency, finding.id, now.id, final.id)
 
 
 # -- the HTTP race against two workers (PostgreSQL) --------------------------------------------

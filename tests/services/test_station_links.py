@@ -131,9 +131,7 @@ async def test_a_mid_year_rebid_hands_the_station_over(db, today):
     event = await AuditEvent.filter(action="contract.create", object_id=str(new.id)).get()
     after = json.loads(event.after)
     assert after["succession"] == "rebid"
-    assert after["taken_over"] == [
-        {"station": "ST02", "contract": "C-A", "valid_to": "2027-01-01"}
-    ]
+    assert after["taken_over"] == [{"station": "ST02", "contract": "C-A", "valid_to": "2027-01-01"}]
     assert (await audit.verify()).ok
 
     # as of either side of the date

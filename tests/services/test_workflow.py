@@ -377,3 +377,14 @@ async def test_station_names_are_not_blank_and_codes_follow_the_rule(county, cod
 async def test_a_station_is_stored_folded_and_trimmed(county):
     s = await cs.create_station(county.actors["bureau"], county.bureau, " ＳＴ－０９ ", " 九号站 ")
     assert (s.code, s.code_key, s.name) == ("ST-09", "st-09", "九号站")
+
+
+@pytest.mark.parametrize("typed", ["st01", "ＳＴ０１", " ST01 "])
+async def test_reads_by_unit_name_a_station_however_typed(county, typed):
+    from evaluator.services import listing
+
+    await record_score(county.actors["evaluator"], county.round_a.id, "ST01", "L00", 7)
+    await record_score(county.actors["evaluator"], county.round_a.id, "ST02", "L00", 3)
+    page = await listing.list_scores(county.actors["lead"], county.round_a.id, unit=typed)
+    assert [(s.unit, s.value) for s in page.items] == [("ST01", 7)]
+    assert await cs.unit_code("no-such") == "no-such"

@@ -317,6 +317,32 @@ async def submit_finding_register(
     return _imported(done, f"/api/v1/findings/{finding_id}/registers")
 
 
+class CarryIn(In):
+    round: uuid.UUID = Field(description="a later round of the same contract, or of its renewal")
+
+
+@bp.post("/findings/<finding_id:uuid>/registers/<import_id:uuid>/carry")
+@doc(
+    "Carry a corrected register into the next round 整改台账用于后续轮次",
+    body=CarryIn,
+    response=ImportOut,
+    status=(200, 201, 202),
+    errors=(403, 404, 409, 422, 423),
+    description="The corrected register kept with the finding is imported into a later round of the "
+    "same contract (or of the contract that renews it with the same agency), as any import: checked "
+    "against that round's stations and period, 202 pending when a leaf it fills is already scored, "
+    "the agency never for the evaluator's instrument. The audit event names its origin.",
+)
+async def carry_register(
+    request: Request, finding_id: uuid.UUID, import_id: uuid.UUID
+) -> HTTPResponse:
+    data = parsing.body(request, CarryIn)
+    done = await register_versions.carry_forward(
+        actor_of(request), finding_id, import_id, data.round
+    )
+    return _imported(done, f"/api/v1/rounds/{data.round}/registers")
+
+
 @bp.get("/findings/<finding_id:uuid>/registers")
 @doc(
     "Corrected registers submitted against a finding 问题的整改台账",
