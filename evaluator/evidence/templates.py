@@ -292,7 +292,9 @@ def _suppliers_markdown() -> list[str]:
         "its own acceptance). Every version, with who imported it, when, its file hash and the",
         "hash of the version it replaced, is listed on the scorecards (`registers`). After",
         "approval the round takes no registers; a corrected register is submitted against an",
-        "open finding instead (rectification evidence, never in force in the approved round).",
+        "open finding instead (rectification evidence, never in force in the approved round); it",
+        "can then be carried into the next round of the same contract, or of its renewal with the",
+        "same agency, where it is imported and checked like any other file.",
         "",
     ]
     return out
