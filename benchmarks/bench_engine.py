@@ -26,7 +26,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from evaluator.demo import synthetic_inputs
+from evaluator.demo.scoring import synthetic_inputs
 from evaluator.engine import prepare_inputs, score, score_inputs
 from evaluator.systems import IndicatorSystem, parse_system
 

@@ -1,9 +1,9 @@
 """Benchmark: weighting sensitivity over 10,000 units × 60 leaves × 1,000 sampled weightings.
 
 The cohort is the synthetic 60-leaf system of ``bench_engine.py``, scored once; then
-:class:`evaluator.engine.sensitivity.Cohort` re-aggregates every unit under every weighting
+:class:`evaluator.analysis.sensitivity.Cohort` re-aggregates every unit under every weighting
 at once (the engine's weighted mean over units × samples, the engine's floors and vetoes),
-ranks and grades them, and :func:`evaluator.engine.uncertainty.analyse` derives the
+ranks and grades them, and :func:`evaluator.analysis.uncertainty.analyse` derives the
 per-unit bands, flip probabilities and drivers. Baseline, measured in the same run: the
 same aggregation re-run one weighting at a time (a loop over samples), timed on
 ``--loop-samples`` samples and extrapolated.
@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_engine import best_of, build  # noqa: E402
 
+from evaluator.analysis.sensitivity import Cohort, Settings, ranks, sample_weights  # noqa: E402
+from evaluator.analysis.uncertainty import analyse  # noqa: E402
 from evaluator.engine import score  # noqa: E402
-from evaluator.engine.sensitivity import Cohort, Settings, ranks, sample_weights  # noqa: E402
-from evaluator.engine.uncertainty import analyse  # noqa: E402
 
 TARGET_SECONDS = 5.0
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from evaluator.cli import main
-from evaluator.demo import run_demo
+from evaluator.demo.scoring import run_demo
 from evaluator.shipped import shipped_system
 
 SYSTEM = str(shipped_system("station-annual"))

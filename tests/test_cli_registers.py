@@ -8,7 +8,7 @@ import re
 import pytest
 
 from evaluator.cli import main
-from evaluator.cli_db import with_database
+from evaluator.cli.db import with_database
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluator.demo import demo_inputs, run_demo
-from evaluator.demo_county import make_county, uscc_check
-from evaluator.demo_text import format_demo, pad, text_width
+from evaluator.demo.county import make_county, uscc_check
+from evaluator.demo.scoring import demo_inputs, run_demo
+from evaluator.demo.text import format_demo, pad, text_width
 from evaluator.engine import score
 from evaluator.shipped import shipped_system
 from evaluator.systems import load_system, parse_system

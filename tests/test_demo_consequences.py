@@ -8,8 +8,8 @@ import re
 import pytest
 
 from evaluator.cli import main
-from evaluator.demo import cast, run_demo
-from evaluator.demo_text import format_demo
+from evaluator.demo.scoring import cast, run_demo
+from evaluator.demo.text import format_demo
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from evaluator.demo import cast, demo_inputs, make_county, run_demo, with_registers
-from evaluator.demo_text import format_demo
+from evaluator.demo.load import load_demo
+from evaluator.demo.scoring import cast, demo_inputs, make_county, run_demo, with_registers
+from evaluator.demo.text import format_demo
 from evaluator.engine import score
 from evaluator.services.actors import Actor
-from evaluator.services.demo_load import load_demo
 from evaluator.services.scorecards import station_scorecard
 from evaluator.shipped import shipped_system
 from evaluator.store.contracts import Station

@@ -46,7 +46,7 @@ from evaluator.evidence.values import (
     quote,
 )
 from evaluator.systems.bounds import INT64_MAX
-from evaluator.tables import parse_number
+from evaluator.tables.read import parse_number
 
 Kind = Literal[
     "text", "code", "date", "integer", "decimal", "money", "boolean", "choice", "score", "period"

@@ -28,7 +28,7 @@ from evaluator.evidence.columns import Bad, Column, finalise
 from evaluator.evidence.registers import REGISTERS
 from evaluator.evidence.schema import Message, Schema
 from evaluator.evidence.values import code_key
-from evaluator.tables import Table, column_letter, header_key, read_table, resolve_columns
+from evaluator.tables.read import Table, column_letter, header_key, read_table, resolve_columns
 
 MAX_PROBLEMS = 500
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024

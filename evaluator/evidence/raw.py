@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from evaluator.errors import Problem
-from evaluator.tables import read_table, resolve_columns
+from evaluator.tables.read import read_table, resolve_columns
 
 RAW_COLUMNS: dict[str, list[str]] = {
     "unit": ["uCode", "单位", "对象", "评估对象", "站点", "站点编码"],

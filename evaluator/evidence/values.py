@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
-from evaluator.tables import parse_number
+from evaluator.tables.read import parse_number
 
 DATE_MIN = dt.date(1950, 1, 1)
 DATE_MAX = dt.date(2100, 12, 31)

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from evaluator.analysis.report import sensitivity_report
+from evaluator.analysis.sensitivity import Settings
 from evaluator.engine import Result, score
 from evaluator.engine.reconcile import reconcile
-from evaluator.engine.sensitivity import Settings
-from evaluator.engine.sensitivity_report import sensitivity_report
 from evaluator.errors import NotFound, PermissionDenied, Problem
 from evaluator.evidence.measure import measured_inputs
 from evaluator.services import station_links

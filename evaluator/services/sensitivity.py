@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 
+from evaluator.analysis.report import sensitivity_report
+from evaluator.analysis.sensitivity import Settings
 from evaluator.decisions.recommend import OpenFinding, outcome_rule
 from evaluator.decisions.rectification import OPEN_STATES
-from evaluator.engine.sensitivity import Settings
-from evaluator.engine.sensitivity_report import sensitivity_report
 from evaluator.store.contracts import Contract
 from evaluator.store.decisions import Finding
 from evaluator.store.rounds import Round

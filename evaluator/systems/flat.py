@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from evaluator.errors import SystemInvalid
-from evaluator.tables import Table, parse_number, read_table, resolve_columns
+from evaluator.tables.read import Table, parse_number, read_table, resolve_columns
 
 IMPLICIT_ROOT = "index"
 

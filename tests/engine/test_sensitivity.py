@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import rankdata
 
+from evaluator.analysis.attribution import attribute
+from evaluator.analysis.sensitivity import Cohort, Settings, perturbed, ranks, sample_weights
+from evaluator.analysis.uncertainty import analyse
 from evaluator.engine import score
 from evaluator.engine.aggregate import weighted_mean
-from evaluator.engine.attribution import attribute
 from evaluator.engine.grading import final_grades, floor_breaches, round_half_up
-from evaluator.engine.sensitivity import Cohort, Settings, perturbed, ranks, sample_weights
-from evaluator.engine.uncertainty import analyse
 from evaluator.systems import parse_system
 
 SYSTEM = """

@@ -25,7 +25,7 @@ from evaluator.evidence.parse import MAX_PROBLEMS, parse_register
 from evaluator.evidence.registers import REGISTERS
 from evaluator.evidence.templates import NOTES_SHEET, registers_markdown, write_template
 from evaluator.evidence.values import FALSE_WORDS, SCORE_WORDS, TRUE_WORDS, option_key
-from evaluator.tables import header_key
+from evaluator.tables.read import header_key
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from api_fixtures import assert_problem
 
-from evaluator.demo import run_demo
-from evaluator.services.demo_load import demo_logins, demo_password, load_demo
+from evaluator.demo.load import demo_logins, demo_password, load_demo
+from evaluator.demo.scoring import run_demo
 from evaluator.store.contracts import Contract, ContractStation
 from evaluator.store.orgs import Membership, User
 from evaluator.store.rounds import Round

@@ -8,12 +8,12 @@ import io
 import pytest
 
 from evaluator.cli import main, with_database
-from evaluator.cli_server import banner, check_serve
+from evaluator.cli.server import banner, check_serve
+from evaluator.demo.load import DemoLogin
 from evaluator.errors import InvalidInput
 from evaluator.services import auth
 from evaluator.services.actors import Actor
 from evaluator.services.contracts import create_organisation
-from evaluator.services.demo_load import DemoLogin
 from evaluator.store.base import OrgKind
 
 

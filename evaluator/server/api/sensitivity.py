@@ -10,7 +10,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from evaluator.engine.sensitivity import Settings
+from evaluator.analysis.sensitivity import Settings
 from evaluator.errors import InvalidInput, Problem
 from evaluator.server import parsing
 from evaluator.server.auth import actor_of

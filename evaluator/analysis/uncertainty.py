@@ -1,5 +1,5 @@
 """Uncertainty analysis: how scores, ranks, grades and recommendations move when the
-weights move (docs/sensitivity.md). Built on :mod:`evaluator.engine.sensitivity`."""
+weights move (docs/sensitivity.md). Built on :mod:`evaluator.analysis.sensitivity`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import rankdata
 
+from evaluator.analysis.sensitivity import (
+    Cohort,
+    Outcome,
+    Settings,
+    rank_pair,
+    ranks,
+    sample_weights,
+)
 from evaluator.engine.result import Result
-from evaluator.engine.sensitivity import Cohort, Outcome, Settings, rank_pair, ranks, sample_weights
 from evaluator.systems import IndicatorSystem
 
 

@@ -7,7 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from evaluator.cli_files import Stages, atomic_write, check_suffix
+from evaluator.cli.files import Stages, atomic_write, check_suffix
 from evaluator.errors import InvalidInput, Problem
 
 EXIT_OK = 0
@@ -66,9 +66,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def cmd_sensitivity(args) -> int:
 
+    from evaluator.analysis.report import sensitivity_report
+    from evaluator.analysis.sensitivity import Settings
     from evaluator.engine import score
-    from evaluator.engine.sensitivity import Settings
-    from evaluator.engine.sensitivity_report import sensitivity_report
     from evaluator.evidence.raw import read_raw_inputs
     from evaluator.systems import load_system
 
@@ -142,7 +142,7 @@ def cmd_sensitivity(args) -> int:
 
 
 def write_report(doc: dict, path: Path) -> None:
-    from evaluator.engine.sensitivity_report import report_sheets
+    from evaluator.reporting.sensitivity import report_sheets
 
     if path.suffix.lower() == ".json":
         atomic_write(

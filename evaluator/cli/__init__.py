@@ -13,10 +13,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from evaluator import cli_calendar, cli_decisions, cli_registers, cli_sensitivity, cli_server
-from evaluator.cli_db import safe_url as _safe_url
-from evaluator.cli_db import with_database
-from evaluator.cli_files import Stages, atomic_write, check_suffix
+from evaluator.cli import calendar as cli_calendar
+from evaluator.cli import decisions as cli_decisions
+from evaluator.cli import registers as cli_registers
+from evaluator.cli import sensitivity as cli_sensitivity
+from evaluator.cli import server as cli_server
+from evaluator.cli.db import safe_url as _safe_url
+from evaluator.cli.db import with_database
+from evaluator.cli.files import Stages, atomic_write, check_suffix
 from evaluator.errors import EvaluatorError, InvalidInput, Problem
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -211,8 +215,8 @@ def cmd_score_table(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from evaluator.demo import run_demo
-    from evaluator.demo_text import format_demo
+    from evaluator.demo.scoring import run_demo
+    from evaluator.demo.text import format_demo
 
     report = run_demo(args.out, seed=args.seed)
     print(format_demo(report))
@@ -225,8 +229,8 @@ def cmd_demo(args) -> int:
 
 
 async def _store_demo(report) -> str:
+    from evaluator.demo.load import load_demo
     from evaluator.services import audit
-    from evaluator.services.demo_load import load_demo
     from evaluator.store.db import database_url
 
     loaded = await load_demo(report)

@@ -60,7 +60,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 # -- serve --------------------------------------------------------------------------------
 def cmd_serve(args) -> int:
-    from evaluator.cli_db import with_database
+    from evaluator.cli.db import with_database
     from evaluator.store.db import database_url, is_sqlite
 
     url = database_url()
@@ -116,12 +116,12 @@ async def _no_demo() -> list:
 async def _prepare_demo():
     import asyncio
 
-    from evaluator.demo import run_demo
-    from evaluator.services.demo_load import demo_logins, load_demo
+    from evaluator.demo.load import demo_logins, load_demo
+    from evaluator.demo.scoring import run_demo
 
     report = await asyncio.to_thread(run_demo, None)
     loaded = await load_demo(report)
-    for line in loaded.story:  # what happened after the first imports (services.demo_story)
+    for line in loaded.story:  # what happened after the first imports (demo.story)
         print(f"demo: {line}", flush=True)
     await _settle_calendar()
     return await demo_logins()
@@ -210,7 +210,7 @@ def read_password(from_stdin: bool) -> str:
 
 
 def cmd_user_create(args) -> int:
-    from evaluator.cli_db import with_database
+    from evaluator.cli.db import with_database
     from evaluator.services.accounts import create_account
     from evaluator.services.actors import Actor
     from evaluator.store.base import Role
@@ -231,7 +231,7 @@ def cmd_user_create(args) -> int:
 
 
 def cmd_user_passwd(args) -> int:
-    from evaluator.cli_db import with_database
+    from evaluator.cli.db import with_database
     from evaluator.services.actors import Actor
     from evaluator.services.auth import set_password
 
@@ -242,7 +242,7 @@ def cmd_user_passwd(args) -> int:
 
 
 def cmd_user_active(args) -> int:
-    from evaluator.cli_db import with_database
+    from evaluator.cli.db import with_database
     from evaluator.services.actors import Actor
     from evaluator.services.auth import set_active
 

@@ -67,7 +67,7 @@ async def actor_named(username: str | None):
 
 
 def cmd_import(args) -> int:
-    from evaluator.cli_db import with_database
+    from evaluator.cli.db import with_database
     from evaluator.evidence.registers import REGISTERS
     from evaluator.services.registers import import_note, import_register
 
@@ -112,7 +112,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_metrics(args) -> int:
-    from evaluator.cli_db import with_database
+    from evaluator.cli.db import with_database
     from evaluator.services.actors import Actor
     from evaluator.services.registers import metric_values
 
@@ -133,7 +133,7 @@ def cmd_metrics(args) -> int:
 
 
 def cmd_rounds(args) -> int:
-    from evaluator.cli_db import with_database
+    from evaluator.cli.db import with_database
     from evaluator.store.rounds import Round
 
     async def run():

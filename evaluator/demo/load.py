@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaluator import clock
-from evaluator.demo import DemoReport, cast
-from evaluator.demo_consequences import first_release
-from evaluator.demo_registers import round_date, write_registers
+from evaluator.demo.consequences import first_release
+from evaluator.demo.registers import round_date, write_registers
+from evaluator.demo.scoring import DemoReport, cast
+from evaluator.demo import story as demo_story
 from evaluator.evidence.measure import measured_leaves
 from evaluator.evidence.registers import REGISTERS, SUPPLIERS
-from evaluator.services import auth, demo_story
+from evaluator.services import auth
 from evaluator.services import contracts as contract_svc
 from evaluator.services import rounds as round_svc
 from evaluator.services import tranches as tranche_svc

@@ -14,8 +14,8 @@ from sklearn.ensemble import RandomForestRegressor
 from sklearn.inspection import permutation_importance
 from sklearn.model_selection import train_test_split
 
+from evaluator.analysis.sensitivity import Cohort, Settings, perturbed, ranks
 from evaluator.engine.result import Result
-from evaluator.engine.sensitivity import Cohort, Settings, perturbed, ranks
 from evaluator.systems import IndicatorSystem
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from evaluator.cli_decisions import deadline_text
-from evaluator.cli_registers import actor_named, round_uuid
+from evaluator.cli.decisions import deadline_text
+from evaluator.cli.registers import actor_named, round_uuid
 from evaluator.errors import InvalidInput, Problem
 
 WEEKDAYS = ("周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun")
@@ -74,7 +74,7 @@ def _year(text: str) -> int:
 
 
 def cmd_show(args) -> int:
-    from evaluator.cli_db import with_database
+    from evaluator.cli.db import with_database
     from evaluator.services import calendars
 
     view = with_database(calendars.show(args.year))
@@ -117,7 +117,7 @@ def describe_year(view) -> list[str]:
 
 
 def cmd_add(args) -> int:
-    from evaluator.cli_db import with_database
+    from evaluator.cli.db import with_database
     from evaluator.services import calendars
     from evaluator.services.actors import Actor
 
@@ -190,7 +190,7 @@ def read_schedule_text(file: str, max_bytes: int) -> str:
 
 def cmd_appeal_window(args) -> int:
     from evaluator import clock
-    from evaluator.cli_db import with_database
+    from evaluator.cli.db import with_database
     from evaluator.services import appeals
     from evaluator.services.actors import get_round
 

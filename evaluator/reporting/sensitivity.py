@@ -1,34 +1,8 @@
-"""A sensitivity report as one document (JSON) or a workbook (one sheet per table)."""
+"""The sensitivity report (``evaluator.analysis.report``) as workbook tables, one sheet each."""
 
 from __future__ import annotations
 
 import pandas as pd
-
-from evaluator.engine.result import Result
-from evaluator.engine.sensitivity import Outcome, Settings
-from evaluator.systems import IndicatorSystem
-
-
-def sensitivity_report(
-    system: IndicatorSystem,
-    result: Result,
-    settings: Settings | None = None,
-    *,
-    groups: dict[str, str] | None = None,
-    outcomes: dict[str, Outcome] | None = None,
-    attribution: bool = True,
-) -> dict:
-    """Uncertainty (per unit, per group, per cohort) and, with ``attribution``, Sobol
-    indices, the surrogate and PCA weights."""
-    from evaluator.engine.attribution import attribute
-    from evaluator.engine.uncertainty import analyse
-
-    settings = settings or Settings()
-    doc = {"system": {"id": system.id, "version": system.version, "hash": system.content_hash}}
-    doc |= analyse(system, result, settings, groups, outcomes).to_dict()
-    if attribution:
-        doc["attribution"] = attribute(system, result, settings)
-    return doc
 
 
 def report_sheets(doc: dict) -> dict[str, pd.DataFrame]:

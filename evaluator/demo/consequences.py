@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evaluator import clock
+from evaluator.analysis.sensitivity import Settings
+from evaluator.analysis.uncertainty import Uncertainty, analyse
 from evaluator.decisions.calendar import Deadline, WorkingCalendar, package_calendar
 from evaluator.decisions.deviations import FindingDraft, find_deviations
 from evaluator.decisions.recommend import OpenFinding, Recommendation, outcome_rule, recommend
@@ -19,11 +21,9 @@ from evaluator.decisions.tranches import (
     schedule_tranches,
     terms_from_schedule,
 )
-from evaluator.demo_county import County
-from evaluator.demo_registers import round_date
+from evaluator.demo.county import County
+from evaluator.demo.registers import round_date
 from evaluator.engine import Result, score
-from evaluator.engine.sensitivity import Settings
-from evaluator.engine.uncertainty import Uncertainty, analyse
 from evaluator.systems import IndicatorSystem
 
 

@@ -7,7 +7,7 @@ import argparse
 import datetime as dt
 
 from evaluator import clock
-from evaluator.cli_registers import round_uuid
+from evaluator.cli.registers import round_uuid
 from evaluator.errors import InvalidInput, Problem
 
 
@@ -83,7 +83,7 @@ def yuan(fen: int) -> str:
 
 
 def cmd_findings(args) -> int:
-    from evaluator.cli_db import with_database
+    from evaluator.cli.db import with_database
     from evaluator.services.findings import get_finding, list_findings, override_deadline, refresh
 
     round_id = round_uuid(args.round_id)
@@ -166,13 +166,13 @@ def _override(args) -> tuple | None:
 
 
 async def _actor(username):
-    from evaluator.cli_registers import actor_named
+    from evaluator.cli.registers import actor_named
 
     return await actor_named(username)
 
 
 def cmd_decide(args) -> int:
-    from evaluator.cli_db import with_database
+    from evaluator.cli.db import with_database
     from evaluator.services import decisions
 
     round_id = round_uuid(args.round_id)
@@ -206,7 +206,7 @@ def cmd_decide(args) -> int:
 def cmd_tranches(args) -> int:
     import uuid
 
-    from evaluator.cli_db import with_database
+    from evaluator.cli.db import with_database
     from evaluator.services import tranches
     from evaluator.store.contracts import Contract
 

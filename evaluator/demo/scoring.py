@@ -6,7 +6,7 @@ tranches 50/30/20, per-station targets). :func:`synthetic_inputs` writes the lon
 table for *any* indicator system, driven by each leaf's method and parameters;
 :func:`demo_inputs` adds the demo's story on top (weak stations, a thin satisfaction
 sample, one confirmed veto, missing leaves, bonus). Everything is deterministic for a seed
-(numpy Generator). No printing here: the CLI prints the text of :func:`evaluator.demo_text.format_demo`.
+(numpy Generator). No printing here: the CLI prints the text of :func:`evaluator.demo.text.format_demo`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluator.demo_consequences import Consequences, consequences
-from evaluator.demo_county import County, make_county
-from evaluator.demo_registers import demo_registers, round_date, write_registers
+from evaluator.demo.consequences import Consequences, consequences
+from evaluator.demo.county import County, make_county
+from evaluator.demo.registers import demo_registers, round_date, write_registers
 from evaluator.engine import Result, score
 from evaluator.evidence.measure import compute_metrics, measured_inputs
 from evaluator.evidence.metrics import Period

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from evaluator import clock
-from evaluator.demo_registers import round_date
+from evaluator.demo.registers import round_date
 
 if TYPE_CHECKING:  # no runtime import: evaluator.demo imports this module
-    from evaluator.demo import DemoReport
+    from evaluator.demo.scoring import DemoReport
 
 FLAG_LABELS = {
     "veto": "否决/veto",
@@ -244,7 +244,7 @@ def register_finding(note: dict) -> str:
 
 def _explain_flawed(report: DemoReport) -> list[str]:
     """The flawed station's register findings that cost points, leaf by leaf."""
-    from evaluator.demo import cast
+    from evaluator.demo.scoring import cast
 
     codes = [c for c in cast(report.county)["flawed"] if c in report.result.units]
     if not codes or not report.notes:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluator.demo_county import Contract, County, StationTargets
+from evaluator.demo.county import Contract, County, StationTargets
 
 KINDS = ("staff", "service_log", "reports", "finance", "volunteers", "satisfaction")
 ENCODING = {"staff": "gb18030"}  # the others: UTF-8 with BOM

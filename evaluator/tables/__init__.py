@@ -1,0 +1,1 @@
+"""Tables people hand in: files, encodings and sheets read into frames (``read``)."""
