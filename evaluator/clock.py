@@ -4,7 +4,7 @@ Every date a rule depends on — an approval, a deadline, an appeal window, a pa
 comes from :func:`today`; every stored timestamp from :func:`now`. No other module calls
 ``date.today()`` or ``datetime.now()`` (a test greps the package for them).
 
-Settings, read once (on first use):
+Settings (read once, on first use, through :mod:`evaluator.settings`):
 
 * ``EVALUATOR_TIMEZONE`` — the time zone whose calendar day is "today"
   (default ``Asia/Shanghai``). A server in UTC still changes day at Beijing midnight.
@@ -19,15 +19,13 @@ Tests pin the day with :func:`pinned` (a context manager) or :func:`pin`/:func:`
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from evaluator.errors import InvalidInput, Problem
-
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+from evaluator import settings
+from evaluator.settings import DEFAULT_TIMEZONE  # noqa: F401  (re-exported)
 
 
 @dataclass
@@ -40,35 +38,12 @@ class _State:
 _state: _State | None = None
 
 
-def _read_settings() -> _State:
-    name = os.environ.get("EVALUATOR_TIMEZONE", "").strip() or DEFAULT_TIMEZONE
-    try:
-        zone = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(
-            Problem(
-                f"EVALUATOR_TIMEZONE={name!r} is not a known time zone (e.g. Asia/Shanghai)",
-                f"EVALUATOR_TIMEZONE={name!r} 不是有效的时区（例如 Asia/Shanghai）",
-                path="EVALUATOR_TIMEZONE",
-            )
-        ) from None
-    text = os.environ.get("EVALUATOR_TODAY", "").strip()
-    pinned = parse_day(text, "EVALUATOR_TODAY") if text else None
-    return _State(zone, pinned, pinned is not None)
+def _read_settings(fresh: bool = False) -> _State:
+    current = settings.reload() if fresh else settings.get()
+    return _State(current.timezone, current.today, current.today is not None)
 
 
-def parse_day(text: str, where: str) -> dt.date:
-    """A ``YYYY-MM-DD`` date, or a located bilingual error."""
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            Problem(
-                f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2027-06-15",
-                f"{text!r} 不是日期，请写作 YYYY-MM-DD，例如 2027-06-15",
-                path=where,
-            )
-        ) from None
+parse_day = settings.parse_day  # a ``YYYY-MM-DD`` date, or a located bilingual error
 
 
 def _get() -> _State:
@@ -143,9 +118,10 @@ def pinned_day() -> dt.date | None:
 
 
 def reload_settings() -> None:
-    """Read ``EVALUATOR_TIMEZONE`` and ``EVALUATOR_TODAY`` again (tests, start-up)."""
+    """Read the settings (``EVALUATOR_TIMEZONE`` and ``EVALUATOR_TODAY`` among them) again
+    (tests, start-up)."""
     global _state
-    _state = _read_settings()
+    _state = _read_settings(fresh=True)
 
 
 def describe() -> str | None:

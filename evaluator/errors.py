@@ -1,5 +1,9 @@
-"""Domain errors. Each carries located, bilingual problems; adapters map them once
-(CLI: exit code 2 and one line per problem; API: RFC 7807 problem+json)."""
+"""Domain errors, all of them here. Each carries located, bilingual problems; adapters map
+them once (CLI: exit code 2 and one line per problem; API: RFC 7807 problem+json, the
+DOMAIN table of ``evaluator.server.errors``).
+
+One exception: ``ScheduleInvalid`` (a holiday-schedule file failed validation) lives
+beside the pure module that reads those files (``decisions.schedule_files``)."""
 
 from __future__ import annotations
 
@@ -155,3 +159,47 @@ class TooEarly(StateError):
 
     title_en = "Too early"
     title_zh = "时间未到"
+
+
+class AuthFailed(EvaluatorError):
+    """No valid credentials: a wrong password, an unknown, disabled or expired session."""
+
+    title_en = "Authentication failed"
+    title_zh = "身份验证失败"
+
+
+class Throttled(EvaluatorError):
+    """Too many failed logins for an account or an address; ``retry_after`` in seconds."""
+
+    title_en = "Too many attempts"
+    title_zh = "尝试次数过多"
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(
+            Problem(
+                f"too many failed logins; try again in {retry_after} s",
+                f"登录失败次数过多，请 {retry_after} 秒后再试",
+            )
+        )
+
+
+class StoredSystemAltered(EvaluatorError):
+    """A stored indicator system no longer hashes to the hash it is stored under."""
+
+    title_en = "Stored indicator system altered"
+    title_zh = "已存储的指标体系被改动"
+
+
+class DatabaseNotReady(EvaluatorError):
+    """The database is missing migrations (or cannot be reached at start-up)."""
+
+    title_en = "Database not ready"
+    title_zh = "数据库未就绪"
+
+
+class CalendarError(EvaluatorError):
+    """A working-day count reaches outside the years the calendar can count."""
+
+    title_en = "Outside the calendar"
+    title_zh = "超出日历范围"

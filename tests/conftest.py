@@ -151,6 +151,34 @@ def _migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
 # per test
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _settings_follow_the_environment() -> Iterator[None]:
+    """The settings are read once (``evaluator.settings``); a test that changes the
+    environment through ``monkeypatch`` (``setenv``, ``delenv``, and the undo at its end)
+    makes the next read see the change."""
+    from evaluator import settings
+
+    originals = {name: getattr(pytest.MonkeyPatch, name) for name in ("setenv", "delenv", "undo")}
+
+    def following(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                settings.forget()
+
+        return wrapper
+
+    for name, method in originals.items():
+        setattr(pytest.MonkeyPatch, name, following(method))
+    settings.forget()
+    yield
+    for name, method in originals.items():
+        setattr(pytest.MonkeyPatch, name, method)
+    settings.forget()
+
+
 @pytest.fixture(autouse=True)
 def evidence_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test stores evidence files in a folder of its own (``EVIDENCE_DIR``)."""
@@ -338,7 +366,7 @@ def empty_database(tmp_path: Path) -> Iterator[Callable[[str], Awaitable[str]]]:
 @pytest.fixture(autouse=True)
 def _clock() -> Iterator[None]:
     """Every test starts on the clock the settings give (``EVALUATOR_TODAY`` when CI pins
-    it, else Beijing today) and leaves it as it found it."""
+    it, else Beijing today) and leaves it as it found it; the settings are read again."""
     from evaluator import clock
 
     clock.reload_settings()

@@ -18,7 +18,7 @@ import pytest
 from lunardate import LunarDate
 
 from evaluator.cli import main
-from evaluator.cli.db import with_database
+from evaluator.cli.common import with_database
 
 SCHEDULE_2031 = """\
 year: 2031

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from evaluator.cli import main
-from evaluator.demo.scoring import cast, run_demo
+from evaluator.demo.county import cast
+from evaluator.demo.scoring import run_demo
 from evaluator.demo.text import format_demo
 
 

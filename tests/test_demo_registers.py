@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from evaluator.demo.county import cast, make_county
 from evaluator.demo.load import load_demo
-from evaluator.demo.scoring import cast, demo_inputs, make_county, run_demo, with_registers
+from evaluator.demo.scoring import demo_inputs, run_demo, with_registers
 from evaluator.demo.text import format_demo
 from evaluator.engine import score
 from evaluator.services.actors import Actor

@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evaluator.errors import InvalidInput
-from evaluator.tables.read import column_letter, parse_number, read_table, resolve_columns
+from evaluator.tables.cells import parse_number
+from evaluator.tables.read import column_letter, read_table, resolve_columns
 
 
 def write_xlsx(path, sheets: dict[str, list[list]]):

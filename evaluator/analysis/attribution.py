@@ -5,6 +5,8 @@ weights within each family as a data-driven alternative (docs/sensitivity.md).""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
@@ -19,7 +21,7 @@ from evaluator.engine.result import Result
 from evaluator.systems import IndicatorSystem
 
 
-def _indices(problem: dict, y: np.ndarray, seed: int) -> list[dict]:
+def _indices(problem: dict[str, Any], y: np.ndarray, seed: int) -> list[dict[str, Any]]:
     if np.ptp(y) == 0:  # nothing moves: every index is 0
         return [
             {"weight": n, "S1": 0.0, "S1_conf": 0.0, "ST": 0.0, "ST_conf": 0.0}
@@ -46,7 +48,7 @@ def attribute(
     settings: Settings | None = None,
     base_samples: int = 256,
     borderline: int = 5,
-) -> dict:
+) -> dict[str, Any]:
     """Sobol first-order (S1) and total (ST) indices with 95% bootstrap intervals, for the
     mean absolute rank shift and for the ``borderline`` units closest to a grade threshold;
     the surrogate's R² and permutation importances; PCA weights and their ranking."""
@@ -86,7 +88,7 @@ def attribute(
     return out
 
 
-def surrogate(x: np.ndarray, y: np.ndarray, codes: list[str], seed: int) -> dict:
+def surrogate(x: np.ndarray, y: np.ndarray, codes: list[str], seed: int) -> dict[str, Any]:
     """A random forest of the weights → the output, fitted on 75% of (at most 2,000 of) the
     samples; its R² on the other 25% and the permutation importance of each weight there."""
     if len(y) > 2000:
@@ -117,7 +119,7 @@ def surrogate(x: np.ndarray, y: np.ndarray, codes: list[str], seed: int) -> dict
     }
 
 
-def pca_weights(system: IndicatorSystem, cohort: Cohort, result: Result) -> dict:
+def pca_weights(system: IndicatorSystem, cohort: Cohort, result: Result) -> dict[str, Any]:
     """Within each family, weights from the first principal component of its children's
     shares over the cohort (squared loadings, normalised, scaled to the family's points);
     the cohort scored with them, compared with the nominal ranking."""

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from evaluator.analysis.sensitivity import Outcome, Settings
 from evaluator.engine.result import Result
 from evaluator.systems import IndicatorSystem
@@ -16,7 +18,7 @@ def sensitivity_report(
     groups: dict[str, str] | None = None,
     outcomes: dict[str, Outcome] | None = None,
     attribution: bool = True,
-) -> dict:
+) -> dict[str, Any]:
     """Uncertainty (per unit, per group, per cohort) and, with ``attribution``, Sobol
     indices, the surrogate and PCA weights."""
     from evaluator.analysis.attribution import attribute

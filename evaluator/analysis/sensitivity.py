@@ -25,6 +25,7 @@ from evaluator.engine.aggregate import weighted_mean_samples
 from evaluator.engine.grading import final_grades, floor_breaches, round_half_up
 from evaluator.engine.result import Result
 from evaluator.systems import IndicatorSystem
+from evaluator.systems.schema import Group
 
 Outcome = Callable[[Sequence[str], np.ndarray], str]  # (grade codes, totals) of a group → outcome
 
@@ -48,7 +49,7 @@ class Settings:
     fragile: float = 0.10
     vary_missing: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if (
             self.samples < 2
             or not 0 < self.spread < 1
@@ -58,6 +59,58 @@ class Settings:
             raise ValueError(
                 "samples ≥ 2, 0 < spread < 1, method uniform or dirichlet, concentration > 0"
             )
+
+    @classmethod
+    def from_options(
+        cls,
+        *,
+        samples: int = 1000,
+        seed: int = 2026,
+        spread: float = 0.25,
+        levels: str | Sequence[int] = (1, 2),
+        method: str = "uniform",
+        concentration: float = 50.0,
+        vary_aggregation: bool = False,
+        fragile: float = 0.10,
+        vary_missing: bool = False,
+    ) -> Settings:
+        """Settings from an adapter's options, by name only. ``levels`` may be the text a
+        user typed (``"1,2"``; blanks between commas ignored). Raises ValueError (its
+        message fit for the user) on a value of the wrong type or out of range."""
+        if isinstance(levels, str):
+            try:
+                depths = tuple(int(x) for x in levels.split(",") if x.strip())
+            except ValueError:
+                raise ValueError(
+                    f"levels are tree depths separated by commas, like 1,2 (got {levels!r})"
+                ) from None
+        else:
+            depths = tuple(levels)
+        whole = {"samples": samples, "seed": seed, **{f"level {d!r}": d for d in depths}}
+        for name, value in whole.items():
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{name} must be a whole number, got {value!r}")
+        for name, number in (
+            ("spread", spread),
+            ("concentration", concentration),
+            ("fragile", fragile),
+        ):
+            if isinstance(number, bool) or not isinstance(number, int | float):
+                raise ValueError(f"{name} must be a number, got {number!r}")
+        for name, flag in (("vary_aggregation", vary_aggregation), ("vary_missing", vary_missing)):
+            if not isinstance(flag, bool):
+                raise ValueError(f"{name} must be true or false, got {flag!r}")
+        return cls(
+            samples=samples,
+            seed=seed,
+            spread=float(spread),
+            levels=depths,
+            method=method,
+            concentration=float(concentration),
+            vary_aggregation=vary_aggregation,
+            fragile=float(fragile),
+            vary_missing=vary_missing,
+        )
 
 
 def perturbed(system: IndicatorSystem, levels: Sequence[int]) -> list[str]:
@@ -176,7 +229,12 @@ class Cohort:
         return Evaluated(total, grade)
 
     def _block(
-        self, rows: slice, weights: dict[str, np.ndarray], m: int, geometric, other_rule
+        self,
+        rows: slice,
+        weights: dict[str, np.ndarray],
+        m: int,
+        geometric: Mapping[str, np.ndarray] | None,
+        other_rule: np.ndarray | None,
     ) -> tuple[np.ndarray, np.ndarray]:
         system = self.system
         shares: dict[str, np.ndarray] = {c: s[rows] for c, s in self.leaf_shares.items()}
@@ -193,7 +251,9 @@ class Cohort:
             for k in kids:  # a group's share (units × samples) is dropped once its parent has it
                 if k not in keep and not system.nodes[k].is_leaf:
                     del shares[k]
-            kind = group.spec.aggregation
+            spec = group.spec
+            assert isinstance(spec, Group)  # a group's spec (the node is not a leaf)
+            kind = spec.aggregation
             out = weighted_mean_samples(children, w, kind, n=size)
             switch = (geometric or {}).get(group.code)
             if switch is not None and switch.any():

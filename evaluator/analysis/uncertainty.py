@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.stats import rankdata
@@ -25,14 +26,14 @@ from evaluator.systems import IndicatorSystem
 class Uncertainty:
     settings: Settings
     weights: list[str]  # the perturbed nodes
-    units: list[dict]
-    groups: list[dict]
-    cohort: dict
+    units: list[dict[str, Any]]
+    groups: list[dict[str, Any]]
+    cohort: dict[str, Any]
 
     def fragile_units(self) -> list[str]:
         return [u["unit"] for u in self.units if u["fragile"]]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         s = self.settings
         return {
             "settings": {
@@ -61,12 +62,13 @@ def _columnwise_corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         out = (a @ b) / (
             np.sqrt((a**2).sum(axis=1))[:, None] * np.sqrt((b**2).sum(axis=0))[None, :]
         )
-    return np.nan_to_num(out)
+    rho: np.ndarray = np.nan_to_num(out)
+    return rho
 
 
 def drivers(
     theta: np.ndarray, totals: np.ndarray, codes: list[str], k: int = 3
-) -> list[list[dict]]:
+) -> list[list[dict[str, Any]]]:
     """Per unit, the weights whose samples move its total most: Spearman ρ between each
     weight's samples and the unit's sampled totals (|ρ| ≥ 0.1, the k largest)."""
     rho = _columnwise_corr(rankdata(totals, axis=1), rankdata(theta, axis=0))  # N × D
@@ -158,13 +160,13 @@ def analyse(
                 for s in range(settings.samples)
             ]
             p = float(np.mean([o != nominal for o in sampled]))
-            seen = {o: round(sampled.count(o) / len(sampled), 4) for o in sorted(set(sampled))}
+            shares = {o: round(sampled.count(o) / len(sampled), 4) for o in sorted(set(sampled))}
             group_rows.append(
                 {
                     "group": name,
                     "recommendation": nominal,
                     "flip": round(p, 4),
-                    "seen": seen,
+                    "seen": shares,
                     "fragile": p > settings.fragile,
                 }
             )

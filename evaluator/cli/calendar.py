@@ -4,7 +4,7 @@ service, print).
 The working-day calendar in force (``services.calendars``): a year's holidays and make-up
 working days with their source; adding a year's schedule (which recomputes the provisional
 dates it settles); and the bureau extending a round's appeal window by hand. The bureau's
-manual finding deadline is ``evaluator findings ROUND --set-deadline`` (``cli_decisions``).
+manual finding deadline is ``evaluator findings ROUND --set-deadline`` (``cli/decisions.py``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from evaluator.cli.decisions import deadline_text
-from evaluator.cli.registers import actor_named, round_uuid
+from evaluator import clock
+from evaluator.cli.common import acting, deadline_text, round_uuid, with_database
 from evaluator.errors import InvalidInput, Problem
 
 WEEKDAYS = ("周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun")
@@ -71,10 +71,10 @@ def _year(text: str) -> int:
 
 
 # --- calendar show ------------------------------------------------------------------------
+# The services are imported inside the commands: ``evaluator --help`` does not need them.
 
 
 def cmd_show(args) -> int:
-    from evaluator.cli.db import with_database
     from evaluator.services import calendars
 
     view = with_database(calendars.show(args.year))
@@ -117,7 +117,6 @@ def describe_year(view) -> list[str]:
 
 
 def cmd_add(args) -> int:
-    from evaluator.cli.db import with_database
     from evaluator.services import calendars
     from evaluator.services.actors import Actor
 
@@ -189,8 +188,6 @@ def read_schedule_text(file: str, max_bytes: int) -> str:
 
 
 def cmd_appeal_window(args) -> int:
-    from evaluator import clock
-    from evaluator.cli.db import with_database
     from evaluator.services import appeals
     from evaluator.services.actors import get_round
 
@@ -206,7 +203,7 @@ def cmd_appeal_window(args) -> int:
         )
 
     async def run():
-        actor = await actor_named(args.username)
+        actor = await acting(args.username)
         if until is not None:
             round_ = await appeals.extend_window(actor, round_id, until, args.reason)
             return round_, (round_.appeal_until, round_.appeal_basis, round_.appeal_note)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import uuid
 
 from evaluator import clock
-from evaluator.cli.registers import round_uuid
-from evaluator.errors import InvalidInput, Problem
+from evaluator.cli.common import acting, deadline_text, round_uuid, with_database
+from evaluator.errors import InvalidInput, NotFound, Problem
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -70,20 +71,12 @@ def _date(text: str) -> dt.date:
         ) from None
 
 
-def deadline_text(day: dt.date, basis: str) -> str:
-    """A date with its basis: 暂定 provisional, 手动 set by the bureau."""
-    mark = {"provisional": " 暂定 provisional", "override": " 手动 set by the bureau"}.get(
-        basis, ""
-    )
-    return f"{day.isoformat()}{mark}"
-
-
 def yuan(fen: int) -> str:
     return f"¥{fen // 100:,}.{fen % 100:02d}"
 
 
+# The services are imported inside the commands: ``evaluator --help`` does not need them.
 def cmd_findings(args) -> int:
-    from evaluator.cli.db import with_database
     from evaluator.services.findings import get_finding, list_findings, override_deadline, refresh
 
     round_id = round_uuid(args.round_id)
@@ -92,7 +85,7 @@ def cmd_findings(args) -> int:
     async def run():
         if args.today:  # replay a day: the clock is pinned for this command
             clock.pin(args.today)
-        actor = await _actor(args.username)
+        actor = await acting(args.username)
         changed = None
         if override is not None:
             finding_id, day = override
@@ -139,8 +132,6 @@ def cmd_findings(args) -> int:
 
 def _override(args) -> tuple | None:
     """(finding id, day) of ``--set-deadline``, or None; ``--reason`` alone is refused."""
-    import uuid
-
     if not args.set_deadline:
         if args.reason:
             raise InvalidInput(
@@ -165,20 +156,13 @@ def _override(args) -> tuple | None:
     return finding_id, clock.parse_day(day, "--set-deadline")
 
 
-async def _actor(username):
-    from evaluator.cli.registers import actor_named
-
-    return await actor_named(username)
-
-
 def cmd_decide(args) -> int:
-    from evaluator.cli.db import with_database
     from evaluator.services import decisions
 
     round_id = round_uuid(args.round_id)
 
     async def run():
-        actor = await _actor(args.username)
+        actor = await acting(args.username)
         current = await decisions.current_decision(actor, round_id)
         if args.accept or args.override:
             return await decisions.decide(
@@ -204,24 +188,11 @@ def cmd_decide(args) -> int:
 
 
 def cmd_tranches(args) -> int:
-    import uuid
-
-    from evaluator.cli.db import with_database
     from evaluator.services import tranches
-    from evaluator.store.contracts import Contract
 
     async def run():
-        actor = await _actor(args.username)
-        try:
-            contract = await Contract.get_or_none(id=uuid.UUID(args.contract))
-        except ValueError:
-            contract = await Contract.get_or_none(code=args.contract)
-        if contract is None:
-            raise InvalidInput(
-                Problem(
-                    f"no contract {args.contract}", f"没有合同 {args.contract}", path="CONTRACT"
-                )
-            )
+        actor = await acting(args.username)
+        contract = await _contract_named(args.contract)
         released = (
             await tranches.release(actor, contract.id, args.release) if args.release else None
         )
@@ -243,3 +214,25 @@ def cmd_tranches(args) -> int:
         print(line)
     print(f"  {'total 合计':<10} {yuan(sum(t.amount_fen for t in table)):>15}")
     return 0
+
+
+async def _contract_named(text: str):
+    """The contract whose id or code is ``text``, looked up by the command line's
+    administrator (the acting user's scope is checked by the tranche services)."""
+    from evaluator.services.actors import Actor, get_contract
+    from evaluator.services.listing import MAX_PER_PAGE, list_contracts
+
+    actor = Actor.system()
+    try:
+        return await get_contract(actor, uuid.UUID(text))
+    except NotFound:
+        pass
+    except ValueError:  # not an id: a code, on one of the pages of contracts
+        page, found = 1, None
+        while found is None or (page - 1) * MAX_PER_PAGE < found.total:
+            found = await list_contracts(actor, page=page, per_page=MAX_PER_PAGE)
+            for contract in found.items:
+                if contract.code == text:
+                    return contract
+            page += 1
+    raise InvalidInput(Problem(f"no contract {text}", f"没有合同 {text}", path="CONTRACT"))

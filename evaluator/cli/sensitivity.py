@@ -7,10 +7,9 @@ import argparse
 import json
 from pathlib import Path
 
+from evaluator.cli.common import EXIT_OK
 from evaluator.cli.files import Stages, atomic_write, check_suffix
 from evaluator.errors import InvalidInput, Problem
-
-EXIT_OK = 0
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -64,8 +63,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_sensitivity)
 
 
+# The analysis (scikit-learn, SALib), the engine, the reporting and pandas are imported
+# inside the functions that use them: ``evaluator --help`` does not need them.
 def cmd_sensitivity(args) -> int:
-
     from evaluator.analysis.report import sensitivity_report
     from evaluator.analysis.sensitivity import Settings
     from evaluator.engine import score

@@ -7,18 +7,21 @@ standard input (``--password-stdin``); they are never printed or logged.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import sys
+import uuid
+from functools import partial
 
 from evaluator import clock
+from evaluator.cli.common import database_url, is_sqlite, with_database
 from evaluator.errors import InvalidInput, Problem
+from evaluator.services.actors import Actor, Role  # the roles are the choices of --role
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    from evaluator.store.base import Role
-
     p = sub.add_parser("serve", help="run the HTTP API (运行 HTTP 服务)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -59,10 +62,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 # -- serve --------------------------------------------------------------------------------
+# The demo, the services (beyond the actors), sanic and the server are imported inside the
+# functions that use them: ``evaluator --help`` does not need them (argon2 alone costs
+# 0.1 s).
 def cmd_serve(args) -> int:
-    from evaluator.cli.db import with_database
-    from evaluator.store.db import database_url, is_sqlite
-
     url = database_url()
     check_serve(args.workers, is_sqlite(url), args.demo, args.host)
     pinned = clock.describe()
@@ -114,8 +117,6 @@ async def _no_demo() -> list:
 
 
 async def _prepare_demo():
-    import asyncio
-
     from evaluator.demo.load import demo_logins, load_demo
     from evaluator.demo.scoring import run_demo
 
@@ -132,7 +133,6 @@ async def _settle_calendar() -> None:
     have settled (audited; nothing to do most days)."""
     from tortoise.transactions import in_transaction
 
-    from evaluator.services.actors import Actor
     from evaluator.services.calendars import recompute
 
     async with in_transaction() as conn:
@@ -173,8 +173,6 @@ def banner(host: str, port: int, workers: int, logins) -> str:
 
 
 def _run(url: str, host: str, port: int, workers: int) -> None:
-    from functools import partial
-
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
 
@@ -210,10 +208,7 @@ def read_password(from_stdin: bool) -> str:
 
 
 def cmd_user_create(args) -> int:
-    from evaluator.cli.db import with_database
     from evaluator.services.accounts import create_account
-    from evaluator.services.actors import Actor
-    from evaluator.store.base import Role
 
     password = read_password(args.password_stdin)
     user = with_database(
@@ -221,7 +216,7 @@ def cmd_user_create(args) -> int:
             Actor.system(),
             args.username,
             organisation_id=_uuid(args.org),
-            role=Role(args.role),
+            role=args.role,
             password=password,
             display_name=args.display_name,
         )
@@ -231,8 +226,6 @@ def cmd_user_create(args) -> int:
 
 
 def cmd_user_passwd(args) -> int:
-    from evaluator.cli.db import with_database
-    from evaluator.services.actors import Actor
     from evaluator.services.auth import set_password
 
     password = read_password(args.password_stdin)
@@ -242,8 +235,6 @@ def cmd_user_passwd(args) -> int:
 
 
 def cmd_user_active(args) -> int:
-    from evaluator.cli.db import with_database
-    from evaluator.services.actors import Actor
     from evaluator.services.auth import set_active
 
     with_database(set_active(Actor.system(), args.username, args.active))
@@ -253,9 +244,7 @@ def cmd_user_active(args) -> int:
     return 0
 
 
-def _uuid(text: str):
-    import uuid
-
+def _uuid(text: str) -> uuid.UUID:
     try:
         return uuid.UUID(text)
     except ValueError:

@@ -20,12 +20,7 @@ from functools import cache
 
 from evaluator.decisions import statutory
 from evaluator.decisions.schedules import Holiday, YearSchedule, package_schedule, package_years
-from evaluator.errors import EvaluatorError, Problem
-
-
-class CalendarError(EvaluatorError):
-    title_en = "Outside the calendar"
-    title_zh = "超出日历范围"
+from evaluator.errors import CalendarError, Problem
 
 
 @dataclass(frozen=True)

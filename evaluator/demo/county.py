@@ -307,3 +307,22 @@ def _station_targets(code: str, rng: np.random.Generator) -> StationTargets:
         volunteers=volunteers,
         volunteer_hours=volunteers * int(rng.integers(8, 16)),
     )
+
+
+# -- the demo's cast: which station plays which part ----------------------------------
+def cast(county: County) -> dict[str, tuple[str, ...]]:
+    """Which stations play which part in the demo (by position, so any size works)."""
+    codes = [s.code for s in county.stations]
+    n = len(codes)
+
+    def at(*idx: int) -> tuple[str, ...]:
+        return tuple(codes[i % n] for i in idx)
+
+    return {
+        "weak": at(2 * n // 3),
+        "capped": at(5),
+        "vetoed": at(n // 2),
+        "missing": at(4, n - 2),
+        "thin": at(n // 2 - 1),
+        "flawed": at(n // 2 - 1),
+    }

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaluator import clock
-from evaluator.demo.consequences import first_release
-from evaluator.demo.registers import round_date, write_registers
-from evaluator.demo.scoring import DemoReport, cast
 from evaluator.demo import story as demo_story
+from evaluator.demo.consequences import first_release
+from evaluator.demo.county import cast
+from evaluator.demo.registers import round_date, write_registers
+from evaluator.demo.scoring import DemoReport
 from evaluator.evidence.measure import measured_leaves
 from evaluator.evidence.registers import REGISTERS, SUPPLIERS
 from evaluator.services import auth

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from evaluator.demo.consequences import Consequences, consequences
-from evaluator.demo.county import County, make_county
+from evaluator.demo.county import County, cast, make_county
 from evaluator.demo.registers import demo_registers, round_date, write_registers
 from evaluator.engine import Result, score
 from evaluator.evidence.measure import compute_metrics, measured_inputs
@@ -189,25 +189,6 @@ def synthetic_inputs(
     out = pd.concat(parts, ignore_index=True)
     out["n"] = out["n"].astype("Int64")
     return out[COLUMNS]
-
-
-# -- the demo's story ----------------------------------------------------------------------
-def cast(county: County) -> dict[str, tuple[str, ...]]:
-    """Which stations play which part in the demo (by position, so any size works)."""
-    codes = [s.code for s in county.stations]
-    n = len(codes)
-
-    def at(*idx: int) -> tuple[str, ...]:
-        return tuple(codes[i % n] for i in idx)
-
-    return {
-        "weak": at(2 * n // 3),
-        "capped": at(5),
-        "vetoed": at(n // 2),
-        "missing": at(4, n - 2),
-        "thin": at(n // 2 - 1),
-        "flawed": at(n // 2 - 1),
-    }
 
 
 def demo_inputs(

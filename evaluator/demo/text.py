@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from evaluator import clock
+from evaluator.decisions.recommend import OUTCOME_ZH
+from evaluator.demo.county import cast
 from evaluator.demo.registers import round_date
-
-if TYPE_CHECKING:  # no runtime import: evaluator.demo imports this module
-    from evaluator.demo.scoring import DemoReport
+from evaluator.demo.scoring import DemoReport
 
 FLAG_LABELS = {
     "veto": "否决/veto",
@@ -244,8 +243,6 @@ def register_finding(note: dict) -> str:
 
 def _explain_flawed(report: DemoReport) -> list[str]:
     """The flawed station's register findings that cost points, leaf by leaf."""
-    from evaluator.demo.scoring import cast
-
     codes = [c for c in cast(report.county)["flawed"] if c in report.result.units]
     if not codes or not report.notes:
         return []
@@ -276,8 +273,6 @@ def _consequences(report: DemoReport) -> list[str]:
     after = report.consequences
     if after is None:
         return []
-    from evaluator.decisions.recommend import OUTCOME_ZH
-
     lines = [
         "偏差与整改 Findings (整改 correction · 暂缓 suspension · 停止 termination · 观察 observation), "
         "deadlines from each round's date; 暂定 provisional = counted on the law's holidays of a "

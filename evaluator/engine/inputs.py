@@ -7,7 +7,6 @@ bonus leaf. Building the matrices is one vectorised pass over the table.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ import pandas as pd
 from evaluator.errors import InvalidInput, Problem
 from evaluator.systems import IndicatorSystem
 from evaluator.systems.bounds import N_MAX, Bounds, value_bounds, veto_bounds
+from evaluator.tables.cells import finite_number
 
 COLUMNS = ("unit", "leaf", "item", "value", "target", "n", "elapsed")
 MAX_PROBLEMS = 200
@@ -94,23 +94,20 @@ def _cell(value) -> str | None:
 
 
 def _number(text: str) -> float:
+    """A yes/no word as 1/0, else a number as the cell vocabulary reads it (as registers
+    do: full-width digits, Unicode minus signs, thousands commas), NaN if neither."""
     lower = text.lower()
     if lower in TRUE_WORDS:
         return 1.0
     if lower in FALSE_WORDS:
         return 0.0
-    try:
-        x = float(text.replace(",", "")) if _NUMERIC.fullmatch(text) else float("nan")
-    except ValueError:
-        return float("nan")
-    return x if np.isfinite(x) else float("nan")
+    x = finite_number(text)
+    return float("nan") if x is None else x
 
 
-_NUMERIC = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d*)(\.\d*)?([eE][+-]?\d+)?")
-
-
-def _numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(values, bad) where bad marks non-empty cells that are not numbers or yes/no words."""
+def read_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """How a raw-input column reads: (values, bad), ``bad`` marking the non-empty cells that
+    are neither numbers (:func:`evaluator.tables.cells.finite_number`) nor yes/no words."""
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         values = series.to_numpy(dtype=float, na_value=np.nan)
         return np.where(np.isfinite(values), values, np.nan), np.isinf(values)
@@ -167,7 +164,7 @@ def prepare_inputs(
         item_code, item_names = _factor(frame["item"])
     else:
         item_code, item_names = np.full(n_rows, -1, dtype=np.int64), []
-    value, bad_value = _numbers(frame["value"])
+    value, bad_value = read_numbers(frame["value"])
     report.rows(unit_code < 0, "unit", "unit is empty", "单位为空")
     report.rows(leaf_code < 0, "leaf", "leaf is empty", "指标为空")
     report.rows(
@@ -231,7 +228,7 @@ def prepare_inputs(
     extra = {}
     for name in ("target", "n", "elapsed"):
         if name in frame.columns:
-            numbers, bad = _numbers(frame[name])
+            numbers, bad = read_numbers(frame[name])
             report.rows(bad, name, f"{name} is not a finite number", f"{name} 不是有限的数字")
             extra[name] = numbers
     if "elapsed" in extra:

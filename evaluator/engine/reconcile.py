@@ -23,9 +23,9 @@ from evaluator.engine.inputs import (
     Locate,
     _Collector,
     _factor,
-    _numbers,
     default_locate,
     prepare_inputs,
+    read_numbers,
     slot_key,
     system_slots,
 )
@@ -136,7 +136,7 @@ def _validate(system: IndicatorSystem, frame: pd.DataFrame, rule: str, locate: L
     report.rows((unit >= 0) & (rater < 0), "rater", "rater is empty", "评估员为空")
     lead_of_unit = np.full(len(unit_names) + 1, -1, dtype=np.int64)
     if rule == "lead":
-        flag, bad = _numbers(frame["lead"])
+        flag, bad = read_numbers(frame["lead"])
         report.rows(bad, "lead", "lead is not yes/no", "主评标记不是是/否")
         lead_rows = (flag != 0) & ~np.isnan(flag) & (unit >= 0) & (rater >= 0)
         _check_one_lead(unit, rater, lead_rows, unit_names, rater_names, lead_of_unit, report)
@@ -165,8 +165,8 @@ def _validate(system: IndicatorSystem, frame: pd.DataFrame, rule: str, locate: L
             report.problems.append(p)
     report.raise_if_any()
 
-    value, _ = _numbers(frame["value"])
-    extra = {c: _numbers(frame[c])[0] for c in ("target", "n", "elapsed") if c in frame.columns}
+    value, _ = read_numbers(frame["value"])
+    extra = {c: read_numbers(frame[c])[0] for c in ("target", "n", "elapsed") if c in frame.columns}
     slots, _ = system_slots(system)
     slot = _row_slots(system, frame, slots)
     keep = np.flatnonzero(~np.isnan(value))  # a rater who left a leaf empty does not count

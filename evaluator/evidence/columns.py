@@ -46,7 +46,7 @@ from evaluator.evidence.values import (
     quote,
 )
 from evaluator.systems.bounds import INT64_MAX
-from evaluator.tables.read import parse_number
+from evaluator.tables.cells import finite_number
 
 Kind = Literal[
     "text", "code", "date", "integer", "decimal", "money", "boolean", "choice", "score", "period"
@@ -187,8 +187,8 @@ def _too_large(text: str, limit_en: str, limit_zh: str) -> Bad:
 
 
 def _integer(col: Column, text: str) -> object:
-    x = parse_number(text)
-    if x is None or not np.isfinite(x):
+    x = finite_number(text)
+    if x is None:
         return not_number(text, "a whole number", "整数")
     if not float(x).is_integer():
         return Bad(f"{quote(text)} is not a whole number", f"{quote(text)} 不是整数")
@@ -201,8 +201,8 @@ def _integer(col: Column, text: str) -> object:
 
 
 def _decimal(col: Column, text: str) -> object:
-    x = parse_number(text)
-    if x is None or not np.isfinite(x):
+    x = finite_number(text)
+    if x is None:
         return not_number(text)
     return _check_range(col, x, quote(text)) or float(x)
 

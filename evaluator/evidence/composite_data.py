@@ -12,7 +12,8 @@ import pandas as pd
 
 from evaluator.errors import InvalidInput, Problem
 from evaluator.systems.flat import R_MISSING, UNIT_ALIASES, CompositeStructure
-from evaluator.tables.read import parse_number, read_table, resolve_columns
+from evaluator.tables.cells import parse_number
+from evaluator.tables.read import read_table, resolve_columns
 
 DATA_COLUMNS: dict[str, list[str]] = {"unit": UNIT_ALIASES, "time": ["Time", "年份"]}
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from evaluator.evidence.metrics import METRICS, Metric, Period
 from evaluator.systems import IndicatorSystem
-from evaluator.systems.measures import TARGET_PREFIX
+from evaluator.systems.vocabulary import TARGET_PREFIX
 
 
 def measured_leaves(

@@ -14,7 +14,6 @@ rows holding it. A valid million-row service log parses in a few seconds.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evaluator import settings
 from evaluator.errors import InvalidInput, Problem
 from evaluator.evidence.columns import Bad, Column, finalise
 from evaluator.evidence.registers import REGISTERS
@@ -36,9 +36,8 @@ _ABSENT = 10**6  # sort position of problems at a column the file does not have
 
 
 def max_bytes() -> int:
-    """The size limit of a register file: ``REGISTER_MAX_BYTES`` or 200 MB."""
-    value = os.environ.get("REGISTER_MAX_BYTES", "").strip()
-    return int(value) if value else DEFAULT_MAX_BYTES
+    """The size limit of a register file: ``REGISTER_MAX_BYTES`` or 200 MB (settings)."""
+    return settings.get().register_max_bytes
 
 
 def schema(kind: str) -> Schema:

@@ -1,4 +1,6 @@
-"""Cell texts as people type them → values, each parsed on its own (no column context).
+"""Register cell texts as people type them → values, each parsed on its own (no column
+context): text, codes, yes/no, scores and periods here; numbers, dates and amounts are the
+shared cell vocabulary of :mod:`evaluator.tables.cells` (re-exported).
 
 Every parser takes one non-empty, stripped cell text and returns the value or a
 :class:`Bad` reason in English and Chinese. Full-width digits and punctuation are folded
@@ -7,69 +9,51 @@ Every parser takes one non-empty, stripped cell text and returns the value or a
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import unicodedata
-from dataclasses import dataclass
-from decimal import Decimal
 
-from evaluator.tables.read import parse_number
+from evaluator.tables.cells import (
+    DATE_MAX,
+    DATE_MIN,
+    Bad,
+    code_key,
+    normal,
+    not_number,
+    option_key,
+    parse_date,
+    parse_fen,
+    parse_number,
+    quote,
+    unit_hint,
+)
 
-DATE_MIN = dt.date(1950, 1, 1)
-DATE_MAX = dt.date(2100, 12, 31)
+__all__ = [
+    "CODE",
+    "DATE_MAX",
+    "DATE_MIN",
+    "FALSE_WORDS",
+    "SCORE_WORDS",
+    "TRUE_WORDS",
+    "Bad",
+    "code_key",
+    "normal",
+    "not_number",
+    "option_key",
+    "parse_boolean",
+    "parse_code",
+    "parse_date",
+    "parse_fen",
+    "parse_period",
+    "parse_score",
+    "parse_text",
+    "quote",
+    "unit_hint",
+]
+
 TEXT_MAX = 2000
 CODE_MAX = 64
 TRUE_WORDS = {"是", "有", "已", "y", "yes", "true", "1", "√", "✓"}
 FALSE_WORDS = {"否", "无", "未", "n", "no", "false", "0", "×", "✗"}
 SCORE_WORDS = {"非常满意": 5, "满意": 4, "一般": 3, "不满意": 2, "非常不满意": 1}
-
-
-@dataclass(frozen=True)
-class Bad:
-    """Why one cell text is not a valid value, in English and Chinese."""
-
-    en: str
-    zh: str
-
-
-def normal(text: str) -> str:
-    """NFKC (full-width digits and punctuation folded), stripped."""
-    return unicodedata.normalize("NFKC", text).strip().replace("\u2212", "-")
-
-
-def code_key(code: str) -> str:
-    """A code as compared (NFKC, trimmed, case-folded): ``ＳＴ０１``, `` st01 `` and ``ST01``
-    are one station. The same normalisation fills ``station.code_key`` (migration 0006)."""
-    return unicodedata.normalize("NFKC", code).strip().casefold()
-
-
-def option_key(text: str) -> str:
-    return "".join(normal(text).split()).casefold()
-
-
-def quote(text: str) -> str:
-    shown = text if len(text) <= 40 else text[:37] + "…"
-    return '"' + shown.replace("\n", " ") + '"'
-
-
-_NUMBER_PART = re.compile(
-    r"(?P<pre>[^\d+\-.]*?)\s*(?P<num>[+-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+))\s*(?P<post>\D*?)"
-)
-
-
-def unit_hint(text: str) -> Bad | None:
-    """``12人``, ``3.5小时``, ``¥1,200``: a number with a unit or word around it."""
-    m = _NUMBER_PART.fullmatch(normal(text))
-    if m is None or not (m["pre"] or m["post"]) or parse_number(m["num"]) is None:
-        return None
-    return Bad(
-        f"{quote(text)} is a number with a unit: write only the number ({m['num']})",
-        f"{quote(text)} 是带单位的数字：只填写数字（{m['num']}）",
-    )
-
-
-def not_number(text: str, what_en: str = "a number", what_zh: str = "数字") -> Bad:
-    return unit_hint(text) or Bad(f"{quote(text)} is not {what_en}", f"{quote(text)} 不是{what_zh}")
 
 
 def parse_text(text: str) -> str | Bad:
@@ -92,72 +76,6 @@ def parse_code(text: str, example: str = "") -> str | Bad:
         f"{quote(text)} is not a code: use letters, digits and - _ . / only{example_en}",
         f"{quote(text)} 不是编码：只能使用字母、数字和 - _ . /{example_zh}",
     )
-
-
-_DATE = re.compile(
-    r"(?P<y>\d{4})\s*(?:[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})"
-    r"|年\s*(?P<m2>\d{1,2})\s*月\s*(?P<d2>\d{1,2})\s*日?)"
-    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
-)
-
-
-def parse_date(text: str) -> dt.date | Bad:
-    s = normal(text)
-    m = _DATE.fullmatch(s)
-    if m is None:
-        if re.fullmatch(r"\d{5}(?:\.0+)?", s) and 20000 <= float(s) <= 80000:
-            return Bad(
-                f"{quote(text)} is not a date (it looks like an Excel date serial number: "
-                "format the cells as dates)",
-                f"{quote(text)} 日期格式错误（像是 Excel 日期序号：请把单元格格式设为日期）",
-            )
-        return Bad(
-            f"{quote(text)} is not a date: write dates as 2025-03-01",
-            f"{quote(text)} 日期格式错误，请写作 2025-03-01",
-        )
-    y = int(m["y"])
-    mo = int(m["m"] or m["m2"])
-    d = int(m["d"] or m["d2"])
-    try:
-        value = dt.date(y, mo, d)
-    except ValueError:
-        return Bad(f"{quote(text)} is not a date", "日期格式错误")
-    if not DATE_MIN <= value <= DATE_MAX:
-        return Bad(
-            f"{quote(text)} is out of range: dates must be {DATE_MIN.year}–{DATE_MAX.year}",
-            f"{quote(text)} 超出范围：日期须在 {DATE_MIN.year}–{DATE_MAX.year} 年之间",
-        )
-    return value
-
-
-_MONEY = re.compile(r"(?P<sign>[+-]?)(?P<int>\d+|\d{1,3}(?:,\d{3})+|)(?:\.(?P<frac>\d+))?")
-
-
-def parse_fen(text: str) -> int | Bad:
-    """Yuan text → integer fen, exactly (no float on the way): ``"1,234.56"`` → 123456.
-
-    At most two decimals; zeros beyond them are fine (``12.500``), and so is the binary
-    noise of a spreadsheet formula (``0.30000000000000004``: ≥ 10 decimals within 1e-6 fen
-    of a whole fen), which is rounded to the fen.
-    """
-    s = normal(text)
-    m = _MONEY.fullmatch(s)
-    if m is None or not (m["int"] or m["frac"]):
-        return not_number(text, "an amount", "金额")
-    frac = m["frac"] or ""
-    fen = int(m["int"].replace(",", "") or "0") * 100 + int((frac[:2]).ljust(2, "0"))
-    rest = frac[2:]
-    if rest.strip("0"):
-        exact = Decimal(f"{m['int'].replace(',', '') or '0'}.{frac}") * 100
-        nearest = exact.to_integral_value()
-        if len(frac) >= 10 and abs(exact - nearest) < Decimal("1e-6"):
-            fen = int(nearest)
-        else:
-            return Bad(
-                f"{quote(text)} has more than 2 decimals: amounts are in yuan to the fen (0.01)",
-                f"{quote(text)} 超过两位小数：金额以元为单位，精确到分（0.01）",
-            )
-    return -fen if m["sign"] == "-" else fen
 
 
 def parse_boolean(text: str) -> bool | Bad:

@@ -1,6 +1,7 @@
 """The sanic application factory.
 
-``create_app(register_orm=True)`` opens the database before the server starts (refusing
+``create_app(register_orm=True)`` reads the settings (refusing a bad value: see
+``evaluator.settings``) and opens the database before the server starts (refusing
 an unmigrated one) and closes it after it stops; tests pass ``register_orm=False`` and
 own the database themselves. App names are global in sanic, so each call gets a unique
 name unless one is given (``evaluator serve`` names it ``evaluator``).
@@ -13,6 +14,7 @@ import uuid
 from sanic import Sanic
 from sanic_ext import Extend  # explicit: a missing extension must fail loudly
 
+from evaluator import settings
 from evaluator.server.api import api_group
 from evaluator.server.auth import COOKIE, attach_actor
 from evaluator.server.errors import ProblemHandler
@@ -63,6 +65,9 @@ def create_app(
     app.blueprint(api_group())
     app.blueprint(health_bp)
     if register_orm:
+        # a served app reads its settings now: a bad value refuses to start (a located,
+        # bilingual InvalidInput naming the variable and the value), not on some request
+        settings.reload()
         url = db.database_url(database_url)
 
         @app.before_server_start

@@ -134,6 +134,7 @@ def doc(
     if_match: bool = False,
     headers: dict[str, str] | None = None,
     description: str | None = None,
+    tag: str | None = None,
 ) -> Callable[[F], F]:
     """Document one operation (see the module docstring)."""
 
@@ -191,6 +192,8 @@ def doc(
         if not public:
             func = openapi.secured("bearer")(func)
             func = openapi.secured("cookie")(func)
+        if tag is not None:  # else: the blueprint's name
+            func = openapi.tag(tag)(func)
         return func
 
     return wrap

@@ -19,11 +19,13 @@ from sanic.handlers import ErrorHandler
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from evaluator.decisions.calendar import CalendarError
 from evaluator.decisions.schedule_files import ScheduleInvalid
 from evaluator.errors import (
     AlreadyExists,
+    AuthFailed,
+    CalendarError,
     ConflictError,
+    DatabaseNotReady,
     EvaluatorError,
     InvalidInput,
     LockedError,
@@ -32,13 +34,12 @@ from evaluator.errors import (
     PermissionDenied,
     Problem,
     StateError,
+    StoredSystemAltered,
     SystemInvalid,
+    Throttled,
     TooEarly,
     TooLarge,
 )
-from evaluator.services.auth import AuthFailed, Throttled
-from evaluator.services.systems import StoredSystemAltered
-from evaluator.store.db import DatabaseNotReady
 
 PROBLEM_BASE = "https://evaluator.example/problems/"
 PROBLEM_JSON = "application/problem+json"

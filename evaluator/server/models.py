@@ -3,7 +3,7 @@ rendering a model as a JSON response."""
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from sanic.response import HTTPResponse
@@ -89,3 +89,8 @@ def render(
 def etag(version: int) -> dict[str, str]:
     """The ``ETag`` header of an object with an optimistic-concurrency version."""
     return {"ETag": f'"{version}"'}
+
+
+# shared by the findings, tranches and appeals resources
+Severity = Literal["observation", "correction", "suspension", "termination"]
+Basis = Literal["official", "provisional", "override"]

@@ -23,7 +23,7 @@ from evaluator.errors import LockedError, NotFound, PermissionDenied, Problem, S
 from evaluator.store.base import OrgKind, Role, RoundState
 from evaluator.store.contracts import Contract, Station
 from evaluator.store.orgs import Membership, Organisation, User
-from evaluator.store.rounds import Round
+from evaluator.store.rounds import Round, RoundAssignment
 
 
 @dataclass(frozen=True)
@@ -151,8 +151,6 @@ async def get_station(actor: Actor, station_id) -> Station:
 async def assignment_role(actor: Actor, round_: Round) -> Role | None:
     if actor.user_id is None:
         return None
-    from evaluator.store.rounds import RoundAssignment
-
     found = await RoundAssignment.filter(round_id=round_.id, user_id=actor.user_id).first()
     return found.role if found else None
 

@@ -9,7 +9,6 @@ bureau.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 
@@ -17,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from evaluator import clock
 from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem, StateError
-from evaluator.services import audit, calendars
+from evaluator.services import audit
 from evaluator.services.actors import (
     Actor,
     assignment_role,
@@ -28,37 +27,20 @@ from evaluator.services.actors import (
     round_scope,
     system_user_id,
 )
-from evaluator.services.decisions import propose
-from evaluator.services.scorecards import (
-    compute_round,
-    digest,
-    inputs_digest,
-    json_text,
-    results_document,
+from evaluator.services.calendars import (  # appeal_window_of: read here by the CLI
+    appeal_deadline,
+    appeal_window_of,  # noqa: F401
 )
+from evaluator.services.decisions import propose
+from evaluator.services.evidence import require_round_files
+from evaluator.services.scorecards import compute_round
 from evaluator.services.scoring import check_value
+from evaluator.services.snapshots import freeze, write_snapshot
 from evaluator.store.base import Role, RoundState
 from evaluator.store.contracts import Contract
 from evaluator.store.decisions import Appeal
 from evaluator.store.registers import MeasuredOverride
-from evaluator.store.rounds import ApprovalSnapshot, EvidenceFile, Round, Score
-
-
-async def appeal_window_of(round_: Round, conn=None) -> tuple[dt.date, str, str] | None:
-    """(last day to appeal, basis, note): as fixed at approval (later moved only by a
-    calendar update or the bureau); counted now for a round approved before windows were
-    stored; None before approval."""
-    if round_.appeal_until is not None:
-        return round_.appeal_until, round_.appeal_basis, round_.appeal_note
-    return await calendars.appeal_window(round_, await calendars.current(conn), conn)
-
-
-async def appeal_deadline(round_: Round, conn=None) -> dt.date:
-    """The last day to appeal (StateError before approval)."""
-    window = await appeal_window_of(round_, conn)
-    if window is None:
-        raise StateError(Problem("only an approved round can be appealed", "仅已审定的轮次可申诉"))
-    return window[0]
+from evaluator.store.rounds import Round, Score
 
 
 async def extend_window(actor: Actor, round_id, until: dt.date, reason: str) -> Round:
@@ -155,21 +137,7 @@ async def submit_appeal(
     if not reason.strip():
         raise InvalidInput(Problem("an appeal needs a reason", "申诉须说明理由", path="reason"))
     ids = [str(e) for e in (evidence or [])]
-    known = {
-        str(i)
-        for i in await EvidenceFile.filter(id__in=ids, round_id=round_.id).values_list(
-            "id", flat=True
-        )
-    }
-    for i, e in enumerate(ids):
-        if e not in known:
-            raise InvalidInput(
-                Problem(
-                    f"no evidence {e} in this round",
-                    f"本轮次中没有佐证材料 {e}",
-                    path=f"evidence[{i}]",
-                )
-            )
+    await require_round_files(round_, ids)
     async with in_transaction() as conn:
         appeal = await Appeal.create(
             round_id=round_.id,
@@ -361,26 +329,5 @@ async def _resnapshot(actor: Actor, round_: Round, conn) -> None:
     """Rescore the round as the transaction sees it (the lead's new values included) into a
     new approval snapshot, and propose its recommendation again."""
     done = await compute_round(round_, conn)
-    document = await asyncio.to_thread(results_document, done.result)
-    digest_of_inputs = await asyncio.to_thread(
-        inputs_digest, done.inputs, done.system, done.units, done.waivers
-    )
-    snapshot = await ApprovalSnapshot.create(
-        round_id=round_.id,
-        approved_by_id=actor.user_id,
-        system_hash=done.system.content_hash,
-        inputs_digest=digest_of_inputs,
-        results=json_text(document),
-        results_digest=digest(document),
-        using_db=conn,
-    )
-    await audit.record(
-        actor.username,
-        "round.snapshot",
-        "round",
-        round_.id,
-        None,
-        {"snapshot": str(snapshot.id), "after": "appeal"},
-        connection=conn,
-    )
+    await write_snapshot(actor, round_, await freeze(done), conn, after_appeal=True)
     await propose(round_, done, actor, conn, clock.today())

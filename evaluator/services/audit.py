@@ -17,36 +17,27 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass
-from enum import Enum
 
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from evaluator import clock
+from evaluator import canonical, clock
 from evaluator.services.actors import Actor, require
 from evaluator.store.audit import GENESIS, AuditEvent, AuditHead
 
 
 def canonical_json(value) -> str | None:
-    """Sorted keys, no spaces, UTF-8 kept; ``None`` stays ``None``."""
+    """The canonical JSON text (``evaluator.canonical``; a database row as its key);
+    ``None`` stays ``None``."""
     if value is None:
         return None
-    return json.dumps(
-        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain
-    )
+    return canonical.canonical_json(value, default=_row_key)
 
 
-def _plain(value):
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
+def _row_key(value):
     if isinstance(value, Model):
         return str(value.pk)
-    if isinstance(value, Enum):
-        return value.value
-    if hasattr(value, "hex") and hasattr(value, "int"):  # UUID
-        return str(value)
     raise TypeError(f"cannot put {type(value).__name__} into an audit event")
 
 
@@ -67,7 +58,7 @@ def event_hash(
     before: str | None,
     after: str | None,
 ) -> str:
-    body = json.dumps(
+    body = canonical.canonical_json(
         {
             "seq": seq,
             "at": _utc(at),
@@ -77,10 +68,7 @@ def event_hash(
             "object_id": object_id,
             "before": before,
             "after": after,
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
+        }
     )
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass
 
@@ -22,8 +21,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from tortoise.transactions import in_transaction
 
-from evaluator import clock
-from evaluator.errors import EvaluatorError, InvalidInput, NotFound, Problem
+from evaluator import clock, settings
+from evaluator.errors import AuthFailed, InvalidInput, NotFound, Problem, Throttled
 from evaluator.services import audit
 from evaluator.services.actors import Actor, actor_for, require
 from evaluator.store.auth import LoginAttempt, Session
@@ -37,27 +36,8 @@ MIN_PASSWORD = 10
 _DUMMY_HASH = HASHER.hash("an unused password to spend the same time")
 
 
-class AuthFailed(EvaluatorError):
-    title_en = "Authentication failed"
-    title_zh = "身份验证失败"
-
-
-class Throttled(EvaluatorError):
-    title_en = "Too many attempts"
-    title_zh = "尝试次数过多"
-
-    def __init__(self, retry_after: int):
-        self.retry_after = retry_after
-        super().__init__(
-            Problem(
-                f"too many failed logins; try again in {retry_after} s",
-                f"登录失败次数过多，请 {retry_after} 秒后再试",
-            )
-        )
-
-
 def session_hours() -> float:
-    return float(os.environ.get("SESSION_HOURS", "12"))
+    return settings.get().session_hours
 
 
 def token_digest(token: str) -> str:

@@ -18,7 +18,6 @@ Dates set by the bureau by hand (``override``) are never recomputed.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -28,11 +27,12 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from evaluator import clock
+from evaluator.canonical import canonical_json, sha256_text
 from evaluator.decisions.calendar import Day, Deadline, WorkingCalendar
 from evaluator.decisions.rectification import OPEN_STATES
 from evaluator.decisions.schedule_files import ScheduleInvalid, parse_schedule
 from evaluator.decisions.schedules import YearSchedule, package_schedule, package_years
-from evaluator.errors import ConflictError, Problem
+from evaluator.errors import ConflictError, Problem, StateError
 from evaluator.services import audit
 from evaluator.services.actors import Actor, require
 from evaluator.shipped import shipped_dir
@@ -155,8 +155,8 @@ async def add_schedule(actor: Actor, text: str, file: str = "calendar.yaml") -> 
             Problem("the file is larger than 256 KB", "文件超过 256 KB", file=file)
         )
     schedule = parse_schedule(text, file, origin="added")
-    canonical = json.dumps(schedule.as_dict(), sort_keys=True, ensure_ascii=False)
-    content_hash = "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    canonical = canonical_json(schedule.as_dict(), spaced=True)  # as hashed since the start
+    content_hash = sha256_text(canonical)
     try:
         return await _store(actor, schedule, text, file, canonical, content_hash)
     except IntegrityError:  # the same year's revision added at the same moment
@@ -294,6 +294,23 @@ async def appeal_window(
     contract = await Contract.get(id=round_.contract_id).using_db(conn)
     count = calendar.deadline(first.approved_on, contract.appeal_working_days)
     return appeal_end(count, round_.appeal_until, round_.appeal_basis)
+
+
+async def appeal_window_of(round_: Round, conn=None) -> tuple[dt.date, str, str] | None:
+    """(last day to appeal, basis, note): as fixed at approval (later moved only by a
+    calendar update or the bureau); counted now for a round approved before windows were
+    stored; None before approval."""
+    if round_.appeal_until is not None:
+        return round_.appeal_until, round_.appeal_basis, round_.appeal_note
+    return await appeal_window(round_, await current(conn), conn)
+
+
+async def appeal_deadline(round_: Round, conn=None) -> dt.date:
+    """The last day to appeal (StateError before approval)."""
+    window = await appeal_window_of(round_, conn)
+    if window is None:
+        raise StateError(Problem("only an approved round can be appealed", "仅已审定的轮次可申诉"))
+    return window[0]
 
 
 def appeal_end(

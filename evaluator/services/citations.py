@@ -25,6 +25,7 @@ from evaluator.services.actors import (
     round_scope,
 )
 from evaluator.services.contracts import round_units, unit_code, unit_named
+from evaluator.services.evidence import no_such_file, round_files
 from evaluator.services.reviews import record_review
 from evaluator.services.systems import system_of
 from evaluator.store.base import ReviewStatus, Role
@@ -74,35 +75,14 @@ async def citable_files(
     that may be cited on ``unit``: uploaded for the unit's station, or for no station (a
     contract-level file, citable on any unit of the round). Every problem is located at
     the id's path; InvalidInput lists them all."""
-    wanted: list[uuid.UUID | None] = []
-    for text in ids:
-        try:
-            wanted.append(uuid.UUID(str(text)))
-        except ValueError:
-            wanted.append(None)
-    known = [w for w in wanted if w is not None]
-    found = (
-        {
-            f.id: f
-            for f in await EvidenceFile.filter(id__in=known, round_id=round_.id).prefetch_related(
-                "station"
-            )
-        }
-        if known
-        else {}
-    )
+    found = await round_files(round_, ids)
     # an agency unit (agency systems) runs every station of the round: any file is its own
     by_station = system.unit == "station"
-    station = await Station.get_or_none(code=unit) if by_station and found else None
+    station = await Station.get_or_none(code=unit) if by_station and any(found) else None
     problems, files = [], {}
-    for text, ident, path in zip(ids, wanted, paths, strict=True):
-        file = found.get(ident)
+    for text, file, path in zip(ids, found, paths, strict=True):
         if file is None:
-            problems.append(
-                Problem(
-                    f"no evidence {text} in this round", f"本轮次中没有佐证材料 {text}", path=path
-                )
-            )
+            problems.append(no_such_file(text, path))
         elif (
             by_station
             and file.station_id is not None

@@ -35,7 +35,7 @@ from evaluator.services.actors import (
     require,
     system_user_id,
 )
-from evaluator.services.contracts import round_units
+from evaluator.services.contracts import round_cohort, round_units
 from evaluator.services.scorecards import cohort_frame, round_inputs
 from evaluator.services.systems import system_of
 from evaluator.store.base import Role
@@ -78,8 +78,9 @@ def gaps_in(
 async def round_gaps(round_: Round) -> list[Gap]:
     """The gaps of a round as stored now, with the lead's decisions and reasons."""
     system = await system_of(await SystemVersion.get(id=round_.system_id))
-    inputs, _ = await round_inputs(round_, system)
-    units = await round_units(round_, system)
+    cohort = await round_cohort(round_, system)
+    inputs, _ = await round_inputs(round_, system, cohort=cohort)
+    units = cohort.units
     decided = {
         (w.unit, w.leaf): (w.decision, w.reason)
         for w in await LeafWaiver.filter(round_id=round_.id)

@@ -245,22 +245,22 @@ async def create_contract(
     with _unique(f"a contract with code {code} already exists", f"编号为 {code} 的合同已存在"):
         return await _create_contract(
             actor,
-            code,
-            buyer,
-            agency,
-            period_start,
-            period_end,
-            amount_fen,
-            stations,
-            schedule,
-            title,
-            renewal_of,
-            staffing_min,
-            {
-                "rectification_working_days": rectification_working_days,
-                "appeal_working_days": appeal_working_days,
-                "succession": succession,
-            },
+            ContractTerms(
+                code=code,
+                title=title,
+                buyer=buyer,
+                agency=agency,
+                period_start=period_start,
+                period_end=period_end,
+                amount_fen=amount_fen,
+                stations=tuple(stations),
+                schedule=schedule,
+                renewal_of=renewal_of,
+                staffing_min=staffing_min,
+                rectification_working_days=rectification_working_days,
+                appeal_working_days=appeal_working_days,
+                succession=succession,
+            ),
         )
 
 
@@ -310,59 +310,75 @@ async def sign_contract(
     )
 
 
-async def _create_contract(
-    actor,
-    code,
-    buyer,
-    agency,
-    period_start,
-    period_end,
-    amount_fen,
-    stations,
-    schedule,
-    title,
-    renewal_of,
-    staffing_min,
-    days,
-) -> Contract:
+@dataclass(frozen=True)
+class ContractTerms:
+    """A contract as checked by :func:`create_contract`, ready to be written."""
+
+    code: str
+    title: str
+    buyer: Organisation
+    agency: Organisation
+    period_start: dt.date
+    period_end: dt.date
+    amount_fen: int
+    stations: tuple[StationTerms, ...]
+    schedule: list[dict]
+    renewal_of: Contract | None
+    staffing_min: int
+    rectification_working_days: int | None
+    appeal_working_days: int
+    succession: str | None
+
+    def days(self) -> dict:
+        """The columns stored and audited as they are (working days, succession)."""
+        return {
+            "rectification_working_days": self.rectification_working_days,
+            "appeal_working_days": self.appeal_working_days,
+            "succession": self.succession,
+        }
+
+
+async def _create_contract(actor: Actor, terms: ContractTerms) -> Contract:
+    t = terms
     async with in_transaction() as conn:
         contract = await Contract.create(
-            code=code,
-            title=title,
-            buyer=buyer,
-            agency=agency,
-            period_start=period_start,
-            period_end=period_end,
-            amount_fen=amount_fen,
-            schedule=schedule,
-            renewal_of=renewal_of,
-            staffing_min=staffing_min,
+            code=t.code,
+            title=t.title,
+            buyer=t.buyer,
+            agency=t.agency,
+            period_start=t.period_start,
+            period_end=t.period_end,
+            amount_fen=t.amount_fen,
+            schedule=t.schedule,
+            renewal_of=t.renewal_of,
+            staffing_min=t.staffing_min,
             using_db=conn,
-            **days,
+            **t.days(),
         )
+        stations = list(t.stations)
         taken_over = await station_links.take_over(contract, stations, conn)
-        for terms in stations:
-            with station_links.guarded(terms.station):
+        for link in stations:
+            with station_links.guarded(link.station):
                 await ContractStation.create(
                     contract=contract,
-                    station=terms.station,
-                    valid_from=period_start,
+                    station=link.station,
+                    valid_from=t.period_start,
                     valid_to=station_links.link_end(contract),
-                    targets=terms.targets,
+                    targets=link.targets,
                     using_db=conn,
                 )
         after = {
-            "code": code,
-            "buyer": str(buyer.id),
-            "agency": str(agency.id),
-            "period": [period_start.isoformat(), period_end.isoformat()],
-            "amount_fen": amount_fen,
-            "schedule": schedule,
-            "stations": {t.station.code: t.targets for t in stations},
-            **days,
+            "code": t.code,
+            "buyer": str(t.buyer.id),
+            "agency": str(t.agency.id),
+            "period": [t.period_start.isoformat(), t.period_end.isoformat()],
+            "amount_fen": t.amount_fen,
+            "schedule": t.schedule,
+            "stations": {s.station.code: s.targets for s in stations},
+            **t.days(),
         }
-        if renewal_of is not None:
-            after |= {"renewal_of": renewal_of.code, "taken_over": taken_over}
+        if t.renewal_of is not None:
+            after |= {"renewal_of": t.renewal_of.code, "taken_over": taken_over}
         await audit.record(
             actor.username, "contract.create", "contract", contract.id, None, after, connection=conn
         )
@@ -433,12 +449,30 @@ async def unit_code(text: str) -> str:
     return station.code if station else text
 
 
-async def round_units(round_: Round, system: IndicatorSystem, conn=None) -> list[str]:
-    """The units a round scores: the contract's stations in force on its date, or the agency."""
+@dataclass(frozen=True)
+class Cohort:
+    """What a round scores, read once: its contract, its units (the contract's stations in
+    force on the round's date, or the agency) and each unit's contract targets."""
+
+    contract: Contract
+    units: list[str]
+    targets: dict[str, dict]  # unit → its targets in the contract ({} for the agency)
+
+
+async def round_cohort(round_: Round, system: IndicatorSystem, conn=None) -> Cohort:
+    """The round's :class:`Cohort` (one read of the contract and of its station links)."""
     contract = await Contract.get(id=round_.contract_id).using_db(conn)
     if system.unit == "agency":
-        return [str(contract.agency_id)]
-    return [
-        link.station.code
-        for link in await station_links.stations_as_of(contract, round_.as_of, conn)
-    ]
+        unit = str(contract.agency_id)
+        return Cohort(contract, [unit], {unit: {}})
+    links = await station_links.stations_as_of(contract, round_.as_of, conn)
+    return Cohort(
+        contract,
+        [link.station.code for link in links],
+        {link.station.code: link.targets or {} for link in links},
+    )
+
+
+async def round_units(round_: Round, system: IndicatorSystem, conn=None) -> list[str]:
+    """The units a round scores: the contract's stations in force on its date, or the agency."""
+    return (await round_cohort(round_, system, conn)).units

@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
-from evaluator import clock
+from evaluator import clock, settings
+from evaluator.decisions.rectification import OPEN_STATES
 from evaluator.errors import InvalidInput, NotFound, Problem, TooLarge
 from evaluator.services import audit
 from evaluator.services.actors import (
@@ -27,41 +29,27 @@ from evaluator.services.actors import (
     require,
     round_scope,
 )
+from evaluator.services.calendars import appeal_deadline
 from evaluator.services.reviews import record_review
-from evaluator.store.base import ReviewStatus, Role
+from evaluator.store.base import ReviewStatus, Role, RoundState
 from evaluator.store.contracts import Contract, Station
-from evaluator.store.rounds import EvidenceFile
-
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-DEFAULT_TYPES = (
-    "application/pdf",
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "text/csv",
-    "text/plain",
-    "audio/mpeg",
-    "audio/mp4",
-)
+from evaluator.store.decisions import Finding
+from evaluator.store.rounds import EvidenceFile, Round
 
 
 def evidence_dir() -> Path:
-    return Path(os.environ.get("EVIDENCE_DIR", "var/evidence"))
+    """``EVIDENCE_DIR`` (settings)."""
+    return settings.get().evidence_dir
 
 
-def allowed_types() -> set[str]:
-    configured = os.environ.get("EVIDENCE_TYPES")
-    return (
-        {t.strip() for t in configured.split(",") if t.strip()}
-        if configured
-        else set(DEFAULT_TYPES)
-    )
+def allowed_types() -> frozenset[str]:
+    """The media types accepted as evidence: ``EVIDENCE_TYPES`` (settings)."""
+    return settings.get().evidence_types
 
 
 def max_bytes() -> int:
-    return int(os.environ.get("EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
+    """The size limit of an evidence file: ``EVIDENCE_MAX_BYTES`` (settings)."""
+    return settings.get().evidence_max_bytes
 
 
 def stored_path(sha256: str) -> Path:
@@ -187,16 +175,53 @@ async def open_after_approval(round_) -> bool:
     """An approved round still takes the agency's evidence files while it has open findings
     (rectification evidence) or while its appeal window is open (evidence for an appeal);
     scores stay locked."""
-    from evaluator.decisions.rectification import OPEN_STATES
-    from evaluator.services.appeals import appeal_deadline
-    from evaluator.store.base import RoundState
-    from evaluator.store.decisions import Finding
-
     if round_.state != RoundState.APPROVED:
         return False
     if await Finding.filter(round_id=round_.id, state__in=list(OPEN_STATES)).exists():
         return True
     return clock.today() <= await appeal_deadline(round_)
+
+
+async def round_files(round_: Round, ids: Sequence[object]) -> list[EvidenceFile | None]:
+    """The evidence files of ``round_`` that ``ids`` name, in the same order: ``None`` for an
+    id that names no file of the round (or is no id at all). The one lookup behind every
+    "name evidence of this round" (appeals, rectification, citations)."""
+    wanted: list[uuid.UUID | None] = []
+    for text in ids:
+        try:
+            wanted.append(uuid.UUID(str(text)))
+        except ValueError:
+            wanted.append(None)
+    known = [w for w in wanted if w is not None]
+    found = (
+        {
+            f.id: f
+            for f in await EvidenceFile.filter(id__in=known, round_id=round_.id).prefetch_related(
+                "station"
+            )
+        }
+        if known
+        else {}
+    )
+    return [found.get(w) if w is not None else None for w in wanted]
+
+
+def no_such_file(text: object, path: str) -> Problem:
+    return Problem(f"no evidence {text} in this round", f"本轮次中没有佐证材料 {text}", path=path)
+
+
+async def require_round_files(round_: Round, ids: Sequence[str]) -> list[EvidenceFile]:
+    """The files ``ids`` name, every one a file of ``round_`` (InvalidInput at
+    ``evidence[i]`` for each one that is not)."""
+    files = await round_files(round_, ids)
+    problems = [
+        no_such_file(text, f"evidence[{i}]")
+        for i, (text, file) in enumerate(zip(ids, files, strict=True))
+        if file is None
+    ]
+    if problems:
+        raise InvalidInput(problems)
+    return files
 
 
 async def review_evidence(

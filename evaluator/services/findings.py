@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from evaluator import clock
 from evaluator.decisions.calendar import WorkingCalendar
-from evaluator.decisions.deviations import find_deviations
+from evaluator.decisions.deviations import SEVERITY_ZH, find_deviations
 from evaluator.decisions.rectification import (
     AGENCY_ACTIONS,
     EVALUATOR_ACTIONS,
@@ -27,10 +27,11 @@ from evaluator.decisions.rectification import (
 from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem, StateError
 from evaluator.services import audit, calendars
 from evaluator.services.actors import Actor, assignment_role, buys, require, round_scope
+from evaluator.services.evidence import require_round_files
 from evaluator.store.base import Role
 from evaluator.store.contracts import Contract
 from evaluator.store.decisions import Finding
-from evaluator.store.rounds import EvidenceFile, Round
+from evaluator.store.rounds import Round
 
 FIELDS = (
     "unit",
@@ -185,21 +186,7 @@ async def act(
                     "name the evidence of the rectification", "须提供整改佐证材料", path="evidence"
                 )
             )
-        known = {
-            str(i)
-            for i in await EvidenceFile.filter(id__in=ids, round_id=round_.id).values_list(
-                "id", flat=True
-            )
-        }
-        for i, e in enumerate(ids):
-            if e not in known:
-                raise InvalidInput(
-                    Problem(
-                        f"no evidence {e} in this round",
-                        f"本轮次中没有佐证材料 {e}",
-                        path=f"evidence[{i}]",
-                    )
-                )
+        await require_round_files(round_, ids)
         changes["evidence"] = ids
     elif action == "reject":
         if not comment.strip():
@@ -278,7 +265,6 @@ async def _escalate(
         .using_db(conn)
         .update(state=next_state(f.severity, fresh.state, "escalate"), version=fresh.version + 1)
     )
-    from evaluator.decisions.deviations import SEVERITY_ZH
 
     days = f.deadline_working_days if f.escalation in ("correction", "suspension") else None
     deadline, basis, note = deadline_after(calendar, today, days)

@@ -1,23 +1,27 @@
 """Evaluation rounds and their state machine.
 
+The legal transitions and who may take each are the table of
+``evaluator.decisions.round_states``:
+
     draft → open → submitted → approved (locked) → reopened → submitted → approved …
                        └──── returned to open ◄───┘
 
-- open, submit: the round's lead evaluator (or an administrator);
-- approve: an officer of the buying bureau (or an administrator) — writes an approval
-  snapshot (results + digest of the inputs + system hash) and locks the round;
-- reopen: the buying bureau or an administrator, with a mandatory reason.
+This module checks the actor against it, the version (optimistic concurrency) and the
+dates, and writes each transition with its audit event in one transaction; approval
+writes an approval snapshot (results + digest of the inputs + system hash) and locks the
+round.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from evaluator import clock
+from evaluator.canonical import digest
+from evaluator.decisions import round_states
 from evaluator.decisions.timing import earliest_approval
 from evaluator.errors import (
     AlreadyExists,
@@ -25,7 +29,6 @@ from evaluator.errors import (
     InvalidInput,
     NotFound,
     Problem,
-    StateError,
     TooEarly,
 )
 from evaluator.services import audit, calendars
@@ -36,30 +39,16 @@ from evaluator.services.actors import (
     get_organisation,
     get_round,
     require,
-    system_user_id,
 )
 from evaluator.services.completeness import gaps_in, refuse_undecided, require_complete
 from evaluator.services.decisions import propose
 from evaluator.services.findings import open_findings
-from evaluator.services.scorecards import (
-    compute_round,
-    digest,
-    inputs_digest,
-    json_text,
-    results_document,
-)
+from evaluator.services.scorecards import compute_round, inputs_digest, results_document
+from evaluator.services.snapshots import freeze, write_snapshot
 from evaluator.store.base import OrgKind, Role, RoundKind, RoundState
 from evaluator.store.contracts import Contract
 from evaluator.store.orgs import Membership, Organisation, User
 from evaluator.store.rounds import ApprovalSnapshot, Round, RoundAssignment, SystemVersion
-
-TRANSITIONS: dict[RoundState, set[RoundState]] = {
-    RoundState.DRAFT: {RoundState.OPEN},
-    RoundState.OPEN: {RoundState.SUBMITTED},
-    RoundState.SUBMITTED: {RoundState.APPROVED, RoundState.OPEN},
-    RoundState.APPROVED: {RoundState.REOPENED},
-    RoundState.REOPENED: {RoundState.SUBMITTED},
-}
 
 
 async def create_round(
@@ -213,36 +202,30 @@ async def assign_user(actor: Actor, round_id, username: str, role: Role) -> Roun
     return await assign(actor, round_, user, role)
 
 
-async def _may_drive(actor: Actor, round_: Round) -> bool:
-    return actor.is_admin or await assignment_role(actor, round_) == Role.LEAD_EVALUATOR
-
-
-async def _may_decide(actor: Actor, round_: Round) -> bool:
+async def _may(actor: Actor, round_: Round, action: str) -> bool:
+    """Whether the actor holds a role the table lets take ``action`` on this round (only
+    the role the action needs is looked up)."""
+    if actor.is_admin:
+        return round_states.may(action, {"admin"})
+    if round_states.ACTOR[action] == "lead":
+        lead = await assignment_role(actor, round_) == Role.LEAD_EVALUATOR
+        return round_states.may(action, {"lead"} if lead else set())
     contract = await Contract.get(id=round_.contract_id)
-    return actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id)
+    bureau = actor.has(Role.BUREAU_OFFICER, contract.buyer_id)
+    return round_states.may(action, {"bureau"} if bureau else set())
 
 
 async def _transition(
     actor: Actor,
     round_: Round,
-    target: RoundState,
+    action: str,
     expected_version: int,
     conn,
-    sources: set[RoundState] | None = None,
     **changes,
 ) -> Round:
-    """Move a round to ``target`` if the transition is legal (and starts from one of
-    ``sources`` when given: opening and returning both lead to open, from different states)
-    and nobody changed it since ``expected_version`` was read (optimistic concurrency)."""
-    if target not in TRANSITIONS[round_.state] or (
-        sources is not None and round_.state not in sources
-    ):
-        raise StateError(
-            Problem(
-                f"a round in state {round_.state.value} cannot become {target.value}",
-                f"处于 {round_.state.value} 状态的轮次不能变为 {target.value}",
-            )
-        )
+    """Take ``action`` if the table allows it from the round's state (StateError) and
+    nobody changed the round since ``expected_version`` was read (optimistic concurrency)."""
+    target = RoundState(round_states.next_state(round_.state.value, action))
     before = {"state": round_.state.value, "version": round_.version}
     updated = (
         await Round.filter(id=round_.id, version=expected_version, state=round_.state)
@@ -270,45 +253,37 @@ async def _transition(
 
 async def open_round(actor: Actor, round_: Round, expected_version: int) -> Round:
     require(
-        await _may_drive(actor, round_),
+        await _may(actor, round_, "open"),
         "only the round's lead evaluator may open it",
         "仅本轮主评估员可开启轮次",
     )
     async with in_transaction() as conn:
-        return await _transition(
-            actor, round_, RoundState.OPEN, expected_version, conn, sources={RoundState.DRAFT}
-        )
+        return await _transition(actor, round_, "open", expected_version, conn)
 
 
 async def submit_round(actor: Actor, round_: Round, expected_version: int) -> Round:
     require(
-        await _may_drive(actor, round_),
+        await _may(actor, round_, "submit"),
         "only the round's lead evaluator may submit it",
         "仅本轮主评估员可提交轮次",
     )
     if round_.state in (RoundState.OPEN, RoundState.REOPENED):  # else: an illegal transition
         await require_complete(round_)  # every gap scored or decided by the lead
     async with in_transaction() as conn:
-        return await _transition(actor, round_, RoundState.SUBMITTED, expected_version, conn)
+        return await _transition(actor, round_, "submit", expected_version, conn)
 
 
 async def return_round(actor: Actor, round_: Round, expected_version: int, reason: str) -> Round:
     """The bureau sends a submitted round back to the evaluators."""
     require(
-        await _may_decide(actor, round_),
+        await _may(actor, round_, "return"),
         "only the buying bureau may return a round",
         "仅购买方可退回轮次",
     )
     _need_reason(reason)
     async with in_transaction() as conn:
         return await _transition(
-            actor,
-            round_,
-            RoundState.OPEN,
-            expected_version,
-            conn,
-            sources={RoundState.SUBMITTED},
-            reopen_reason=reason.strip(),
+            actor, round_, "return", expected_version, conn, reopen_reason=reason.strip()
         )
 
 
@@ -318,7 +293,7 @@ async def approve_round(actor: Actor, round_: Round, expected_version: int) -> A
     approval date is today (the clock), from which deadlines and the appeal window count;
     refused (TooEarly) before the round's evaluation date allows it (``decisions.timing``)."""
     require(
-        await _may_decide(actor, round_),
+        await _may(actor, round_, "approve"),
         "only the buying bureau may approve a round",
         "仅购买方可审定轮次",
     )
@@ -336,37 +311,14 @@ async def approve_round(actor: Actor, round_: Round, expected_version: int) -> A
             )
         )
     done = await compute_round(round_)
-    system, inputs, result, units = done.system, done.inputs, done.result, done.units
     if round_.state == RoundState.SUBMITTED:  # else: an illegal transition, said below
         # re-checked on this computation: a register may have changed since submission
         decided = {(u, leaf): (d, "") for u, leaf, d in done.waivers}
-        refuse_undecided(gaps_in(system, inputs, units, decided))
-    document = await asyncio.to_thread(results_document, result)  # pandas work off the event loop
-    digest_of_inputs = await asyncio.to_thread(inputs_digest, inputs, system, units, done.waivers)
+        refuse_undecided(gaps_in(done.system, done.inputs, done.units, decided))
+    frozen = await freeze(done)
     async with in_transaction() as conn:
-        locked = await _transition(actor, round_, RoundState.APPROVED, expected_version, conn)
-        snapshot = await ApprovalSnapshot.create(
-            round=locked,
-            approved_by_id=actor.user_id or await system_user_id(conn),
-            system_hash=system.content_hash,
-            inputs_digest=digest_of_inputs,
-            results=json_text(document),
-            results_digest=digest(document),
-            using_db=conn,
-        )
-        await audit.record(
-            actor.username,
-            "round.snapshot",
-            "round",
-            round_.id,
-            None,
-            {
-                "snapshot": str(snapshot.id),
-                "inputs_digest": snapshot.inputs_digest,
-                "results_digest": snapshot.results_digest,
-            },
-            connection=conn,
-        )
+        locked = await _transition(actor, round_, "approve", expected_version, conn)
+        snapshot = await write_snapshot(actor, locked, frozen, conn)
         await open_findings(locked, done, on, actor, conn)
         await propose(locked, done, actor, conn, on)
         if locked.appeal_until is None:  # the first approval fixes the appeal window
@@ -382,14 +334,14 @@ async def approve_round(actor: Actor, round_: Round, expected_version: int) -> A
 
 async def reopen_round(actor: Actor, round_: Round, expected_version: int, reason: str) -> Round:
     require(
-        await _may_decide(actor, round_),
+        await _may(actor, round_, "reopen"),
         "only the buying bureau may reopen a round",
         "仅购买方可重新开启轮次",
     )
     _need_reason(reason)
     async with in_transaction() as conn:
         return await _transition(
-            actor, round_, RoundState.REOPENED, expected_version, conn, reopen_reason=reason.strip()
+            actor, round_, "reopen", expected_version, conn, reopen_reason=reason.strip()
         )
 
 
@@ -405,7 +357,7 @@ async def verify_snapshot(snapshot: ApprovalSnapshot) -> bool:
     )
 
 
-ACTIONS = ("open", "submit", "return", "approve", "reopen")
+ACTIONS = round_states.ACTIONS
 
 
 async def act(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -13,6 +12,7 @@ import pandas as pd
 
 from evaluator.analysis.report import sensitivity_report
 from evaluator.analysis.sensitivity import Settings
+from evaluator.canonical import digest
 from evaluator.engine import Result, score
 from evaluator.engine.reconcile import reconcile
 from evaluator.errors import NotFound, PermissionDenied, Problem
@@ -27,7 +27,7 @@ from evaluator.services.actors import (
     round_scope,
 )
 from evaluator.services.citations import leaf_evidence
-from evaluator.services.contracts import round_units
+from evaluator.services.contracts import Cohort, round_cohort
 from evaluator.services.registers import register_history
 from evaluator.services.sensitivity import decision_inputs, robustness
 from evaluator.services.systems import system_of
@@ -35,20 +35,10 @@ from evaluator.store.base import RoundState
 from evaluator.store.contracts import Contract, ContractStation
 from evaluator.store.orgs import Organisation
 from evaluator.store.registers import MeasuredOverride, RegisterImport
-from evaluator.store.rounds import LeafWaiver, Round, Score
+from evaluator.store.rounds import LeafWaiver, Round, Score, SystemVersion
 from evaluator.systems import IndicatorSystem
 
 INPUT_COLUMNS = ["unit", "leaf", "item", "value", "target", "n", "rater"]
-
-
-def json_text(document) -> str:
-    """Canonical JSON text (sorted keys, no spaces, UTF-8 kept)."""
-    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def digest(value) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 async def round_raw(round_: Round, conn=None) -> pd.DataFrame:
@@ -76,35 +66,29 @@ async def active_metrics(round_: Round, conn=None) -> dict[str, dict]:
 
 
 async def round_measured(
-    round_: Round, system: IndicatorSystem, units: list[str], conn=None
+    round_: Round, system: IndicatorSystem, cohort: Cohort, conn=None
 ) -> tuple[pd.DataFrame, dict]:
     """Inputs of the leaves computed from the round's registers, and their explanations."""
     metrics = await active_metrics(round_, conn)
     if not metrics:
         return pd.DataFrame(columns=["unit", "leaf", "item", "value", "target", "n"]), {}
-    contract = await Contract.get(id=round_.contract_id).using_db(conn)
-    if system.unit == "agency":
-        targets = {units[0]: {}}
-    else:
-        targets = {
-            link.station.code: link.targets or {}
-            for link in await station_links.stations_as_of(contract, round_.as_of, conn)
-        }
-    return measured_inputs(system, metrics, targets, contract.staffing_min)
+    return measured_inputs(system, metrics, cohort.targets, cohort.contract.staffing_min)
 
 
 async def round_inputs(
-    round_: Round, system: IndicatorSystem, conn=None
+    round_: Round, system: IndicatorSystem, conn=None, cohort: Cohort | None = None
 ) -> tuple[pd.DataFrame, dict]:
     """Reconciled inputs (one row per unit, leaf, item) for the round's units, with the
     round's elapsed share for pro-rated targets, and the explanations of measured leaves.
+    ``cohort``: the round's units as the caller read them (else read here).
 
     A leaf measured from a register kind the round has imported takes its value from the
     register; raters' values for it are set aside. Other leaves come from raters."""
     raw = await round_raw(round_, conn)
-    units = await round_units(round_, system, conn)
-    raw = raw[raw["unit"].isin(units)]
-    measured, notes = await round_measured(round_, system, units, conn)
+    if cohort is None:
+        cohort = await round_cohort(round_, system, conn)
+    raw = raw[raw["unit"].isin(cohort.units)]
+    measured, notes = await round_measured(round_, system, cohort, conn)
     measured = await _with_overrides(round_, measured, notes, conn)
     computed = {leaf for _, leaf in notes}
     raw = raw[~raw["leaf"].isin(computed)]
@@ -253,11 +237,10 @@ async def round_waivers(round_: Round, conn=None) -> list[tuple[str, str, str]]:
 async def compute_round(round_: Round, conn=None) -> Computed:
     """Score a round's stored inputs with its pinned system (no permission check): every
     unit of the round, the leaves the lead declared not applicable skipped."""
-    from evaluator.store.rounds import SystemVersion
-
     system = await system_of(await SystemVersion.get(id=round_.system_id).using_db(conn))
-    inputs, notes = await round_inputs(round_, system, conn)
-    units = await round_units(round_, system, conn)
+    cohort = await round_cohort(round_, system, conn)  # the contract and its links, read once
+    units = cohort.units
+    inputs, notes = await round_inputs(round_, system, conn, cohort)
     waivers = await round_waivers(round_, conn)
     not_applicable = [(u, leaf) for u, leaf, d in waivers if d == "not_applicable"]
     frame = cohort_frame(inputs, units, system)

@@ -6,7 +6,8 @@ import json
 
 from tortoise.transactions import in_transaction
 
-from evaluator.errors import EvaluatorError, Problem
+from evaluator.canonical import canonical_json
+from evaluator.errors import Problem, StoredSystemAltered
 from evaluator.services import audit
 from evaluator.services.actors import Actor, require
 from evaluator.store.base import Role
@@ -15,11 +16,6 @@ from evaluator.systems import IndicatorSystem, parse_system
 from evaluator.systems.model import system_from_canonical
 
 _CACHE: dict[str, IndicatorSystem] = {}
-
-
-class StoredSystemAltered(EvaluatorError):
-    title_en = "Stored indicator system altered"
-    title_zh = "已存储的指标体系被改动"
 
 
 async def register_system(actor: Actor, text: str, file: str = "system.yaml") -> SystemVersion:
@@ -34,9 +30,7 @@ async def register_system(actor: Actor, text: str, file: str = "system.yaml") ->
     existing = await SystemVersion.get_or_none(content_hash=system.content_hash)
     if existing is not None:
         return existing
-    canonical = json.dumps(
-        system.canonical(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
+    canonical = canonical_json(system.canonical())
     async with in_transaction() as conn:
         version = await SystemVersion.create(
             system_code=system.id,

@@ -3,14 +3,14 @@ configuration, migrations, and the check that refuses an unmigrated database."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from tortoise import Tortoise
 from tortoise.connection import get_connection
 from tortoise.migrations.executor import MigrationExecutor
 
-from evaluator.errors import EvaluatorError, Problem
+from evaluator import settings
+from evaluator.errors import DatabaseNotReady, Problem
 
 MODEL_MODULES = [
     "evaluator.store.orgs",
@@ -26,15 +26,10 @@ MIGRATIONS = "evaluator.store.migrations"
 DEFAULT_DIR = Path("var")
 
 
-class DatabaseNotReady(EvaluatorError):
-    title_en = "Database not ready"
-    title_zh = "数据库未就绪"
-
-
 def database_url(url: str | None = None) -> str:
     """``url``, else ``DATABASE_URL``, else a SQLite file ``./var/evaluator.sqlite3``
     (the folder is created on first use)."""
-    url = url or os.environ.get("DATABASE_URL")
+    url = url or settings.get().database_url
     if url:
         return url
     DEFAULT_DIR.mkdir(parents=True, exist_ok=True)

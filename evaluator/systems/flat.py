@@ -14,7 +14,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from evaluator.errors import SystemInvalid
-from evaluator.tables.read import Table, parse_number, read_table, resolve_columns
+from evaluator.tables.cells import parse_number
+from evaluator.tables.read import Table, read_table, resolve_columns
 
 IMPLICIT_ROOT = "index"
 

@@ -1,20 +1,19 @@
-"""Checks of a leaf's ``measure`` against the metric library: the metric exists, fits the
-leaf's method, gets only the parameters it declares (with valid values), and its target is
-a positive number or a known contract field, given once."""
+"""Checks of a leaf's ``measure`` against the metric vocabulary
+(:mod:`evaluator.systems.vocabulary`): the metric exists, fits the leaf's method, gets only
+the parameters it declares (with valid values), and its target is a positive number or a
+known contract field, given once."""
 
 from __future__ import annotations
 
 from evaluator.errors import Problem
-from evaluator.evidence.metrics import CONTRACT_FIELDS, METRICS, TARGET_KEYS
+from evaluator.systems.vocabulary import (
+    CONTRACT_FIELDS,
+    METRIC_TERMS,
+    TARGET_KEYS,
+    TARGET_PREFIX,
+    target_field_known,
+)
 from evaluator.systems.yamlsrc import Located
-
-TARGET_PREFIX = "contract.targets."
-
-
-def target_field_known(target: str) -> bool:
-    return target in CONTRACT_FIELDS or (
-        target.startswith(TARGET_PREFIX) and target[len(TARGET_PREFIX) :] in TARGET_KEYS
-    )
 
 
 def check_measure(doc: Located, path: tuple, node: dict) -> list[Problem]:
@@ -23,11 +22,11 @@ def check_measure(doc: Located, path: tuple, node: dict) -> list[Problem]:
         return []
     here = (*path, "measure")
     name = measure.get("metric")
-    metric = METRICS.get(name) if isinstance(name, str) else None
+    metric = METRIC_TERMS.get(name) if isinstance(name, str) else None
     if metric is None:
         if not isinstance(name, str):
             return []  # reported by the schema
-        known = ", ".join(METRICS)
+        known = ", ".join(METRIC_TERMS)
         return [
             doc.problem(
                 (*here, "metric"),

@@ -6,12 +6,11 @@ node carries its effective points (weights already turned into points).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from evaluator.canonical import digest
 from evaluator.systems.schema import (
     BonusLeaf,
     Group,
@@ -146,10 +145,7 @@ def canonical_form(spec: SystemSpec, rubrics) -> dict:
 
 
 def content_hash(spec: SystemSpec, rubrics) -> str:
-    text = json.dumps(
-        canonical_form(spec, rubrics), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return digest(canonical_form(spec, rubrics))
 
 
 def build_system(

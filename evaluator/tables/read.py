@@ -568,24 +568,3 @@ def resolve_columns(
     elif collected:
         raise InvalidInput(collected)
     return found
-
-
-_PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-
-
-def parse_number(text: str | None) -> float | None:
-    """Parse a number as people type it, or return ``None``.
-
-    Accepts ``12``, ``-12.5``, ``1,234.5`` (thousands commas), ``1e3`` and full-width digits
-    (``１２．５``). Rejects text with units or words (``12 人``, ``abc``), ``nan``/``inf``,
-    misplaced commas (``1,23``) and empty cells.
-    """
-    if text is None:
-        return None
-    s = unicodedata.normalize("NFKC", str(text)).strip().replace("\u2212", "-")
-    if _PLAIN.fullmatch(s):
-        return float(s)
-    if _GROUPED.fullmatch(s):
-        return float(s.replace(",", ""))
-    return None

@@ -64,6 +64,18 @@ def flags_of(result, unit: str, code: str) -> set[str]:
     return set(f[(f["unit"] == unit) & (f["code"] == code)]["flag"])
 
 
+class Leaf(str):
+    """A leaf's YAML head (code, bilingual name, points, method); ``+ \"\"\"keys\"\"\"``
+    appends the method's own keys, an indented block written in place."""
+
+    def __add__(self, keys: str) -> str:
+        return str(self) + textwrap.dedent(keys).lstrip("\n")
+
+
+def leaf(code: str, method: str, points: float, zh: str, en: str) -> Leaf:
+    return Leaf(f"code: {code}\nname: {{zh: {zh}, en: {en}}}\npoints: {points}\nmethod: {method}\n")
+
+
 def one_leaf(
     leaf_yaml: str, points: float = 10, total: float = 10, extra: str = ""
 ) -> IndicatorSystem:
@@ -174,17 +186,16 @@ def test_checklist_under_weights_uses_relative_item_points():
 
 # --------------------------------------------------------------------------- ratio
 
-RATIO_BANDS = """
-code: R
-name: {zh: 个案量, en: Cases}
-points: 6
-method: ratio
+RATIO_BANDS = (
+    leaf("R", "ratio", 6, "个案量", "Cases")
+    + """
 target: 20
 bands:
   - {min: 1.0, share: 1}
   - {min: 0.8, share: 0.667}
   - {min: 0.6, share: 0.333}
 """
+)
 
 
 def test_ratio_bands_edges_above_one_and_below_every_band():
@@ -227,11 +238,8 @@ def test_ratio_band_edge_is_robust_to_binary_noise():
 
 def test_count_step_edge_is_robust_to_binary_noise():
     s = one_leaf(
-        """
-        code: N
-        name: {zh: 覆盖, en: Coverage}
-        points: 4
-        method: count
+        leaf("N", "count", 4, "覆盖", "Coverage")
+        + """
         per_target: true
         steps:
           - {min: 0.8, share: 1}
@@ -245,11 +253,8 @@ def test_count_step_edge_is_robust_to_binary_noise():
 
 def test_ratio_linear_floor_and_cap():
     s = one_leaf(
-        """
-        code: R
-        name: {zh: 线性, en: Linear}
-        points: 10
-        method: ratio
+        leaf("R", "ratio", 10, "线性", "Linear")
+        + """
         target: 10
         linear: {floor: 0.5, cap: 1.2}
         """
@@ -284,11 +289,8 @@ def test_ratio_row_target_overrides_leaf_target():
 
 def test_ratio_prorate_with_elapsed():
     s = one_leaf(
-        """
-        code: R
-        name: {zh: 中期, en: Mid-term}
-        points: 10
-        method: ratio
+        leaf("R", "ratio", 10, "中期", "Mid-term")
+        + """
         target: 20
         prorate: true
         linear: {floor: 0, cap: 1}
@@ -314,11 +316,8 @@ def test_ratio_elapsed_ignored_without_prorate():
 
 def test_ratio_value_is_the_ratio_without_target():
     s = one_leaf(
-        """
-        code: R
-        name: {zh: 达成率, en: Rate}
-        points: 10
-        method: ratio
+        leaf("R", "ratio", 10, "达成率", "Rate")
+        + """
         linear: {floor: 0, cap: 1}
         """
     )
@@ -329,11 +328,8 @@ def test_ratio_value_is_the_ratio_without_target():
 
 def test_ratio_value_as_ratio_does_not_depend_on_other_units_targets():
     s = one_leaf(
-        """
-        code: R
-        name: {zh: 达成率, en: Rate}
-        points: 10
-        method: ratio
+        leaf("R", "ratio", 10, "达成率", "Rate")
+        + """
         linear: {floor: 0, cap: 1}
         """
     )
@@ -349,11 +345,8 @@ def test_ratio_value_as_ratio_does_not_depend_on_other_units_targets():
 
 def test_count_per_target_without_leaf_target_is_decided_unit_by_unit():
     s = one_leaf(
-        """
-        code: N
-        name: {zh: 覆盖, en: Coverage}
-        points: 4
-        method: count
+        leaf("N", "count", 4, "覆盖", "Coverage")
+        + """
         per_target: true
         steps:
           - {min: 1.0, share: 1}
@@ -374,11 +367,8 @@ def test_count_per_target_without_leaf_target_is_decided_unit_by_unit():
 def test_rubric_shipped_level_set():
     assert (shipped_dir("rubrics") / "level-0-4.yaml").is_file()
     s = one_leaf(
-        """
-        code: K
-        name: {zh: 程度, en: Level}
-        points: 8
-        method: rubric
+        leaf("K", "rubric", 8, "程度", "Level")
+        + """
         rubric: level-0-4
         """,
         total=8,
@@ -392,11 +382,8 @@ def test_rubric_shipped_level_set():
 
 def test_rubric_inline_levels_share_is_level_over_top():
     s = one_leaf(
-        """
-        code: K
-        name: {zh: 程度, en: Level}
-        points: 6
-        method: rubric
+        leaf("K", "rubric", 6, "程度", "Level")
+        + """
         levels:
           - {level: 0, zh: 缺失, en: Missing}
           - {level: 1, zh: 初步, en: Initial}
@@ -411,11 +398,8 @@ def test_rubric_inline_levels_share_is_level_over_top():
 
 def test_rubric_inline_levels_with_explicit_shares():
     s = one_leaf(
-        """
-        code: K
-        name: {zh: 程度, en: Level}
-        points: 10
-        method: rubric
+        leaf("K", "rubric", 10, "程度", "Level")
+        + """
         levels:
           - {level: 0, zh: 缺失, en: Missing, share: 0}
           - {level: 1, zh: 初步, en: Initial, share: 0.5}
@@ -528,11 +512,8 @@ def test_likert_min_n_score_scores_anyway_and_flags():
 
 def test_count_steps():
     s = one_leaf(
-        """
-        code: N
-        name: {zh: 活动, en: Events}
-        points: 3
-        method: count
+        leaf("N", "count", 3, "活动", "Events")
+        + """
         steps:
           - {min: 3, share: 1}
           - {min: 2, share: 0.67}
@@ -555,11 +536,8 @@ def test_count_steps():
 
 def test_count_per_target_with_row_target_and_prorate():
     s = one_leaf(
-        """
-        code: N
-        name: {zh: 覆盖, en: Coverage}
-        points: 4
-        method: count
+        leaf("N", "count", 4, "覆盖", "Coverage")
+        + """
         per_target: true
         target: 10
         prorate: true
@@ -1001,13 +979,12 @@ def test_several_floors_lowest_cap_wins():
 
 # --------------------------------------------------------------------------- grades, rounding, ranks
 
-ONE_100 = """
-code: R
-name: {zh: 比率, en: Rate}
-points: 100
-method: ratio
+ONE_100 = (
+    leaf("R", "ratio", 100, "比率", "Rate")
+    + """
 linear: {floor: 0, cap: 1}
 """
+)
 
 
 def test_grade_bands_and_rounding_half_up_to_two_decimals():

@@ -7,7 +7,8 @@ import io
 
 import pytest
 
-from evaluator.cli import main, with_database
+from evaluator.cli import main
+from evaluator.cli.common import with_database
 from evaluator.cli.server import banner, check_serve
 from evaluator.demo.load import DemoLogin
 from evaluator.errors import InvalidInput

@@ -8,48 +8,12 @@ import shutil
 import textwrap
 
 import pytest
+from system_fixtures import TINY_WITH_RUBRIC
 
 from evaluator.shipped import shipped_dir
 from evaluator.systems import load_system, parse_system
 
-BASE = textwrap.dedent(
-    """
-    system:
-      id: tiny
-      version: "1"
-      name: {zh: 示例, en: Tiny example}
-      unit: station
-      total_points: 10
-    grades:
-      - {code: pass, zh: 合格, en: Pass, min: 6}
-      - {code: fail, zh: 不合格, en: Fail, min: 0}
-    tree:
-      - code: A
-        name: {zh: 行政合规, en: Compliance}
-        points: 10
-        children:
-          - code: A1
-            name: {zh: 制度, en: Rules}
-            points: 4
-            method: checklist
-            items:
-              - {code: a, text: 人员管理制度, points: 2}
-              - {code: b, text: 财务管理制度, points: 2}
-          - code: A2
-            name: {zh: 个案量, en: Cases}
-            points: 3
-            method: ratio
-            target: 20
-            bands:
-              - {min: 1.0, share: 1}
-              - {min: 0.8, share: 0.667}
-          - code: A3
-            name: {zh: 程度, en: Level}
-            points: 3
-            method: rubric
-            rubric: level-0-4
-    """
-)
+BASE = TINY_WITH_RUBRIC
 
 # The same system: block style instead of flow style, keys re-ordered, comments,
 # integers written as floats, quoted strings, and defaults written out explicitly.

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from system_fixtures import TINY
 
 from evaluator.errors import SystemInvalid
 from evaluator.systems import load_system, parse_system
@@ -15,38 +16,7 @@ SHIPPED = sorted((REPO / "indicators").glob("*.yaml"))
 DOC = REPO / "docs" / "indicator-systems.md"
 HASH = re.compile(r"sha256:[0-9a-f]{64}")
 
-MINIMAL = """\
-system:
-  id: tiny
-  version: "1"
-  name: {zh: 示例, en: Tiny example}
-  unit: station
-  total_points: 10
-grades:
-  - {code: pass, zh: 合格, en: Pass, min: 6}
-  - {code: fail, zh: 不合格, en: Fail, min: 0}
-tree:
-  - code: A
-    name: {zh: 行政合规, en: Compliance}
-    points: 10
-    children:
-      - code: A1
-        name: {zh: 制度, en: Rules}
-        points: 4
-        method: checklist
-        items:
-          - {code: a, text: 人员管理制度, points: 2}
-          - {code: b, text: 财务管理制度, points: 2}
-      - code: A2
-        name: {zh: 个案量, en: Cases}
-        points: 6
-        method: ratio
-        target: 20
-        bands:
-          - {min: 1.0, share: 1}
-          - {min: 0.8, share: 0.667}
-          - {min: 0.6, share: 0.333}
-"""
+MINIMAL = TINY  # the minimal system of the doc
 
 HEAD = """\
 system:

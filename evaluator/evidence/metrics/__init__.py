@@ -12,6 +12,7 @@ from evaluator.evidence.metrics.services import SERVICE_METRICS
 from evaluator.evidence.metrics.staff import STAFF_METRICS
 from evaluator.evidence.metrics.surveys import SURVEY_METRICS
 from evaluator.evidence.metrics.volunteers import VOLUNTEER_METRICS
+from evaluator.systems.vocabulary import CONTRACT_FIELDS, TARGET_KEYS
 
 METRICS: dict[str, Metric] = {
     m.name: m
@@ -22,27 +23,6 @@ METRICS: dict[str, Metric] = {
         *FINANCE_METRICS,
         *VOLUNTEER_METRICS,
         *SURVEY_METRICS,
-    )
-}
-
-# Contract fields a measure's target may name: ``contract.targets.<key>`` reads the station's
-# per-station targets (ContractStation.targets), ``contract.staffing_min`` the contract's.
-TARGET_KEYS = {
-    "staff": ("合同约定驻站社工人数", "contracted social workers per station"),
-    "cases": ("个案目标数", "target number of cases"),
-    "groups": ("小组目标数", "target number of groups"),
-    "activities": ("活动目标场次", "target number of activities"),
-    "visits": ("探访目标人数", "target number of visits"),
-    "tasks": ("交办事项数", "tasks assigned by the purchaser"),
-    "volunteers": ("志愿者目标人数", "target number of registered volunteers"),
-    "volunteer_hours": ("志愿服务目标时长", "target volunteer hours"),
-    "budget": ("年度预算（元）", "annual budget (yuan)"),
-    "reports": ("应报报告份数", "reports due"),
-}
-CONTRACT_FIELDS = {
-    "contract.staffing_min": (
-        "合同约定每站最少社工人数",
-        "contract's minimum social workers per station",
     )
 }
 

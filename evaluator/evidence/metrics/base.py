@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from evaluator.systems.vocabulary import Param
+
+__all__ = ["INSUFFICIENT_SAMPLE", "Compute", "Metric", "Param", "Period", "result"]
+
 INSUFFICIENT_SAMPLE = "insufficient_sample"
 
 
@@ -47,39 +51,6 @@ class Period:
     def holds(self, dates: pd.Series | np.ndarray) -> np.ndarray:
         d = np.asarray(dates, dtype="datetime64[s]")
         return (d >= self.first) & (d <= self.last)
-
-
-@dataclass(frozen=True)
-class Param:
-    """A parameter a metric accepts: a number (``minimum`` ≤ it) or one of ``choices``."""
-
-    name: str
-    default: float | int | str
-    en: str
-    zh: str
-    minimum: float | None = None
-    choices: tuple[str, ...] = ()
-    integer: bool = False
-
-    def check(self, value) -> tuple[str, str] | None:
-        """None if ``value`` is acceptable, else (English, Chinese) reasons."""
-        if self.choices:
-            if value not in self.choices:
-                return (
-                    f"must be one of {', '.join(self.choices)}, got {value!r}",
-                    f"须为 {'、'.join(self.choices)} 之一，实际为 {value!r}",
-                )
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return (f"must be a number, got {value!r}", f"须为数字，实际为 {value!r}")
-        if self.integer and value != int(value):
-            return (f"must be a whole number, got {value!r}", f"须为整数，实际为 {value!r}")
-        if self.minimum is not None and value < self.minimum:
-            return (
-                f"must be at least {self.minimum:g}, got {value!r}",
-                f"不得小于 {self.minimum:g}，实际为 {value!r}",
-            )
-        return None
 
 
 Compute = Callable[[pd.DataFrame, Sequence[str], Period, Mapping[str, object]], pd.DataFrame]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from evaluator.evidence.metrics.base import Metric, Param, result, station_codes, station_sums
+from evaluator.evidence.metrics.base import Metric, result, station_codes, station_sums
+from evaluator.systems.vocabulary import CATEGORY
 
 
 def _rows(frame, period):
@@ -52,14 +53,6 @@ def _vouchers(frame, stations, period, params):
     return result(stations, value, entries, detail)
 
 
-_CATEGORY = Param(
-    "category",
-    "personnel",
-    "which spending category",
-    "支出类别",
-    choices=("personnel", "activity", "training", "admin", "equipment", "other"),
-)
-
 FINANCE_METRICS = (
     Metric(
         "spending_share",
@@ -70,7 +63,7 @@ FINANCE_METRICS = (
         "期内 category（默认人员经费）类支出 ÷ 全部支出（按分计算）",
         ("ratio", "count"),
         _category_share,
-        (_CATEGORY,),
+        (CATEGORY,),
         targets=False,
     ),
     Metric(

@@ -11,12 +11,12 @@ import numpy as np
 
 from evaluator.evidence.metrics.base import (
     Metric,
-    Param,
     result,
     station_codes,
     station_lists,
     station_sums,
 )
+from evaluator.systems.vocabulary import REPORT_TYPE
 
 
 def _on_time(frame, stations, period, params):
@@ -54,14 +54,6 @@ def _on_time_share(frame, stations, period, params):
     return out
 
 
-_TYPE = Param(
-    "report_type",
-    "monthly",
-    "which reports count",
-    "计入的报告类型",
-    choices=("monthly", "quarterly", "midterm", "final", "other"),
-)
-
 REPORT_METRICS = (
     Metric(
         "reports_on_time",
@@ -72,7 +64,7 @@ REPORT_METRICS = (
         "期内应交的 report_type（默认月度简报）报告中，在应交日期当日或之前提交的份数",
         ("ratio", "count"),
         _on_time,
-        (_TYPE,),
+        (REPORT_TYPE,),
         unit_en="reports",
         unit_zh="份",
     ),
@@ -85,7 +77,7 @@ REPORT_METRICS = (
         "期内应交的 report_type（默认月度简报）报告中按时提交的份数 ÷ 应交份数",
         ("ratio", "count"),
         _on_time_share,
-        (_TYPE,),
+        (REPORT_TYPE,),
         targets=False,
     ),
 )

@@ -11,7 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluator.evidence.metrics.base import Metric, Param, Period, result, station_codes
+from evaluator.evidence.metrics.base import Metric, Period, result, station_codes
+from evaluator.systems.vocabulary import (
+    MIN_FOLLOWUPS,
+    MIN_PARTICIPANTS,
+    MIN_PERSON_TIMES,
+    MIN_SESSIONS,
+)
 
 
 def _in_period(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
@@ -109,39 +115,6 @@ def _hours(frame, stations, period, params):
     )
 
 
-_FOLLOWUPS = Param(
-    "min_followups",
-    6,
-    "follow-ups a case needs to count",
-    "个案计入所需的最少跟进次数",
-    minimum=1,
-    integer=True,
-)
-_SESSIONS = Param(
-    "min_sessions",
-    6,
-    "sessions a group needs to count",
-    "小组计入所需的最少节次",
-    minimum=1,
-    integer=True,
-)
-_PERSON_TIMES = Param(
-    "min_person_times",
-    42,
-    "person-times a group needs to count",
-    "小组计入所需的最少累计人次",
-    minimum=0,
-    integer=True,
-)
-_PARTICIPANTS = Param(
-    "min_participants",
-    25,
-    "participants an activity needs to count",
-    "活动计入所需的最少参与人数",
-    minimum=0,
-    integer=True,
-)
-
 SERVICE_METRICS = (
     Metric(
         "cases_qualified",
@@ -152,7 +125,7 @@ SERVICE_METRICS = (
         "期内跟进次数合计不少于 min_followups（默认 6）次的个案数（同一编号的个案记录合并计算）",
         ("ratio", "count", "bonus"),
         _count_units("case", _cases, lambda p: {"min_followups": p["min_followups"]}),
-        (_FOLLOWUPS,),
+        (MIN_FOLLOWUPS,),
         unit_en="cases",
         unit_zh="个",
     ),
@@ -172,7 +145,7 @@ SERVICE_METRICS = (
                 "min_person_times": p["min_person_times"],
             },
         ),
-        (_SESSIONS, _PERSON_TIMES),
+        (MIN_SESSIONS, MIN_PERSON_TIMES),
         unit_en="groups",
         unit_zh="个",
     ),
@@ -187,7 +160,7 @@ SERVICE_METRICS = (
         _count_units(
             "activity", _activities, lambda p: {"min_participants": p["min_participants"]}
         ),
-        (_PARTICIPANTS,),
+        (MIN_PARTICIPANTS,),
         unit_en="activities",
         unit_zh="场",
     ),

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evaluator.evidence.metrics.base import Metric, Param, Period, result, station_codes
+from evaluator.evidence.metrics.base import Metric, Period, result, station_codes
+from evaluator.systems.vocabulary import GRACE_YEARS
 
 
 def _dates(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -121,15 +122,6 @@ def _retention(frame, stations, period, params):
     return result(stations, value, avg, detail)
 
 
-_GRACE = Param(
-    "grace_years",
-    2,
-    "years after hiring by which a worker must be qualified",
-    "入职后须取得职业资格的年限",
-    minimum=0,
-    integer=True,
-)
-
 STAFF_METRICS = (
     Metric(
         "fulltime_headcount",
@@ -152,7 +144,7 @@ STAFF_METRICS = (
         "期末在岗专职社工中已取得职业资格、或入职未满取证期限（默认 2 年）者所占比例",
         ("ratio", "count"),
         _qualified,
-        (_GRACE,),
+        (GRACE_YEARS,),
         targets=False,
     ),
     Metric(

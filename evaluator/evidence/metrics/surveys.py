@@ -23,9 +23,15 @@ import pandas as pd
 from evaluator.evidence.metrics.base import (
     INSUFFICIENT_SAMPLE,
     Metric,
-    Param,
     result,
     station_codes,
+)
+from evaluator.systems.vocabulary import (
+    MIN_ANSWERED,
+    MIN_KNOWN,
+    ON_SITE_QUOTA,
+    PHONE_QUOTA,
+    RESPONDENT,
 )
 
 ITEMS = ("overall", "attitude", "competence", "timeliness", "outcome")
@@ -194,45 +200,6 @@ def _awareness(frame, stations, period, params):
     return result(stations, value, total, detail)
 
 
-_RESPONDENT = Param(
-    "respondent",
-    "user",
-    "whose answers count",
-    "受访者类型",
-    choices=("user", "purchaser", "community"),
-)
-_ANSWERED = Param(
-    "min_answered",
-    0.8,
-    "share of the 5 items a valid response answers",
-    "有效问卷须作答的题项比例",
-    minimum=0,
-)
-_PHONE = Param(
-    "phone_quota",
-    50,
-    "valid phone responses required (users: 50, others: 0)",
-    "须达到的有效电话访问数（服务对象默认 50，其他 0）",
-    minimum=0,
-    integer=True,
-)
-_ON_SITE = Param(
-    "on_site_quota",
-    10,
-    "valid on-site responses required (users: 10, others: 0)",
-    "须达到的有效实地访问数（服务对象默认 10，其他 0）",
-    minimum=0,
-    integer=True,
-)
-_KNOWN = Param(
-    "min_known",
-    3,
-    "facts of 5 an aware respondent knows",
-    "知晓者须知道的事项数（共 5 项）",
-    minimum=1,
-    integer=True,
-)
-
 SURVEY_METRICS = (
     Metric(
         "satisfaction_mean",
@@ -243,7 +210,7 @@ SURVEY_METRICS = (
         "有效问卷（作答 ≥80% 题项）各受访者题项均分的平均值（1–5），附有效样本数与 95% 置信区间；分渠道检查样本配额",
         ("likert",),
         _satisfaction,
-        (_RESPONDENT, _ANSWERED, _PHONE, _ON_SITE),
+        (RESPONDENT, MIN_ANSWERED, PHONE_QUOTA, ON_SITE_QUOTA),
         targets=False,
         param_defaults=_quota_defaults,
     ),
@@ -256,7 +223,7 @@ SURVEY_METRICS = (
         "知道 5 项中至少 min_known（默认 3）项的有效受访者 ÷ 回答了知晓度题目的有效受访者",
         ("ratio", "count"),
         _awareness,
-        (_RESPONDENT, _ANSWERED, _KNOWN),
+        (RESPONDENT, MIN_ANSWERED, MIN_KNOWN),
         targets=False,
     ),
 )

@@ -5,12 +5,14 @@ from __future__ import annotations
 from sanic import Blueprint
 
 from evaluator.server.api import (
+    appeals,
     audit,
     auth,
     calendars,
-    consequences,
     contracts,
+    decisions,
     evidence,
+    findings,
     gaps,
     organisations,
     registers,
@@ -20,6 +22,7 @@ from evaluator.server.api import (
     sensitivity,
     stations,
     systems,
+    tranches,
 )
 
 PREFIX = "/api/v1"
@@ -35,7 +38,10 @@ BLUEPRINTS = (
     evidence.bp,
     registers.bp,
     scorecards.bp,
-    consequences.bp,
+    findings.bp,  # findings, decisions, tranches, appeals: one tag, "consequences"
+    decisions.bp,
+    tranches.bp,
+    appeals.bp,
     calendars.bp,
     sensitivity.bp,
     audit.bp,

@@ -14,8 +14,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from evaluator.decisions.calendar import CalendarError
-from evaluator.errors import InvalidInput, Problem
+from evaluator.errors import CalendarError, InvalidInput, Problem
 from evaluator.server.api.evidence import header_text
 from evaluator.server.api.systems import YAML_TYPES
 from evaluator.server.auth import actor_of
