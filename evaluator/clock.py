@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from evaluator import settings
-from evaluator.settings import DEFAULT_TIMEZONE  # noqa: F401  (re-exported)
 
 
 @dataclass

@@ -188,7 +188,7 @@ def read_schedule_text(file: str, max_bytes: int) -> str:
 
 
 def cmd_appeal_window(args) -> int:
-    from evaluator.services import appeals
+    from evaluator.services import appeals, calendars
     from evaluator.services.actors import get_round
 
     round_id = round_uuid(args.round_id)
@@ -208,7 +208,7 @@ def cmd_appeal_window(args) -> int:
             round_ = await appeals.extend_window(actor, round_id, until, args.reason)
             return round_, (round_.appeal_until, round_.appeal_basis, round_.appeal_note)
         round_ = await get_round(actor, round_id)
-        return round_, await appeals.appeal_window_of(round_)
+        return round_, await calendars.appeal_window_of(round_)
 
     round_, window = with_database(run())
     if window is None:

@@ -56,6 +56,23 @@ def safe_url(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
+# -- scoring from files -------------------------------------------------------------------
+def score_files(args, stage):
+    """Load ``--system``, read ``--input`` (``--sheet``) and score it, one progress stage
+    each: (system, result). The engine is imported here, not at the top (``--help``)."""
+    from evaluator.engine import score
+    from evaluator.evidence.raw import read_raw_inputs
+    from evaluator.systems import load_system
+
+    system = load_system(args.system, rubric_dirs=args.rubrics)
+    stage()
+    frame, locate = read_raw_inputs(args.input, args.sheet)
+    stage()
+    result = score(system, frame, locate=locate)
+    stage()
+    return system, result
+
+
 # -- who acts, on what --------------------------------------------------------------------
 async def acting(username: str | None):
     """The actor of ``--as USERNAME`` (their roles), or the system operator without it."""

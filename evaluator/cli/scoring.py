@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from evaluator.cli.common import EXIT_INPUT, EXIT_OK
+from evaluator.cli.common import EXIT_INPUT, EXIT_OK, score_files
 from evaluator.cli.files import Stages, atomic_write, check_suffix
 from evaluator.errors import EvaluatorError, InvalidInput, Problem
 
@@ -86,17 +86,8 @@ def describe_system(s: dict) -> list[str]:
 
 
 def cmd_score(args) -> int:
-    from evaluator.engine import score
-    from evaluator.evidence.raw import read_raw_inputs
-    from evaluator.systems import load_system
-
     with Stages(["system", "input", "score", "output"]) as stage:
-        system = load_system(args.system, rubric_dirs=args.rubrics)
-        stage()
-        frame, locate = read_raw_inputs(args.input, args.sheet)
-        stage()
-        result = score(system, frame, locate=locate)
-        stage()
+        _, result = score_files(args, stage)
         if args.output:
             write_result(result, args.output)
         stage()

@@ -7,7 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from evaluator.cli.common import EXIT_OK
+from evaluator.cli.common import EXIT_OK, score_files
 from evaluator.cli.files import Stages, atomic_write, check_suffix
 from evaluator.errors import InvalidInput, Problem
 
@@ -68,22 +68,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def cmd_sensitivity(args) -> int:
     from evaluator.analysis.report import sensitivity_report
     from evaluator.analysis.sensitivity import Settings
-    from evaluator.engine import score
-    from evaluator.evidence.raw import read_raw_inputs
-    from evaluator.systems import load_system
 
     try:
-        levels = tuple(int(x) for x in args.levels.split(",") if x.strip())
-        settings = Settings(
-            args.samples,
-            args.seed,
-            args.spread,
-            levels,
-            args.method,
-            args.concentration,
-            args.vary_aggregation,
-            args.fragile,
-            args.vary_missing,
+        settings = Settings.from_options(
+            samples=args.samples,
+            seed=args.seed,
+            spread=args.spread,
+            levels=args.levels,
+            method=args.method,
+            concentration=args.concentration,
+            vary_aggregation=args.vary_aggregation,
+            fragile=args.fragile,
+            vary_missing=args.vary_missing,
         )
     except ValueError:
         raise InvalidInput(
@@ -96,12 +92,7 @@ def cmd_sensitivity(args) -> int:
     if args.output:
         check_suffix(args.output, {".json", ".xlsx"})
     with Stages(["system", "input", "score", "sensitivity", "output"]) as stage:
-        system = load_system(args.system, rubric_dirs=args.rubrics)
-        stage()
-        frame, locate = read_raw_inputs(args.input, args.sheet)
-        stage()
-        result = score(system, frame, locate=locate)
-        stage()
+        system, result = score_files(args, stage)
         doc = sensitivity_report(system, result, settings, attribution=not args.no_attribution)
         stage()
         if args.output:

@@ -33,20 +33,22 @@ import numpy as np
 import pandas as pd
 
 from evaluator.evidence.values import (
-    Bad,
-    not_number,
-    option_key,
     parse_boolean,
     parse_code,
-    parse_date,
-    parse_fen,
     parse_period,
     parse_score,
     parse_text,
-    quote,
 )
 from evaluator.systems.bounds import INT64_MAX
-from evaluator.tables.cells import finite_number
+from evaluator.tables.cells import (
+    Bad,
+    finite_number,
+    not_number,
+    option_key,
+    parse_date,
+    parse_fen,
+    quote,
+)
 
 Kind = Literal[
     "text", "code", "date", "integer", "decimal", "money", "boolean", "choice", "score", "period"

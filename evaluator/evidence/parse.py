@@ -27,7 +27,7 @@ from evaluator.errors import InvalidInput, Problem
 from evaluator.evidence.columns import Bad, Column, finalise
 from evaluator.evidence.registers import REGISTERS
 from evaluator.evidence.schema import Message, Schema
-from evaluator.evidence.values import code_key
+from evaluator.tables.cells import code_key
 from evaluator.tables.read import Table, column_letter, header_key, read_table, resolve_columns
 
 MAX_PROBLEMS = 500

@@ -12,7 +12,7 @@ from pathlib import Path
 from evaluator.evidence.columns import KIND_TEXT, Column
 from evaluator.evidence.parse import DEFAULT_MAX_BYTES, MAX_PROBLEMS
 from evaluator.evidence.registers import REGISTERS, SUPPLIERS, Schema
-from evaluator.evidence.values import DATE_MAX, DATE_MIN
+from evaluator.tables.cells import DATE_MAX, DATE_MIN
 
 NOTES_SHEET = "说明 Notes"
 FIXED_TIME = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)  # reproducible files

@@ -1,6 +1,6 @@
 """Register cell texts as people type them → values, each parsed on its own (no column
 context): text, codes, yes/no, scores and periods here; numbers, dates and amounts are the
-shared cell vocabulary of :mod:`evaluator.tables.cells` (re-exported).
+shared cell vocabulary of :mod:`evaluator.tables.cells`.
 
 Every parser takes one non-empty, stripped cell text and returns the value or a
 :class:`Bad` reason in English and Chinese. Full-width digits and punctuation are folded
@@ -11,43 +11,7 @@ from __future__ import annotations
 
 import re
 
-from evaluator.tables.cells import (
-    DATE_MAX,
-    DATE_MIN,
-    Bad,
-    code_key,
-    normal,
-    not_number,
-    option_key,
-    parse_date,
-    parse_fen,
-    parse_number,
-    quote,
-    unit_hint,
-)
-
-__all__ = [
-    "CODE",
-    "DATE_MAX",
-    "DATE_MIN",
-    "FALSE_WORDS",
-    "SCORE_WORDS",
-    "TRUE_WORDS",
-    "Bad",
-    "code_key",
-    "normal",
-    "not_number",
-    "option_key",
-    "parse_boolean",
-    "parse_code",
-    "parse_date",
-    "parse_fen",
-    "parse_period",
-    "parse_score",
-    "parse_text",
-    "quote",
-    "unit_hint",
-]
+from evaluator.tables.cells import Bad, normal, not_number, option_key, parse_number, quote
 
 TEXT_MAX = 2000
 CODE_MAX = 64

@@ -152,6 +152,16 @@ def body(request: Request, model: type[M], *, required: bool = True) -> M:
     return parse(model, json_data(request), "body")
 
 
+def yaml_text(request: Request, file: str) -> str:
+    """The body of a YAML upload as text (UTF-8; the problem names the file otherwise)."""
+    try:
+        return request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            Problem("the YAML is not UTF-8", "YAML 不是 UTF-8 编码", file=file)
+        ) from None
+
+
 def query(request: Request, model: type[M]) -> M:
     """Query-string parameters (a repeated key keeps its last value)."""
     data = {key: values[-1] for key, values in request.args.items()}

@@ -27,10 +27,7 @@ from evaluator.services.actors import (
     round_scope,
     system_user_id,
 )
-from evaluator.services.calendars import (  # appeal_window_of: read here by the CLI
-    appeal_deadline,
-    appeal_window_of,  # noqa: F401
-)
+from evaluator.services.calendars import appeal_deadline
 from evaluator.services.decisions import propose
 from evaluator.services.evidence import require_round_files
 from evaluator.services.scorecards import compute_round

@@ -159,6 +159,22 @@ async def authenticate(token: str | None) -> Actor | None:
     return await actor_for(session.user)
 
 
+async def _user_named(username: str) -> User:
+    user = await User.get_or_none(username=username)
+    if user is None:
+        raise NotFound(Problem(f"no user {username}", f"未找到用户 {username}"))
+    return user
+
+
+async def _revoke_sessions(user_id, conn) -> None:
+    """End every open session of one user (a new password, a disabled account)."""
+    await (
+        Session.filter(user_id=user_id, revoked_at=None)
+        .using_db(conn)
+        .update(revoked_at=clock.now())
+    )
+
+
 async def logout(token: str) -> bool:
     session = await Session.get_or_none(token_hash=token_digest(token or ""), revoked_at=None)
     if session is None:
@@ -180,17 +196,11 @@ async def set_password(actor: Actor, username: str, password: str) -> User:
         "仅管理员可为他人设置密码",
     )
     check_password_strength(password)
-    user = await User.get_or_none(username=username)
-    if user is None:
-        raise NotFound(Problem(f"no user {username}", f"未找到用户 {username}"))
+    user = await _user_named(username)
     hashed = await hash_password(password)
     async with in_transaction() as conn:
         await User.filter(id=user.id).using_db(conn).update(password_hash=hashed)
-        await (
-            Session.filter(user_id=user.id, revoked_at=None)
-            .using_db(conn)
-            .update(revoked_at=clock.now())
-        )
+        await _revoke_sessions(user.id, conn)
         await audit.record(
             actor.username,
             "user.password",
@@ -209,17 +219,11 @@ async def set_active(actor: Actor, username: str, active: bool) -> User:
         "only an administrator may enable or disable accounts",
         "仅管理员可启用或停用账号",
     )
-    user = await User.get_or_none(username=username)
-    if user is None:
-        raise NotFound(Problem(f"no user {username}", f"未找到用户 {username}"))
+    user = await _user_named(username)
     async with in_transaction() as conn:
         await User.filter(id=user.id).using_db(conn).update(active=active)
         if not active:
-            await (
-                Session.filter(user_id=user.id, revoked_at=None)
-                .using_db(conn)
-                .update(revoked_at=clock.now())
-            )
+            await _revoke_sessions(user.id, conn)
         await audit.record(
             actor.username,
             "user.enable" if active else "user.disable",

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from evaluator.decisions.tranches import DEFAULT_SCHEDULE
 from evaluator.errors import AlreadyExists, InvalidInput, Problem
-from evaluator.evidence.values import CODE, code_key, normal
+from evaluator.evidence.values import CODE
 from evaluator.services import audit, station_links
 from evaluator.services.actors import (
     Actor,
@@ -27,6 +27,7 @@ from evaluator.store.orgs import Membership, Organisation, Region, User
 from evaluator.store.rounds import Round
 from evaluator.systems import IndicatorSystem
 from evaluator.systems.bounds import INT64_MAX
+from evaluator.tables.cells import code_key, normal
 
 
 def _admin(actor: Actor) -> None:

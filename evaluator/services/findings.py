@@ -59,6 +59,23 @@ def deadline_after(
     return due.on, due.basis, due.explain()
 
 
+async def _create_finding(
+    conn, calendar: WorkingCalendar, opened_on: dt.date, days: int | None, **fields
+) -> Finding:
+    """A new finding opened on ``opened_on``, its deadline ``days`` working days later by
+    ``calendar`` (none for an observation), with ``fields`` (round, unit, rule, …)."""
+    deadline, basis, note = deadline_after(calendar, opened_on, days)
+    return await Finding.create(
+        opened_on=opened_on,
+        deadline=deadline,
+        deadline_working_days=days,
+        deadline_basis=basis,
+        deadline_note=note,
+        using_db=conn,
+        **fields,
+    )
+
+
 async def open_findings(round_: Round, done, on: dt.date, actor: Actor, conn) -> list[Finding]:
     """Open the findings of an approval (inside its transaction)."""
     contract = await Contract.get(id=round_.contract_id).using_db(conn)
@@ -78,22 +95,19 @@ async def open_findings(round_: Round, done, on: dt.date, actor: Actor, conn) ->
             if d.deadline_working_days and contract.rectification_working_days
             else d.deadline_working_days
         )
-        deadline, basis, note = deadline_after(calendar, on, days)
-        f = await Finding.create(
+        f = await _create_finding(
+            conn,
+            calendar,
+            on,
+            days,
             round_id=round_.id,
             unit=d.unit,
             rule=d.rule,
             severity=d.severity,
-            opened_on=on,
-            deadline=deadline,
-            deadline_working_days=days,
-            deadline_basis=basis,
-            deadline_note=note,
             escalation=d.escalation,
             causes=list(d.causes),
             explanation_en=d.en,
             explanation_zh=d.zh,
-            using_db=conn,
         )
         await audit.record(
             actor.username, "finding.open", "finding", f.id, None, _doc(f), connection=conn
@@ -267,17 +281,15 @@ async def _escalate(
     )
 
     days = f.deadline_working_days if f.escalation in ("correction", "suspension") else None
-    deadline, basis, note = deadline_after(calendar, today, days)
-    new = await Finding.create(
+    new = await _create_finding(
+        conn,
+        calendar,
+        today,
+        days,
         round_id=f.round_id,
         unit=f.unit,
         rule=f.rule,
         severity=f.escalation,
-        opened_on=today,
-        deadline=deadline,
-        deadline_working_days=days,
-        deadline_basis=basis,
-        deadline_note=note,
         escalation={"correction": "suspension", "suspension": "termination"}.get(f.escalation),
         causes=f.causes,
         escalated_from_id=f.id,
@@ -285,7 +297,6 @@ async def _escalate(
         + f.explanation_en,
         explanation_zh=f"升级为{SEVERITY_ZH[f.escalation]}：未在 {f.deadline.isoformat()} 前完成整改。"
         + f.explanation_zh,
-        using_db=conn,
     )
     await audit.record(
         actor.username,

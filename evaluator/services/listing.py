@@ -77,6 +77,11 @@ async def list_organisations(
     return await paginate(query, page, per_page, "name", "id")
 
 
+def given(query, **filters):
+    """``query`` narrowed by each filter whose value was given (not None)."""
+    return query.filter(**{name: value for name, value in filters.items() if value is not None})
+
+
 # -- stations -----------------------------------------------------------------------------
 async def list_stations(
     actor: Actor,
@@ -95,14 +100,13 @@ async def list_stations(
     if as_of is not None:
         linked = station_links.link_scope(actor).filter(station_links.active_on(as_of))
         query = query.filter(id__in=list(set(await linked.values_list("station_id", flat=True))))
-    if bureau is not None:
-        query = query.filter(bureau_id=bureau)
-    if agency is not None:
-        query = query.filter(contract_links__contract__agency_id=agency)
-    if contract is not None:
-        query = query.filter(contract_links__contract_id=contract)
-    if round is not None:
-        query = query.filter(contract_links__contract__rounds__id=round)
+    query = given(
+        query,
+        bureau_id=bureau,
+        contract_links__contract__agency_id=agency,
+        contract_links__contract_id=contract,
+        contract_links__contract__rounds__id=round,
+    )
     return await paginate(query.distinct(), page, per_page, "code")
 
 
@@ -119,12 +123,7 @@ async def list_contracts(
 ) -> Page[Contract]:
     """Visible contracts; with ``as_of``, those whose period contains that date."""
     query = contract_scope(actor) if as_of is None else station_links.contracts_on(actor, as_of)
-    if buyer is not None:
-        query = query.filter(buyer_id=buyer)
-    if agency is not None:
-        query = query.filter(agency_id=agency)
-    if station is not None:
-        query = query.filter(station_links__station_id=station)
+    query = given(query, buyer_id=buyer, agency_id=agency, station_links__station_id=station)
     return await paginate(query.distinct(), page, per_page, "code")
 
 
@@ -178,16 +177,14 @@ async def list_rounds(
     per_page: int = 20,
 ) -> Page[Round]:
     query = round_scope(actor)
-    if contract is not None:
-        query = query.filter(contract_id=contract)
-    if agency is not None:
-        query = query.filter(contract__agency_id=agency)
-    if station is not None:
-        query = query.filter(contract__station_links__station_id=station)
-    if state is not None:
-        query = query.filter(state=state)
-    if kind is not None:
-        query = query.filter(kind=kind)
+    query = given(
+        query,
+        contract_id=contract,
+        contract__agency_id=agency,
+        contract__station_links__station_id=station,
+        state=state,
+        kind=kind,
+    )
     return await paginate(query.distinct(), page, per_page, "as_of", "created_at", "id")
 
 
@@ -233,10 +230,7 @@ async def list_evidence(
     rounds = round_scope(actor) if round is None else round_scope(actor).filter(id=round)
     visible = [r.id for r in await rounds if await may_see_scores(actor, r)]
     query = EvidenceFile.filter(round_id__in=visible)
-    if station is not None:
-        query = query.filter(station_id=station)
-    if status is not None:
-        query = query.filter(status=status)
+    query = given(query, station_id=station, status=status)
     return await paginate(query, page, per_page, "created_at", "id")
 
 

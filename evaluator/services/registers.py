@@ -51,7 +51,6 @@ from evaluator.evidence.metrics import Period
 from evaluator.evidence.parse import Register, parse_register, schema, sha256_of
 from evaluator.evidence.parse import max_bytes as register_max_bytes
 from evaluator.evidence.registers import REGISTERS, SUPPLIERS
-from evaluator.evidence.values import code_key
 from evaluator.services import audit
 from evaluator.services.actors import (
     Actor,
@@ -69,6 +68,7 @@ from evaluator.store.contracts import Contract
 from evaluator.store.registers import RegisterImport
 from evaluator.store.rounds import Round, Score, SystemVersion
 from evaluator.systems import IndicatorSystem
+from evaluator.tables.cells import code_key
 
 IN_FORCE, REPLACED, PENDING, REJECTED, RECTIFICATION = (
     "in_force",

@@ -275,16 +275,7 @@ async def submit_round(actor: Actor, round_: Round, expected_version: int) -> Ro
 
 async def return_round(actor: Actor, round_: Round, expected_version: int, reason: str) -> Round:
     """The bureau sends a submitted round back to the evaluators."""
-    require(
-        await _may(actor, round_, "return"),
-        "only the buying bureau may return a round",
-        "仅购买方可退回轮次",
-    )
-    _need_reason(reason)
-    async with in_transaction() as conn:
-        return await _transition(
-            actor, round_, "return", expected_version, conn, reopen_reason=reason.strip()
-        )
+    return await _bureau_sends_back(actor, round_, "return", expected_version, reason)
 
 
 async def approve_round(actor: Actor, round_: Round, expected_version: int) -> ApprovalSnapshot:
@@ -333,15 +324,24 @@ async def approve_round(actor: Actor, round_: Round, expected_version: int) -> A
 
 
 async def reopen_round(actor: Actor, round_: Round, expected_version: int, reason: str) -> Round:
-    require(
-        await _may(actor, round_, "reopen"),
-        "only the buying bureau may reopen a round",
-        "仅购买方可重新开启轮次",
-    )
+    return await _bureau_sends_back(actor, round_, "reopen", expected_version, reason)
+
+
+_SEND_BACK_REFUSED = {
+    "return": ("only the buying bureau may return a round", "仅购买方可退回轮次"),
+    "reopen": ("only the buying bureau may reopen a round", "仅购买方可重新开启轮次"),
+}
+
+
+async def _bureau_sends_back(
+    actor: Actor, round_: Round, action: str, expected_version: int, reason: str
+) -> Round:
+    """``return`` (a submitted round) or ``reopen`` (an approved one), with a reason."""
+    require(await _may(actor, round_, action), *_SEND_BACK_REFUSED[action])
     _need_reason(reason)
     async with in_transaction() as conn:
         return await _transition(
-            actor, round_, "reopen", expected_version, conn, reopen_reason=reason.strip()
+            actor, round_, action, expected_version, conn, reopen_reason=reason.strip()
         )
 
 

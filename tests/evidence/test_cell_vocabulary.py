@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 from evaluator.engine.inputs import FALSE_WORDS, TRUE_WORDS, read_numbers
 from evaluator.evidence.columns import Column
-from evaluator.evidence.values import Bad
-from evaluator.tables.cells import finite_number, parse_fen, parse_number, parse_percent
+from evaluator.tables.cells import Bad, finite_number, parse_fen, parse_number, parse_percent
 
 DECIMAL = Column("x", "x", "x", "decimal")
 INTEGER = Column("x", "x", "x", "integer")

@@ -12,8 +12,8 @@ import pytest
 from evaluator.errors import InvalidInput
 from evaluator.evidence.columns import Bad, Column
 from evaluator.evidence.parse import parse_register
-from evaluator.evidence.values import code_key
 from evaluator.systems.bounds import INT64_MAX
+from evaluator.tables.cells import code_key
 
 MONEY = Column("amount", "金额", "Amount", "money")
 WHOLE = Column("count", "数量", "Count", "integer")

@@ -14,7 +14,8 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from evaluator.errors import CalendarError, InvalidInput, Problem
+from evaluator.errors import CalendarError, Problem
+from evaluator.server import parsing
 from evaluator.server.api.evidence import header_text
 from evaluator.server.api.systems import YAML_TYPES
 from evaluator.server.auth import actor_of
@@ -153,9 +154,4 @@ def _yaml(request: Request) -> tuple[str, str]:
     name = header_text(request.headers.get("x-filename", ""))
     # a name is data only (problem locations, the stored row): no control characters
     file = "".join(c for c in name if c.isprintable()).strip()[:255] or DEFAULT_FILE
-    try:
-        return request.body.decode("utf-8"), file
-    except UnicodeDecodeError:
-        raise InvalidInput(
-            Problem("the YAML is not UTF-8", "YAML 不是 UTF-8 编码", file=file)
-        ) from None
+    return parsing.yaml_text(request, file), file

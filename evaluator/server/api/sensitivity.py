@@ -59,16 +59,16 @@ class SensitivityOut(Out):
 async def sensitivity(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     q = parsing.query(request, SensitivityQuery)
     try:
-        settings = Settings(
-            q.samples,
-            q.seed,
-            q.spread,
-            tuple(int(x) for x in q.levels.split(",")),
-            q.method,
-            q.concentration,
-            q.vary_aggregation,
-            q.fragile,
-            q.vary_missing,
+        settings = Settings.from_options(
+            samples=q.samples,
+            seed=q.seed,
+            spread=q.spread,
+            levels=q.levels,
+            method=q.method,
+            concentration=q.concentration,
+            vary_aggregation=q.vary_aggregation,
+            fragile=q.fragile,
+            vary_missing=q.vary_missing,
         )
     except ValueError as exc:
         raise InvalidInput(Problem(str(exc), "参数无效", path="query")) from None

@@ -11,7 +11,6 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from evaluator.errors import InvalidInput, Problem
 from evaluator.server import parsing
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
@@ -98,11 +97,6 @@ def _text(request: Request) -> tuple[str, str]:
     kind = request.content_type.split(";")[0].strip().lower()
     if kind in YAML_TYPES:
         file = parsing.query(request, UploadQuery).file
-        try:
-            return request.body.decode("utf-8"), file
-        except UnicodeDecodeError:
-            raise InvalidInput(
-                Problem("the YAML is not UTF-8", "YAML 不是 UTF-8 编码", file=file)
-            ) from None
+        return parsing.yaml_text(request, file), file
     data = parsing.body(request, SystemText)
     return data.text, data.file
