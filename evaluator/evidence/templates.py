@@ -246,7 +246,7 @@ def registers_markdown() -> str:
         "|---|---|---|",
         "| date | `2025-03-01`, `2025/3/1`, `2025.3.1`, `2025年3月1日`, a real Excel date"
         f" ({DATE_MIN.year}–{DATE_MAX.year}) | `2025/13/01`, `3月1日`, `01/03/2025`, a date serial number |",
-        "| whole number, number | `12`, `1,200`, `3.5`, full-width digits | `12人`, `3.5小时` (a number with a unit) |",
+        "| whole number, number | `12`, `1,200`, `3.5`, `−3`, full-width digits (`１２．５`) — read as everywhere else (`tables/cells.py`) | `12人`, `3.5小时` (a number with a unit) |",
         "| amount (yuan) | `1234.56`, `1,234.56`, `0.5`; stored exactly as integer fen (分) |"
         " `¥1,200`, `1200元`, `12.345` (more than 2 decimals) |",
         "| yes/no | `是`/`否`, `有`/`无`, `已`/`未`, `Y`/`N`, `yes`/`no`, `true`/`false`, `1`/`0`, `√`/`×` | anything else |",

@@ -47,6 +47,15 @@ def build(body: str, total: float = 10, grades: str | None = None) -> IndicatorS
     return parse_system(text, "t.yaml")
 
 
+def one_family(children: str, **kw) -> IndicatorSystem:
+    """A system of one family F (10 points) over ``children`` (YAML list items)."""
+    items = textwrap.indent(textwrap.dedent(children), "      ")
+    return build(
+        "tree:\n  - code: F\n    name: {zh: 族, en: F}\n    points: 10\n    children:\n" + items,
+        **kw,
+    )
+
+
 def raw(*rows: tuple) -> pd.DataFrame:
     """Rows as (unit, leaf, value) or (unit, leaf, value, {extra columns})."""
     records = []
@@ -157,13 +166,8 @@ def test_checklist_without_rows_is_skipped_under_skip():
 
 
 def test_checklist_under_weights_uses_relative_item_points():
-    s = build(
+    s = one_family(
         """
-        tree:
-          - code: F
-            name: {zh: 族, en: F}
-            points: 10
-            children:
               - code: C
                 name: {zh: 清单, en: List}
                 weight: 1
@@ -464,13 +468,8 @@ def test_likert_min_n_zero():
 
 
 def test_likert_min_n_skip_renormalises_siblings():
-    s = build(
+    s = one_family(
         """
-        tree:
-          - code: F
-            name: {zh: 族, en: F}
-            points: 10
-            children:
               - code: L
                 name: {zh: 满意度, en: Satisfaction}
                 points: 4
@@ -564,13 +563,8 @@ def test_count_per_target_with_row_target_and_prorate():
 
 
 def test_deduction():
-    s = build(
+    s = one_family(
         """
-        tree:
-          - code: F
-            name: {zh: 族, en: F}
-            points: 10
-            children:
               - code: D
                 name: {zh: 投诉, en: Complaints}
                 points: 2
@@ -592,13 +586,8 @@ def test_deduction():
 
 
 def test_deduction_under_weights_uses_effective_points():
-    s = build(
+    s = one_family(
         """
-        tree:
-          - code: F
-            name: {zh: 族, en: F}
-            points: 10
-            children:
               - code: D
                 name: {zh: 投诉, en: Complaints}
                 weight: 1
