@@ -76,7 +76,9 @@ class WorkingCalendar:
     official: Mapping[int, YearSchedule] = field(default_factory=dict)
     extra_holidays: frozenset[dt.date] = field(default_factory=frozenset)
     extra_workdays: frozenset[dt.date] = field(default_factory=frozenset)
-    _explicit: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
+    _explicit: dict[dt.date, tuple[bool, Holiday]] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         for schedule in self.official.values():  # days an official schedule names, any year
@@ -182,11 +184,15 @@ def _provisional(year: int) -> YearSchedule:
 
 
 @cache
-def _days_of(schedule: YearSchedule) -> tuple[dict, dict]:
+def _days_of(
+    schedule: YearSchedule,
+) -> tuple[dict[dt.date, Holiday], dict[dt.date, Holiday]]:
     return schedule.closed(), schedule.open_()
 
 
 @cache
 def package_calendar() -> WorkingCalendar:
     """The calendar of the installed ``chinese-calendar`` alone (no shipped or added files)."""
-    return WorkingCalendar.from_schedules(package_schedule(y) for y in package_years())
+    return WorkingCalendar.from_schedules(
+        s for y in package_years() if (s := package_schedule(y)) is not None
+    )

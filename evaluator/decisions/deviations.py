@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -26,6 +27,9 @@ from evaluator.engine import Result
 from evaluator.engine.methods import EDGE
 from evaluator.systems import IndicatorSystem
 from evaluator.systems.schema import Deviation
+
+Cause = dict[str, Any]  # {code, name_zh, name_en, …figures}
+Notes = Mapping[tuple[str, str], dict[str, Any]]  # (unit, leaf) → the round's notes on it
 
 SEVERITY_ZH = {
     "observation": "观察",
@@ -43,7 +47,7 @@ class FindingDraft:
     severity: str
     deadline_working_days: int | None
     escalation: str | None
-    causes: tuple[dict, ...]  # what triggered it: {code, name_zh, name_en, …figures}
+    causes: tuple[Cause, ...]  # what triggered it
     en: str
     zh: str
 
@@ -57,7 +61,7 @@ def _num(x: float) -> str:
 
 
 def find_deviations(
-    system: IndicatorSystem, result: Result, notes: Mapping[tuple[str, str], dict] | None = None
+    system: IndicatorSystem, result: Result, notes: Notes | None = None
 ) -> list[FindingDraft]:
     """Every finding of every rule for every unit, in rule order then unit order."""
     notes = notes or {}
@@ -92,16 +96,22 @@ def _nodes(system: IndicatorSystem, rule: Deviation) -> list[str]:
     return [leaf.code for leaf in system.leaves]
 
 
-def _named(system: IndicatorSystem, code: str, **figures) -> dict:
+def _named(system: IndicatorSystem, code: str, **figures: object) -> Cause:
     node = system.nodes[code]
     return {"code": code, "name_zh": node.name.zh, "name_en": node.name.en, **figures}
 
 
 def _causes(
-    system, result: Result, table: pd.DataFrame, notes, rule: Deviation, unit: str
-) -> list[dict]:
+    system: IndicatorSystem,
+    result: Result,
+    table: pd.DataFrame,
+    notes: Notes,
+    rule: Deviation,
+    unit: str,
+) -> list[Cause]:
     when, kind = rule.when, rule.when.kind
     if kind == "total_below":
+        assert when.total_below is not None  # the kind says which threshold is set
         total = float(result.total[unit])
         return (
             [
@@ -120,16 +130,17 @@ def _causes(
         hit = [
             c
             for c in result.vetoes.columns
-            if bool(result.vetoes.loc[unit, c]) and (when.veto == "any" or c in when.veto)
+            if bool(result.vetoes.loc[unit, c]) and (when.veto == "any" or c in (when.veto or ()))
         ]
         vetoes = {v.code: v for v in system.spec.vetoes}
         return [
             {"code": c, "name_zh": vetoes[c].name.zh, "name_en": vetoes[c].name.en, "veto": True}
             for c in hit
         ]
-    causes = []
+    causes: list[Cause] = []
     for code in _nodes(system, rule):
         if kind == "below":
+            assert when.below is not None
             share = float(result.node_shares.loc[unit, code])
             if not math.isnan(share) and share < when.below - EDGE:
                 node = system.nodes[code]
@@ -144,6 +155,7 @@ def _causes(
                     )
                 )
         elif kind == "attainment_below":
+            assert when.attainment_below is not None
             measure = float(table.loc[(unit, code), "measure"])
             if not math.isnan(measure) and measure < when.attainment_below - EDGE:
                 causes.append(
@@ -163,7 +175,7 @@ def _causes(
     return causes
 
 
-def _explain(system: IndicatorSystem, rule: Deviation, causes: list[dict]) -> tuple[str, str]:
+def _explain(system: IndicatorSystem, rule: Deviation, causes: list[Cause]) -> tuple[str, str]:
     """One sentence per language naming the rule and every cause with its figures."""
     kind = rule.when.kind
     parts_en, parts_zh = [], []

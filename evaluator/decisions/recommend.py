@@ -19,14 +19,18 @@ units) and the leaves losing most.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from evaluator.decisions.deviations import SEVERITY_ZH
 from evaluator.engine import Result
 from evaluator.systems import IndicatorSystem
+
+Reason = dict[str, Any]  # {rule, en, zh}
+Losses = dict[str, list[dict[str, Any]]]  # families and leaves, points lost
 
 OUTCOME_ZH = {"renew": "续签", "conditional": "附条件续签", "rebid": "重新招标"}
 
@@ -41,8 +45,8 @@ class OpenFinding:
 @dataclass(frozen=True)
 class Recommendation:
     outcome: str
-    reasons: tuple[dict, ...]
-    losses: dict
+    reasons: tuple[Reason, ...]
+    losses: Losses
     en: str
     zh: str
 
@@ -85,7 +89,7 @@ def outcome_rule(
     units: Sequence[str],
     vetoed: Sequence[tuple[str, str]],
     findings: Sequence[OpenFinding] = (),
-):
+) -> Callable[[Sequence[str], np.ndarray], str]:
     """The recommendation as a function of the units' grades and totals alone (vetoes and
     findings held as they are): what the sensitivity analysis re-evaluates per sample."""
 
@@ -104,13 +108,13 @@ def decide_outcome(
     totals: np.ndarray,
     vetoed: Sequence[tuple[str, str]],
     findings: Sequence[OpenFinding] = (),
-) -> tuple[str, list[dict]]:
+) -> tuple[str, list[Reason]]:
     """The rules of the module docstring, in order: (outcome, the deciding reasons)."""
     rec = system.spec.recommendation
     rebid_grades, conditional_grades = grade_sets(system)
     grade_of = dict(zip(units, grades, strict=True))
     mean = float(totals.mean()) if units else 0.0
-    reasons: list[dict] = []
+    reasons: list[Reason] = []
 
     def reason(rule: str, en: str, zh: str) -> None:
         reasons.append({"rule": rule, "en": en, "zh": zh})
@@ -180,10 +184,10 @@ def decide_outcome(
     return outcome, reasons
 
 
-def _losses(system: IndicatorSystem, result: Result, k: int = 3) -> dict:
+def _losses(system: IndicatorSystem, result: Result, k: int = 3) -> Losses:
     """Mean points lost per family and the k leaves losing most (over the units)."""
     points = result.node_points
-    families = [
+    families: list[dict[str, Any]] = [
         {
             "code": f.code,
             "zh": f.name.zh,
@@ -194,7 +198,7 @@ def _losses(system: IndicatorSystem, result: Result, k: int = 3) -> dict:
         for f in system.families
         if not f.is_bonus
     ]
-    leaves = [
+    leaves: list[dict[str, Any]] = [
         {
             "code": lf.code,
             "zh": lf.name.zh,
@@ -211,7 +215,7 @@ def _losses(system: IndicatorSystem, result: Result, k: int = 3) -> dict:
     }
 
 
-def _explain(outcome: str, reasons: list[dict], losses: dict, mean: float) -> tuple[str, str]:
+def _explain(outcome: str, reasons: list[Reason], losses: Losses, mean: float) -> tuple[str, str]:
     fam = losses["families"][:2]
     lost_en = (
         "; most points lost in "

@@ -20,10 +20,11 @@ The form, one file a year (``calendars/2027.yaml``)::
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from evaluator.decisions.schedules import NAMES, Holiday, YearSchedule
 from evaluator.errors import InvalidInput, Problem, SystemInvalid
-from evaluator.systems.yamlsrc import Located, format_path, parse_yaml
+from evaluator.systems.yamlsrc import Located, Path_, format_path, parse_yaml
 
 MAX_DAYS = 14  # a single holiday longer than this is a typing error
 
@@ -80,8 +81,10 @@ def parse_schedule(text: str, file: str, origin: str = "added") -> YearSchedule:
         )
     else:
         _unknown(doc, source, ("source",), _SOURCE, problems)
-        zh, en = source.get("zh"), source.get("en")
-        for key, value in (("zh", zh), ("en", en)):
+        zh_raw, en_raw = source.get("zh"), source.get("en")
+        zh = zh_raw if isinstance(zh_raw, str) else ""
+        en = en_raw if isinstance(en_raw, str) else ""
+        for key, value in (("zh", zh_raw), ("en", en_raw)):
             if not isinstance(value, str) or not value.strip():
                 problems.append(
                     doc.problem(
@@ -102,13 +105,14 @@ def parse_schedule(text: str, file: str, origin: str = "added") -> YearSchedule:
             doc.problem(("holidays",), "holidays must be a non-empty list", "holidays 须为非空列表")
         )
         holidays_raw = []
-    seen: dict[dt.date, tuple] = {}
+    seen: dict[dt.date, str] = {}  # day → where it was first listed
     for i, item in enumerate(holidays_raw):
         holiday = _holiday(doc, item, ("holidays", i), year, seen, problems)
         if holiday is not None:
             holidays.append(holiday)
     if problems:
         raise ScheduleInvalid(_ordered(problems))
+    assert year is not None  # else a problem was raised above
     return YearSchedule(
         year=year,
         kind="official",
@@ -122,7 +126,14 @@ def parse_schedule(text: str, file: str, origin: str = "added") -> YearSchedule:
     )
 
 
-def _holiday(doc: Located, item, where: tuple, year, seen: dict, problems: list) -> Holiday | None:
+def _holiday(
+    doc: Located,
+    item: object,
+    where: Path_,
+    year: int | None,
+    seen: dict[dt.date, str],
+    problems: list[Problem],
+) -> Holiday | None:
     if not isinstance(item, dict):
         problems.append(
             doc.problem(
@@ -149,7 +160,7 @@ def _holiday(doc: Located, item, where: tuple, year, seen: dict, problems: list)
     if named:
         if not (
             isinstance(name, dict)
-            and all(isinstance(name.get(k), str) and name.get(k).strip() for k in ("zh", "en"))
+            and all(isinstance(name.get(k), str) and str(name.get(k)).strip() for k in ("zh", "en"))
         ):
             problems.append(
                 doc.problem(
@@ -207,7 +218,7 @@ def _holiday(doc: Located, item, where: tuple, year, seen: dict, problems: list)
             )
             continue
         workdays.append(day)
-    reported: set[tuple] = set()  # one problem per key, not one per day of a range
+    reported: set[Path_] = set()  # one problem per key, not one per day of a range
     for k, day in [(("from",), d) for d in days] + [
         (("workdays", j), d) for j, d in enumerate(workdays)
     ]:
@@ -242,7 +253,7 @@ def _near_new_year(day: dt.date, year: int) -> bool:
 
 
 def _date(
-    doc: Located, value, where: tuple, problems: list, optional: bool = False
+    doc: Located, value: object, where: Path_, problems: list[Problem], optional: bool = False
 ) -> dt.date | None:
     if value is None and optional:
         return None
@@ -261,7 +272,13 @@ def _date(
     return None
 
 
-def _unknown(doc: Located, mapping: dict, where: tuple, allowed: set, problems: list) -> None:
+def _unknown(
+    doc: Located,
+    mapping: dict[str, Any],
+    where: Path_,
+    allowed: set[str],
+    problems: list[Problem],
+) -> None:
     for key in mapping:
         if key not in allowed:
             problems.append(

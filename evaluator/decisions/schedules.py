@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import chinese_calendar
 
@@ -81,7 +82,7 @@ class YearSchedule:
     def open_(self) -> dict[dt.date, Holiday]:
         return {d: h for h in self.holidays for d in h.workdays}
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The canonical form (what is stored, hashed and shown)."""
         return {
             "year": self.year,
@@ -103,7 +104,7 @@ class YearSchedule:
         }
 
     @classmethod
-    def from_dict(cls, doc: Mapping) -> YearSchedule:
+    def from_dict(cls, doc: Mapping[str, Any]) -> YearSchedule:
         """Back from :meth:`as_dict` (a stored schedule; trusted)."""
         src = doc["source"]
         return cls(

@@ -44,11 +44,13 @@ def _days(first: dt.date, count: int) -> tuple[dt.date, ...]:
 
 def _qingming(year: int) -> dt.date:
     terms = chinese_calendar.get_solar_terms(dt.date(year, 4, 1), dt.date(year, 4, 30))
-    return next(day for day, name in terms if name == "清明")
+    day: dt.date = next(day for day, name in terms if name == "清明")  # the library is untyped
+    return day
 
 
 def _lunar(year: int, month: int, day: int) -> dt.date:
-    return LunarDate(year, month, day).to_solar_date()
+    solar: dt.date = LunarDate(year, month, day).to_solar_date()  # lunardate is untyped
+    return solar
 
 
 def statutory_days(year: int) -> list[tuple[str, tuple[dt.date, ...]]]:

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from evaluator.decisions.calendar import WorkingCalendar, package_calendar
 from evaluator.errors import InvalidInput, Problem
@@ -97,7 +98,7 @@ class Tranche:
         return f"after 待 {WAITS_FOR.get(self.trigger, self.trigger)}"
 
 
-def terms_from_schedule(schedule: Sequence[Mapping]) -> list[TrancheTerm]:
+def terms_from_schedule(schedule: Sequence[Mapping[str, Any]]) -> list[TrancheTerm]:
     """Validate a contract's stored schedule (every problem at once)."""
     problems: list[Problem] = []
     terms: list[TrancheTerm] = []
@@ -180,43 +181,48 @@ def schedule_tranches(
     releases = releases or {}
     calendar = calendar or package_calendar()
     latest: dict[str, Event] = {}
-    for event in sorted(events, key=lambda e: e.on):
-        latest[event.trigger] = event  # a re-check that passes replaces the failed round
+    for happened in sorted(events, key=lambda e: e.on):
+        latest[happened.trigger] = happened  # a re-check that passes replaces the failed round
     amounts = split_amount(amount_fen, [t.share_bp for t in terms])
     out: list[Tranche] = []
     for term, amount in zip(terms, amounts, strict=True):
         event = latest.get(term.trigger)
         blocking = tuple(blocks.get(term.code, ())) + tuple(blocks.get("*", ()))
-        base = {
-            "code": term.code,
-            "share_bp": term.share_bp,
-            "amount_fen": amount,
-            "trigger": term.trigger,
-            "trigger_on": event.on if event else None,
-        }
+        base = Tranche(
+            code=term.code,
+            share_bp=term.share_bp,
+            amount_fen=amount,
+            trigger=term.trigger,
+            status="scheduled",
+            trigger_on=event.on if event else None,
+        )
         due = calendar.deadline(event.on, term.due_working_days) if event else None
-        dated = {"due_on": due.on, "due_basis": due.basis, "due_note": due.explain()} if due else {}
+        dated = (
+            replace(base, due_on=due.on, due_basis=due.basis, due_note=due.explain())
+            if due
+            else base
+        )
         if term.code in releases:
-            out.append(Tranche(**base, status="released", released_on=releases[term.code]))
+            out.append(replace(base, status="released", released_on=releases[term.code]))
         elif ended_on is not None and (event is None or not event.passed or event.on > ended_on):
-            out.append(Tranche(**base, status="forfeited"))
+            out.append(replace(base, status="forfeited"))
         elif event is not None and not event.passed:
             out.append(
-                Tranche(**base, status="withheld", blocked_by=(f"{term.trigger}:failed", *blocking))
+                replace(base, status="withheld", blocked_by=(f"{term.trigger}:failed", *blocking))
             )
         elif event is not None and event.on > today:
             out.append(
-                Tranche(
-                    **base,
+                replace(
+                    base,
                     status="scheduled",
                     due_note=f"its trigger ({term.trigger}) comes on {event.on.isoformat()} "
                     f"(触发日期 {event.on.isoformat()} 尚未到来)",
                 )
             )
         elif event is not None and blocking:
-            out.append(Tranche(**base, **dated, status="withheld", blocked_by=blocking))
-        elif event is not None:
-            out.append(Tranche(**base, **dated, status="due", overdue=today > due.on))
+            out.append(replace(dated, status="withheld", blocked_by=blocking))
+        elif due is not None:  # the trigger happened, passed, and nothing blocks
+            out.append(replace(dated, status="due", overdue=today > due.on))
         else:
-            out.append(Tranche(**base, status="scheduled"))
+            out.append(base)
     return out

@@ -107,6 +107,7 @@ def weighted_mean_samples(
         else:
             wsum_row += w
     total_w = wsum_row[None, :] if wsum is None else wsum + wsum_row[None, :]
+    assert num is not None  # set above: by the fixed children, or zeros for the others
     with np.errstate(invalid="ignore", divide="ignore"):
         num /= total_w  # in place: the ratio
     if kind == "geometric":

@@ -9,11 +9,12 @@ See docs/composite.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
-from evaluator.engine.aggregate import weighted_mean
+from evaluator.engine.aggregate import Aggregation, weighted_mean
 from evaluator.engine.normalise import METHODS
 from evaluator.engine.normalise import normalise as normalise_matrix
 from evaluator.errors import InvalidInput, Problem
@@ -79,7 +80,7 @@ def score_composite(
         kids = structure.children[code]
         values = np.column_stack([scores[k] for k in kids]) if kids else np.empty((len(units), 0))
         weights = np.array([structure.weight[k] for k in kids], dtype=float)
-        scores[code] = weighted_mean(values, weights, kind=aggregate)
+        scores[code] = weighted_mean(values, weights, kind=cast(Aggregation, aggregate))
 
     out = pd.DataFrame({"unit": pd.Series(units, dtype=object)})
     for code in structure.aggregates:
@@ -91,7 +92,7 @@ def score_composite(
 
 
 def _check_geometric(
-    norm: np.ndarray, indicators: list[str], units: list, method: str, file: str | None
+    norm: np.ndarray, indicators: list[str], units: list[object], method: str, file: str | None
 ) -> None:
     """Geometric aggregation needs values ≥ 0: name every indicator and unit that is negative."""
     problems = []

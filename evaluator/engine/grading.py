@@ -18,7 +18,7 @@ def round_half_up(x: np.ndarray, decimals: int) -> np.ndarray:
 def band_index(system: IndicatorSystem, total: np.ndarray) -> np.ndarray:
     """Index into ``system.spec.grades`` of each total's band (0 = highest grade)."""
     mins = np.array([g.min for g in system.spec.grades])
-    return (total[:, None] < mins[None, :]).sum(axis=1).clip(max=len(mins) - 1)
+    return np.asarray((total[:, None] < mins[None, :]).sum(axis=1).clip(max=len(mins) - 1))
 
 
 def grade_index(system: IndicatorSystem, name: str) -> int:

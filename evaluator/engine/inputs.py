@@ -16,6 +16,7 @@ import pandas as pd
 from evaluator.errors import InvalidInput, Problem
 from evaluator.systems import IndicatorSystem
 from evaluator.systems.bounds import N_MAX, Bounds, value_bounds, veto_bounds
+from evaluator.systems.schema import ChecklistLeaf, CountLeaf, RatioLeaf
 from evaluator.tables.cells import finite_number
 
 COLUMNS = ("unit", "leaf", "item", "value", "target", "n", "elapsed")
@@ -43,7 +44,7 @@ class Inputs:
     elapsed: np.ndarray | None
 
     def column(self, key: str, which: str = "value") -> np.ndarray:
-        matrix = getattr(self, which)
+        matrix: np.ndarray | None = getattr(self, which)
         if matrix is None:
             return np.full(len(self.units), np.nan)
         return matrix[:, self.slots[key]]
@@ -62,7 +63,7 @@ def system_slots(system: IndicatorSystem) -> tuple[dict[str, int], set[str]]:
             continue
         if node.method == "checklist":
             checklists.add(node.code)
-            keys += [slot_key(node.code, it.code) for it in node.spec.items]
+            keys += [slot_key(node.code, it.code) for it in node.spec_as(ChecklistLeaf).items]
         else:
             keys.append(node.code)
     keys += [v.code for v in system.spec.vetoes]
@@ -84,7 +85,7 @@ def _factor(series: pd.Series) -> tuple[np.ndarray, list[str]]:
     return remap[codes], distinct
 
 
-def _cell(value) -> str | None:
+def _cell(value: object) -> str | None:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -292,14 +293,20 @@ def slot_bounds(system: IndicatorSystem, slots: dict[str, int]) -> dict[str, Bou
     bounds: dict[str, Bounds] = {v.code: veto_bounds() for v in system.spec.vetoes}
     for node in system.leaves + system.bonus_leaves:
         if node.method == "checklist":
-            for it in node.spec.items:
+            for it in node.spec_as(ChecklistLeaf).items:
                 bounds[slot_key(node.code, it.code)] = value_bounds(system, node)
         else:
             bounds[node.code] = value_bounds(system, node)
     return bounds
 
 
-def _check_ranges(system, slots, slot: np.ndarray, value: np.ndarray, report: _Collector) -> None:
+def _check_ranges(
+    system: IndicatorSystem,
+    slots: dict[str, int],
+    slot: np.ndarray,
+    value: np.ndarray,
+    report: _Collector,
+) -> None:
     """Per-slot range and level checks in one vectorised pass; messages per offending slot."""
     bounds = slot_bounds(system, slots)
     n_slots = len(slots)
@@ -337,8 +344,8 @@ def _check_ranges(system, slots, slot: np.ndarray, value: np.ndarray, report: _C
 
 
 def _check_targets(
-    system,
-    slots,
+    system: IndicatorSystem,
+    slots: dict[str, int],
     slot: np.ndarray,
     target: np.ndarray | None,
     value: np.ndarray,
@@ -349,7 +356,7 @@ def _check_targets(
     needs = np.zeros(len(slots) + 1, dtype=bool)
     for leaf in system.leaves:
         spec = leaf.spec
-        if getattr(spec, "prorate", False) and spec.target is None:
+        if isinstance(spec, RatioLeaf | CountLeaf) and spec.prorate and spec.target is None:
             needs[slots[leaf.code]] = True
     if not needs.any():
         return

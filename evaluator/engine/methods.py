@@ -7,12 +7,22 @@ Each function takes the leaf, the system and the :class:`Inputs` matrices and re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 
 from evaluator.engine.inputs import Inputs, slot_key
 from evaluator.systems import IndicatorSystem, Node
+from evaluator.systems.schema import (
+    BonusLeaf,
+    ChecklistLeaf,
+    CountLeaf,
+    DeductionLeaf,
+    LikertLeaf,
+    RatioLeaf,
+)
 
 
 @dataclass
@@ -42,10 +52,9 @@ def step_share(x: np.ndarray, mins: list[float], shares: list[float]) -> np.ndar
     return np.where(np.isnan(x), np.nan, shares_a[index])
 
 
-def _target(leaf: Node, inputs: Inputs) -> np.ndarray:
+def _target(leaf: Node, spec: RatioLeaf | CountLeaf, inputs: Inputs) -> np.ndarray:
     """Per-unit target: the row's target, else the leaf's; times elapsed when pro-rated.
     NaN for a unit with neither (its value is then the ratio itself)."""
-    spec = leaf.spec
     target = inputs.column(leaf.code, "target")
     if spec.target is not None:
         target = np.where(np.isnan(target), spec.target, target)
@@ -56,7 +65,7 @@ def _target(leaf: Node, inputs: Inputs) -> np.ndarray:
 
 
 def checklist(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
-    items = leaf.spec.items
+    items = leaf.spec_as(ChecklistLeaf).items
     met = np.column_stack([inputs.column(slot_key(leaf.code, it.code)) for it in items])
     points = np.array([it.points for it in items])
     present = ~np.all(np.isnan(met), axis=1)
@@ -66,13 +75,14 @@ def checklist(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
 
 
 def ratio(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
-    spec = leaf.spec
+    spec = leaf.spec_as(RatioLeaf)
     actual = inputs.column(leaf.code)
-    target = _target(leaf, inputs)
+    target = _target(leaf, spec, inputs)
     r = np.where(np.isnan(target), actual, actual / target)
     if spec.bands is not None:
         share = step_share(r, [b.min for b in spec.bands], [b.share for b in spec.bands])
     else:
+        assert spec.linear is not None  # the schema asks for bands or linear
         lo, cap = spec.linear.floor, spec.linear.cap
         share = np.clip((np.minimum(r, cap) - lo) / (cap - lo), 0.0, 1.0)
     return LeafScore(share=share, raw=actual, basis=target, measure=r)
@@ -90,7 +100,7 @@ def rubric(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
 
 
 def likert(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
-    spec = leaf.spec
+    spec = leaf.spec_as(LikertLeaf)
     mean = inputs.column(leaf.code)
     n = inputs.column(leaf.code, "n")
     xs, ys = zip(*spec.breakpoints, strict=True)
@@ -109,12 +119,12 @@ def likert(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
 
 
 def count(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
-    spec = leaf.spec
+    spec = leaf.spec_as(CountLeaf)
     value = inputs.column(leaf.code)
     if not spec.per_target:
         share = step_share(value, [s.min for s in spec.steps], [s.share for s in spec.steps])
         return LeafScore(share=share, raw=value)
-    target = _target(leaf, inputs)
+    target = _target(leaf, spec, inputs)
     x = np.where(np.isnan(target), value, value / target)
     share = step_share(x, [s.min for s in spec.steps], [s.share for s in spec.steps])
     return LeafScore(share=share, raw=value, basis=target, measure=x)
@@ -122,18 +132,24 @@ def count(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
 
 def deduction(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
     incidents = inputs.column(leaf.code)
-    share = np.maximum(0.0, 1.0 - leaf.spec.penalty * incidents / leaf.points)
+    penalty = leaf.spec_as(DeductionLeaf).penalty
+    share = np.maximum(0.0, 1.0 - penalty * incidents / leaf.points)
     return LeafScore(share=share, raw=incidents)
 
 
 def bonus_points(leaf: Node, inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
     """(bonus points, raw count) of a bonus leaf: min(cap, per_unit × value), missing → 0."""
+    spec = leaf.spec_as(BonusLeaf)
     value = inputs.column(leaf.code)
-    points = np.minimum(leaf.spec.cap, leaf.spec.per_unit * np.where(np.isnan(value), 0.0, value))
+    points = np.minimum(spec.cap, spec.per_unit * np.where(np.isnan(value), 0.0, value))
     return points, value
 
 
-METHODS = {
+Method: TypeAlias = Callable[[Node, IndicatorSystem, Inputs], LeafScore]
+
+# keyed by ``Node.method``, which is None for a group (no entry: a KeyError, as for any
+# method without a scoring function)
+METHODS: dict[str | None, Method] = {
     "checklist": checklist,
     "ratio": ratio,
     "rubric": rubric,

@@ -66,14 +66,14 @@ def normalise(
         )
     xd = x * d
     if method == "none":
-        return xd
+        return np.asarray(xd)
     if method == "goalposts":
         low = _param(params, "low", names, "goalposts")
         high = _param(params, "high", names, "goalposts")
         bad = ~(np.isfinite(low) & np.isfinite(high) & (low < high))
         _check(names, bad, "goalposts need numbers low < high", "目标区间需为数字且下限 < 上限")
         share = np.where(d > 0, (x - low) / (high - low), (high - x) / (high - low))
-        return np.clip(share, 0.0, 1.0) * 100.0
+        return np.asarray(np.clip(share, 0.0, 1.0) * 100.0)
     if method == "target":
         target = _param(params, "target", names, "target")
         bad = ~(np.isfinite(target) & (target > 0))
@@ -82,7 +82,7 @@ def normalise(
             up = np.clip(x / target, 0.0, 1.0)
             down = np.where(x <= target, 1.0, target / x)
         share = np.where(d > 0, up, np.where(np.isnan(x), np.nan, down))
-        return share * 100.0
+        return np.asarray(share * 100.0)
 
     present = ~np.isnan(xd)
     n = present.sum(axis=0)
@@ -102,7 +102,7 @@ def normalise(
             out = (ranks - 1.0) / (n - 1.0) * 100.0
     out[:, degenerate] = np.nan
     out[~present] = np.nan
-    return out
+    return np.asarray(out)
 
 
 def degenerate_columns(matrix: np.ndarray) -> np.ndarray:
@@ -110,7 +110,7 @@ def degenerate_columns(matrix: np.ndarray) -> np.ndarray:
     ``minmax``, ``zscore`` and ``rank``)."""
     lo, hi = _range(np.asarray(matrix, dtype=float))
     with np.errstate(invalid="ignore", over="ignore"):
-        return ~((hi - lo) > 0)
+        return np.asarray(~((hi - lo) > 0))
 
 
 def _range(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

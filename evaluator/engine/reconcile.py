@@ -14,6 +14,7 @@ the sorted arrays; the only Python loops are over the system's leaves.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from evaluator.engine.inputs import (
 )
 from evaluator.errors import InvalidInput, Problem
 from evaluator.systems import IndicatorSystem
+from evaluator.systems.schema import ChecklistLeaf
 
 RULES = ("trimmed", "mean", "median", "lead")
 TOL = 1e-9
@@ -186,7 +188,13 @@ def _validate(system: IndicatorSystem, frame: pd.DataFrame, rule: str, locate: L
 
 
 def _check_one_lead(
-    unit, rater, flagged, unit_names, rater_names, lead_of_unit, report: _Collector
+    unit: np.ndarray,
+    rater: np.ndarray,
+    flagged: np.ndarray,
+    unit_names: list[str],
+    rater_names: list[str],
+    lead_of_unit: np.ndarray,
+    report: _Collector,
 ) -> None:
     """Record each unit's lead rater; a unit with two lead raters is an error on their rows."""
     pairs = pd.DataFrame({"unit": unit[flagged], "rater": rater[flagged]}).drop_duplicates()
@@ -221,7 +229,9 @@ def _row_slots(system: IndicatorSystem, frame: pd.DataFrame, slots: dict[str, in
     return np.asarray(lookup, dtype=np.int64)[inverse.reshape(-1)]
 
 
-def _slot_kinds(system: IndicatorSystem, slots: dict[str, int]):
+def _slot_kinds(
+    system: IndicatorSystem, slots: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
     """Per slot: binary (checklist item or veto), likert, and the rubric leaves' level sets."""
     binary = np.zeros(len(slots), dtype=bool)
     likert = np.zeros(len(slots), dtype=bool)
@@ -230,7 +240,9 @@ def _slot_kinds(system: IndicatorSystem, slots: dict[str, int]):
         binary[slots[v.code]] = True
     for node in system.leaves + system.bonus_leaves:
         if node.method == "checklist":
-            binary[[slots[slot_key(node.code, it.code)] for it in node.spec.items]] = True
+            binary[
+                [slots[slot_key(node.code, it.code)] for it in node.spec_as(ChecklistLeaf).items]
+            ] = True
         elif node.method == "likert":
             likert[slots[node.code]] = True
         elif node.method == "rubric":
@@ -366,11 +378,17 @@ def _combine(
     return Reconciliation(table, report)
 
 
-def _reduce(ufunc, a: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def _reduce(ufunc: np.ufunc, a: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return ufunc.reduceat(a, starts) if len(starts) else np.zeros(0)
 
 
-def _dropped(dropped: np.ndarray, gid, rater, rater_names, n_groups: int) -> list[tuple[str, ...]]:
+def _dropped(
+    dropped: np.ndarray,
+    gid: np.ndarray,
+    rater: np.ndarray,
+    rater_names: list[str],
+    n_groups: int,
+) -> list[tuple[str, ...]]:
     """Per group, the raters whose values did not count (lowest value first)."""
     if not dropped.any():
         return [()] * n_groups
@@ -380,7 +398,17 @@ def _dropped(dropped: np.ndarray, gid, rater, rater_names, n_groups: int) -> lis
 
 
 def _conflicts(
-    col, clash, starts, count, a, rater, rows: _Rows, order, where, locate: Locate, room: int
+    col: str,
+    clash: np.ndarray,
+    starts: np.ndarray,
+    count: np.ndarray,
+    a: np.ndarray,
+    rater: np.ndarray,
+    rows: _Rows,
+    order: np.ndarray,
+    where: tuple[Any, Any, Any],
+    locate: Locate,
+    room: int,
 ) -> list[Problem]:
     """One problem per raw row of a (unit, slot) whose raters gave different values of a
     contract column (target, elapsed)."""

@@ -11,6 +11,7 @@ import pandas as pd
 
 from evaluator.engine.methods import LeafScore
 from evaluator.systems import IndicatorSystem
+from evaluator.systems.schema import BonusLeaf
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ class Result:
                         "measure": np.nan,
                         "share": np.nan,
                         "points": self.bonus[leaf.code].to_numpy()[mask],
-                        "max_points": leaf.spec.cap,
+                        "max_points": leaf.spec_as(BonusLeaf).cap,
                         "flag": "",
                     }
                 )

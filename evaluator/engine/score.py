@@ -11,11 +11,12 @@ import pandas as pd
 
 from evaluator.engine.aggregate import weighted_mean
 from evaluator.engine.grading import final_grades, floor_breaches, round_half_up
-from evaluator.engine.inputs import Inputs, prepare_inputs
+from evaluator.engine.inputs import Inputs, Locate, default_locate, prepare_inputs
 from evaluator.engine.methods import LeafScore, bonus_points, score_leaf
 from evaluator.engine.result import Result
 from evaluator.errors import InvalidInput, Problem
 from evaluator.systems import IndicatorSystem
+from evaluator.systems.schema import Group
 
 MAX_LISTED = 200  # (unit, leaf) pairs named in a missing-input error; the rest are counted
 
@@ -24,7 +25,7 @@ def score(
     system: IndicatorSystem,
     raw: pd.DataFrame | Inputs,
     not_applicable: Iterable[tuple[str, str]] = (),
-    **options,
+    locate: Locate = default_locate,
 ) -> Result:
     """Score a cohort.
 
@@ -33,19 +34,19 @@ def score(
     siblings, as for ``missing: skip``).
 
     ``raw`` is the long input table (columns unit, leaf, item, value, target, n, elapsed;
-    see docs/indicator-systems.md) or already prepared :class:`Inputs`. Options are passed
-    to :func:`prepare_inputs` (``locate`` for error locations).
+    see docs/indicator-systems.md) or already prepared :class:`Inputs`; ``locate`` (error
+    locations) is passed to :func:`prepare_inputs`.
     """
-    inputs = raw if isinstance(raw, Inputs) else prepare_inputs(system, raw, **options)
+    inputs = raw if isinstance(raw, Inputs) else prepare_inputs(system, raw, locate)
     return score_inputs(system, inputs, not_applicable)
 
 
 def absent_inputs(
-    system: IndicatorSystem, raw: pd.DataFrame | Inputs, **options
+    system: IndicatorSystem, raw: pd.DataFrame | Inputs, locate: Locate = default_locate
 ) -> list[tuple[str, str]]:
     """(unit, leaf) pairs with no usable value — the leaves the missing rule would act on —
     in unit order, then the system's leaf order; bonus leaves (absent = no bonus) excluded."""
-    inputs = raw if isinstance(raw, Inputs) else prepare_inputs(system, raw, **options)
+    inputs = raw if isinstance(raw, Inputs) else prepare_inputs(system, raw, locate)
     absent = {leaf.code: np.isnan(score_leaf(leaf, system, inputs).raw) for leaf in system.leaves}
     return [
         (str(unit), code)
@@ -93,7 +94,7 @@ def score_inputs(
         kids = [system.nodes[c] for c in group.children if not system.nodes[c].is_bonus]
         matrix = np.column_stack([shares[k.code] for k in kids])
         weights = np.array([k.points for k in kids])
-        shares[group.code] = weighted_mean(matrix, weights, group.spec.aggregation)
+        shares[group.code] = weighted_mean(matrix, weights, group.spec_as(Group).aggregation)
 
     families = system.families
     fam = np.column_stack([shares[f.code] for f in families])

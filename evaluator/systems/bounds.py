@@ -29,6 +29,7 @@ import math
 from dataclasses import dataclass
 
 from evaluator.systems.model import IndicatorSystem, Node
+from evaluator.systems.schema import LikertLeaf
 
 N_MAX = 2**31 - 1  # the largest sample size (``n``) a score can hold
 INT64_MAX = 2**63 - 1  # the largest whole number (money in fen, counts) the store can hold
@@ -72,7 +73,7 @@ def value_bounds(system: IndicatorSystem, leaf: Node) -> Bounds:
         levels = tuple(sorted(lv.level for lv in system.rubric_levels(leaf)))
         return Bounds(float(levels[0]), float(levels[-1]), levels)
     if method == "likert":
-        low, high = leaf.spec.scale
+        low, high = leaf.spec_as(LikertLeaf).scale
         return Bounds(float(low), float(high))
     if method in ("ratio", "count", "deduction", "bonus"):
         return NON_NEGATIVE

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from evaluator.errors import SystemInvalid
+from evaluator.errors import Problem, SystemInvalid
 from evaluator.tables.cells import parse_number
 from evaluator.tables.read import Table, read_table, resolve_columns
 
@@ -136,7 +136,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
-class _Problems(list):
+class _Problems(list[Problem]):
     """Problems of one table, each added by message key at a data row and a column key."""
 
     def __init__(self, table: Table, cols: dict[str, str]):
@@ -287,17 +287,14 @@ def _build_tree(
     if problems:
         return None
 
-    def get(code: str, attr: str, default: object) -> object:
-        return getattr(rows[code], attr) if code in rows else default
-
     return CompositeStructure(
         codes=tuple(order),
         root=root,
         parent=MappingProxyType({c: links.get(c) or (root if c != root else None) for c in order}),
         children=MappingProxyType({c: tuple(children[c]) for c in order}),
-        weight=MappingProxyType({c: float(get(c, "weight", 1.0)) for c in order}),
-        direction=MappingProxyType({c: int(get(c, "direction", 1)) for c in order}),
-        name=MappingProxyType({c: str(get(c, "name", c)) for c in order}),
+        weight=MappingProxyType({c: float(rows[c].weight) if c in rows else 1.0 for c in order}),
+        direction=MappingProxyType({c: int(rows[c].direction) if c in rows else 1 for c in order}),
+        name=MappingProxyType({c: str(rows[c].name) if c in rows else c for c in order}),
         level=MappingProxyType(level),
         file=table.file,
     )
@@ -316,7 +313,7 @@ def _find_cycles(
             path.append(node)
             node = links[node]
         looped = node is not None and node in path
-        if looped:
+        if node is not None and looped:
             loop = path[path.index(node) :]
             cyclic.update(loop)
             k = min(range(len(loop)), key=lambda n: rows[loop[n]].i)

@@ -12,7 +12,7 @@ from evaluator.shipped import shipped_dir
 from evaluator.systems.messages import pydantic_problems
 from evaluator.systems.model import IndicatorSystem, build_system
 from evaluator.systems.rules import check_rules
-from evaluator.systems.schema import RubricSet, SystemSpec
+from evaluator.systems.schema import Group, RubricLeaf, RubricSet, SystemSpec
 from evaluator.systems.yamlsrc import Located, parse_yaml
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -146,7 +146,7 @@ def validate_document(doc: Located, library: RubricLibrary) -> IndicatorSystem:
                     rubrics[rid] = library.get(rid)
                 except SystemInvalid as exc:
                     problems += exc.problems
-    if problems:
+    if problems or spec is None:  # no spec without a problem saying why
         raise SystemInvalid(_ordered(problems))
     return build_system(spec, rubrics, source=doc.file)
 
@@ -156,9 +156,9 @@ def _rubric_ids(spec: SystemSpec) -> set[str]:
     stack = list(spec.tree)
     while stack:
         node = stack.pop()
-        if getattr(node, "children", None):
+        if isinstance(node, Group) and node.children:
             stack.extend(node.children)
-        elif getattr(node, "method", None) == "rubric" and node.rubric:
+        elif isinstance(node, RubricLeaf) and node.rubric:
             found.add(node.rubric)
     return found
 

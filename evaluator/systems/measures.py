@@ -5,18 +5,21 @@ known contract field, given once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from evaluator.errors import Problem
 from evaluator.systems.vocabulary import (
     CONTRACT_FIELDS,
     METRIC_TERMS,
     TARGET_KEYS,
     TARGET_PREFIX,
+    MetricTerm,
     target_field_known,
 )
-from evaluator.systems.yamlsrc import Located
+from evaluator.systems.yamlsrc import Located, Path_
 
 
-def check_measure(doc: Located, path: tuple, node: dict) -> list[Problem]:
+def check_measure(doc: Located, path: Path_, node: dict[str, Any]) -> list[Problem]:
     measure = node.get("measure")
     if not isinstance(measure, dict):
         return []
@@ -68,7 +71,9 @@ def check_measure(doc: Located, path: tuple, node: dict) -> list[Problem]:
     return problems
 
 
-def _target(doc: Located, here: tuple, node: dict, metric, target) -> list[Problem]:
+def _target(
+    doc: Located, here: Path_, node: dict[str, Any], metric: MetricTerm, target: object
+) -> list[Problem]:
     if target is None:
         return []
     at = (*here, "target")

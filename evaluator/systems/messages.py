@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ValidationError
 
 from evaluator.errors import Problem
@@ -52,9 +54,9 @@ _TEXTS: dict[str, tuple[str, str]] = {
 PYDANTIC_TEXTS = _TEXTS  # shared with the HTTP API's request validation (evaluator.server.parsing)
 
 
-def _clean_loc(loc: tuple) -> tuple:
+def _clean_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """Drop the union tag pydantic inserts after a list index (tree[0].checklist.items)."""
-    out: list = []
+    out: list[str | int] = []
     for i, part in enumerate(loc):
         if isinstance(part, str) and part in NODE_TAGS and i > 0 and isinstance(loc[i - 1], int):
             continue
@@ -62,7 +64,9 @@ def _clean_loc(loc: tuple) -> tuple:
     return tuple(out)
 
 
-def pydantic_problems(exc: ValidationError, doc: Located, prefix: tuple = ()) -> list[Problem]:
+def pydantic_problems(
+    exc: ValidationError, doc: Located, prefix: tuple[str | int, ...] = ()
+) -> list[Problem]:
     problems: list[Problem] = []
     for err in exc.errors(include_url=False):
         loc = (*prefix, *_clean_loc(tuple(err["loc"])))
@@ -93,12 +97,12 @@ def pydantic_problems(exc: ValidationError, doc: Located, prefix: tuple = ()) ->
     return problems
 
 
-def _show(value) -> str:
+def _show(value: object) -> str:
     if isinstance(value, str):
         return value
     return str(value)
 
 
-class _Default(dict):
-    def __missing__(self, key):
+class _Default(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
         return "?"

@@ -7,18 +7,38 @@ node carries its effective points (weights already turned into points).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any, TypeVar
 
 from evaluator.canonical import digest
 from evaluator.systems.schema import (
     BonusLeaf,
+    ChecklistLeaf,
+    CountLeaf,
+    DeductionLeaf,
     Group,
     Leaf,
+    LikertLeaf,
+    RatioLeaf,
+    RubricLeaf,
     RubricLevel,
     RubricSet,
     SystemSpec,
     Text,
+)
+
+S = TypeVar(
+    "S",
+    Group,
+    ChecklistLeaf,
+    RatioLeaf,
+    RubricLeaf,
+    LikertLeaf,
+    CountLeaf,
+    DeductionLeaf,
+    BonusLeaf,
 )
 
 
@@ -46,12 +66,21 @@ class Node:
     def is_bonus(self) -> bool:
         return isinstance(self.spec, BonusLeaf)
 
+    def spec_as(self, kind: type[S]) -> S:
+        """The spec as the kind its method (or being a group) says it is; callers that
+        dispatch on ``method`` know it, and this tells the type checker."""
+        spec = self.spec
+        assert isinstance(spec, kind), f"{self.code} is not a {kind.__name__}"
+        return spec
+
 
 @dataclass(frozen=True)
 class IndicatorSystem:
     spec: SystemSpec = field(repr=False)
-    nodes: MappingProxyType = field(repr=False)  # code → Node, in pre-order
-    rubrics: MappingProxyType = field(repr=False)  # rubric id → RubricSet (those used)
+    nodes: MappingProxyType[str, Node] = field(repr=False)  # code → Node, in pre-order
+    rubrics: MappingProxyType[str, RubricSet] = field(
+        repr=False
+    )  # rubric id → RubricSet (those used)
     content_hash: str = ""
     source: str | None = None
 
@@ -103,18 +132,19 @@ class IndicatorSystem:
     def bonus_cap(self) -> float:
         if self.spec.bonus_cap is not None:
             return self.spec.bonus_cap
-        return sum(n.spec.cap for n in self.bonus_leaves)
+        return sum(n.spec_as(BonusLeaf).cap for n in self.bonus_leaves)
 
     def missing_rule(self, leaf: Node) -> str:
         return getattr(leaf.spec, "missing", None) or self.spec.missing
 
     def rubric_levels(self, leaf: Node) -> list[RubricLevel]:
-        spec = leaf.spec
-        return (
-            list(spec.levels) if spec.levels is not None else list(self.rubrics[spec.rubric].levels)
-        )
+        spec = leaf.spec_as(RubricLeaf)
+        if spec.levels is not None:
+            return list(spec.levels)
+        assert spec.rubric is not None  # the schema asks for levels or a rubric
+        return list(self.rubrics[spec.rubric].levels)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         methods = Counter(n.method for n in self.nodes.values() if n.is_leaf)
         return {
             "id": self.id,
@@ -133,18 +163,18 @@ class IndicatorSystem:
             "hash": self.content_hash,
         }
 
-    def canonical(self) -> dict:
+    def canonical(self) -> dict[str, Any]:
         """The canonical form: every default explicit, rubric sets inlined, no layout."""
         return canonical_form(self.spec, self.rubrics)
 
 
-def canonical_form(spec: SystemSpec, rubrics) -> dict:
+def canonical_form(spec: SystemSpec, rubrics: Mapping[str, RubricSet]) -> dict[str, Any]:
     doc = spec.model_dump(mode="json")
     doc["rubric_sets"] = {rid: rubrics[rid].model_dump(mode="json") for rid in sorted(rubrics)}
     return doc
 
 
-def content_hash(spec: SystemSpec, rubrics) -> str:
+def content_hash(spec: SystemSpec, rubrics: Mapping[str, RubricSet]) -> str:
     return digest(canonical_form(spec, rubrics))
 
 
@@ -154,7 +184,9 @@ def build_system(
     """Compile a spec that passed every rule into the engine's immutable system."""
     nodes: dict[str, Node] = {}
 
-    def visit(children, parent: str | None, parent_points: float, depth: int) -> None:
+    def visit(
+        children: Sequence[Group | Leaf], parent: str | None, parent_points: float, depth: int
+    ) -> None:
         scored = [c for c in children if not isinstance(c, BonusLeaf)]
         wsum = sum(c.weight for c in scored if c.weight is not None)
         for child in children:
@@ -163,6 +195,7 @@ def build_system(
             elif child.points is not None:
                 points = child.points
             else:
+                assert child.weight is not None  # the schema asks for points or a weight
                 points = parent_points * child.weight / wsum
             kids = tuple(c.code for c in child.children) if isinstance(child, Group) else ()
             nodes[child.code] = Node(child.code, child.name, depth, parent, kids, points, child)
@@ -170,7 +203,11 @@ def build_system(
                 visit(child.children, child.code, points, depth + 1)
 
     visit(spec.tree, None, spec.system.total_points, 1)
-    used = {n.spec.rubric for n in nodes.values() if n.method == "rubric" and n.spec.rubric}
+    used = {
+        rubric
+        for n in nodes.values()
+        if n.method == "rubric" and (rubric := n.spec_as(RubricLeaf).rubric)
+    }
     used_rubrics = {rid: rubrics[rid] for rid in sorted(used)}
     return IndicatorSystem(
         spec=spec,
@@ -181,7 +218,7 @@ def build_system(
     )
 
 
-def system_from_canonical(doc: dict, source: str | None = None) -> IndicatorSystem:
+def system_from_canonical(doc: dict[str, Any], source: str | None = None) -> IndicatorSystem:
     """Rebuild a system from its canonical form (as stored by a round's pinned version)."""
     doc = dict(doc)
     rubrics = {rid: RubricSet.model_validate(r) for rid, r in doc.pop("rubric_sets", {}).items()}

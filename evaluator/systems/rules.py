@@ -8,28 +8,37 @@ reports every error at once.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from evaluator.errors import Problem
 from evaluator.systems.measures import check_measure
 from evaluator.systems.schema import DEFAULT_ROLES
-from evaluator.systems.yamlsrc import Located
+from evaluator.systems.yamlsrc import Located, Path_
+
+# the raw parsed document: dicts and lists of plain values, unchecked (hence Any)
+Raw = dict[str, Any]
+NodeAt = tuple[Path_, Raw, int]  # (path, node dict, depth)
 
 TOLERANCE = 1e-6
 
 
-def _num(value) -> float | None:
+def _num(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
 
 
-def _list(value) -> list:
+def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _nodes(children, path) -> Iterator[tuple[tuple, dict, int]]:
+def _dict(value: object) -> Raw:
+    return value if isinstance(value, dict) else {}
+
+
+def _nodes(children: object, path: Path_) -> Iterator[NodeAt]:
     """Every node dict below ``children`` with its path and depth (1 = family)."""
-    stack = [(children, path, 1)]
+    stack: list[tuple[object, Path_, int]] = [(children, path, 1)]
     while stack:
         kids, base, depth = stack.pop()
         for i, node in enumerate(_list(kids)):
@@ -45,7 +54,7 @@ def check_rules(doc: Located, rubric_ids: set[str]) -> list[Problem]:
     if not isinstance(data, dict):
         return []
     problems: list[Problem] = []
-    meta = data.get("system") if isinstance(data.get("system"), dict) else {}
+    meta = _dict(data.get("system"))
     total = _num(meta.get("total_points")) if "total_points" in meta else 100.0
     tree = data.get("tree")
     nodes = sorted(_nodes(tree, ("tree",)), key=lambda t: doc.line_of(t[0]) or 0)
@@ -68,12 +77,12 @@ def check_rules(doc: Located, rubric_ids: set[str]) -> list[Problem]:
     return problems
 
 
-def _unique_codes(doc: Located, nodes) -> list[Problem]:
+def _unique_codes(doc: Located, nodes: list[NodeAt]) -> list[Problem]:
     problems = []
-    seen: dict[str, tuple] = {}
+    seen: dict[str, Path_] = {}
     vetoes = [
         (("vetoes", i), v)
-        for i, v in enumerate(_list(doc.data.get("vetoes")))
+        for i, v in enumerate(_list(_dict(doc.data).get("vetoes")))
         if isinstance(v, dict)
     ]
     everything = [(p, n) for p, n, _ in nodes] + vetoes
@@ -96,7 +105,12 @@ def _unique_codes(doc: Located, nodes) -> list[Problem]:
 
 
 def _sums(
-    doc: Located, children, path, parent_points, parent_uses_weight, root=False
+    doc: Located,
+    children: object,
+    path: Path_,
+    parent_points: float | None,
+    parent_uses_weight: bool,
+    root: bool = False,
 ) -> list[Problem]:
     """Points/weight consistency of one sibling set, then recursively below it."""
     problems: list[Problem] = []
@@ -105,7 +119,7 @@ def _sums(
     # a node giving both is reported by the schema; here it counts on neither side
     with_points = [(i, c) for i, c in based if "points" in c and "weight" not in c]
     with_weight = [(i, c) for i, c in based if "weight" in c and "points" not in c]
-    owner = path[:-1] if not root else ()
+    owner: Path_ = path[:-1] if not root else ()
     if with_points and with_weight:
         problems.append(
             doc.problem(
@@ -125,12 +139,12 @@ def _sums(
     elif with_points and len(with_points) == len(based) and parent_points is not None:
         values = [_num(c.get("points")) for _, c in with_points]
         if all(v is not None for v in values):
-            got = sum(values)
+            got = sum(v for v in values if v is not None)
             if abs(got - parent_points) > TOLERANCE:
                 if root:
                     en = f"families' points sum to {_fmt(got)} but system.total_points is {_fmt(parent_points)}"
                     zh = f"一级指标分值合计 {_fmt(got)}，与总分 {_fmt(parent_points)} 不符"
-                    where = ("tree",)
+                    where: Path_ = ("tree",)
                 else:
                     en = f"children's points sum to {_fmt(got)} but the node declares {_fmt(parent_points)}"
                     zh = f"子指标分值合计 {_fmt(got)}，与本指标分值 {_fmt(parent_points)} 不符"
@@ -156,12 +170,12 @@ def _sums(
     return problems
 
 
-def _checklist_sum(doc: Located, path, leaf: dict) -> list[Problem]:
+def _checklist_sum(doc: Located, path: Path_, leaf: Raw) -> list[Problem]:
     points = _num(leaf.get("points"))
     values = [_num(it.get("points")) for it in _list(leaf.get("items")) if isinstance(it, dict)]
     if points is None or not values or any(v is None for v in values):
         return []
-    got = sum(values)
+    got = sum(v for v in values if v is not None)
     if abs(got - points) <= TOLERANCE:
         return []
     return [
@@ -173,8 +187,10 @@ def _checklist_sum(doc: Located, path, leaf: dict) -> list[Problem]:
     ]
 
 
-def _leaf_refs(doc: Located, path, node: dict, vetoes, rubrics, roles) -> list[Problem]:
-    problems = []
+def _leaf_refs(
+    doc: Located, path: Path_, node: Raw, vetoes: set[Any], rubrics: set[str], roles: set[str]
+) -> list[Problem]:
+    problems: list[Problem] = []
     veto = node.get("veto")
     if isinstance(veto, str) and veto not in vetoes:
         problems.append(
@@ -206,7 +222,7 @@ def _leaf_refs(doc: Located, path, node: dict, vetoes, rubrics, roles) -> list[P
     return problems
 
 
-def _grades(doc: Located, grades: list) -> list[Problem]:
+def _grades(doc: Located, grades: list[Any]) -> list[Problem]:
     rows = [(i, g) for i, g in enumerate(grades) if isinstance(g, dict)]
     mins = [(i, _num(g.get("min"))) for i, g in rows]
     problems = []
@@ -240,7 +256,9 @@ def _grades(doc: Located, grades: list) -> list[Problem]:
     return problems
 
 
-def _floors(doc: Located, floors: list, grades: list, codes: set, depth: int) -> list[Problem]:
+def _floors(
+    doc: Located, floors: list[Any], grades: list[Any], codes: set[Any], depth: int
+) -> list[Problem]:
     grade_codes = {g.get("code") for g in grades if isinstance(g, dict)}
     problems = []
     for i, floor in enumerate(floors):
@@ -275,11 +293,16 @@ def _floors(doc: Located, floors: list, grades: list, codes: set, depth: int) ->
 
 
 def _deviations(
-    doc: Located, rules: list, codes: set, vetoes: set, depth: int, nodes
+    doc: Located,
+    rules: list[Any],
+    codes: set[Any],
+    vetoes: set[Any],
+    depth: int,
+    nodes: list[NodeAt],
 ) -> list[Problem]:
     methods = {n.get("code"): n.get("method") for _, n, _ in nodes}
     problems = []
-    seen: set = set()
+    seen: set[Any] = set()
     for i, rule in enumerate(rules):
         if not isinstance(rule, dict):
             continue
@@ -293,7 +316,7 @@ def _deviations(
                 )
             )
         seen.add(code)
-        when = rule.get("when") if isinstance(rule.get("when"), dict) else {}
+        when = _dict(rule.get("when"))
         for j, node in enumerate(_list(when.get("nodes"))):
             if not isinstance(node, str):
                 continue
@@ -343,7 +366,7 @@ def _deviations(
     return problems
 
 
-def _recommendation(doc: Located, rec, grades: list) -> list[Problem]:
+def _recommendation(doc: Located, rec: object, grades: list[Any]) -> list[Problem]:
     if not isinstance(rec, dict):
         return []
     known = {g.get("code") for g in grades if isinstance(g, dict)}

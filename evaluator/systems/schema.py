@@ -7,7 +7,7 @@ Custom checks raise :func:`bad` so that each message carries English and Chinese
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -55,7 +55,7 @@ class NodeBase(Spec):
     description: Text | None = None
 
     @model_validator(mode="after")
-    def _points_or_weight(self):
+    def _points_or_weight(self) -> Self:
         if self.points is not None and self.weight is not None:
             raise bad("give either points or weight, not both", "分值与权重只能给出其一")
         if self.points is None and self.weight is None:
@@ -95,7 +95,7 @@ class ChecklistLeaf(LeafBase):
     items: Annotated[list[ChecklistItem], Field(min_length=1)]
 
     @model_validator(mode="after")
-    def _items(self):
+    def _items(self) -> Self:
         codes = [i.code for i in self.items]
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
@@ -114,7 +114,7 @@ class Band(Spec):
     share: Share
 
 
-def _decreasing(rows: list, what_en: str, what_zh: str) -> None:
+def _decreasing(rows: list[Any], what_en: str, what_zh: str) -> None:
     mins = [r.min for r in rows]
     if any(a <= b for a, b in zip(mins, mins[1:], strict=False)):
         raise bad(
@@ -129,7 +129,7 @@ class Linear(Spec):
     cap: Annotated[float, Field(gt=0)] = 1.0
 
     @model_validator(mode="after")
-    def _order(self):
+    def _order(self) -> Self:
         if self.cap <= self.floor:
             raise bad(
                 f"linear cap ({self.cap}) must be above floor ({self.floor})",
@@ -150,7 +150,7 @@ class RatioLeaf(Targeted):
     linear: Linear | None = None
 
     @model_validator(mode="after")
-    def _one_scale(self):
+    def _one_scale(self) -> Self:
         if (self.bands is None) == (self.linear is None):
             raise bad(
                 "a ratio leaf needs exactly one of bands and linear",
@@ -188,7 +188,7 @@ class RubricLeaf(LeafBase):
     levels: Annotated[list[RubricLevel], Field(min_length=2)] | None = None
 
     @model_validator(mode="after")
-    def _one_source(self):
+    def _one_source(self) -> Self:
         if (self.rubric is None) == (self.levels is None):
             raise bad(
                 "a rubric leaf needs exactly one of rubric and levels",
@@ -207,7 +207,7 @@ class RubricSet(Spec):
     levels: Annotated[list[RubricLevel], Field(min_length=2)]
 
     @model_validator(mode="after")
-    def _levels(self):
+    def _levels(self) -> Self:
         check_levels(self.levels)
         return self
 
@@ -240,7 +240,7 @@ class LikertLeaf(LeafBase):
         return data
 
     @model_validator(mode="after")
-    def _mapping(self):
+    def _mapping(self) -> Self:
         lo, hi = self.scale
         if hi <= lo:
             raise bad(
@@ -290,7 +290,7 @@ class CountLeaf(Targeted):
     per_target: bool = False
 
     @model_validator(mode="after")
-    def _steps(self):
+    def _steps(self) -> Self:
         _decreasing(self.steps, "steps", "阈值档")
         if (self.target is not None or self.prorate) and not self.per_target:
             raise bad(
@@ -315,7 +315,7 @@ class BonusLeaf(NodeBase):
     measure: Measure | None = None
 
     @model_validator(mode="after")
-    def _points_or_weight(self):  # overrides NodeBase: bonus sits outside the base points
+    def _points_or_weight(self) -> Self:  # overrides NodeBase: bonus sits outside the base points
         if self.points is not None or self.weight is not None:
             raise bad(
                 "a bonus leaf has cap and per_unit, not points or weight",
@@ -377,7 +377,7 @@ class Floor(Spec):
     cap: str
 
     @model_validator(mode="after")
-    def _target(self):
+    def _target(self) -> Self:
         if (self.level is None) == (self.nodes is None):
             raise bad(
                 "a floor needs exactly one of level and nodes",
@@ -404,7 +404,7 @@ class When(Spec):
     veto: Literal["any"] | Annotated[list[str], Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
-    def _one(self):
+    def _one(self) -> Self:
         given = [
             k
             for k in ("below", "attainment_below", "total_below", "flag", "veto")
@@ -458,7 +458,7 @@ class Deviation(Spec):
     basis: str | None = None
 
     @model_validator(mode="after")
-    def _severity(self):
+    def _severity(self) -> Self:
         if self.escalate_to is not None and SEVERITIES.index(self.escalate_to) <= SEVERITIES.index(
             self.severity
         ):

@@ -8,6 +8,7 @@ to the 1-based line where that value (or key) starts.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import yaml
 
@@ -91,10 +92,17 @@ def parse_yaml(text: str, file: str) -> Located:
     return Located(data, lines, file, problems)
 
 
-def _build(node, path: Path_, lines, problems, loader, file):
+def _build(
+    node: yaml.Node,
+    path: Path_,
+    lines: dict[Path_, int],
+    problems: list[Problem],
+    loader: yaml.SafeLoader,
+    file: str,
+) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
-        out: dict = {}
+        out: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str):
