@@ -22,12 +22,19 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from evaluator.engine.aggregate import weighted_mean_samples
-from evaluator.engine.grading import final_grades, floor_breaches, round_half_up
+from evaluator.engine.grading import (
+    final_grades,
+    floor_breaches,
+    floor_codes,
+    graded_scores,
+    round_half_up,
+)
 from evaluator.engine.result import Result
 from evaluator.systems import IndicatorSystem
 from evaluator.systems.schema import Group
 
-Outcome = Callable[[Sequence[str], np.ndarray], str]  # (grade codes, totals) of a group → outcome
+# (grade codes, graded scores) of a group → outcome
+Outcome = Callable[[Sequence[str], np.ndarray], str]
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,7 @@ def sample_weights(system: IndicatorSystem, settings: Settings) -> tuple[list[st
 class Evaluated:
     total: np.ndarray  # N × M
     grade: np.ndarray  # N × M grade index (0 = best)
+    graded: np.ndarray  # N × M, the score the grades read (the total itself under grade_on: total)
 
 
 class Cohort:
@@ -178,20 +186,7 @@ class Cohort:
             absent = result.missing[leaf.code].to_numpy(dtype=bool)
             if rule in ("zero", "skip") and absent.any():
                 self.missing[leaf.code] = (absent, np.nan if rule == "zero" else 0.0)
-        self.floor_nodes = sorted(
-            {
-                c
-                for f in system.spec.floors
-                for c in (
-                    f.nodes
-                    or [
-                        n.code
-                        for n in system.nodes.values()
-                        if n.depth == f.level and not n.is_bonus
-                    ]
-                )
-            }
-        )
+        self.floor_nodes = sorted({c for f in system.spec.floors for c in floor_codes(system, f)})
 
     @property
     def units(self) -> pd.Index:
@@ -223,10 +218,13 @@ class Cohort:
         n = len(self.units)
         total = np.empty((n, m))
         grade = np.empty((n, m), dtype=np.int64)
+        graded = np.empty((n, m)) if system.spec.grade_on == "base" else total
         for start in range(0, n, block):
             rows = slice(start, min(start + block, n))
-            total[rows], grade[rows] = self._block(rows, weights, m, geometric, other_missing_rule)
-        return Evaluated(total, grade)
+            total[rows], graded[rows], grade[rows] = self._block(
+                rows, weights, m, geometric, other_missing_rule
+            )
+        return Evaluated(total, grade, graded)
 
     def _block(
         self,
@@ -235,7 +233,8 @@ class Cohort:
         m: int,
         geometric: Mapping[str, np.ndarray] | None,
         other_rule: np.ndarray | None,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(total, graded score, grade index) of the units in ``rows``, units × samples."""
         system = self.system
         shares: dict[str, np.ndarray] = {c: s[rows] for c, s in self.leaf_shares.items()}
         if other_rule is not None and other_rule.any():
@@ -268,10 +267,9 @@ class Cohort:
         )
         base = np.where(np.isnan(base_share), 0.0, base_share) * system.total_points
         decimals = system.spec.decimals
-        total = round_half_up(
-            round_half_up(base, decimals) + round_half_up(self.bonus[rows], decimals)[:, None],
-            decimals,
-        )
+        base_r = round_half_up(base, decimals)
+        total = round_half_up(base_r + round_half_up(self.bonus[rows], decimals)[:, None], decimals)
+        graded = graded_scores(system, base_r, total)
         flat = {
             c: np.broadcast_to(
                 shares[c] if shares[c].ndim == 2 else shares[c][:, None], total.shape
@@ -279,8 +277,8 @@ class Cohort:
             for c in self.floor_nodes
         }
         breaches = floor_breaches(system, flat)
-        _, grade = final_grades(system, total.ravel(), breaches, np.repeat(self.vetoed[rows], m))
-        return total, grade.reshape(total.shape)
+        _, grade = final_grades(system, graded.ravel(), breaches, np.repeat(self.vetoed[rows], m))
+        return total, graded, grade.reshape(total.shape)
 
 
 def ranks(total: np.ndarray, decimals: int | None = None, method: str = "min") -> np.ndarray:

@@ -112,6 +112,7 @@ def analyse(
     )
     ev = cohort.evaluate(codes, theta, geometric, other_missing_rule=other_rule)
     nominal_total = result.total.to_numpy(dtype=float)
+    nominal_graded = result.graded.to_numpy(dtype=float)
     nominal_rank = result.rank.to_numpy()
     nominal_grade = result.grade_idx
     rk, rk_average = rank_pair(ev.total, system.spec.decimals)
@@ -122,7 +123,7 @@ def analyse(
     seen = np.stack([(ev.grade == g).mean(axis=1) for g in range(len(grade_codes))], axis=1)
     moved = np.flatnonzero(flips > 0)
     why = (
-        dict(zip(moved, drivers(theta, ev.total[moved], codes), strict=True)) if len(moved) else {}
+        dict(zip(moved, drivers(theta, ev.graded[moved], codes), strict=True)) if len(moved) else {}
     )
     units = []
     for i, unit in enumerate(result.units):
@@ -154,9 +155,9 @@ def analyse(
         for name in sorted(set(groups.values()) & set(outcomes)):
             outcome = outcomes[name]
             idx = np.array([i for i, u in enumerate(result.units) if groups.get(str(u)) == name])
-            nominal = outcome(list(grade_codes[nominal_grade[idx]]), nominal_total[idx])
+            nominal = outcome(list(grade_codes[nominal_grade[idx]]), nominal_graded[idx])
             sampled = [
-                outcome(list(grade_codes[ev.grade[idx, s]]), ev.total[idx, s])
+                outcome(list(grade_codes[ev.grade[idx, s]]), ev.graded[idx, s])
                 for s in range(settings.samples)
             ]
             p = float(np.mean([o != nominal for o in sampled]))

@@ -86,23 +86,23 @@ def describe_system(s: dict) -> list[str]:
 
 
 def cmd_score(args) -> int:
+    from evaluator.reporting.scores import printed, summary_table, unit_tree
+
     with Stages(["system", "input", "score", "output"]) as stage:
         _, result = score_files(args, stage)
         if args.output:
             write_result(result, args.output)
         stage()
-    summary = result.summary()
-    print(summary.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
+    decimals = result.system.spec.decimals
+    families = tuple(f.code for f in result.system.families)
+    print(printed(summary_table(result), decimals, scores=families))
     for unit in args.explain:
         if unit not in set(result.units):
             raise InvalidInput(
                 Problem(f"unit {unit} is not in the input", f"输入中没有单位 {unit}")
             )
         print(f"\n{unit}:")
-        table = result.explanation([unit])[
-            ["leaf", "name_zh", "method", "raw", "basis", "share", "points", "max_points", "flag"]
-        ]
-        print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+        print(printed(unit_tree(result, unit), decimals))
     if args.output:
         print(f"\nwritten 已写入: {args.output}")
     return EXIT_OK
@@ -126,16 +126,22 @@ def cmd_score_table(args) -> int:
 
 
 def write_result(result, path: Path) -> None:
+    """``.csv``: the unit table (every node, totals, grades, flags; UTF-8 with BOM so that
+    Excel opens it). ``.xlsx``: that table, the tree, every unit × leaf explained and the
+    flags, one sheet each."""
+    from evaluator.reporting.scores import node_sheet, unit_table
+
     check_suffix(path, {".csv", ".xlsx"})
-    summary = result.summary()
+    table = unit_table(result)
     if path.suffix.lower() == ".csv":
-        atomic_write(path, lambda p: summary.to_csv(p, index=False, encoding="utf-8-sig"))
+        atomic_write(path, lambda p: table.to_csv(p, index=False, encoding="utf-8-sig"))
         return
     import pandas as pd
 
     def write_xlsx(p: Path) -> None:
         with pd.ExcelWriter(p, engine="xlsxwriter") as writer:
-            summary.to_excel(writer, sheet_name="汇总 Summary", index=False)
+            table.to_excel(writer, sheet_name="汇总 Summary", index=False)
+            node_sheet(result).to_excel(writer, sheet_name="指标 Nodes", index=False)
             result.explanation().to_excel(writer, sheet_name="明细 Explanation", index=False)
             result.flags().to_excel(writer, sheet_name="标记 Flags", index=False)
             for sheet in writer.sheets.values():

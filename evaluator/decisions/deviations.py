@@ -8,7 +8,8 @@ explanation in Chinese and English. Conditions (see docs/decisions.md):
 - ``below``: a node's share of its points (listed ``nodes``, or every node at ``level``) is
   strictly below the threshold; skipped nodes never count;
 - ``attainment_below``: a ratio leaf's value ÷ target is strictly below the threshold;
-- ``total_below``: the unit's total is strictly below the threshold;
+- ``total_below``: the unit's graded score is strictly below the threshold (its total, or
+  its base score under ``grade_on: base``, the score its grade is taken on);
 - ``flag``: a leaf (of ``nodes``, or any) carries the flag: ``insufficient_sample`` (the
   engine's min_n or a survey quota), ``missing``, ``no_target``;
 - ``veto``: a veto item (``any``, or one of those listed) is triggered.
@@ -112,13 +113,14 @@ def _causes(
     when, kind = rule.when, rule.when.kind
     if kind == "total_below":
         assert when.total_below is not None  # the kind says which threshold is set
-        total = float(result.total[unit])
+        total = float(result.graded[unit])
+        on_base = system.spec.grade_on == "base"
         return (
             [
                 {
                     "code": "total",
-                    "name_zh": "总分",
-                    "name_en": "Total",
+                    "name_zh": "基础分" if on_base else "总分",
+                    "name_en": "Base score" if on_base else "Total",
                     "total": total,
                     "threshold": when.total_below,
                 }
@@ -134,7 +136,13 @@ def _causes(
         ]
         vetoes = {v.code: v for v in system.spec.vetoes}
         return [
-            {"code": c, "name_zh": vetoes[c].name.zh, "name_en": vetoes[c].name.en, "veto": True}
+            {
+                "code": c,
+                "name_zh": vetoes[c].name.zh,
+                "name_en": vetoes[c].name.en,
+                "veto": True,
+                "flag": f"veto:{c}",
+            }
             for c in hit
         ]
     causes: list[Cause] = []
@@ -144,6 +152,7 @@ def _causes(
             share = float(result.node_shares.loc[unit, code])
             if not math.isnan(share) and share < when.below - EDGE:
                 node = system.nodes[code]
+                floored = code in result.floors.columns and bool(result.floors.loc[unit, code])
                 causes.append(
                     _named(
                         system,
@@ -152,6 +161,7 @@ def _causes(
                         points=round(share * node.points, 6),
                         max=node.points,
                         threshold=when.below,
+                        **({"flag": f"floor:{code}"} if floored else {}),
                     )
                 )
         elif kind == "attainment_below":
@@ -188,6 +198,9 @@ def _explain(system: IndicatorSystem, rule: Deviation, causes: list[Cause]) -> t
             parts_zh.append(
                 f"{c['code']} {c['name_zh']} 得 {got} / {top} 分（{_pct(c['share'])}，低于 {_pct(c['threshold'])}）"
             )
+            if "flag" in c:  # the node also tripped a floor rule: its grade is capped
+                parts_en[-1] += f", tripping {c['flag']} (the grade is capped)"
+                parts_zh[-1] += f"，触发底线 {c['flag']}（等级封顶）"
         elif kind == "attainment_below":
             parts_en.append(
                 f"{c['code']} {c['name_en']} attained {_pct(c['attainment'])} of its target (< {_pct(c['threshold'])})"
@@ -196,8 +209,10 @@ def _explain(system: IndicatorSystem, rule: Deviation, causes: list[Cause]) -> t
                 f"{c['code']} {c['name_zh']} 目标达成 {_pct(c['attainment'])}（低于 {_pct(c['threshold'])}）"
             )
         elif kind == "total_below":
-            parts_en.append(f"the total is {_num(c['total'])} (< {_num(c['threshold'])})")
-            parts_zh.append(f"总分 {_num(c['total'])}（低于 {_num(c['threshold'])}）")
+            parts_en.append(
+                f"the {c['name_en'].lower()} is {_num(c['total'])} (< {_num(c['threshold'])})"
+            )
+            parts_zh.append(f"{c['name_zh']} {_num(c['total'])}（低于 {_num(c['threshold'])}）")
         elif kind == "flag":
             parts_en.append(f"{c['code']} {c['name_en']}: {c['flag'].replace('_', ' ')}")
             parts_zh.append(f"{c['code']} {c['name_zh']}：{FLAG_ZH[c['flag']]}")

@@ -5,13 +5,17 @@ contract's units and the open findings. The first rule that applies decides:
 
 1. **rebid** — a veto item is confirmed for any unit (``rebid_on_veto``), or a termination
    finding is open;
-2. **rebid** — the mean total falls in a ``rebid_grades`` grade (default: the lowest), or at
-   least ``rebid_station_share`` (default half) of the units are graded in one;
+2. **rebid** — the mean graded score falls in a ``rebid_grades`` grade (default: the
+   lowest), or at least ``rebid_station_share`` (default half) of the units are graded in one;
 3. **conditional** — any unit is graded in ``rebid_grades`` or ``conditional_grades``
    (default: the second lowest when there are at least three grades, 合格 in the usual
    four), a correction or suspension finding is open, or the
-   mean total is below ``renew_min`` (default 80);
+   mean graded score is below ``renew_min`` (default 80);
 4. **renew** — otherwise: mean ≥ ``renew_min``, nothing open above an observation.
+
+The graded score is the one the grade bands read: the total, or the base alone under
+``grade_on: base`` (bonus outside the grade), so that a rule never grades on one score and
+recommends on another.
 
 The explanation names the deciding rules, the families losing most points (mean over the
 units) and the leaves losing most.
@@ -77,10 +81,10 @@ def recommend(
     units = [str(u) for u in result.units]
     vetoed = [(u, c) for u in units for c in result.vetoes.columns if bool(result.vetoes.loc[u, c])]
     grades = [str(g) for g in result.grade]
-    totals = result.total.to_numpy(dtype=float)
-    outcome, reasons = decide_outcome(system, units, grades, totals, vetoed, findings)
+    graded = result.graded.to_numpy(dtype=float)
+    outcome, reasons = decide_outcome(system, units, grades, graded, vetoed, findings)
     losses = _losses(system, result)
-    en, zh = _explain(outcome, reasons, losses, float(totals.mean()) if units else 0.0)
+    en, zh = _explain(outcome, reasons, losses)
     return Recommendation(outcome, tuple(reasons), losses, en, zh)
 
 
@@ -90,12 +94,12 @@ def outcome_rule(
     vetoed: Sequence[tuple[str, str]],
     findings: Sequence[OpenFinding] = (),
 ) -> Callable[[Sequence[str], np.ndarray], str]:
-    """The recommendation as a function of the units' grades and totals alone (vetoes and
-    findings held as they are): what the sensitivity analysis re-evaluates per sample."""
+    """The recommendation as a function of the units' grades and graded scores alone (vetoes
+    and findings held as they are): what the sensitivity analysis re-evaluates per sample."""
 
-    def outcome(grades: Sequence[str], totals: np.ndarray) -> str:
+    def outcome(grades: Sequence[str], graded: np.ndarray) -> str:
         return decide_outcome(
-            system, list(units), list(grades), np.asarray(totals, dtype=float), vetoed, findings
+            system, list(units), list(grades), np.asarray(graded, dtype=float), vetoed, findings
         )[0]
 
     return outcome
@@ -105,15 +109,19 @@ def decide_outcome(
     system: IndicatorSystem,
     units: list[str],
     grades: list[str],
-    totals: np.ndarray,
+    graded: np.ndarray,
     vetoed: Sequence[tuple[str, str]],
     findings: Sequence[OpenFinding] = (),
 ) -> tuple[str, list[Reason]]:
-    """The rules of the module docstring, in order: (outcome, the deciding reasons)."""
+    """The rules of the module docstring, in order: (outcome, the deciding reasons).
+    ``graded``: the units' graded scores (totals, or base scores under ``grade_on: base``)."""
     rec = system.spec.recommendation
     rebid_grades, conditional_grades = grade_sets(system)
     grade_of = dict(zip(units, grades, strict=True))
-    mean = float(totals.mean()) if units else 0.0
+    mean = float(graded.mean()) if units else 0.0
+    what_en, what_zh = (
+        ("base score", "基础分") if system.spec.grade_on == "base" else ("total", "总分")
+    )
     reasons: list[Reason] = []
 
     def reason(rule: str, en: str, zh: str) -> None:
@@ -139,8 +147,8 @@ def decide_outcome(
     if mean_grade in rebid_grades:
         reason(
             "mean_grade",
-            f"the mean total {mean:.2f} is graded {mean_grade}",
-            f"平均总分 {mean:.2f} 属于 {mean_grade} 等级",
+            f"the mean {what_en} {mean:.2f} is graded {mean_grade}",
+            f"平均{what_zh} {mean:.2f} 属于 {mean_grade} 等级",
         )
     elif units and len(failing) / len(units) >= rec.rebid_station_share - 1e-12:
         reason(
@@ -171,15 +179,15 @@ def decide_outcome(
         if mean < rec.renew_min - 1e-9:
             reason(
                 "renew_min",
-                f"the mean total {mean:.2f} is below {rec.renew_min:g}",
-                f"平均总分 {mean:.2f} 低于 {rec.renew_min:g}",
+                f"the mean {what_en} {mean:.2f} is below {rec.renew_min:g}",
+                f"平均{what_zh} {mean:.2f} 低于 {rec.renew_min:g}",
             )
         outcome = "conditional" if reasons else "renew"
         if outcome == "renew":
             reason(
                 "renew",
-                f"the mean total {mean:.2f} is at least {rec.renew_min:g} and nothing above an observation is open",
-                f"平均总分 {mean:.2f} 不低于 {rec.renew_min:g}，且无观察以上的未结问题",
+                f"the mean {what_en} {mean:.2f} is at least {rec.renew_min:g} and nothing above an observation is open",
+                f"平均{what_zh} {mean:.2f} 不低于 {rec.renew_min:g}，且无观察以上的未结问题",
             )
     return outcome, reasons
 
@@ -215,7 +223,7 @@ def _losses(system: IndicatorSystem, result: Result, k: int = 3) -> Losses:
     }
 
 
-def _explain(outcome: str, reasons: list[Reason], losses: Losses, mean: float) -> tuple[str, str]:
+def _explain(outcome: str, reasons: list[Reason], losses: Losses) -> tuple[str, str]:
     fam = losses["families"][:2]
     lost_en = (
         "; most points lost in "

@@ -85,9 +85,11 @@ def _flags(report: DemoReport) -> dict[str, list[str]]:
         rows = flags[flags["flag"] == flag]
         for unit, codes in rows.groupby("unit", sort=False)["code"]:
             out[unit].append(f"{FLAG_LABELS[flag]} {','.join(codes)}")
+    floors = flags[flags["flag"] == "floor"].groupby("unit", sort=False)["code"]
+    tripped = {unit: ",".join(codes) for unit, codes in floors}
     for unit in result.units:
         if bool(summary.loc[unit, "capped"]):
-            out[unit].insert(0, FLAG_LABELS["floor"])
+            out[unit].insert(0, f"{FLAG_LABELS['floor']} {tripped[unit]}")
     return out
 
 

@@ -243,7 +243,7 @@ def prepare_inputs(
     if "target" in extra:
         t = extra["target"]
         report.rows(
-            ~np.isnan(t) & (t <= 0), "target", "target must be greater than 0", "目标值须大于 0"
+            ~np.isnan(t) & (t < 0), "target", "target must not be negative", "目标值不能为负数"
         )
     if "n" in extra:
         n = extra["n"]
@@ -352,15 +352,28 @@ def _check_targets(
     report: _Collector,
 ) -> None:
     """A pro-rated leaf without a target of its own needs a target on every row: its value
-    is a count to be compared with a pro-rated target, never a ratio."""
+    is a count to be compared with a pro-rated target, never a ratio. A target of 0 is
+    refused where the leaf's ``zero_target`` rule is ``error`` (the default)."""
     needs = np.zeros(len(slots) + 1, dtype=bool)
+    refuses_zero = np.zeros(len(slots) + 1, dtype=bool)
     for leaf in system.leaves:
         spec = leaf.spec
         if isinstance(spec, RatioLeaf | CountLeaf) and spec.prorate and spec.target is None:
             needs[slots[leaf.code]] = True
+        if leaf.code in slots:  # a checklist's slots are its items, which take no target
+            refuses_zero[slots[leaf.code]] = system.zero_target_rule(leaf) == "error"
+    idx = np.where(np.isnan(slot), len(slots), slot).astype(np.int64)
+    if target is not None:
+        report.rows(
+            refuses_zero[idx] & (target == 0),
+            "target",
+            "a target of 0 is refused for this leaf (zero_target: error); if the item does "
+            "not apply, say zero_target: zero or skip in the indicator system",
+            "该指标不接受目标值 0（zero_target: error）；如该项本年度不适用，"
+            "请在指标体系中设置 zero_target: zero 或 skip",
+        )
     if not needs.any():
         return
-    idx = np.where(np.isnan(slot), len(slots), slot).astype(np.int64)
     absent = np.ones(len(slot), dtype=bool) if target is None else np.isnan(target)
     report.rows(
         needs[idx] & absent & ~np.isnan(value),

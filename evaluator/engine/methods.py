@@ -37,6 +37,14 @@ class LeafScore:
     measure: np.ndarray | None = None
     insufficient: np.ndarray | None = None  # likert: fewer valid respondents than min_n
     skip: np.ndarray | None = None  # units to treat as missing-and-skipped regardless of rule
+    zero_target: np.ndarray | None = None  # ratio/count: units whose target is 0
+
+    @property
+    def absent(self) -> np.ndarray:
+        """Units with no usable input, the ones the missing rule acts on; a unit whose target
+        is 0 is not absent: its ``zero_target`` rule has already decided."""
+        absent = np.asarray(np.isnan(self.raw))
+        return absent if self.zero_target is None else np.asarray(absent & ~self.zero_target)
 
 
 EDGE = 1e-9  # a value within this of a band edge counts as on it (5.6 / 7 = 0.7999999999999999)
@@ -64,6 +72,20 @@ def _target(leaf: Node, spec: RatioLeaf | CountLeaf, inputs: Inputs) -> np.ndarr
     return target
 
 
+def _on_zero_target(
+    leaf: Node, system: IndicatorSystem, target: np.ndarray, share: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(share, zero-target units): where the target is 0 the leaf scores 0 (``zero``) or is
+    skipped (``skip``) whatever the value; ``error`` never gets here (the inputs refuse it)."""
+    zero = target == 0
+    if not zero.any():
+        return share, None
+    rule = system.zero_target_rule(leaf)
+    if rule == "error":
+        raise ValueError(f"{leaf.code}: a target of 0 under zero_target: error")
+    return np.where(zero, 0.0 if rule == "zero" else np.nan, share), zero
+
+
 def checklist(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
     items = leaf.spec_as(ChecklistLeaf).items
     met = np.column_stack([inputs.column(slot_key(leaf.code, it.code)) for it in items])
@@ -78,14 +100,22 @@ def ratio(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
     spec = leaf.spec_as(RatioLeaf)
     actual = inputs.column(leaf.code)
     target = _target(leaf, spec, inputs)
-    r = np.where(np.isnan(target), actual, actual / target)
+    r = _per_target(actual, target)
     if spec.bands is not None:
         share = step_share(r, [b.min for b in spec.bands], [b.share for b in spec.bands])
     else:
         assert spec.linear is not None  # the schema asks for bands or linear
         lo, cap = spec.linear.floor, spec.linear.cap
         share = np.clip((np.minimum(r, cap) - lo) / (cap - lo), 0.0, 1.0)
-    return LeafScore(share=share, raw=actual, basis=target, measure=r)
+    share, zero = _on_zero_target(leaf, system, target, share)
+    return LeafScore(share=share, raw=actual, basis=target, measure=r, zero_target=zero)
+
+
+def _per_target(value: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """value ÷ target; the value itself where there is no target; NaN where the target is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per = np.where(np.isnan(target), value, value / np.where(target == 0, np.nan, target))
+    return per
 
 
 def rubric(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
@@ -125,9 +155,10 @@ def count(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:
         share = step_share(value, [s.min for s in spec.steps], [s.share for s in spec.steps])
         return LeafScore(share=share, raw=value)
     target = _target(leaf, spec, inputs)
-    x = np.where(np.isnan(target), value, value / target)
+    x = _per_target(value, target)
     share = step_share(x, [s.min for s in spec.steps], [s.share for s in spec.steps])
-    return LeafScore(share=share, raw=value, basis=target, measure=x)
+    share, zero = _on_zero_target(leaf, system, target, share)
+    return LeafScore(share=share, raw=value, basis=target, measure=x, zero_target=zero)
 
 
 def deduction(leaf: Node, system: IndicatorSystem, inputs: Inputs) -> LeafScore:

@@ -20,8 +20,11 @@ class Result:
 
     ``node_points``/``node_shares``: every scored node (groups and leaves), NaN where the
     node was skipped. ``base`` is the sum of the families (rounded to the system's
-    decimals), ``bonus_total`` the capped bonus, ``total = base + bonus_total``.
-    ``band``/``grade_idx`` index ``system.spec.grades`` before and after floors and vetoes.
+    decimals), ``bonus_total`` the capped bonus, ``total = base + bonus_total``;
+    ``graded`` is the score the grade bands read (``base`` under ``grade_on: base``, else
+    ``total``). ``band``/``grade_idx`` index ``system.spec.grades`` before and after floors
+    and vetoes. ``floors`` has a column per node a floor rule watches, True where that node
+    is below the floor's share (a ``floor:A`` flag).
     """
 
     system: IndicatorSystem = field(repr=False)
@@ -36,6 +39,7 @@ class Result:
     base: pd.Series = field(repr=False)
     bonus_total: pd.Series = field(repr=False)
     total: pd.Series = field(repr=False)
+    graded: pd.Series = field(repr=False)
     band: np.ndarray = field(repr=False)
     grade_idx: np.ndarray = field(repr=False)
     vetoes: pd.DataFrame = field(repr=False)
@@ -56,7 +60,7 @@ class Result:
 
     @property
     def grade_uncapped(self) -> pd.Series:
-        """Grade of the total's band alone."""
+        """Grade of the graded score's band alone, before floor caps and vetoes."""
         return self._grade_codes(self.band).rename("grade_uncapped")
 
     def grade_label(self, lang: str = "zh") -> pd.Series:
@@ -82,7 +86,8 @@ class Result:
     # -- flags --------------------------------------------------------------------------
     def flags(self) -> pd.DataFrame:
         """Long table of flags: unit, code, flag (missing, skipped, insufficient_sample,
-        veto, floor)."""
+        zero_target, veto, floor) and label: ``A1.1:missing`` for a node's state,
+        ``veto:V4`` and ``floor:A`` for what tripped a veto or a floor rule."""
         parts = []
         skipped = self.skipped[[c for c in self.missing.columns]]
         missing_zero = self.missing & ~skipped
@@ -99,29 +104,29 @@ class Result:
                 )
             )
         for code, ls in self.leaf_scores.items():
-            if ls.insufficient is not None and ls.insufficient.any():
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            "unit": self.units[ls.insufficient],
-                            "code": code,
-                            "flag": "insufficient_sample",
-                        }
+            for flag, mask in (
+                ("insufficient_sample", ls.insufficient),
+                ("zero_target", ls.zero_target),
+            ):
+                if mask is not None and mask.any():
+                    parts.append(
+                        pd.DataFrame({"unit": self.units[mask], "code": code, "flag": flag})
                     )
-                )
-        for code in self.vetoes.columns:
-            hit = self.vetoes[code].to_numpy()
-            if hit.any():
-                parts.append(pd.DataFrame({"unit": self.units[hit], "code": code, "flag": "veto"}))
-        for i in self.floors.columns:
-            hit = self.floors[i].to_numpy()
-            if hit.any():
-                parts.append(
-                    pd.DataFrame({"unit": self.units[hit], "code": f"floor[{i}]", "flag": "floor"})
-                )
+        for frame, flag in ((self.vetoes, "veto"), (self.floors, "floor")):
+            for code in frame.columns:
+                hit = frame[code].to_numpy()
+                if hit.any():
+                    parts.append(
+                        pd.DataFrame({"unit": self.units[hit], "code": code, "flag": flag})
+                    )
         if not parts:
-            return pd.DataFrame(columns=["unit", "code", "flag"])
-        return pd.concat(parts, ignore_index=True)
+            return pd.DataFrame(columns=["unit", "code", "flag", "label"])
+        out = pd.concat(parts, ignore_index=True)
+        tripped = out["flag"].isin(["veto", "floor"])
+        out["label"] = np.where(
+            tripped, out["flag"] + ":" + out["code"], out["code"] + ":" + out["flag"]
+        )
+        return out
 
     # -- tables -------------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:
@@ -215,4 +220,6 @@ def _leaf_flags(result: Result, code: str, ls: LeafScore) -> np.ndarray:
     flags = np.where(result.skipped[code].to_numpy(), "skipped", flags)
     if ls.insufficient is not None:
         flags = np.where(ls.insufficient, "insufficient_sample", flags)
+    if ls.zero_target is not None:
+        flags = np.where(ls.zero_target, "zero_target", flags)
     return flags

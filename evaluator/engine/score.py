@@ -10,7 +10,14 @@ import numpy as np
 import pandas as pd
 
 from evaluator.engine.aggregate import weighted_mean
-from evaluator.engine.grading import final_grades, floor_breaches, round_half_up
+from evaluator.engine.grading import (
+    breached,
+    final_grades,
+    floor_hits,
+    graded_scores,
+    round_half_up,
+    tripped_nodes,
+)
 from evaluator.engine.inputs import Inputs, Locate, default_locate, prepare_inputs
 from evaluator.engine.methods import LeafScore, bonus_points, score_leaf
 from evaluator.engine.result import Result
@@ -47,7 +54,7 @@ def absent_inputs(
     """(unit, leaf) pairs with no usable value — the leaves the missing rule would act on —
     in unit order, then the system's leaf order; bonus leaves (absent = no bonus) excluded."""
     inputs = raw if isinstance(raw, Inputs) else prepare_inputs(system, raw, locate)
-    absent = {leaf.code: np.isnan(score_leaf(leaf, system, inputs).raw) for leaf in system.leaves}
+    absent = {leaf.code: score_leaf(leaf, system, inputs).absent for leaf in system.leaves}
     return [
         (str(unit), code)
         for i, unit in enumerate(inputs.units)
@@ -74,7 +81,7 @@ def score_inputs(
     for leaf in system.leaves:
         result = score_leaf(leaf, system, inputs)
         leaf_scores[leaf.code] = result
-        absent = np.isnan(result.raw)
+        absent = result.absent
         missing[leaf.code] = absent
         rule = system.missing_rule(leaf)
         share = result.share
@@ -114,8 +121,10 @@ def score_inputs(
     vetoed = np.zeros(n_units, dtype=bool)
     for hit in vetoes.values():
         vetoed |= hit
-    breaches = floor_breaches(system, shares)
-    banded, final = final_grades(system, total, breaches, vetoed)
+    graded = graded_scores(system, base_r, total)
+    hits = floor_hits(system, shares)
+    banded, final = final_grades(system, graded, breached(hits, n_units), vetoed)
+    tripped = tripped_nodes(hits, n_units)
 
     points = {code: shares[code] * system.nodes[code].points for code in shares}
     return Result(
@@ -137,11 +146,12 @@ def score_inputs(
         base=pd.Series(base_r, index=inputs.units, name="base"),
         bonus_total=pd.Series(bonus_r, index=inputs.units, name="bonus"),
         total=pd.Series(total, index=inputs.units, name="total"),
+        graded=pd.Series(graded, index=inputs.units, name="graded"),
         band=banded,
         grade_idx=final,
         vetoes=pd.DataFrame(vetoes, index=inputs.units, dtype=bool),
         floors=pd.DataFrame(
-            {i: hit for i, hit in breaches.items()}, index=inputs.units, dtype=bool
+            {c: tripped[c] for c in system.nodes if c in tripped}, index=inputs.units, dtype=bool
         ),
     )
 

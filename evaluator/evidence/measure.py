@@ -90,13 +90,14 @@ def target_of(
 ) -> float | None:
     """A measure's target for one station: a number, ``contract.targets.<key>`` from the
     station's contract targets, or ``contract.staffing_min``; None when the contract does not
-    give it."""
+    give it (or gives a negative number). A contract target of 0 is returned as 0: the
+    leaf's ``zero_target`` rule decides what it means."""
     if target is None or isinstance(target, int | float):
         return None if target is None else float(target)
     if target == "contract.staffing_min":
         return None if staffing_min is None else float(staffing_min)
     value = station_targets.get(target[len(TARGET_PREFIX) :])
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         return None
     return float(value)
 
@@ -113,7 +114,10 @@ def measured_inputs(
 
     A leaf whose register kind has no import is absent (its raters' values stand); a unit
     whose metric is undefined (a share of nothing) gets no value (the missing rule applies);
-    a contract target the contract does not give is flagged ``no_target`` and left unscored.
+    a contract target the contract does not give is flagged ``no_target`` and left unscored,
+    as is a contract target of 0 where the leaf's ``zero_target`` rule is ``error``; under
+    ``zero`` or ``skip`` a target of 0 is passed on (with or without a value) for the engine
+    to apply the rule.
     """
     rows, notes = [], {}
     for code, (metric, _) in measured_leaves(system).items():
@@ -125,7 +129,8 @@ def measured_inputs(
         for unit, got in entry["stations"].items():
             target = target_of(spec.target, targets.get(unit, {}), staffing_min)
             flags = list(got["flags"])
-            if spec.target is not None and target is None:
+            zero_refused = target == 0 and system.zero_target_rule(system.nodes[code]) == "error"
+            if spec.target is not None and (target is None or zero_refused):
                 flags.append("no_target")
             notes[(unit, code)] = {
                 "source": "register",
@@ -139,7 +144,7 @@ def measured_inputs(
                 "detail": got["detail"],
                 "flags": flags,
             }
-            if got["value"] is None or "no_target" in flags:
+            if "no_target" in flags or (got["value"] is None and target != 0):
                 continue
             n = (
                 got["n"] if system.nodes[code].method == "likert" else None

@@ -194,7 +194,7 @@ def results_document(result: Result) -> dict:
             "rank": int(result.rank[unit]),
             "vetoes": [c for c in result.vetoes.columns if bool(result.vetoes.loc[unit, c])],
             "nodes": {c: (None if pd.isna(v) else float(v)) for c, v in points.loc[unit].items()},
-            "flags": sorted(f"{r.code}:{r.flag}" for r in unit_flags.itertuples()),
+            "flags": sorted(unit_flags["label"]),
         }
     return doc
 
@@ -401,7 +401,8 @@ def _round_info(round_: Round) -> dict:
 
 def _card(done: Computed, unit: str, evidence: dict[str, dict]) -> dict:
     system, result = done.system, done.result
-    grade = next(g for g in system.spec.grades if g.code == result.grade[unit])
+    grades = {g.code: {"code": g.code, "zh": g.zh, "en": g.en} for g in system.spec.grades}
+    flags = result.flags()
     explanation = result.explanation([unit])
     leaves = json.loads(
         explanation.drop(columns=["unit"]).to_json(orient="records", force_ascii=False)
@@ -417,11 +418,15 @@ def _card(done: Computed, unit: str, evidence: dict[str, dict]) -> dict:
         "base": float(result.base[unit]),
         "bonus": float(result.bonus_total[unit]),
         "total": float(result.total[unit]),
-        "grade": {"code": grade.code, "zh": grade.zh, "en": grade.en},
+        "grade_on": system.spec.grade_on,
+        "graded": float(result.graded[unit]),
+        "grade": grades[result.grade[unit]],
+        "grade_uncapped": grades[result.grade_uncapped[unit]],
         "capped": bool(
             result.band[result.units.get_loc(unit)] != result.grade_idx[result.units.get_loc(unit)]
         ),
         "vetoes": [c for c in result.vetoes.columns if bool(result.vetoes.loc[unit, c])],
+        "flags": sorted(flags.loc[flags["unit"] == unit, "label"]),
         "families": [
             {
                 "code": f.code,

@@ -137,6 +137,10 @@ class IndicatorSystem:
     def missing_rule(self, leaf: Node) -> str:
         return getattr(leaf.spec, "missing", None) or self.spec.missing
 
+    def zero_target_rule(self, leaf: Node) -> str:
+        """What a target of 0 means for ``leaf``: its own ``zero_target``, else the system's."""
+        return getattr(leaf.spec, "zero_target", None) or self.spec.zero_target
+
     def rubric_levels(self, leaf: Node) -> list[RubricLevel]:
         spec = leaf.spec_as(RubricLeaf)
         if spec.levels is not None:
@@ -168,8 +172,28 @@ class IndicatorSystem:
         return canonical_form(self.spec, self.rubrics)
 
 
+# Keys the language gained after systems were first stored, with the value that means
+# what the language meant before them. The canonical form leaves such a key out while it
+# holds that value, so that a system written before the key existed keeps its hash (and
+# every stored round's pinned version, snapshot and audit event stay verifiable).
+ADDED_SYSTEM_KEYS: dict[str, object] = {"grade_on": "total", "zero_target": "error"}
+ADDED_NODE_KEYS: dict[str, object] = {"zero_target": None}
+
+
+def _without_added(node: dict[str, Any]) -> dict[str, Any]:
+    node = {k: v for k, v in node.items() if k not in ADDED_NODE_KEYS or v != ADDED_NODE_KEYS[k]}
+    if "children" in node:
+        node["children"] = [_without_added(c) for c in node["children"]]
+    return node
+
+
 def canonical_form(spec: SystemSpec, rubrics: Mapping[str, RubricSet]) -> dict[str, Any]:
-    doc = spec.model_dump(mode="json")
+    doc = {
+        k: v
+        for k, v in spec.model_dump(mode="json").items()
+        if k not in ADDED_SYSTEM_KEYS or v != ADDED_SYSTEM_KEYS[k]
+    }
+    doc["tree"] = [_without_added(node) for node in doc["tree"]]
     doc["rubric_sets"] = {rid: rubrics[rid].model_dump(mode="json") for rid in sorted(rubrics)}
     return doc
 

@@ -18,6 +18,8 @@ AT = "\x1e"  # ends the optional key a custom message is about (``items\x1e…``
 Code = Annotated[str, Field(pattern=CODE_PATTERN, max_length=40)]
 Share = Annotated[float, Field(ge=0, le=1)]
 MissingRule = Literal["zero", "skip", "error"]
+ZeroTargetRule = Literal["zero", "skip", "error"]
+GradeOn = Literal["base", "total"]
 METHODS = ("checklist", "ratio", "rubric", "likert", "count", "deduction", "bonus")
 
 
@@ -142,6 +144,7 @@ class Linear(Spec):
 class Targeted(LeafBase):
     target: Annotated[float, Field(gt=0)] | None = None
     prorate: bool = False
+    zero_target: ZeroTargetRule | None = None  # default: the system's ``zero_target``
 
 
 class RatioLeaf(Targeted):
@@ -297,6 +300,12 @@ class CountLeaf(Targeted):
                 "target and prorate need per_target: true",
                 "target 与 prorate 仅在 per_target: true 时有效",
                 at="target" if self.target is not None else "prorate",
+            )
+        if self.zero_target is not None and not self.per_target:
+            raise bad(
+                "zero_target needs per_target: true (a plain count has no target)",
+                "zero_target 仅在 per_target: true 时有效（普通计数没有目标值）",
+                at="zero_target",
             )
         return self
 
@@ -523,6 +532,8 @@ class SystemSpec(Spec):
     roles: dict[str, Text] | None = None
     bonus_cap: Annotated[float, Field(ge=0)] | None = None
     decimals: Annotated[int, Field(ge=0, le=6)] = 2
+    grade_on: GradeOn = "total"  # the score the grade bands read: base alone, or base + bonus
+    zero_target: ZeroTargetRule = "error"  # a target of 0 on an input row (see the docs)
 
     @property
     def role_codes(self) -> set[str]:

@@ -225,7 +225,9 @@ def test_target_not_positive(system):
     ]
     exc = bad(system, rows)
     assert located(exc) == [(11, "target"), (12, "target")]
-    assert all("greater than 0" in p.en for p in exc.value.problems)
+    negative, zero = exc.value.problems  # the sign is read first, the leaf's rule after
+    assert "target of 0 is refused" in zero.en and "zero_target" in zero.zh
+    assert "must not be negative" in negative.en and "负数" in negative.zh
 
 
 def test_n_must_be_a_whole_number(system):

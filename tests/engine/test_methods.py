@@ -384,6 +384,30 @@ def test_rubric_shipped_level_set():
     assert "level-0-4" in s.rubrics
 
 
+@pytest.mark.parametrize(
+    ("rubric", "levels", "shares"),
+    [
+        ("level-0-3", [0, 1, 2, 3], [0, 1 / 3, 2 / 3, 1]),
+        ("level-0-5", [0, 1, 2, 3, 4, 5], [0, 0.2, 0.4, 0.6, 0.8, 1]),
+        ("level-1-5", [1, 2, 3, 4, 5], [0, 0.25, 0.5, 0.75, 1]),  # (level − 1) / 4
+        ("grade-5", [0, 1, 2, 3, 4], [0, 0.4, 0.6, 0.8, 1]),  # 劣 差 中 良 优
+    ],
+)
+def test_rubric_shipped_sets_by_hand(rubric, levels, shares):
+    s = one_leaf(leaf("K", "rubric", 10, "程度", "Level") + f"        rubric: {rubric}\n", total=10)
+    r = score(s, raw(*[(f"u{lv}", "K", lv) for lv in levels]))
+    assert r.node_shares["K"].tolist() == pytest.approx(shares)
+    assert r.node_points["K"].tolist() == pytest.approx([10 * x for x in shares])
+    names = s.rubrics[rubric]
+    assert all(lv.zh and lv.en for lv in names.levels) and names.name.zh and names.name.en
+
+
+def test_rubric_level_1_5_refuses_level_0():
+    s = one_leaf(leaf("K", "rubric", 10, "程度", "Level") + "        rubric: level-1-5\n", total=10)
+    with pytest.raises(InvalidInput):
+        score(s, raw(("u", "K", 0)))
+
+
 def test_rubric_inline_levels_share_is_level_over_top():
     s = one_leaf(
         leaf("K", "rubric", 6, "程度", "Level")
@@ -940,7 +964,8 @@ def test_floor_caps_grade_and_skipped_family_does_not_trigger():
     assert r.grade_uncapped[units].tolist() == ["good", "excellent", "excellent", "fail"]
     assert r.grade[units].tolist() == ["pass", "excellent", "excellent", "fail"]
     assert r.capped_by_floor()[units].tolist() == [True, False, False, True]
-    assert flags_of(r, "low", "floor[0]") == {"floor"}
+    assert flags_of(r, "low", "B") == {"floor"}  # the family that tripped it, by name
+    assert "floor:B" in set(r.flags()["label"])
     summary = r.summary().set_index("unit")
     assert summary.loc[units, "capped"].tolist() == [True, False, False, False]
 
@@ -962,6 +987,8 @@ def test_several_floors_lowest_cap_wins():
     r = score(s, df)
     assert r.total[["both", "onlyA"]].tolist() == pytest.approx([84, 95])
     assert r.grade[["both", "onlyA"]].tolist() == ["pass", "good"]
+    # one column per watched node, in tree order: A (both floors watch it), B
+    assert list(r.floors.columns) == ["A", "B"]
     assert r.floors.loc["both"].tolist() == [True, True]
     assert r.floors.loc["onlyA"].tolist() == [True, False]
 

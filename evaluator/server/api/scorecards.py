@@ -117,9 +117,18 @@ class Card(BaseModel):
     base: float
     bonus: float
     total: float
-    grade: Grade
+    grade_on: Literal["base", "total"] = Field(
+        description="the score the grade bands read: base alone (加分不计入等级) or base + bonus"
+    )
+    graded: float = Field(description="that score: the base or the total")
+    grade: Grade = Field(description="the final grade, after floor caps and vetoes")
+    grade_uncapped: Grade = Field(description="the grade of the graded score's band alone")
     capped: bool = Field(description="the grade was capped by a floor rule")
     vetoes: list[str]
+    flags: list[str] = Field(
+        description="what tripped a rule (veto:V4, floor:A) and leaf states (A1.1:missing, "
+        "B2.3:insufficient_sample, C1.2:zero_target, …)"
+    )
     families: list[Family]
     leaves: list[Leaf]
 
