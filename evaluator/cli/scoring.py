@@ -73,6 +73,9 @@ def cmd_check_system(args) -> int:
     return EXIT_INPUT if failed else EXIT_OK
 
 
+GRADE_ON = {"total": "total 总分（含加分）", "base": "base 基础分（加分不计入等级）"}
+
+
 def describe_system(s: dict) -> list[str]:
     methods = ", ".join(f"{m} {n}" for m, n in s["methods"].items())
     return [
@@ -80,6 +83,7 @@ def describe_system(s: dict) -> list[str]:
         f"unit 评估对象: {s['unit']}   depth 层级: {s['depth']}   families 一级指标: {s['families']}   "
         f"leaves 末级指标: {s['leaves']} (+{s['bonus_leaves']} bonus 加分项)",
         f"total points 总分: {s['total_points']:g}   bonus cap 加分上限: {s['bonus_cap']:g}   vetoes 否决项: {s['vetoes']}",
+        f"graded on 评定等级依据: {GRADE_ON[s['grade_on']]}",
         f"methods 计分方法: {methods}",
         f"hash: {s['hash']}",
     ]

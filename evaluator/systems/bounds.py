@@ -19,7 +19,8 @@ veto       0 (not confirmed) or 1 (confirmed)
 ========== =================================================================
 
 Every value must also be a finite number: NaN and ±infinity are never a score. Besides
-``value``: ``target`` > 0 (finite), ``n`` a whole number 0 … :data:`N_MAX` (it is stored
+``value``: ``target`` ≥ 0 (finite; 0 only where the leaf's ``zero_target`` is ``zero`` or
+``skip``), ``n`` a whole number 0 … :data:`N_MAX` (it is stored
 in a 32-bit column), ``elapsed`` in (0, 1].
 """
 

@@ -162,6 +162,7 @@ class IndicatorSystem:
             "bonus_leaves": len(self.bonus_leaves),
             "total_points": self.total_points,
             "bonus_cap": self.bonus_cap,
+            "grade_on": self.spec.grade_on,
             "vetoes": len(self.spec.vetoes),
             "methods": dict(sorted(methods.items())),
             "hash": self.content_hash,

@@ -236,6 +236,7 @@ def test_summary_fields():
         "bonus_leaves": 0,
         "total_points": 10.0,
         "bonus_cap": 0,
+        "grade_on": "total",
         "vetoes": 0,
         "methods": {"checklist": 1, "ratio": 1},
         "hash": system.content_hash,

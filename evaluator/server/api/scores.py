@@ -70,7 +70,11 @@ class ScoreIn(In):
         "Values): count, level, ratio … (null: not scored)",
     )
     target: float | None = Field(
-        None, gt=0, allow_inf_nan=False, description="the unit's target (ratio, count per target)"
+        None,
+        ge=0,
+        allow_inf_nan=False,
+        description="the unit's target (ratio, count per target); 0 only where the leaf's "
+        "zero_target rule is zero or skip",
     )
     n: int | None = Field(None, ge=0, le=N_MAX, description="sample size (satisfaction)")
     comment: str = Field("", max_length=4000)
