@@ -109,11 +109,12 @@ def cmd_sensitivity(args) -> int:
     moved = [u for u in doc["units"] if u["grade_flip"] > 0]
     if not moved:
         print("every grade is robust 所有等级均稳健 (no sample changes any grade)")
+    places = system.spec.decimals  # totals as the system publishes them
     for u in sorted(moved, key=lambda u: -u["grade_flip"]):
         tag = "FRAGILE 不稳健" if u["fragile"] else "robust 稳健"
         drivers = ", ".join(f"{d['weight']} (ρ {d['rho']:+.2f})" for d in u["drivers"])
         print(
-            f"  {u['unit']:<10} {u['grade']:<10} total {u['total']:.2f} [{u['total_p5']:.2f}, {u['total_p95']:.2f}]  P(grade changes 等级改变) {u['grade_flip']:.1%}  {tag}  driven by 驱动: {drivers}"
+            f"  {u['unit']:<10} {u['grade']:<10} total {u['total']:.{places}f} [{u['total_p5']:.{places}f}, {u['total_p95']:.{places}f}]  P(grade changes 等级改变) {u['grade_flip']:.1%}  {tag}  driven by 驱动: {drivers}"
         )
     attribution = doc.get("attribution")
     if attribution:

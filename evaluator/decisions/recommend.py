@@ -119,6 +119,7 @@ def decide_outcome(
     rebid_grades, conditional_grades = grade_sets(system)
     grade_of = dict(zip(units, grades, strict=True))
     mean = float(graded.mean()) if units else 0.0
+    d = system.spec.decimals  # figures as the system publishes them
     what_en, what_zh = (
         ("base score", "基础分") if system.spec.grade_on == "base" else ("total", "总分")
     )
@@ -147,8 +148,8 @@ def decide_outcome(
     if mean_grade in rebid_grades:
         reason(
             "mean_grade",
-            f"the mean {what_en} {mean:.2f} is graded {mean_grade}",
-            f"平均{what_zh} {mean:.2f} 属于 {mean_grade} 等级",
+            f"the mean {what_en} {mean:.{d}f} is graded {mean_grade}",
+            f"平均{what_zh} {mean:.{d}f} 属于 {mean_grade} 等级",
         )
     elif units and len(failing) / len(units) >= rec.rebid_station_share - 1e-12:
         reason(
@@ -179,15 +180,15 @@ def decide_outcome(
         if mean < rec.renew_min - 1e-9:
             reason(
                 "renew_min",
-                f"the mean {what_en} {mean:.2f} is below {rec.renew_min:g}",
-                f"平均{what_zh} {mean:.2f} 低于 {rec.renew_min:g}",
+                f"the mean {what_en} {mean:.{d}f} is below {rec.renew_min:g}",
+                f"平均{what_zh} {mean:.{d}f} 低于 {rec.renew_min:g}",
             )
         outcome = "conditional" if reasons else "renew"
         if outcome == "renew":
             reason(
                 "renew",
-                f"the mean {what_en} {mean:.2f} is at least {rec.renew_min:g} and nothing above an observation is open",
-                f"平均{what_zh} {mean:.2f} 不低于 {rec.renew_min:g}，且无观察以上的未结问题",
+                f"the mean {what_en} {mean:.{d}f} is at least {rec.renew_min:g} and nothing above an observation is open",
+                f"平均{what_zh} {mean:.{d}f} 不低于 {rec.renew_min:g}，且无观察以上的未结问题",
             )
     return outcome, reasons
 
