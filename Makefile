@@ -94,6 +94,7 @@ bench: setup
 	$(PY) benchmarks/bench_register_parse.py
 	$(PY) benchmarks/bench_register_import.py
 	$(PY) benchmarks/bench_sensitivity.py
+	$(PY) benchmarks/bench_reports.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis

@@ -33,15 +33,18 @@ def cmd_demo(args) -> int:
         print(f"\nwritten 已写入: {args.out}/county.json, raw-inputs.csv, scores.csv")
     if not args.no_db:
         print()
-        print(with_database(_store_demo(report), migrate_first=True))
+        print(with_database(_store_demo(report, args.out), migrate_first=True))
+    elif args.out:
+        print("reports 报告: not written without the database (drop --no-db) 未入库，不生成报告")
     return EXIT_OK
 
 
-async def _store_demo(report) -> str:
+async def _store_demo(report, out: Path | None = None) -> str:
     from evaluator.demo.load import load_demo
     from evaluator.services import audit
 
     loaded = await load_demo(report)
+    written = await _write_reports(loaded.rounds, out / "reports") if out else []
     verification = await audit.verify()
     lines = [
         f"database 数据库: {safe_url(database_url())}",
@@ -52,4 +55,40 @@ async def _store_demo(report) -> str:
         f"audit trail 审计日志: {verification.events} events, chain {'intact 完整' if verification.ok else 'BROKEN 已损坏'}",
         "demo accounts 演示账号: admin, bureau, lead, evaluator, auditor, agency1, agency2, agency3",
     ]
+    if written:
+        lines.append(f"reports 报告: {len(written)} files 个文件 in {out / 'reports'}")
     return "\n".join(lines)
+
+
+async def _write_reports(rounds, folder: Path) -> list[Path]:
+    """Every report of every approved round, as the bureau would download them: the round's
+    summary, the contract's workbook and report, each station's workbook and report."""
+    import asyncio
+
+    from evaluator.reporting.outputs import render
+    from evaluator.services import reports
+    from evaluator.services.actors import Actor
+
+    folder.mkdir(parents=True, exist_ok=True)
+    actor = Actor.system()
+    written: list[Path] = []
+
+    async def write(doc: dict, fmt: str) -> None:
+        out = await asyncio.to_thread(render, doc, fmt)
+        path = folder / out.file_name
+        path.write_bytes(out.data)
+        written.append(path)
+
+    for round_ in rounds:
+        if round_.state.value != "approved":
+            continue
+        summary = await reports.round_summary(actor, round_.id)
+        await write(summary, "xlsx")
+        contract = await reports.contract_report(actor, round_.id)
+        for fmt in ("xlsx", "html"):
+            await write(contract, fmt)
+        for code in sorted(s["code"] for s in summary["stations"]):
+            doc = await reports.station_report_by_code(actor, round_.id, code)
+            for fmt in ("xlsx", "html"):
+                await write(doc, fmt)
+    return written

@@ -11,6 +11,7 @@ import asyncio
 import getpass
 import sys
 import uuid
+from collections.abc import Sequence
 from functools import partial
 
 from evaluator import clock
@@ -73,12 +74,12 @@ def cmd_serve(args) -> int:
         print(pinned, file=sys.stderr, flush=True)
     # Fail here, in one readable line, rather than in every worker: an unmigrated database
     # is refused (DatabaseNotReady, exit 2); --demo migrates and loads the demo first.
-    logins = (
+    logins, rounds = (
         with_database(_prepare_demo(), migrate_first=True)
         if args.demo
-        else with_database(_no_demo())
+        else (with_database(_no_demo()), [])
     )
-    print(banner(args.host, args.port, args.workers, logins), flush=True)
+    print(banner(args.host, args.port, args.workers, logins, rounds), flush=True)
     _run(url, args.host, args.port, args.workers)
     return 0
 
@@ -125,7 +126,8 @@ async def _prepare_demo():
     for line in loaded.story:  # what happened after the first imports (demo.story)
         print(f"demo: {line}", flush=True)
     await _settle_calendar()
-    return await demo_logins()
+    approved = [str(r.id) for r in loaded.rounds if r.state.value == "approved"]
+    return await demo_logins(), approved
 
 
 async def _settle_calendar() -> None:
@@ -145,7 +147,7 @@ async def _settle_calendar() -> None:
         )
 
 
-def banner(host: str, port: int, workers: int, logins) -> str:
+def banner(host: str, port: int, workers: int, logins, rounds: Sequence[str] = ()) -> str:
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{port}"
     lines = [
@@ -169,6 +171,16 @@ def banner(host: str, port: int, workers: int, logins) -> str:
             f"try 试试: curl -s {base}/api/v1/auth/login -H 'Content-Type: application/json' "
             f'-d \'{{"username": "agency1", "password": "demo-agency-2026"}}\''
         )
+    if rounds:
+        api = f"{base}/api/v1/rounds/{rounds[0]}"
+        lines += [
+            "reports 报告下载 (signed in 登录后, e.g. as bureau 如局方账号; docs/reports.md):",
+            f"  评估汇总 summary      {api}/summary?format=xlsx",
+            f"  合同评分卡与评估报告   {api}/agency-scorecard?format=xlsx   (or html, md, pdf)",
+            f"  社工站评分卡与评估报告 {api}/stations/<STATION_ID>/scorecard?format=xlsx   (or html, md, pdf)",
+            f"  from the shell 命令行: evaluator report summary {rounds[0]}   "
+            f"(rounds 轮次: {', '.join(rounds)})",
+        ]
     return "\n".join(lines)
 
 

@@ -110,13 +110,19 @@ async def open_findings(round_: Round, done, on: dt.date, actor: Actor, conn) ->
             explanation_zh=d.zh,
         )
         await audit.record(
-            actor.username, "finding.open", "finding", f.id, None, _doc(f), connection=conn
+            actor.username,
+            "finding.open",
+            "finding",
+            f.id,
+            None,
+            finding_document(f),
+            connection=conn,
         )
         created.append(f)
     return created
 
 
-def _doc(f: Finding) -> dict:
+def finding_document(f: Finding) -> dict:
     return {
         k: (v.isoformat() if isinstance(v, dt.date) else v)
         for k, v in ((k, getattr(f, k)) for k in FIELDS)
@@ -211,7 +217,7 @@ async def act(
     elif comment:
         changes["review_comment"] = comment
     async with in_transaction() as conn:
-        before = _doc(finding)
+        before = finding_document(finding)
         updated = (
             await Finding.filter(id=finding.id, version=expected_version)
             .using_db(conn)
@@ -228,7 +234,7 @@ async def act(
             "finding",
             finding.id,
             before,
-            _doc(after),
+            finding_document(after),
             connection=conn,
         )
     return after
@@ -304,7 +310,7 @@ async def _escalate(
         "finding",
         new.id,
         {"from": str(f.id)},
-        _doc(new),
+        finding_document(new),
         connection=conn,
     )
     return 1
@@ -350,7 +356,7 @@ async def override_deadline(
         )
     note = reason.strip()
     async with in_transaction() as conn:
-        before = _doc(finding)
+        before = finding_document(finding)
         updated = (
             await Finding.filter(id=finding.id, version=expected_version)
             .using_db(conn)
@@ -372,7 +378,7 @@ async def override_deadline(
             "finding",
             finding.id,
             before,
-            _doc(after),
+            finding_document(after),
             connection=conn,
         )
     return after

@@ -274,7 +274,7 @@ async def station_scorecard(actor: Actor, round_id, station_id) -> dict:
             "contract_id": str(contract.id),
             "contract_code": contract.code,
         },
-        "round": _round_info(round_),
+        "round": round_info(round_),
         "registers": await register_history(round_),  # every version, who, when, hashes
     }
 
@@ -328,7 +328,7 @@ async def agency_scorecard(actor: Actor, round_id) -> dict:
     contract = await Contract.get(id=round_.contract_id)
     agency = await Organisation.get(id=contract.agency_id)
     done = await compute_round(round_)
-    card = {"agency": {"id": str(agency.id), "name": agency.name}, "round": _round_info(round_)}
+    card = {"agency": {"id": str(agency.id), "name": agency.name}, "round": round_info(round_)}
     robust = await robustness(round_, done)
     if done.system.unit == "agency":
         card |= await asyncio.to_thread(
@@ -390,7 +390,7 @@ def _aggregate(system: IndicatorSystem, result: Result) -> dict:
     return card
 
 
-def _round_info(round_: Round) -> dict:
+def round_info(round_: Round) -> dict:
     return {
         "id": str(round_.id),
         "kind": round_.kind.value,

@@ -4,18 +4,22 @@ found."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sanic import Blueprint
 from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic.response import HTTPResponse, json, raw
 
+from evaluator.reporting import outputs
+from evaluator.server import parsing
+from evaluator.server.api.evidence import content_disposition
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
 from evaluator.server.models import render
-from evaluator.services import scorecards
+from evaluator.services import reports, scorecards
 from evaluator.store.base import RoundKind, RoundState
 
 bp = Blueprint("scorecards", url_prefix="/rounds")
@@ -223,28 +227,107 @@ class AgencyScorecard(BaseModel):
     base: float | None = None
     bonus: float | None = None
     total: float | None = None
+    grade_on: Literal["base", "total"] | None = None
+    graded: float | None = None
     grade: Grade | None = None
+    grade_uncapped: Grade | None = None
     capped: bool | None = None
     vetoes: list[str] | None = None
+    flags: list[str] | None = None
     families: list[Family] | None = None
     leaves: list[Leaf] | None = None
     robustness: Robustness | None = None
     recommendation_robustness: RecommendationRobustness | None = None
 
 
+class ReportQuery(BaseModel):
+    format: Literal["json", "xlsx", "html", "md", "pdf"] = Field(
+        "json",
+        description="json (default); xlsx: the scorecard workbook; html, md, pdf: the "
+        "evaluation report 评估报告 (pdf needs Chromium on the server)",
+    )
+
+
+class SummaryQuery(BaseModel):
+    format: Literal["json", "xlsx"] = Field("json", description="json (default) or xlsx")
+
+
+FILE_MEDIA = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "text/html",
+    "text/markdown",
+    "application/pdf",
+)
+
+
+async def _download(doc: dict, fmt: str) -> HTTPResponse:
+    """A report as a file: rendered off the event loop, always a download with its
+    Chinese file name (RFC 6266), never cached."""
+    out = await asyncio.to_thread(outputs.render, doc, fmt)
+    return raw(
+        out.data,
+        content_type=out.media_type,
+        headers={
+            "Content-Disposition": content_disposition(out.file_name),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
 @bp.get("/<round_id:uuid>/stations/<station_id:uuid>/scorecard")
-@doc("A station's scorecard in a round 社工站评分卡", response=StationScorecard, errors=(403, 404))
+@doc(
+    "A station's scorecard in a round, or its workbook or evaluation report 社工站评分卡",
+    query=ReportQuery,
+    response={
+        "application/json": StationScorecard,
+        **{media: {"type": "string", "format": "binary"} for media in FILE_MEDIA},
+    },
+    errors=(403, 404),
+)
 async def station_scorecard(
     request: Request, round_id: uuid.UUID, station_id: uuid.UUID
 ) -> HTTPResponse:
-    card = await scorecards.station_scorecard(actor_of(request), round_id, station_id)
+    fmt = parsing.query(request, ReportQuery).format
+    actor = actor_of(request)
+    if fmt != "json":
+        return await _download(await reports.station_report(actor, round_id, station_id), fmt)
+    card = await scorecards.station_scorecard(actor, round_id, station_id)
     return render(StationScorecard.model_validate(card))
 
 
 @bp.get("/<round_id:uuid>/agency-scorecard")
 @doc(
-    "The agency's scorecard in a round 承接机构评分卡", response=AgencyScorecard, errors=(403, 404)
+    "The agency's scorecard in a round, or its workbook or evaluation report 承接机构评分卡",
+    query=ReportQuery,
+    response={
+        "application/json": AgencyScorecard,
+        **{media: {"type": "string", "format": "binary"} for media in FILE_MEDIA},
+    },
+    errors=(403, 404),
 )
 async def agency_scorecard(request: Request, round_id: uuid.UUID) -> HTTPResponse:
-    card = await scorecards.agency_scorecard(actor_of(request), round_id)
+    fmt = parsing.query(request, ReportQuery).format
+    actor = actor_of(request)
+    if fmt != "json":
+        return await _download(await reports.contract_report(actor, round_id), fmt)
+    card = await scorecards.agency_scorecard(actor, round_id)
     return render(AgencyScorecard.model_validate(card))
+
+
+@bp.get("/<round_id:uuid>/summary")
+@doc(
+    "The round's summary for its bureau: every station, the agency, tranches due 评估汇总",
+    query=SummaryQuery,
+    response={
+        "application/json": {"type": "object"},
+        FILE_MEDIA[0]: {"type": "string", "format": "binary"},
+    },
+    errors=(403, 404),
+)
+async def round_summary(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    fmt = parsing.query(request, SummaryQuery).format
+    doc_ = await reports.round_summary(actor_of(request), round_id)
+    if fmt == "xlsx":
+        return await _download(doc_, fmt)
+    return json(doc_)
