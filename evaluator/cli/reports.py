@@ -32,6 +32,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         q.add_argument("--format", choices=formats, default=default, help=f"default {default}")
         q.add_argument("--output", type=Path, metavar="FILE", help="default: its own name, here")
         q.add_argument("--as", dest="username", help="as this user (their access rules)")
+        if q is not summary:
+            q.add_argument(
+                "--templates",
+                type=Path,
+                metavar="DIR",
+                help="a folder of edited report templates (a copy of reports/; docs/reports.md)",
+            )
         q.set_defaults(handler=cmd_report)
 
 
@@ -52,7 +59,7 @@ def cmd_report(args) -> int:
     with Stages(["read 读取", "render 生成", "write 写入"]) as stage:
         doc = with_database(document())
         stage()
-        out = render(doc, args.format)
+        out = render(doc, args.format, getattr(args, "templates", None))
         stage()
         path = args.output or Path(out.file_name)
         atomic_write(path, lambda p: p.write_bytes(out.data))

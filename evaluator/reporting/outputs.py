@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from evaluator.errors import InvalidInput, Problem
 
@@ -45,8 +46,9 @@ def check_format(kind: str, fmt: str) -> str:
     return fmt
 
 
-def render(doc: dict, fmt: str) -> Output:
-    """The document ``doc`` (``doc["kind"]``: station, contract or summary) as ``fmt``.
+def render(doc: dict, fmt: str, templates: Path | None = None) -> Output:
+    """The document ``doc`` (``doc["kind"]``: station, contract or summary) as ``fmt``;
+    ``templates``: a folder of the report's own templates (default: the shipped ones).
     CPU-bound: adapters call it off the event loop."""
     kind = doc["kind"]
     check_format(kind, fmt)
@@ -66,8 +68,8 @@ def render(doc: dict, fmt: str) -> Output:
     from evaluator.reporting import report
 
     if fmt == "md":
-        return Output(report.render_markdown(doc).encode("utf-8"), MEDIA[fmt], name)
-    html = report.render_html(doc)
+        return Output(report.render_markdown(doc, templates).encode("utf-8"), MEDIA[fmt], name)
+    html = report.render_html(doc, templates)
     if fmt == "html":
         return Output(html.encode("utf-8"), MEDIA[fmt], name)
     return Output(report.render_pdf(html), MEDIA[fmt], name)

@@ -177,12 +177,18 @@ def render_html(doc: dict, template_dir: Path | None = None) -> str:
         (folder / STYLESHEET).read_text(encoding="utf-8") if (folder / STYLESHEET).is_file() else ""
     )
     title = _title(doc)
-    running = escape(
+    running_text = (
         f"{title} · {doc['system']['id']} {doc['system']['version']} {doc['system']['hash'][:19]}"
+    )
+    running = escape(running_text)
+    margin = _css_string(running_text)
+    pages = (
+        "@page { @top-left { content: " + margin + "; font-size: 8pt; color: #666; }\n"
+        '  @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; } }'
     )
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(title)}</title>\n<style>\n{style}\n</style>\n</head>\n<body>\n"
+        f"<title>{escape(title)}</title>\n<style>\n{style}\n{pages}\n</style>\n</head>\n<body>\n"
         f'<div class="running">{running}</div>\n<main>\n{body}</main>\n</body>\n</html>\n'
     )
 
@@ -262,6 +268,15 @@ def _chart(doc: dict) -> str:
         return ""
     county = doc.get("county") or {}
     return family_bars_svg(card["families"], county.get("family_means"))
+
+
+def _css_string(text: str) -> str:
+    """``text`` as a CSS string literal (quotes, backslashes and line ends escaped; ``<``
+    too, so that it cannot close the style element)."""
+    escaped = "".join(
+        c if c.isalnum() or c in " ·-_.:()（）" or ord(c) > 127 else f"\\{ord(c):x} " for c in text
+    )
+    return f'"{escaped}"'
 
 
 def _title(doc: dict) -> str:

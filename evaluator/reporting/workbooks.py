@@ -122,6 +122,11 @@ def footer_text(round_: dict, system: dict) -> str:
     return text if len(text) < 250 else text[:250]
 
 
+def _input(value: float | None) -> float | None:
+    """An input figure (raw value, target, ratio) as shown: 4 decimals at most."""
+    return None if value is None else round(float(value), 4)
+
+
 def _yuan(fen: int) -> float:
     """Yuan from integer fen for a money cell (exact to the cent for any contract amount)."""
     return fen / 100
@@ -284,9 +289,9 @@ def _station_scores(book: Book, doc: dict) -> None:
                 leaf.get("max_points"),
                 leaf.get("points"),
                 leaf.get("share"),
-                leaf.get("raw"),
-                leaf.get("basis"),
-                leaf.get("measure"),
+                _input(leaf.get("raw")),
+                _input(leaf.get("basis")),
+                _input(leaf.get("measure")),
                 SOURCE_ZH.get(leaf.get("source", ""), leaf.get("source")),
                 leaf.get("flag") or None,
                 (leaf.get("evidence") or {}).get("status"),

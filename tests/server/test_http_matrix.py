@@ -531,6 +531,8 @@ ROWS = [
         "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved", station_id="st01"), "(approved)"),
     row("GET", f"{V}/rounds/<round_id:uuid>/agency-scorecard",      "200 200 404 200 200 404 403 404 200 401", ids(round_id="round_a"), "(open)"),
     row("GET", f"{V}/rounds/<round_id:uuid>/agency-scorecard",      "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved"), "(approved)"),
+    row("GET", f"{V}/rounds/<round_id:uuid>/summary",               "200 200 404 200 200 404 403 404 200 401", ids(round_id="round_a"), "(open)"),
+    row("GET", f"{V}/rounds/<round_id:uuid>/summary",               "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved"), "(approved)"),
     row("GET", f"{V}/findings",                                     "200 200 200 200 200 200 200 200 200 401"),
     row("GET", f"{V}/findings/<finding_id:uuid>",                   "200 200 404 200 200 404 200 404 200 401", ids(finding_id="finding")),
     row("POST", f"{V}/findings/<finding_id:uuid>/actions",          "200 403 404 200 200 404 403 404 403 401", acknowledge, "(an evaluator's action)"),
