@@ -46,7 +46,7 @@ def family_bars_svg(families: list[dict], county_means: dict[str, float | None] 
         f'<text x="{LABEL + 16}" y="{legend_y}" font-size="11">本站 This station</text>'
         f'<line x1="{LABEL + 130}" x2="{LABEL + 130}" y1="{legend_y - 10}" y2="{legend_y + 2}" '
         'stroke="#d9822b" stroke-width="3"/>'
-        f'<text x="{LABEL + 138}" y="{legend_y}" font-size="11">县均 Round mean</text>'
+        f'<text x="{LABEL + 138}" y="{legend_y}" font-size="11">本轮均值 Round mean</text>'
     )
     parts.append("</svg>")
     return "".join(parts)

@@ -204,7 +204,7 @@ def _station_overview(book: Book, doc: dict) -> None:
             book.text,
         ),
         ("标记 Flags", "，".join(card["flags"]) or "—", book.text),
-        ("县内排名 Rank in the round", f"{county['rank']} / {county['units']}", book.text),
+        ("本轮排名 Rank in the round", f"{county['rank']} / {county['units']}", book.text),
         (
             "合同续签建议 Recommendation",
             f"{OUTCOME_ZH[rec['recommended']]} {rec['recommended']}" if rec else "—",
@@ -225,7 +225,7 @@ def _station_overview(book: Book, doc: dict) -> None:
         ws.write(r, 1, value, fmt)
     # the chart's data: family shares against the county mean
     top = len(rows) + 4
-    ws.write_row(top, 0, ["一级指标 Family", "得分率 Share", "县均 County mean"], book.head_zh)
+    ws.write_row(top, 0, ["一级指标 Family", "得分率 Share", "本轮均值 Round mean"], book.head_zh)
     families = card["families"]
     means = county["family_means"]
     for i, f in enumerate(families, start=1):
@@ -236,7 +236,7 @@ def _station_overview(book: Book, doc: dict) -> None:
         ws.write(top + i, 2, mean, book.share)
     chart = book.wb.add_chart({"type": "bar"})
     last = top + len(families)
-    for col, name in ((1, "本站 This station"), (2, "县均 County mean")):
+    for col, name in ((1, "本站 This station"), (2, "本轮均值 Round mean")):
         chart.add_series(
             {
                 "name": name,
@@ -267,8 +267,10 @@ def _station_scores(book: Book, doc: dict) -> None:
         ("来源", "Source", 12),
         ("标记", "Flag", 14),
         ("佐证状态", "Evidence", 10),
+        ("评估意见", "Comments", 40),
     ]
     ws = book.sheet("指标得分 Scores", columns)
+    comments = doc.get("comments") or {}
     leaves = {leaf["leaf"]: leaf for leaf in card["leaves"]}
     groups = _group_scores(card, system)
     r = 2
@@ -295,8 +297,14 @@ def _station_scores(book: Book, doc: dict) -> None:
                 SOURCE_ZH.get(leaf.get("source", ""), leaf.get("source")),
                 leaf.get("flag") or None,
                 (leaf.get("evidence") or {}).get("status"),
+                "；".join(comments.get(code, [])) or None,
             ]
-            formats = [book.text] * 4 + [book.score, book.score, book.share] + [book.text] * 6
+            formats = (
+                [book.text] * 4
+                + [book.score, book.score, book.share]
+                + [book.text] * 6
+                + [book.wrap]
+            )
         _write_rows(ws, r, [row], formats)
         # outline: leaves and inner groups fold under their family
         ws.set_row(r, None, None, {"level": min(level, 7)})

@@ -46,6 +46,7 @@ async def station_report(actor: Actor, round_id, station_id) -> dict[str, Any]:
         "recommendation": await _recommendation(actor, round_),
         "tranches": await _tranches(actor, round_),
         "satisfaction": satisfaction_rows(card["leaves"]),
+        "comments": await _comments(round_, unit),
         "generated_on": clock.today().isoformat(),
     }
 
@@ -280,6 +281,21 @@ async def _method(round_: Round, units: list[str]) -> dict[str, Any]:
         "kind": round_.kind.value,
         "elapsed": round_.elapsed,
     }
+
+
+async def _comments(round_: Round, unit: str) -> dict[str, list[str]]:
+    """The raters' comments on each leaf of a station (item first for a checklist), in the
+    order they were written; raters are not named (a panel's scores stay impersonal)."""
+    rows = (
+        await Score.filter(round_id=round_.id, unit=unit)
+        .exclude(comment="")
+        .order_by("created_at")
+        .values_list("leaf", "item", "comment")
+    )
+    out: dict[str, list[str]] = {}
+    for leaf, item, comment in rows:
+        out.setdefault(leaf, []).append(f"{item}: {comment}" if item else comment)
+    return out
 
 
 async def _findings(actor: Actor, round_: Round, units: list[str]) -> list[dict[str, Any]]:

@@ -50,6 +50,7 @@ def test_station_report_golden_fragments():
         and f"<strong>{card['grade']['zh']}</strong>" in html
     )
     assert "veto:V4" in html and "DV-VETO" in html
+    assert "<li>C1.2：个案档案抽查 10 份，2 份缺少结案评估</li>" in html  # raters' comments
     # each family's points and the round's mean, as the scorecard has them
     for f in card["families"]:
         assert f"<td>{points(f['points'], 2)}</td>" in html
@@ -57,7 +58,7 @@ def test_station_report_golden_fragments():
     assert f"<td>{yuan(first['amount_fen'])}</td>" in html
     whole, cents = divmod(first["amount_fen"], 100)
     assert f"¥{whole:,}.{cents:02d}" in html  # by hand
-    assert "<svg" in html and "县均 Round mean" in html
+    assert "<svg" in html and "本轮均值 Round mean" in html
     assert "http://" not in html and "https://" not in html  # nothing fetched from outside
     assert "<script" not in html
 

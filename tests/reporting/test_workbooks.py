@@ -56,7 +56,7 @@ def test_station_workbook_sheets_numbers_formats_chart_print():
     assert overview["总分 Total"] == card["total"] and overview["基础分 Base"] == card["base"]
     assert overview["社工站 Station"] == f"{doc['station']['name']}（{doc['station']['code']}）"
     assert (
-        overview["县内排名 Rank in the round"]
+        overview["本轮排名 Rank in the round"]
         == f"{doc['county']['rank']} / {doc['county']['units']}"
     )
     assert card["grade"]["zh"] in overview["等级 Grade"]
@@ -71,6 +71,7 @@ def test_station_workbook_sheets_numbers_formats_chart_print():
     assert len(by_code) == len(doc["system"]["nodes"])  # the whole tree, groups included
     for leaf in card["leaves"]:
         assert by_code[leaf["leaf"]][5] == leaf["points"], leaf["leaf"]
+    assert header_zh[13] == "评估意见" and by_code["C1.2"][13] == doc["comments"]["C1.2"][0]
     for family in card["families"]:
         assert by_code[family["code"]][5] == pytest.approx(family["points"], abs=1e-9)
     # groups fold: a leaf under a family sits at outline level ≥ 1, a family at 0
@@ -82,7 +83,7 @@ def test_station_workbook_sheets_numbers_formats_chart_print():
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert "xl/charts/chart1.xml" in names  # the family chart against the county mean
     chart = zipfile.ZipFile(io.BytesIO(data)).read("xl/charts/chart1.xml").decode()
-    assert "<c:barChart>" in chart and "县均" in chart
+    assert "<c:barChart>" in chart and "本轮均值" in chart
     findings = rows(wb["偏差与整改 Findings"])[2:]
     assert [f[1] for f in findings] == [f["rule"] for f in doc["findings"]]
     satisfaction = rows(wb["满意度 Satisfaction"])[2:]

@@ -116,3 +116,27 @@ async def test_station_report_html_and_markdown(api, world):
         f"/rounds/{r.id}/agency-scorecard?format=html", token=world.tokens["bureau"]
     )
     assert contract.status_code == 200 and "各社工站结果" in contract.text
+
+
+async def test_raters_comments_reach_the_workbook(api, world):
+    from services.workflow_fixtures import settle_gaps
+
+    from evaluator.services import rounds as rs
+    from evaluator.services.scoring import record_score
+    from evaluator.store.rounds import Round
+
+    r = await fresh_round(world, "open")
+    await record_score(
+        world.actors["evaluator"], r.id, "ST01", "L00", 8, comment="台账与走访记录一致"
+    )
+    await settle_gaps(r, world.actors["lead"])
+    r = await rs.submit_round(world.actors["lead"], r, r.version)
+    await rs.approve_round(world.actors["bureau"], r, r.version)
+    r = await Round.get(id=r.id)
+    station = world.county.stations["ST01"]
+    response = await api.get(
+        f"/rounds/{r.id}/stations/{station.id}/scorecard?format=xlsx", token=world.tokens["bureau"]
+    )
+    wb = openpyxl.load_workbook(io.BytesIO(response.content))
+    rows = {row[0]: row for row in wb["指标得分 Scores"].iter_rows(min_row=3, values_only=True)}
+    assert rows["L00"][13] == "台账与走访记录一致"
