@@ -20,43 +20,20 @@ from markdown_it import MarkdownIt
 
 from evaluator.errors import InvalidInput, Problem
 from evaluator.reporting.charts import family_bars_svg
+from evaluator.reporting.labels import (
+    EVIDENCE_ZH,
+    KIND_ZH,
+    OUTCOME_ZH,
+    SEVERITY_ZH,
+    SOURCE_ZH,
+    STATE_ZH,
+    TRANCHE_ZH,
+)
 from evaluator.shipped import shipped_dir
 
 TEMPLATES = {"station": "station.md.j2", "contract": "contract.md.j2"}
 STYLESHEET = "print.css"
 PDF_TIMEOUT_SECONDS = 120
-SEVERITY_ZH = {
-    "observation": "观察",
-    "correction": "整改",
-    "suspension": "暂缓",
-    "termination": "停止",
-}
-OUTCOME_ZH = {"renew": "续签", "conditional": "附条件续签", "rebid": "重新招标"}
-KIND_ZH = {"mid_term": "中期评估", "final": "末期评估", "spot_check": "抽查", "annual": "年度评估"}
-STATE_ZH = {
-    "open": "待整改",
-    "plan_submitted": "已提交方案",
-    "evidence_submitted": "已提交佐证",
-    "closed": "已关闭",
-    "rejected": "已退回",
-    "overdue": "逾期",
-    "escalated": "已升级",
-}
-TRANCHE_ZH = {
-    "scheduled": "未到期",
-    "due": "应付",
-    "withheld": "暂缓",
-    "released": "已拨付",
-    "forfeited": "不再支付",
-}
-SOURCE_ZH = {"raters": "评估员", "register": "台账", "appeal": "申诉核定"}
-EVIDENCE_ZH = {
-    "none": "无",
-    "pending": "待审",
-    "accepted": "已采信",
-    "rejected": "不采信",
-    "insufficient": "不充分",
-}
 
 
 # -- filters ------------------------------------------------------------------------------

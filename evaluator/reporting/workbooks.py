@@ -18,38 +18,17 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from evaluator.reporting.labels import (
+    KIND_ZH,
+    OUTCOME_ZH,
+    SEVERITY_ZH,
+    SOURCE_ZH,
+    STATE_ZH,
+    TRANCHE_ZH,
+)
+
 Column = tuple[str, str, float]  # (zh, en, width)
 
-SEVERITY_ZH = {
-    "observation": "观察",
-    "correction": "整改",
-    "suspension": "暂缓",
-    "termination": "停止",
-}
-STATE_ZH = {
-    "open": "待整改",
-    "plan_submitted": "已提交方案",
-    "evidence_submitted": "已提交佐证",
-    "closed": "已关闭",
-    "rejected": "已退回",
-    "overdue": "逾期",
-    "escalated": "已升级",
-}
-OUTCOME_ZH = {"renew": "续签", "conditional": "附条件续签", "rebid": "重新招标"}
-TRANCHE_ZH = {
-    "scheduled": "未到期",
-    "due": "应付",
-    "withheld": "暂缓",
-    "released": "已拨付",
-    "forfeited": "不再支付",
-}
-SOURCE_ZH = {"raters": "评估员评分", "register": "台账计算", "appeal": "申诉核定"}
-KIND_ZH = {
-    "mid_term": "中期评估",
-    "final": "末期评估",
-    "spot_check": "抽查",
-    "annual": "年度评估",
-}
 # fill colours of the grade cells, best to worst (more grades reuse the last)
 GRADE_FILLS = ("#C6EFCE", "#DDEBF7", "#FFEB9C", "#FFC7CE")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from evaluator import clock
 from evaluator.decisions.rectification import OPEN_STATES
+from evaluator.engine import Result
 from evaluator.errors import NotFound, PermissionDenied, Problem
 from evaluator.services import decisions, findings, scorecards, tranches
 from evaluator.services.actors import Actor, get_round, may_see_scores
@@ -70,16 +71,9 @@ async def contract_report(actor: Actor, round_id) -> dict[str, Any]:
     result = done.result
     names = dict(await Station.filter(code__in=done.units).values_list("code", "name"))
     stations = [
-        {
-            "code": unit,
+        _figures(result, unit)
+        | {
             "name": names.get(unit, ""),
-            "base": float(result.base[unit]),
-            "bonus": float(result.bonus_total[unit]),
-            "total": float(result.total[unit]),
-            "graded": float(result.graded[unit]),
-            "rank": int(result.rank[unit]),
-            "grade": result.grade[unit],
-            "grade_zh": str(result.grade_label("zh")[unit]),
             "families": {
                 f.code: _num(result.node_points.loc[unit, f.code]) for f in done.system.families
             },
@@ -229,15 +223,8 @@ def _summary_rows(done: scorecards.Computed, robust: dict) -> list[dict[str, Any
         mine = flags[flags["unit"] == unit]
         r = by_unit.get(unit, {})
         rows.append(
-            {
-                "code": unit,
-                "base": float(result.base[unit]),
-                "bonus": float(result.bonus_total[unit]),
-                "total": float(result.total[unit]),
-                "graded": float(result.graded[unit]),
-                "rank": int(result.rank[unit]),
-                "grade": result.grade[unit],
-                "grade_zh": str(result.grade_label("zh")[unit]),
+            _figures(result, unit)
+            | {
                 "grade_uncapped": result.grade_uncapped[unit],
                 "vetoes": [c for c in result.vetoes.columns if bool(result.vetoes.loc[unit, c])],
                 "floors": sorted(mine.loc[mine["flag"] == "floor", "code"]),
@@ -250,6 +237,20 @@ def _summary_rows(done: scorecards.Computed, robust: dict) -> list[dict[str, Any
             }
         )
     return rows
+
+
+def _figures(result: Result, unit: str) -> dict[str, Any]:
+    """A unit's totals, rank and grade as every report row shows them."""
+    return {
+        "code": unit,
+        "base": float(result.base[unit]),
+        "bonus": float(result.bonus_total[unit]),
+        "total": float(result.total[unit]),
+        "graded": float(result.graded[unit]),
+        "rank": int(result.rank[unit]),
+        "grade": result.grade[unit],
+        "grade_zh": str(result.grade_label("zh")[unit]),
+    }
 
 
 def _county(done: scorecards.Computed, unit: str) -> dict[str, Any]:
