@@ -116,6 +116,8 @@ def test_contract_workbook_money_to_the_cent_and_stations_side_by_side():
         assert got[2 + len(families) + 2] == want["total"]
         assert list(got[2 : 2 + len(families)]) == [want["families"][f["code"]] for f in families]
     assert wb["社工站 Stations"].conditional_formatting  # grades coloured
+    for ws in wb.worksheets:
+        check_print_setup(ws, doc)
 
 
 def test_summary_workbook_every_station_families_filters():
