@@ -6,6 +6,7 @@ with its file and line, never as a traceback."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -32,6 +33,7 @@ from evaluator.reporting.labels import (
 from evaluator.shipped import shipped_dir
 
 TEMPLATES = {"station": "station.md.j2", "contract": "contract.md.j2"}
+CHART_MARK = "@@family-chart@@"  # where a template puts the chart (replaced by the SVG)
 STYLESHEET = "print.css"
 PDF_TIMEOUT_SECONDS = 120
 
@@ -56,11 +58,16 @@ def percent(share: float | None, decimals: int = 1) -> str:
     return "—" if share is None else f"{100 * share:.{decimals}f}%"
 
 
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|#<>!])")
+
+
 def cell(value: Any) -> str:
-    """Text safe in a Markdown table cell: pipes escaped, lines joined, HTML escaped."""
+    """Text as text in Markdown (a table cell, a heading): Markdown's punctuation escaped,
+    lines joined. HTML in it is never HTML: the Markdown is rendered with raw HTML off."""
     if value is None or value == "":
         return "—"
-    return escape(str(value)).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    text = str(value).replace("\r", " ").replace("\n", " ")
+    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def number(value: float | None) -> str:
@@ -110,7 +117,7 @@ def render_markdown(doc: dict, template_dir: Path | None = None) -> str:
         **doc,
         "decimals": decimals,
         "story": narrative(doc) if doc["kind"] == "station" else None,
-        "chart": _chart(doc),
+        "chart": CHART_MARK,
         "SEVERITY_ZH": SEVERITY_ZH,
         "OUTCOME_ZH": OUTCOME_ZH,
         "KIND_ZH": KIND_ZH,
@@ -150,6 +157,8 @@ def render_html(doc: dict, template_dir: Path | None = None) -> str:
     external reference), ready to print on A4."""
     folder = Path(template_dir) if template_dir is not None else shipped_dir("reports")
     body = _markdown().render(render_markdown(doc, folder))
+    # the one piece of markup that is ours: the chart, put where the template asked for it
+    body = body.replace(f"<p>{CHART_MARK}</p>", _chart(doc)).replace(CHART_MARK, "")
     style = (
         (folder / STYLESHEET).read_text(encoding="utf-8") if (folder / STYLESHEET).is_file() else ""
     )
@@ -236,7 +245,8 @@ def _environment(folder: str) -> jinja2.Environment:
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True}).enable("table")
+    # raw HTML off: whatever a station, an agency or a comment is called stays text
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 def _chart(doc: dict) -> str:

@@ -18,6 +18,7 @@ from sanic.response import HTTPResponse
 
 from evaluator import clock
 from evaluator.errors import Problem
+from evaluator.server import csrf
 from evaluator.services import auth
 from evaluator.services.actors import Actor
 
@@ -32,11 +33,13 @@ def public(handler: F) -> F:
     return handler
 
 
-def token_from(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return request.cookies.get(COOKIE) or None
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def token_from(request: Request) -> str | None:
+    return bearer_token(request) or request.cookies.get(COOKIE) or None
 
 
 def _needs_actor(request: Request) -> bool:
@@ -53,6 +56,15 @@ async def attach_actor(request: Request) -> None:
     token = token_from(request)
     request.ctx.token = token
     request.ctx.actor = await auth.authenticate(token) if token else None
+    # a browser's cookie is an ambient credential: unsafe requests prove they are ours (the
+    # sign-in, public, is checked for its origin only: a stale cookie must not stop it)
+    public_route = request.route is not None and getattr(request.route.handler, "is_public", False)
+    csrf.check(
+        request,
+        via_cookie=bearer_token(request) is None
+        and request.ctx.actor is not None
+        and not public_route,
+    )
     if request.ctx.actor is None and _needs_actor(request):
         if token:
             raise auth.AuthFailed(

@@ -41,7 +41,9 @@ async def test_the_cookie_is_secure_over_https_and_authenticates(db, world):
         assert "Secure" in r.headers["set-cookie"]
         me = await api.get("/auth/me")  # no Authorization header: the cookie jar sends the session
         assert me.status_code == 200 and me.json()["username"] == "auditor"
-        out = await api.post("/auth/logout")
+        forged = await api.post("/auth/logout")  # the cookie alone, as a cross-site form sends it
+        assert_problem(forged, 403)
+        out = await api.post("/auth/logout", headers={"X-CSRF-Token": r.json()["csrf_token"]})
         assert out.status_code == 204 and "Max-Age=0" in out.headers["set-cookie"]
         assert_problem(
             await api.get("/auth/me", headers={"Cookie": f"evaluator_session={r.json()['token']}"}),

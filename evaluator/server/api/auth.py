@@ -11,7 +11,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from evaluator.server import parsing
+from evaluator.server import csrf, parsing
 from evaluator.server.auth import (
     actor_of,
     clear_session_cookie,
@@ -46,6 +46,10 @@ class MeOut(BaseModel):
 
 class LoginOut(BaseModel):
     token: str = Field(description="send as Authorization: Bearer <token> 以 Bearer 令牌发送")
+    csrf_token: str = Field(
+        description="with the cookie instead of the bearer token, send it as X-CSRF-Token on "
+        "every POST, PUT, PATCH and DELETE 使用 Cookie 时，修改请求须带 X-CSRF-Token"
+    )
     token_type: Literal["Bearer"] = "Bearer"
     expires_at: dt.datetime
     user: MeOut
@@ -75,7 +79,12 @@ async def login(request: Request) -> HTTPResponse:
     data = parsing.body(request, LoginIn)
     session = await auth.login(data.username, data.password, client_address(request))
     response = render(
-        LoginOut(token=session.token, expires_at=session.expires_at, user=me(session.actor)),
+        LoginOut(
+            token=session.token,
+            csrf_token=csrf.token_for(session.token),
+            expires_at=session.expires_at,
+            user=me(session.actor),
+        ),
         headers={"Cache-Control": "no-store"},
     )
     set_session_cookie(response, request, session.token, session.expires_at)
