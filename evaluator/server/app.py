@@ -15,6 +15,7 @@ from sanic import Sanic
 from sanic_ext import Extend  # explicit: a missing extension must fail loudly
 
 from evaluator import settings
+from evaluator.server import web
 from evaluator.server.api import api_group
 from evaluator.server.auth import COOKIE, attach_actor
 from evaluator.server.errors import ProblemHandler
@@ -64,6 +65,8 @@ def create_app(
     app.register_middleware(attach_actor, "request")
     app.blueprint(api_group())
     app.blueprint(health_bp)
+    app.blueprint(web.bp)
+    app.static("/static", web.STATIC, name="static")
     if register_orm:
         # a served app reads its settings now: a bad value refuses to start (a located,
         # bilingual InvalidInput naming the variable and the value), not on some request

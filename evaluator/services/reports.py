@@ -14,8 +14,8 @@ from evaluator import clock
 from evaluator.decisions.rectification import OPEN_STATES
 from evaluator.engine import Result
 from evaluator.errors import NotFound, PermissionDenied, Problem
-from evaluator.services import decisions, findings, scorecards, tranches
-from evaluator.services.actors import Actor, get_round, may_see_scores
+from evaluator.services import decisions, findings, listing, scorecards, tranches
+from evaluator.services.actors import Actor, assignment_role, get_round, may_see_scores
 from evaluator.services.contracts import unit_code
 from evaluator.services.sensitivity import robustness
 from evaluator.store.contracts import Contract, Station
@@ -150,6 +150,25 @@ async def round_summary(actor: Actor, round_id) -> dict[str, Any]:
         "tranches_due": due,
         "generated_on": today.isoformat(),
     }
+
+
+async def rounds_for(actor: Actor) -> list[dict[str, Any]]:
+    """The rounds an actor may see, newest first, with what they may do there: score (an
+    assigned rater), see results (once published to them)."""
+    found = await listing.list_rounds(actor, page=1, per_page=100)
+    out = []
+    for r in sorted(found.items, key=lambda x: (x.as_of, x.created_at), reverse=True):
+        role = await assignment_role(actor, r)
+        contract = await Contract.get(id=r.contract_id)
+        out.append(
+            scorecards.round_info(r)
+            | {
+                "contract": contract.code,
+                "role": role.value if role else None,
+                "results": await may_see_scores(actor, r),
+            }
+        )
+    return out
 
 
 # -- pieces -------------------------------------------------------------------------------

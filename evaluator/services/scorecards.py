@@ -234,10 +234,15 @@ async def round_waivers(round_: Round, conn=None) -> list[tuple[str, str, str]]:
     )
 
 
+async def system_of_round(round_: Round, conn=None) -> IndicatorSystem:
+    """The indicator system a round is pinned to."""
+    return await system_of(await SystemVersion.get(id=round_.system_id).using_db(conn))
+
+
 async def compute_round(round_: Round, conn=None) -> Computed:
     """Score a round's stored inputs with its pinned system (no permission check): every
     unit of the round, the leaves the lead declared not applicable skipped."""
-    system = await system_of(await SystemVersion.get(id=round_.system_id).using_db(conn))
+    system = await system_of_round(round_, conn)
     cohort = await round_cohort(round_, system, conn)  # the contract and its links, read once
     units = cohort.units
     inputs, notes = await round_inputs(round_, system, conn, cohort)

@@ -1,0 +1,12 @@
+"""The HTML pages (server-rendered, Chinese first): templates/ and static/ served by the app
+itself — no CDN, no web font, no build step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evaluator.server.web.pages import bp
+
+STATIC = Path(__file__).parent / "static"
+
+__all__ = ["STATIC", "bp"]

@@ -1,0 +1,159 @@
+"""The pages: sign in and out, a home page per role, a round (the evaluator's stations, or
+the bureau's and the agency's results), a station (the evaluator's scoring form, or the
+scorecard once it may be seen). Pages call the same services, under the same access rules,
+as the JSON API; a page never reads the store."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse, redirect
+
+from evaluator.errors import EvaluatorError
+from evaluator.server.auth import clear_session_cookie, client_address, set_session_cookie
+from evaluator.server.errors import DOMAIN
+from evaluator.server.web.render import LANG_COOKIE, LANGS, page
+from evaluator.services import auth, reports, scorecards, scoring_form
+from evaluator.services.actors import (
+    WRITABLE,
+    Actor,
+    assignment_role,
+    get_round,
+    may_see_scores,
+)
+from evaluator.services.contracts import round_cohort
+from evaluator.store.base import Role
+
+bp = Blueprint("web")
+Handler = Callable[..., Awaitable[HTTPResponse]]
+
+
+def signed_in(handler: Handler) -> Handler:
+    """Pages need a signed-in user (else the sign-in page, and back); a domain error is a
+    page in the user's language with its status, never a traceback."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request, *args, **kwargs) -> HTTPResponse:
+        if getattr(request.ctx, "actor", None) is None:
+            return redirect(f"/login?next={quote(request.path)}")
+        try:
+            return await handler(request, *args, **kwargs)
+        except EvaluatorError as exc:
+            return error_page(request, exc)
+
+    return wrapped
+
+
+def error_page(request: Request, exc: EvaluatorError) -> HTTPResponse:
+    status = next((s for cls, (s, _) in DOMAIN.items() if isinstance(exc, cls)), 400)
+    return page(request, "error.html", status=status, status_code=status, problems=exc.problems)
+
+
+# -- signing in and out -------------------------------------------------------------------
+@bp.get("/login")
+async def login_form(request: Request) -> HTTPResponse:
+    return page(request, "login.html", next=_next(request), problems=[])
+
+
+@bp.post("/login")
+async def login(request: Request) -> HTTPResponse:
+    form = request.form or {}
+    username = (form.get("username") or "").strip()
+    password = form.get("password") or ""
+    try:
+        session = await auth.login(username, password, client_address(request))
+    except EvaluatorError as exc:
+        status = 429 if isinstance(exc, auth.Throttled) else 401
+        return page(
+            request, "login.html", status=status, next=_next(request), problems=exc.problems
+        )
+    response = redirect(_next(request))
+    set_session_cookie(response, request, session.token, session.expires_at)
+    return response
+
+
+@bp.post("/logout")
+async def logout(request: Request) -> HTTPResponse:
+    if getattr(request.ctx, "actor", None) is not None:
+        await auth.logout(request.ctx.token)
+    response = redirect("/login")
+    clear_session_cookie(response, request)
+    return response
+
+
+@bp.get("/lang/<lang:str>")
+async def choose_language(request: Request, lang: str) -> HTTPResponse:
+    """Chinese or English, remembered in a cookie (a preference, not a credential)."""
+    response = redirect(_next(request))
+    if lang in LANGS:
+        response.add_cookie(
+            LANG_COOKIE, lang, path="/", samesite="Lax", max_age=365 * 86400, httponly=True
+        )
+    return response
+
+
+def _next(request: Request) -> str:
+    """Where to go after signing in: a path of this site only (never another host)."""
+    target = request.args.get("next") or (request.form or {}).get("next") or "/"
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+# -- home ---------------------------------------------------------------------------------
+@bp.get("/")
+@signed_in
+async def home(request: Request) -> HTTPResponse:
+    actor: Actor = request.ctx.actor
+    rounds = await reports.rounds_for(actor)
+    roles = sorted({role.value for role, _ in actor.roles})
+    return page(request, "home.html", rounds=rounds, roles=roles)
+
+
+# -- a round ------------------------------------------------------------------------------
+@bp.get("/rounds/<round_id:uuid>")
+@signed_in
+async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    actor: Actor = request.ctx.actor
+    round_ = await get_round(actor, round_id)
+    role = await assignment_role(actor, round_)
+    stations = []
+    if role is not None:
+        cohort = await round_cohort(round_, await scorecards.system_of_round(round_))
+        for unit in cohort.units:
+            form = await scoring_form.scoring_form(actor, round_id, unit)
+            stations.append({"code": unit, "done": form["done"], "total": form["total"]})
+    summary = None
+    summary_problems = []
+    if await may_see_scores(actor, round_):
+        try:
+            summary = await reports.round_summary(actor, round_id)
+        except EvaluatorError as exc:  # nothing to sum up yet (an empty round): say why
+            summary_problems = exc.problems
+    return page(
+        request,
+        "round.html",
+        round=scorecards.round_info(round_),
+        role=role.value if role else None,
+        stations=stations,
+        summary=summary,
+        summary_problems=summary_problems,
+        is_bureau=actor.sees_everything or bool(actor.orgs(Role.BUREAU_OFFICER)),
+    )
+
+
+# -- a station ----------------------------------------------------------------------------
+@bp.get("/rounds/<round_id:uuid>/stations/<code:str>")
+@signed_in
+async def station_page(request: Request, round_id: uuid.UUID, code: str) -> HTTPResponse:
+    actor: Actor = request.ctx.actor
+    round_ = await get_round(actor, round_id)
+    role = await assignment_role(actor, round_)
+    if role is not None and round_.state in WRITABLE:
+        form = await scoring_form.scoring_form(actor, round_id, code)
+        return page(request, "score.html", form=form)
+    doc = await reports.station_report_by_code(actor, round_id, code)
+    return page(request, "scorecard.html", doc=doc, card=doc["card"])

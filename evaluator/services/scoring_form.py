@@ -1,0 +1,148 @@
+"""What an evaluator's scoring form shows for one station of a round: every leaf in the
+system's order, grouped by family, with its question (description), its control (levels,
+checklist items, a number and its range), the evaluator's own values with their versions
+(to overwrite without losing another's write), and progress per family. Only the round's
+assigned raters get a form; an evaluator sees their own values, not other raters'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evaluator.errors import PermissionDenied, Problem
+from evaluator.services.actors import WRITABLE, Actor, assignment_role, get_round
+from evaluator.services.contracts import round_cohort, unit_named
+from evaluator.services.systems import system_of
+from evaluator.store.rounds import Score, SystemVersion
+from evaluator.systems import IndicatorSystem, Node
+from evaluator.systems.bounds import value_bounds
+from evaluator.systems.schema import ChecklistLeaf, CountLeaf, LikertLeaf, RatioLeaf
+
+
+async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]:
+    round_ = await get_round(actor, round_id)
+    role = await assignment_role(actor, round_)
+    if role is None:
+        raise PermissionDenied(
+            Problem("only evaluators assigned to this round score it", "仅本轮次分派的评估员可评分")
+        )
+    system = await system_of(await SystemVersion.get(id=round_.system_id))
+    cohort = await round_cohort(round_, system)
+    unit = unit_named(list(cohort.units), unit_text)
+    if unit is None:
+        raise PermissionDenied(
+            Problem(f"{unit_text} is not scored in this round", f"本轮次不评 {unit_text}")
+        )
+    mine = {
+        (s.leaf, s.item): s
+        for s in await Score.filter(round_id=round_.id, unit=unit, rater_id=actor.user_id)
+    }
+    families = []
+    for family in system.families:
+        leaves = [_leaf(system, n, mine) for n in _leaves_under(system, family)]
+        done = sum(1 for leaf in leaves if leaf["complete"])
+        families.append(
+            {
+                "code": family.code,
+                "zh": family.name.zh,
+                "en": family.name.en,
+                "points": family.points,
+                "leaves": leaves,
+                "done": done,
+                "total": len(leaves),
+            }
+        )
+    bonus = [_leaf(system, n, mine) for n in system.bonus_leaves]
+    return {
+        "round": {
+            "id": str(round_.id),
+            "kind": round_.kind.value,
+            "state": round_.state.value,
+            "as_of": round_.as_of.isoformat(),
+            "writable": round_.state in WRITABLE,
+        },
+        "unit": unit,
+        "role": role.value,
+        "system": {"id": system.id, "version": system.version, "name_zh": system.name.zh},
+        "families": families,
+        "bonus": bonus,
+        "done": sum(f["done"] for f in families),
+        "total": sum(f["total"] for f in families),
+    }
+
+
+def _leaves_under(system: IndicatorSystem, family: Node) -> list[Node]:
+    out: list[Node] = []
+
+    def walk(node: Node) -> None:
+        for code in node.children:
+            child = system.nodes[code]
+            if child.is_bonus:
+                continue
+            if child.is_leaf:
+                out.append(child)
+            else:
+                walk(child)
+
+    walk(family)
+    return out
+
+
+def _slot(score: Score | None) -> dict[str, Any]:
+    if score is None:
+        return {"value": None, "version": None, "comment": "", "target": None, "n": None}
+    return {
+        "value": score.value,
+        "version": score.version,
+        "comment": score.comment,
+        "target": score.target,
+        "n": score.n,
+    }
+
+
+def _leaf(system: IndicatorSystem, node: Node, mine: dict) -> dict[str, Any]:
+    spec = node.spec
+    description = getattr(spec, "description", None)
+    leaf: dict[str, Any] = {
+        "code": node.code,
+        "zh": node.name.zh,
+        "en": node.name.en,
+        "method": node.method,
+        "points": node.points if not node.is_bonus else None,
+        "description_zh": description.zh if description else "",
+        "description_en": description.en if description else "",
+        "evidence": list(getattr(spec, "evidence", []) or []),
+        "measured": getattr(spec, "measure", None) is not None,
+        "checklist": [],
+        "levels": [],
+        "min": None,
+        "max": None,
+        "wants_target": False,
+        "wants_n": False,
+    }
+    if isinstance(spec, ChecklistLeaf):
+        items = [
+            {"code": it.code, "text": it.text, "points": it.points}
+            | _slot(mine.get((node.code, it.code)))
+            for it in spec.items
+        ]
+        leaf["checklist"] = items
+        leaf["complete"] = all(it["value"] is not None for it in items)
+        return leaf
+    slot = _slot(mine.get((node.code, "")))
+    leaf |= slot
+    if node.method == "rubric":
+        leaf["levels"] = [
+            {"level": lv.level, "zh": lv.zh, "en": lv.en} for lv in system.rubric_levels(node)
+        ]
+    else:
+        bounds = value_bounds(system, node)
+        leaf["min"] = bounds.low
+        leaf["max"] = None if bounds.high == float("inf") else bounds.high
+        leaf["wants_target"] = (
+            isinstance(spec, RatioLeaf | CountLeaf)
+            and (getattr(spec, "target", None) is None)
+            and (not isinstance(spec, CountLeaf) or spec.per_target)
+        )
+        leaf["wants_n"] = isinstance(spec, LikertLeaf)
+    leaf["complete"] = slot["value"] is not None
+    return leaf
