@@ -24,6 +24,14 @@ TRANCHE_ZH = {
 }
 SOURCE_ZH = {"raters": "评估员评分", "register": "台账计算", "appeal": "申诉核定"}
 KIND_ZH = {"mid_term": "中期评估", "final": "末期评估", "spot_check": "抽查", "annual": "年度评估"}
+ROUND_STATE_ZH = {
+    "draft": "草稿",
+    "open": "评分中",
+    "submitted": "待审定",
+    "approved": "已审定",
+    "reopened": "重新开启",
+}
+GRADE_ON_ZH = {"total": "总分", "base": "基础分"}
 EVIDENCE_ZH = {
     "none": "无",
     "pending": "待审",
@@ -36,6 +44,7 @@ __all__ = [
     "EVIDENCE_ZH",
     "KIND_ZH",
     "OUTCOME_ZH",
+    "ROUND_STATE_ZH",
     "SEVERITY_ZH",
     "SOURCE_ZH",
     "STATE_ZH",

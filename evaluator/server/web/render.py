@@ -12,6 +12,7 @@ import jinja2
 from sanic.request import Request
 from sanic.response import HTTPResponse, html
 
+from evaluator.reporting import labels
 from evaluator.reporting.report import yuan
 from evaluator.server import csrf
 
@@ -49,6 +50,24 @@ def environment() -> jinja2.Environment:
     return env
 
 
+WORDS = {
+    "kind": labels.KIND_ZH,
+    "state": labels.ROUND_STATE_ZH,
+    "outcome": labels.OUTCOME_ZH,
+    "severity": labels.SEVERITY_ZH,
+    "finding": labels.STATE_ZH,
+    "tranche": labels.TRANCHE_ZH,
+    "evidence": labels.EVIDENCE_ZH,
+}
+
+
+def _word(lang: str, table: str, code: str | None) -> str:
+    """A code as a word of the page's language (Chinese from the labels, English as is)."""
+    if code is None:
+        return "—"
+    return WORDS[table].get(code, code) if lang == "zh" else code.replace("_", " ")
+
+
 def lang_of(request: Request) -> str:
     chosen = request.cookies.get(LANG_COOKIE)
     return chosen if chosen in LANGS else "zh"
@@ -65,6 +84,7 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         .render(
             lang=lang,
             t=lambda zh, en: zh if lang == "zh" else en,
+            word=lambda table, code: _word(lang, table, code),
             actor=actor,
             csrf_token=csrf.token_for(token) if actor is not None and token else "",
             request_path=request.path,
