@@ -122,9 +122,10 @@ async def round_summary(actor: Actor, round_id) -> dict[str, Any]:
     recommendation = await _recommendation(actor, round_)
     group = robust["groups"][0] if robust["groups"] else None
     today = clock.today()
+    all_tranches = await _tranches(actor, round_)
     due = [
         t
-        for t in await _tranches(actor, round_)
+        for t in all_tranches
         if t["status"] in ("due", "scheduled")
         and t["due_on"] is not None
         and dt.date.fromisoformat(t["due_on"]) <= today + dt.timedelta(days=DUE_WITHIN_DAYS)
@@ -148,6 +149,8 @@ async def round_summary(actor: Actor, round_id) -> dict[str, Any]:
             }
         ],
         "tranches_due": due,
+        "tranches": all_tranches,
+        "decision": recommendation,
         "generated_on": today.isoformat(),
     }
 
@@ -349,6 +352,7 @@ async def _recommendation(actor: Actor, round_: Round) -> dict[str, Any] | None:
         "explanation_zh": d.explanation_zh,
         "explanation_en": d.explanation_en,
         "approved_on": d.approved_on.isoformat(),
+        "version": d.version,
     }
 
 

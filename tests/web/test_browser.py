@@ -251,6 +251,67 @@ def test_evaluator_scores_on_a_phone_offline_and_in_conflict(server, browser, sh
     page.context.close()
 
 
+def test_lead_submits_the_bureau_approves_decides_and_releases(server, browser, shots):
+    bureau = api_token(server, "bureau")
+    reopened = [
+        r
+        for r in httpx.get(
+            f"{server}/api/v1/rounds", headers={"Authorization": f"Bearer {bureau}"}
+        ).json()["items"]
+        if r["state"] == "reopened"
+    ]
+    round_id = reopened[0]["id"] if reopened else reopen_a_round(server)[0]
+    lead = sign_in(browser, server, "lead")
+    html = visit(lead, f"{server}/rounds/{round_id}", "round-lead", shots)
+    assert "完整性检查" in html
+    if lead.locator("#undecided").inner_text() != "0":  # undecided gaps: as the lead would
+        token = api_token(server, "lead")
+        gaps = httpx.get(
+            f"{server}/api/v1/rounds/{round_id}/gaps", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        for g in [g for g in gaps["items"] if g["decision"] is None]:
+            decided = httpx.post(
+                f"{server}/api/v1/rounds/{round_id}/gaps",
+                json={
+                    "unit": g["unit"],
+                    "leaf": g["leaf"],
+                    "decision": "accepted_missing",
+                    "reason": "浏览器测试",
+                },
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert decided.status_code in (200, 201), decided.text
+        lead.reload()
+    lead.get_by_role("button", name="提交审定").click()
+    lead.wait_for_load_state("load")
+    assert "待审定" in lead.content()
+    lead.context.close()
+    page = sign_in(browser, server, "bureau")
+    page.goto(f"{server}/rounds/{round_id}")
+    page.get_by_role("button", name="审定并锁定").click()
+    page.wait_for_load_state("load")
+    assert "已审定" in page.content()
+    page.get_by_role("button", name="采纳建议").click()
+    page.wait_for_load_state("load")
+    assert page.locator("#decided").count() == 1
+    visit(page, f"{server}/rounds/{round_id}", "round-bureau-decided", shots)
+    released = False
+    for r in httpx.get(
+        f"{server}/api/v1/rounds", headers={"Authorization": f"Bearer {bureau}"}
+    ).json()["items"]:
+        page.goto(f"{server}/rounds/{r['id']}")
+        button = page.locator("form[action*='/release'] button").first
+        if button.count():
+            code = button.inner_text().split()[-1]
+            button.click()
+            page.wait_for_load_state("load")
+            assert re.search(rf"{code} · ¥[\d,]+\.\d\d · 已拨付", page.content())
+            released = True
+            break
+    assert released, "no due tranche to release in the demo county"
+    page.context.close()
+
+
 def expect_status(leaf, status: str, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     control = leaf.locator(".control").first

@@ -14,11 +14,20 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from evaluator.errors import EvaluatorError
+from evaluator.errors import EvaluatorError, InvalidInput, Problem
 from evaluator.server.auth import clear_session_cookie, client_address, set_session_cookie
 from evaluator.server.errors import DOMAIN
 from evaluator.server.web.render import LANG_COOKIE, LANGS, page
-from evaluator.services import auth, reports, scorecards, scoring_form
+from evaluator.services import (
+    auth,
+    completeness,
+    decisions,
+    reports,
+    rounds,
+    scorecards,
+    scoring_form,
+    tranches,
+)
 from evaluator.services.actors import (
     WRITABLE,
     Actor,
@@ -133,15 +142,20 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
             summary = await reports.round_summary(actor, round_id)
         except EvaluatorError as exc:  # nothing to sum up yet (an empty round): say why
             summary_problems = exc.problems
+    gaps = []
+    if role is not None and role.value == "lead_evaluator" and round_.state in WRITABLE:
+        _, found = await completeness.list_gaps(actor, round_id)
+        gaps = [g.__dict__ for g in found]
     return page(
         request,
         "round.html",
-        round=scorecards.round_info(round_),
+        round=scorecards.round_info(round_) | {"version": round_.version},
+        gaps=gaps,
         role=role.value if role else None,
         stations=stations,
         summary=summary,
         summary_problems=summary_problems,
-        is_bureau=actor.sees_everything or bool(actor.orgs(Role.BUREAU_OFFICER)),
+        is_bureau=actor.is_admin or bool(actor.orgs(Role.BUREAU_OFFICER)),
     )
 
 
@@ -157,3 +171,54 @@ async def station_page(request: Request, round_id: uuid.UUID, code: str) -> HTTP
         return page(request, "score.html", form=form)
     doc = await reports.station_report_by_code(actor, round_id, code)
     return page(request, "scorecard.html", doc=doc, card=doc["card"])
+
+
+# -- what the lead and the bureau do on a round -----------------------------------------------
+@bp.post("/rounds/<round_id:uuid>/act")
+@signed_in
+async def round_action(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    """Submit (the lead) or approve (the bureau): the round's state machine, versioned."""
+    form = request.form or {}
+    await rounds.act(
+        request.ctx.actor,
+        round_id,
+        form.get("action") or "",
+        _whole(form.get("version")),
+        form.get("reason") or "",
+    )
+    return redirect(f"/rounds/{round_id}")
+
+
+@bp.post("/rounds/<round_id:uuid>/decision")
+@signed_in
+async def decide(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    """The bureau accepts the recommendation, or overrides it with another outcome and why."""
+    form = request.form or {}
+    accept = form.get("accept") == "1"
+    await decisions.decide(
+        request.ctx.actor,
+        round_id,
+        accept=accept,
+        outcome=None if accept else form.get("outcome"),
+        reason=form.get("reason") or "",
+        expected_version=_whole(form.get("version")),
+    )
+    return redirect(f"/rounds/{round_id}")
+
+
+@bp.post("/rounds/<round_id:uuid>/tranches/<code:str>/release")
+@signed_in
+async def release(request: Request, round_id: uuid.UUID, code: str) -> HTTPResponse:
+    """The buying bureau releases a due tranche of the round's contract."""
+    round_ = await get_round(request.ctx.actor, round_id)
+    await tranches.release(request.ctx.actor, round_.contract_id, code)
+    return redirect(f"/rounds/{round_id}")
+
+
+def _whole(text: str | None) -> int:
+    try:
+        return int(text or "")
+    except ValueError:
+        raise InvalidInput(
+            Problem("the version read is missing; reload the page", "缺少版本号，请刷新页面")
+        ) from None
