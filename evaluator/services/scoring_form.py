@@ -12,6 +12,7 @@ from evaluator.errors import PermissionDenied, Problem
 from evaluator.services.actors import WRITABLE, Actor, assignment_role, get_round
 from evaluator.services.contracts import round_cohort, unit_named
 from evaluator.services.systems import system_of
+from evaluator.store.contracts import Station
 from evaluator.store.rounds import Score, SystemVersion
 from evaluator.systems import IndicatorSystem, Node
 from evaluator.systems.bounds import value_bounds
@@ -52,6 +53,7 @@ async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]
             }
         )
     bonus = [_leaf(system, n, mine) for n in system.bonus_leaves]
+    station = await Station.get_or_none(code=unit)
     return {
         "round": {
             "id": str(round_.id),
@@ -61,6 +63,7 @@ async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]
             "writable": round_.state in WRITABLE,
         },
         "unit": unit,
+        "station_id": str(station.id) if station else None,
         "role": role.value,
         "system": {"id": system.id, "version": system.version, "name_zh": system.name.zh},
         "families": families,

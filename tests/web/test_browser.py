@@ -247,6 +247,20 @@ def test_evaluator_scores_on_a_phone_offline_and_in_conflict(server, browser, sh
     expect_status(number, "conflict")
     page.get_by_role("button", name="保留我的值").first.click()
     expect_status(number, "saved")
+    # a photo from the phone, cited on the leaf
+    photo = Path(__file__).parent / "data" / "photo.png"
+    upload = number.locator(".upload")
+    upload.locator("input[type=file]").set_input_files(str(photo))
+    deadline = time.monotonic() + 10
+    while upload.get_attribute("data-status") != "cited" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert upload.get_attribute("data-status") == "cited", upload.inner_text()
+    cited = httpx.get(
+        f"{server}/api/v1/rounds/{round_id}/citations",
+        params={"station": station},
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    assert any(c["leaf"] == code and c["name"] == "photo.png" for c in cited["items"]), cited
     page.screenshot(path=str(shots / "score-conflict-360.png"), full_page=False)
     page.context.close()
 

@@ -199,6 +199,43 @@
     box.querySelectorAll('[data-kind="number"], [data-kind="target"], [data-kind="n"], [data-kind="comment"]').forEach((el) =>
       el.addEventListener("change", go));
   });
+  // evidence from the phone camera or a file: uploaded to the round, then cited on the leaf
+  form.querySelectorAll(".upload input[type=file]").forEach((input) => {
+    input.addEventListener("change", async () => {
+      const box = input.closest(".upload");
+      const out = box.querySelector(".uploaded");
+      const leaf = box.dataset.leaf;
+      for (const file of input.files) {
+        out.className = "uploaded saving";
+        out.textContent = T("上传中…", "uploading…");
+        const station = form.dataset.station ? `&station=${form.dataset.station}` : "";
+        try {
+          const up = await fetch(`/api/v1/rounds/${round}/evidence?name=${encodeURIComponent(file.name)}${station}`, {
+            method: "POST",
+            headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": csrf() },
+            body: file,
+            credentials: "same-origin",
+          });
+          const record = await up.json();
+          if (!up.ok) throw new Error((record.problems || []).map((p) => (zh ? p.zh : p.en)).join("；") || up.status);
+          const cite = await fetch(`/api/v1/rounds/${round}/citations`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+            body: JSON.stringify({ unit, leaf, evidence: record.id }),
+            credentials: "same-origin",
+          });
+          if (!cite.ok) throw new Error(String(cite.status));
+          out.className = "uploaded saved";
+          out.textContent = T("已上传并引用：", "uploaded and cited: ") + file.name;
+          box.dataset.status = "cited";
+        } catch (e) {
+          out.className = "uploaded error";
+          out.textContent = T("上传失败：", "upload failed: ") + e.message;
+          box.dataset.status = "error";
+        }
+      }
+    });
+  });
   window.addEventListener("online", flush);
   window.addEventListener("offline", () => show("offline", T("当前离线，填写内容将暂存在本机。", "You are offline; entries will be kept on this device.")));
   // entries kept while the page was closed offline: put them back in the form, then send
