@@ -42,6 +42,7 @@ PASSWORDS = {
     "auditor": "demo-auditor-2026",
     "agency1": "demo-agency-2026",
     "agency2": "demo-agency-2026",
+    "agency3": "demo-agency-2026",
 }
 BUDGET = {}  # page → (bytes of HTML, ms to first render), reported in docs/performance.md
 
@@ -372,6 +373,39 @@ def test_the_agency_never_sees_another_agency(server, browser, shots):
         assert response.status == 404
         assert not [name for name in foreign_names if name in page.content()]
     page.context.close()
+
+
+def test_the_agency_answers_a_finding_and_appeals_within_the_window(server, browser, shots):
+    """Whichever demo agency has an open correction finding answers it with a plan, and
+    appeals a leaf before the deadline the page shows."""
+    for username in ("agency1", "agency2", "agency3"):
+        page = sign_in(browser, server, username, PHONE)
+        rounds = [a.get_attribute("href") for a in page.locator("a[href^='/rounds/']").all()]
+        for path in rounds:
+            page.goto(server + path)
+            stations = [a.get_attribute("href") for a in page.locator("#stations tbody a").all()]
+            for station in stations:
+                page.goto(server + station)
+                plan = page.locator("form[action*='/plan']").first
+                if not plan.count():
+                    continue
+                visit(page, server + station, "scorecard-agency-finding", shots)
+                assert "申诉截止日期" in page.content()
+                plan = page.locator("form[action*='/plan']").first
+                plan.locator("textarea").fill("补充满意度抽样至 60 份，12 月底前完成")
+                plan.get_by_role("button").click()
+                page.wait_for_load_state("load")
+                assert "已提交方案" in page.content() and "补充满意度抽样" in page.content()
+                form = page.locator("form[action$='/appeal']")
+                form.locator("select").select_option(index=0)
+                form.locator("textarea").fill("该项台账漏计两份访谈记录")
+                form.get_by_role("button").click()
+                page.wait_for_load_state("load")
+                assert "appealed=1" in page.url
+                page.context.close()
+                return
+        page.context.close()
+    raise AssertionError("no demo agency has an open correction finding")
 
 
 def test_a_cross_site_form_post_is_refused(server, browser):

@@ -19,9 +19,11 @@ from evaluator.server.auth import clear_session_cookie, client_address, set_sess
 from evaluator.server.errors import DOMAIN
 from evaluator.server.web.render import LANG_COOKIE, LANGS, page
 from evaluator.services import (
+    appeals,
     auth,
     completeness,
     decisions,
+    findings,
     reports,
     rounds,
     scorecards,
@@ -170,7 +172,40 @@ async def station_page(request: Request, round_id: uuid.UUID, code: str) -> HTTP
         form = await scoring_form.scoring_form(actor, round_id, code)
         return page(request, "score.html", form=form)
     doc = await reports.station_report_by_code(actor, round_id, code)
-    return page(request, "scorecard.html", doc=doc, card=doc["card"])
+    contract_agency = actor.is_admin or bool(actor.orgs(Role.AGENCY_USER))
+    return page(
+        request,
+        "scorecard.html",
+        doc=doc,
+        card=doc["card"],
+        is_agency=contract_agency,
+        appeal_until=round_.appeal_until and round_.appeal_until.isoformat(),
+    )
+
+
+@bp.post("/rounds/<round_id:uuid>/findings/<finding_id:uuid>/plan")
+@signed_in
+async def submit_plan(request: Request, round_id: uuid.UUID, finding_id: uuid.UUID) -> HTTPResponse:
+    """The agency answers a finding with its rectification plan (整改方案)."""
+    form = request.form or {}
+    finding = await findings.act(
+        request.ctx.actor,
+        finding_id,
+        "submit_plan",
+        _whole(form.get("version")),
+        plan=form.get("plan") or "",
+    )
+    return redirect(f"/rounds/{round_id}/stations/{finding.unit}")
+
+
+@bp.post("/rounds/<round_id:uuid>/stations/<code:str>/appeal")
+@signed_in
+async def appeal(request: Request, round_id: uuid.UUID, code: str) -> HTTPResponse:
+    """The agency appeals leaves of a station's scorecard, within the window, with a reason."""
+    form = request.form or {}
+    leaves = [x for x in form.getlist("leaves") or [] if x]
+    await appeals.submit_appeal(request.ctx.actor, round_id, code, leaves, form.get("reason") or "")
+    return redirect(f"/rounds/{round_id}/stations/{code}?appealed=1")
 
 
 # -- what the lead and the bureau do on a round -----------------------------------------------
