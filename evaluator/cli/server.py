@@ -153,7 +153,7 @@ def banner(host: str, port: int, workers: int, logins, rounds: Sequence[str] = (
     lines = [
         f"pages 网页: {base}/   (sign in 登录 with an account below 使用下列账号)",
         f"evaluator API 服务: {base}/api/v1   ({workers} worker{'s' if workers > 1 else ''})",
-        f"OpenAPI document 接口文档: {base}/docs/openapi.json   (viewer 浏览: {base}/docs, needs internet 需联网)",
+        f"OpenAPI document 接口文档: {base}/docs/openapi.json   (viewer 浏览: {base}/docs, served here 本地提供)",
         f"health 健康检查: {base}/healthz",
     ]
     if logins:

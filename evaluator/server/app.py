@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 
 from sanic import Sanic
-from sanic_ext import Extend  # explicit: a missing extension must fail loudly
+from sanic_ext import Extend, openapi  # explicit: a missing extension must fail loudly
 
 from evaluator import settings
 from evaluator.server import web
@@ -39,8 +39,12 @@ def create_app(
             "API_VERSION": API_VERSION,
             "API_DESCRIPTION": "JSON API under /api/v1; errors are RFC 7807 application/problem+json with "
             "bilingual titles and located problems. See docs/api.md. 错误以 problem+json 返回，中英双语。",
+            # sanic-ext's viewers load their scripts and fonts from public CDNs, which bureau
+            # networks often cannot reach: /docs serves our own page and script instead
             "OAS_UI_DEFAULT": "redoc",
-            "OAS_UI_SWAGGER": False,  # its OAuth2 redirect page is fetched from a CDN at request time
+            "OAS_UI_REDOC": True,
+            "OAS_PATH_TO_REDOC_HTML": str(web.API_DOCS_HTML),
+            "OAS_UI_SWAGGER": False,
             "OAS_IGNORE_HEAD": True,
             "OAS_IGNORE_OPTIONS": True,
             "OAS_AUTODOC": False,
@@ -66,6 +70,7 @@ def create_app(
     app.blueprint(api_group())
     app.blueprint(health_bp)
     app.blueprint(web.bp)
+    openapi.exclude(bp=web.bp)  # the pages are not part of the JSON API's document
     app.static("/static", web.STATIC, name="static")
     if register_orm:
         # a served app reads its settings now: a bad value refuses to start (a located,

@@ -438,3 +438,18 @@ def test_a_cross_site_form_post_is_refused(server, browser):
     finally:
         evil.shutdown()
     page.context.close()
+
+
+def test_the_api_viewer_is_served_here_and_needs_no_other_site(server, browser):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    elsewhere = []
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith(server) else elsewhere.append(r.url),
+    )
+    page.goto(f"{server}/docs")
+    page.wait_for_selector("#operations details")
+    assert "POST /api/v1/auth/login" in page.inner_text("#operations")
+    assert elsewhere == []
+    context.close()

@@ -8,5 +8,6 @@ from pathlib import Path
 from evaluator.server.web.pages import bp
 
 STATIC = Path(__file__).parent / "static"
+API_DOCS_HTML = STATIC / "api-docs.html"  # the /docs viewer: local, no CDN
 
-__all__ = ["STATIC", "bp"]
+__all__ = ["API_DOCS_HTML", "STATIC", "bp"]
