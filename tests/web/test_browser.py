@@ -453,3 +453,25 @@ def test_the_api_viewer_is_served_here_and_needs_no_other_site(server, browser):
     assert "POST /api/v1/auth/login" in page.inner_text("#operations")
     assert elsewhere == []
     context.close()
+
+
+def test_an_indicator_system_is_validated_against_the_lines_of_the_file(server, browser, shots):
+    from evaluator.shipped import shipped_system
+
+    good = shipped_system("station-1000-pools").read_text(encoding="utf-8")
+    broken = good.replace("method: ratio", "method: ratioo", 1)
+    line = next(i for i, x in enumerate(broken.splitlines(), 1) if "ratioo" in x)
+    page = sign_in(browser, server, "admin")
+    page.get_by_role("link", name="上传并校验指标体系").click()
+    page.get_by_label("或粘贴内容").fill(broken)
+    page.get_by_role("button", name="校验并保存").click()
+    page.wait_for_load_state("load")
+    assert page.locator(".problems a").first.get_attribute("href") == f"#line-{line}"
+    assert "ratioo" in page.locator(".problems").inner_text()
+    assert page.locator(f"#line-{line}").get_attribute("class") == "bad"
+    page.screenshot(path=str(shots / "system-problems-1280.png"))
+    page.get_by_label("或粘贴内容").fill(good)
+    page.get_by_role("button", name="校验并保存").click()
+    page.wait_for_load_state("load")
+    assert "指标体系已保存" in page.content() and "station-1000-pools" in page.content()
+    page.context.close()

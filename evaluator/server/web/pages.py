@@ -14,7 +14,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from evaluator.errors import EvaluatorError, InvalidInput, Problem
+from evaluator.errors import EvaluatorError, InvalidInput, Problem, SystemInvalid
 from evaluator.server.auth import clear_session_cookie, client_address, set_session_cookie
 from evaluator.server.errors import DOMAIN
 from evaluator.server.web.render import LANG_COOKIE, LANGS, page
@@ -28,6 +28,7 @@ from evaluator.services import (
     rounds,
     scorecards,
     scoring_form,
+    systems,
     tranches,
 )
 from evaluator.services.actors import (
@@ -257,3 +258,47 @@ def _whole(text: str | None) -> int:
         raise InvalidInput(
             Problem("the version read is missing; reload the page", "缺少版本号，请刷新页面")
         ) from None
+
+
+# -- indicator systems: upload and validate --------------------------------------------------
+@bp.get("/systems/new")
+@signed_in
+async def system_form(request: Request) -> HTTPResponse:
+    return page(request, "system.html", text="", name="system.yaml", lines=[], problems=[])
+
+
+@bp.post("/systems/new")
+@signed_in
+async def system_upload(request: Request) -> HTTPResponse:
+    """Validate an indicator system and store it (administrators, lead evaluators, bureaus);
+    every problem is shown against the line of the file it is on."""
+    form = request.form or {}
+    files = request.files or {}
+    upload = files.get("file")
+    name = (upload.name if upload and upload.name else form.get("name")) or "system.yaml"
+    try:
+        text = upload.body.decode("utf-8") if upload and upload.body else form.get("text") or ""
+    except UnicodeDecodeError:
+        text = ""
+        problems = [Problem("the file is not UTF-8", "文件不是 UTF-8 编码", file=name)]
+        return page(
+            request, "system.html", status=422, text="", name=name, lines=[], problems=problems
+        )
+    try:
+        version = await systems.register_system(request.ctx.actor, text, name)
+    except SystemInvalid as exc:
+        bad = {p.line for p in exc.problems if p.line is not None}
+        lines = [
+            {"number": i, "text": line, "bad": i in bad}
+            for i, line in enumerate(text.splitlines(), start=1)
+        ]
+        return page(
+            request,
+            "system.html",
+            status=422,
+            text=text,
+            name=name,
+            lines=lines,
+            problems=exc.problems,
+        )
+    return page(request, "system_ok.html", version=version)
