@@ -38,6 +38,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import pytest_asyncio
+from hypothesis import settings as hypothesis_settings
 from tortoise import Tortoise
 from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext, get_current_context
@@ -46,6 +47,11 @@ from evaluator.store import db as store_db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 DB_KIND = "postgres" if TEST_DATABASE_URL else "sqlite"
+# Property tests check what holds, not how fast: no per-example deadline (a busy CI machine
+# made a 200 ms deadline flaky); the benchmarks measure speed.
+hypothesis_settings.register_profile("evaluator", deadline=None)
+hypothesis_settings.load_profile("evaluator")
+
 T = TypeVar("T")
 
 

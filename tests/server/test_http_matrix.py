@@ -616,11 +616,12 @@ def fill(route: str, params: dict[str, Any]) -> str:
 
 
 def app_routes(app) -> set[tuple[str, str]]:
+    """The API's routes (the HTML pages have their own table: test_http_pages.py)."""
     return {
         (method, "/" + route.path)
         for route in app.router.routes
         for method in route.methods
-        if method not in ("HEAD", "OPTIONS")
+        if method not in ("HEAD", "OPTIONS") and route.name.split(".")[1] not in ("web", "static")
     }
 
 

@@ -14,7 +14,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from evaluator.errors import EvaluatorError, InvalidInput, Problem, SystemInvalid
+from evaluator.errors import EvaluatorError, Problem, SystemInvalid
 from evaluator.server.auth import clear_session_cookie, client_address, set_session_cookie
 from evaluator.server.errors import DOMAIN
 from evaluator.server.web.render import LANG_COOKIE, LANGS, page
@@ -204,7 +204,7 @@ async def submit_plan(request: Request, round_id: uuid.UUID, finding_id: uuid.UU
 async def appeal(request: Request, round_id: uuid.UUID, code: str) -> HTTPResponse:
     """The agency appeals leaves of a station's scorecard, within the window, with a reason."""
     form = request.form or {}
-    leaves = [x for x in form.getlist("leaves") or [] if x]
+    leaves = [x for x in (request.form.getlist("leaves") if request.form else []) if x]
     await appeals.submit_appeal(request.ctx.actor, round_id, code, leaves, form.get("reason") or "")
     return redirect(f"/rounds/{round_id}/stations/{code}?appealed=1")
 
@@ -252,12 +252,12 @@ async def release(request: Request, round_id: uuid.UUID, code: str) -> HTTPRespo
 
 
 def _whole(text: str | None) -> int:
+    """The version the form was read at; 0 (never a version) when missing, so that the
+    service checks who may act first and then refuses a stale or missing version (409)."""
     try:
         return int(text or "")
     except ValueError:
-        raise InvalidInput(
-            Problem("the version read is missing; reload the page", "缺少版本号，请刷新页面")
-        ) from None
+        return 0
 
 
 # -- indicator systems: upload and validate --------------------------------------------------

@@ -1,0 +1,112 @@
+"""Who may open or post each HTML page (the API's table is test_http_matrix.py): every page
+route has a row, anonymous callers are sent to the sign-in page, an agency never opens
+another agency's round or station, writes follow the services' rules, and every page
+carries the security headers."""
+
+from __future__ import annotations
+
+import pytest
+from api_fixtures import approved_with_evidence, fresh_round
+from services.workflow_fixtures import build_county
+
+from evaluator.server.web.render import SECURITY_HEADERS
+
+
+def page_routes(app) -> set[tuple[str, str]]:
+    return {
+        (method, "/" + route.path)
+        for route in app.router.routes
+        for method in route.methods
+        if method not in ("HEAD", "OPTIONS") and route.name.split(".")[1] == "web"
+    }
+
+
+# (method, route) → {role: status}; a page answers 200, a redirect 302, refusals as pages
+TABLE = {
+    ("GET", "/"): {"bureau": 200, "agency_a": 200, "evaluator": 200, "anon": 302},
+    ("GET", "/login"): {"anon": 200},
+    ("POST", "/login"): {"anon": 401},  # a wrong password, shown on the page
+    ("POST", "/logout"): {"anon": 302},
+    ("GET", "/lang/<lang:str>"): {"anon": 302},
+    ("GET", "/rounds/<round_id:uuid>"): {
+        "bureau": 200,
+        "agency_a": 200,
+        "agency_b": 404,
+        "other_bureau": 404,
+        "anon": 302,
+    },
+    ("GET", "/rounds/<round_id:uuid>/stations/<code:str>"): {
+        "bureau": 200,
+        "agency_a": 200,
+        "agency_b": 404,
+        "other_bureau": 404,
+        "anon": 302,
+    },
+    ("POST", "/rounds/<round_id:uuid>/act"): {"agency_a": 403, "agency_b": 404, "anon": 302},
+    ("POST", "/rounds/<round_id:uuid>/decision"): {"agency_a": 403, "agency_b": 404, "anon": 302},
+    ("POST", "/rounds/<round_id:uuid>/tranches/<code:str>/release"): {
+        "agency_a": 403,
+        "agency_b": 404,
+        "anon": 302,
+    },
+    ("POST", "/rounds/<round_id:uuid>/findings/<finding_id:uuid>/plan"): {
+        "agency_b": 404,
+        "anon": 302,
+    },
+    ("POST", "/rounds/<round_id:uuid>/stations/<code:str>/appeal"): {
+        "agency_b": 404,
+        "anon": 302,
+    },
+    ("GET", "/systems/new"): {"bureau": 200, "agency_a": 200, "anon": 302},
+    ("POST", "/systems/new"): {"agency_a": 403, "bureau": 422, "anon": 302},
+}
+
+
+async def test_every_page_route_has_a_row(api):
+    assert page_routes(api.app) == set(TABLE)
+
+
+def fill(route: str, round_id, finding_id) -> str:
+    return (
+        route.replace("<round_id:uuid>", str(round_id))
+        .replace("<code:str>", "ST01")
+        .replace("<finding_id:uuid>", str(finding_id))
+        .replace("<lang:str>", "en")
+    )
+
+
+@pytest.mark.parametrize("entry", sorted(TABLE), ids=lambda e: f"{e[0]} {e[1]}")
+async def test_pages(api, world, entry):
+    method, route = entry
+    r, _ = await approved_with_evidence(world)
+    path = fill(route, r.id, "00000000-0000-0000-0000-000000000000")
+    for role, expected in TABLE[entry].items():
+        token = None if role == "anon" else world.tokens[role]
+        form = {
+            "/login": {"username": "bureau", "password": "wrong"},
+            "/rounds/<round_id:uuid>/act": {"action": "approve"},
+        }.get(route, {})
+        response = await api.client.request(
+            method, path, headers={"Authorization": f"Bearer {token}"} if token else {}, data=form
+        )
+        assert response.status_code == expected, (role, method, path, response.status_code)
+        if response.status_code in (200, 401, 403, 404, 422):
+            assert response.headers["content-type"].startswith("text/html"), role
+            for name, value in SECURITY_HEADERS.items():
+                assert response.headers[name] == value, (role, name)
+        if expected == 302 and route not in ("/logout", "/lang/<lang:str>"):
+            assert response.headers["location"].startswith("/login"), role
+
+
+async def test_an_open_round_is_blind_to_its_agency_on_the_pages(api, world):
+    r = await fresh_round(world, "open")
+    token = world.tokens["agency_a"]
+    headers = {"Authorization": f"Bearer {token}"}
+    page = await api.client.get(f"/rounds/{r.id}", headers=headers)
+    assert page.status_code == 200 and "评估结果在审定后公布" in page.text
+    station = await api.client.get(f"/rounds/{r.id}/stations/ST01", headers=headers)
+    assert station.status_code == 403
+
+
+async def test_county_fixture_has_two_agencies():
+    assert build_county  # the table above relies on agency_a / agency_b of the workflow county
