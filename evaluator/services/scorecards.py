@@ -14,12 +14,13 @@ from evaluator.analysis.report import sensitivity_report
 from evaluator.analysis.sensitivity import Settings
 from evaluator.canonical import digest
 from evaluator.engine import Result, score
-from evaluator.engine.reconcile import reconcile
+from evaluator.engine.reconcile import reconcile, reconcile_report
 from evaluator.errors import NotFound, PermissionDenied, Problem
 from evaluator.evidence.measure import measured_inputs
 from evaluator.services import station_links
 from evaluator.services.actors import (
     Actor,
+    assignment_role,
     get_round,
     get_station,
     may_see_scores,
@@ -31,7 +32,7 @@ from evaluator.services.contracts import Cohort, round_cohort
 from evaluator.services.registers import register_history
 from evaluator.services.sensitivity import decision_inputs, robustness
 from evaluator.services.systems import system_of
-from evaluator.store.base import RoundState
+from evaluator.store.base import Role, RoundState
 from evaluator.store.contracts import Contract, ContractStation
 from evaluator.store.orgs import Organisation
 from evaluator.store.registers import MeasuredOverride, RegisterImport
@@ -470,3 +471,38 @@ async def round_sensitivity(
         outcomes=outcome,
         attribution=attribution,
     )
+
+
+async def disagreements(actor: Actor, round_id, limit: int = 50) -> list[dict]:
+    """Where a round's raters disagree most: per (unit, leaf, item) scored by two or more
+    raters, the spread (highest − lowest), the reconciled value and the raters whose values
+    did not count — for the round's lead evaluator (and whoever sees everything)."""
+    round_ = await get_round(actor, round_id)
+    role = await assignment_role(actor, round_)
+    if not actor.sees_everything and role != Role.LEAD_EVALUATOR:
+        raise PermissionDenied(
+            Problem(
+                "only the round's lead evaluator sees the raters' spread",
+                "仅本轮主评估员可查看评分分歧",
+            )
+        )
+    raw = await round_raw(round_)
+    if raw.empty:
+        return []
+    system = await system_of_round(round_)
+    report = await asyncio.to_thread(reconcile_report, system, raw)
+    spread = report[(report["n_raters"] >= 2) & (report["spread"] > 0)]
+    spread = spread.sort_values(["spread", "unit", "leaf"], ascending=[False, True, True])
+    return [
+        {
+            "unit": row.unit,
+            "leaf": row.leaf,
+            "item": row.item if isinstance(row.item, str) else "",
+            "n_raters": int(row.n_raters),
+            "min": float(row.min),
+            "max": float(row.max),
+            "spread": float(row.spread),
+            "value": None if pd.isna(row.value) else float(row.value),
+        }
+        for row in spread.head(limit).itertuples()
+    ]

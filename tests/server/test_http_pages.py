@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 from api_fixtures import approved_with_evidence, fresh_round
-from services.workflow_fixtures import build_county
 
 from evaluator.server.web.render import SECURITY_HEADERS
 
@@ -57,6 +56,7 @@ TABLE = {
         "agency_b": 404,
         "anon": 302,
     },
+    ("GET", "/audit"): {"auditor": 200, "admin": 200, "bureau": 403, "agency_a": 403, "anon": 302},
     ("GET", "/systems/new"): {"bureau": 200, "agency_a": 200, "anon": 302},
     ("POST", "/systems/new"): {"agency_a": 403, "bureau": 422, "anon": 302},
 }
@@ -108,5 +108,25 @@ async def test_an_open_round_is_blind_to_its_agency_on_the_pages(api, world):
     assert station.status_code == 403
 
 
-async def test_county_fixture_has_two_agencies():
-    assert build_county  # the table above relies on agency_a / agency_b of the workflow county
+async def test_the_lead_sees_where_the_raters_disagree(api, world):
+    from evaluator.services.scoring import record_score
+
+    r = await fresh_round(world, "open", assign=("lead", "evaluator", "evaluator2"))
+    await record_score(world.actors["evaluator"], r.id, "ST01", "L00", 8)
+    await record_score(world.actors["evaluator2"], r.id, "ST01", "L00", 2)
+    await record_score(world.actors["evaluator"], r.id, "ST01", "L01", 5)
+    await record_score(world.actors["evaluator2"], r.id, "ST01", "L01", 5)
+    lead = {"Authorization": f"Bearer {world.tokens['lead']}"}
+    page = await api.client.get(f"/rounds/{r.id}", headers=lead)
+    assert page.status_code == 200
+    rows = page.text.split('id="spread-table"', 1)[1].split("</table>", 1)[0]
+    assert "<td>L00</td>" in rows and "2–8" in rows and ">6<" in rows
+    assert "<td>L01</td>" not in rows  # agreed: not listed
+    evaluator = {"Authorization": f"Bearer {world.tokens['evaluator']}"}
+    assert 'id="spread"' not in (await api.client.get(f"/rounds/{r.id}", headers=evaluator)).text
+
+
+async def test_the_audit_page_verifies_the_chain(api, world):
+    auditor = {"Authorization": f"Bearer {world.tokens['auditor']}"}
+    page = await api.client.get("/audit", headers=auditor)
+    assert page.status_code == 200 and "哈希链完整" in page.text

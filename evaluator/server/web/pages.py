@@ -20,6 +20,7 @@ from evaluator.server.errors import DOMAIN
 from evaluator.server.web.render import LANG_COOKIE, LANGS, page
 from evaluator.services import (
     appeals,
+    audit,
     auth,
     completeness,
     decisions,
@@ -145,15 +146,18 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
             summary = await reports.round_summary(actor, round_id)
         except EvaluatorError as exc:  # nothing to sum up yet (an empty round): say why
             summary_problems = exc.problems
-    gaps = []
-    if role is not None and role.value == "lead_evaluator" and round_.state in WRITABLE:
-        _, found = await completeness.list_gaps(actor, round_id)
-        gaps = [g.__dict__ for g in found]
+    gaps, spread = [], []
+    if role is not None and role.value == "lead_evaluator":
+        spread = await scorecards.disagreements(actor, round_id)
+        if round_.state in WRITABLE:
+            _, found = await completeness.list_gaps(actor, round_id)
+            gaps = [g.__dict__ for g in found]
     return page(
         request,
         "round.html",
         round=scorecards.round_info(round_) | {"version": round_.version},
         gaps=gaps,
+        spread=spread,
         role=role.value if role else None,
         stations=stations,
         summary=summary,
@@ -302,3 +306,12 @@ async def system_upload(request: Request) -> HTTPResponse:
             problems=exc.problems,
         )
     return page(request, "system_ok.html", version=version)
+
+
+# -- the audit trail -------------------------------------------------------------------------
+@bp.get("/audit")
+@signed_in
+async def audit_page(request: Request) -> HTTPResponse:
+    """Verify the hash chain of the audit trail (auditors and administrators)."""
+    verification = await audit.verify_as(request.ctx.actor)
+    return page(request, "audit.html", v=verification)
