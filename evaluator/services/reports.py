@@ -31,9 +31,8 @@ async def station_report(actor: Actor, round_id, station_id) -> dict[str, Any]:
     """A station's scorecard (as ``GET …/scorecard`` answers) with what a report needs
     around it: the system, the method, the county comparison, the station's findings, its
     contract's recommendation and tranches, and its satisfaction surveys."""
-    card = await scorecards.station_scorecard(actor, round_id, station_id)
+    card, done = await scorecards.station_card(actor, round_id, station_id)
     round_ = await get_round(actor, round_id)
-    done = await scorecards.compute_round(round_)
     unit = card["station"]["code"]
     station = await Station.get(id=station_id).prefetch_related("township")
     return {
@@ -64,9 +63,8 @@ async def contract_report(actor: Actor, round_id) -> dict[str, Any]:
     """The agency's scorecard for a round (as ``GET …/agency-scorecard`` answers), its
     stations side by side (families), the recommendation with its explanation and points
     lost, tranches and findings."""
-    card = await scorecards.agency_scorecard(actor, round_id)
+    card, done = await scorecards.agency_card(actor, round_id)
     round_ = await get_round(actor, round_id)
-    done = await scorecards.compute_round(round_)
     contract = await Contract.get(id=round_.contract_id)
     result = done.result
     names = dict(await Station.filter(code__in=done.units).values_list("code", "name"))

@@ -257,6 +257,13 @@ async def compute_round(round_: Round, conn=None) -> Computed:
 
 async def station_scorecard(actor: Actor, round_id, station_id) -> dict:
     """A station's scorecard in a round: totals, grade, families, every leaf explained."""
+    card, _ = await station_card(actor, round_id, station_id)
+    return card
+
+
+async def station_card(actor: Actor, round_id, station_id) -> tuple[dict, Computed]:
+    """:func:`station_scorecard` and the computed round it comes from (for callers that
+    need more of the round, such as the reports, without computing it twice)."""
     round_ = await get_round(actor, round_id)
     station = await get_station(actor, station_id)
     if not await may_see_scores(actor, round_):
@@ -282,7 +289,7 @@ async def station_scorecard(actor: Actor, round_id, station_id) -> dict:
         },
         "round": round_info(round_),
         "registers": await register_history(round_),  # every version, who, when, hashes
-    }
+    }, done
 
 
 async def station_scorecard_as_of(actor: Actor, station_id, on: dt.date) -> dict:
@@ -326,6 +333,12 @@ async def station_scorecard_as_of(actor: Actor, station_id, on: dt.date) -> dict
 async def agency_scorecard(actor: Actor, round_id) -> dict:
     """The round's contract agency: its stations aggregated (mean, min, grades), and the
     agency system's own result where the round scores the agency itself."""
+    card, _ = await agency_card(actor, round_id)
+    return card
+
+
+async def agency_card(actor: Actor, round_id) -> tuple[dict, Computed]:
+    """:func:`agency_scorecard` and the computed round it comes from."""
     round_ = await get_round(actor, round_id)
     if not await may_see_scores(actor, round_):
         raise PermissionDenied(
@@ -350,7 +363,7 @@ async def agency_scorecard(actor: Actor, round_id) -> dict:
         k: group[k] for k in ("recommendation", "flip", "seen", "fragile")
     }
     card["registers"] = await register_history(round_)  # every version, who, when, hashes
-    return card
+    return card, done
 
 
 def _robust_unit(doc: dict, unit: str) -> dict:

@@ -11,24 +11,48 @@ from typing import Any
 from evaluator.errors import PermissionDenied, Problem
 from evaluator.services.actors import WRITABLE, Actor, assignment_role, get_round
 from evaluator.services.contracts import round_cohort, unit_named
-from evaluator.services.systems import system_of
+from evaluator.services.scorecards import system_of_round
+from evaluator.store.base import Role
 from evaluator.store.contracts import Station
-from evaluator.store.rounds import Score, SystemVersion
+from evaluator.store.rounds import Round, Score
 from evaluator.systems import IndicatorSystem, Node
 from evaluator.systems.bounds import value_bounds
 from evaluator.systems.schema import ChecklistLeaf, CountLeaf, LikertLeaf, RatioLeaf
 
 
-async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]:
+async def _as_rater(actor: Actor, round_id) -> tuple[Round, Role, IndicatorSystem, list[str]]:
+    """(round, the actor's role in it, its system, its units) for one of its raters."""
     round_ = await get_round(actor, round_id)
     role = await assignment_role(actor, round_)
     if role is None:
         raise PermissionDenied(
             Problem("only evaluators assigned to this round score it", "仅本轮次分派的评估员可评分")
         )
-    system = await system_of(await SystemVersion.get(id=round_.system_id))
+    system = await system_of_round(round_)
     cohort = await round_cohort(round_, system)
-    unit = unit_named(list(cohort.units), unit_text)
+    return round_, role, system, list(cohort.units)
+
+
+async def scoring_progress(actor: Actor, round_id) -> list[dict[str, Any]]:
+    """Per station of the round: how many of its scored leaves the rater has answered (one
+    read of the rater's scores for the whole round)."""
+    round_, _, system, units = await _as_rater(actor, round_id)
+    mine: dict[str, dict] = {}
+    for s in await Score.filter(round_id=round_.id, rater_id=actor.user_id):
+        mine.setdefault(s.unit, {})[(s.leaf, s.item)] = s
+    return [
+        {
+            "code": unit,
+            "done": sum(1 for leaf in system.leaves if _complete(leaf, mine.get(unit, {}))),
+            "total": len(system.leaves),
+        }
+        for unit in units
+    ]
+
+
+async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]:
+    round_, role, system, units = await _as_rater(actor, round_id)
+    unit = unit_named(units, unit_text)
     if unit is None:
         raise PermissionDenied(
             Problem(f"{unit_text} is not scored in this round", f"本轮次不评 {unit_text}")
@@ -129,7 +153,7 @@ def _leaf(system: IndicatorSystem, node: Node, mine: dict) -> dict[str, Any]:
             for it in spec.items
         ]
         leaf["checklist"] = items
-        leaf["complete"] = all(it["value"] is not None for it in items)
+        leaf["complete"] = _complete(node, mine)
         return leaf
     slot = _slot(mine.get((node.code, "")))
     leaf |= slot
@@ -147,5 +171,16 @@ def _leaf(system: IndicatorSystem, node: Node, mine: dict) -> dict[str, Any]:
             and (not isinstance(spec, CountLeaf) or spec.per_target)
         )
         leaf["wants_n"] = isinstance(spec, LikertLeaf)
-    leaf["complete"] = slot["value"] is not None
+    leaf["complete"] = _complete(node, mine)
     return leaf
+
+
+def _complete(node: Node, mine: dict) -> bool:
+    """Whether the rater has answered a leaf: every item of a checklist, else its value."""
+    if isinstance(node.spec, ChecklistLeaf):
+        return all(
+            (s := mine.get((node.code, it.code))) is not None and s.value is not None
+            for it in node.spec.items
+        )
+    score = mine.get((node.code, ""))
+    return score is not None and score.value is not None

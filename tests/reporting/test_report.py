@@ -17,6 +17,7 @@ from evaluator.errors import InvalidInput
 from evaluator.reporting import report
 from evaluator.reporting.report import points, render_html, render_markdown, render_pdf, yuan
 from evaluator.shipped import shipped_dir
+from tests.reporting.test_report_html import STATION_SECTIONS
 
 DATA = Path(__file__).parent / "data"
 
@@ -31,17 +32,7 @@ def test_station_report_golden_fragments():
     card = doc["card"]
     assert html.startswith("<!DOCTYPE html>") and '<html lang="zh-CN">' in html
     assert f"<title>{doc['station']['name']}评估报告</title>" in html
-    for heading in (
-        "一、基本情况 Basic facts",
-        "二、评估方法 Method",
-        "三、评估结果 Results",
-        "四、指标得分明细 Scores by leaf",
-        "五、偏差与整改 Findings and rectification",
-        "六、满意度 Satisfaction",
-        "七、续签建议 Recommendation",
-        "八、拨付 Tranches",
-        "附录 佐证材料 Appendix: evidence",
-    ):
+    for heading in STATION_SECTIONS:
         assert f"<h2>{heading}</h2>" in html, heading
     assert f"<td>{doc['station']['name']}（{doc['station']['code']}）</td>" in html
     # the total at the system's decimals, the final grade, the flag that capped it

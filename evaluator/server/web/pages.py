@@ -39,7 +39,6 @@ from evaluator.services.actors import (
     get_round,
     may_see_scores,
 )
-from evaluator.services.contracts import round_cohort
 from evaluator.store.base import Role
 
 bp = Blueprint("web")
@@ -133,12 +132,7 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     actor: Actor = request.ctx.actor
     round_ = await get_round(actor, round_id)
     role = await assignment_role(actor, round_)
-    stations = []
-    if role is not None:
-        cohort = await round_cohort(round_, await scorecards.system_of_round(round_))
-        for unit in cohort.units:
-            form = await scoring_form.scoring_form(actor, round_id, unit)
-            stations.append({"code": unit, "done": form["done"], "total": form["total"]})
+    stations = await scoring_form.scoring_progress(actor, round_id) if role is not None else []
     summary = None
     summary_problems = []
     if await may_see_scores(actor, round_):
