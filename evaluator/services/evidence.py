@@ -6,6 +6,7 @@ No client-supplied name ever reaches the file system: a file is stored at
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import tempfile
@@ -19,6 +20,7 @@ from tortoise.transactions import in_transaction
 from evaluator import clock, settings
 from evaluator.decisions.rectification import OPEN_STATES
 from evaluator.errors import InvalidInput, NotFound, Problem, TooLarge
+from evaluator.evidence import photos
 from evaluator.services import audit
 from evaluator.services.actors import (
     Actor,
@@ -126,7 +128,8 @@ async def attach_evidence(
     agency = actor.has(Role.AGENCY_USER, contract.agency_id)
     if not (agency and await open_after_approval(round_)):  # rectification or appeal evidence
         check_writable(round_)
-    if media_type not in allowed_types():
+    photo = media_type in photos.HEIF_TYPES and "image/jpeg" in allowed_types()
+    if media_type not in allowed_types() and not photo:
         raise InvalidInput(
             Problem(
                 f"files of type {media_type} are not accepted",
@@ -137,10 +140,20 @@ async def attach_evidence(
     async with spooled(data, max_bytes()) as (tmp, size, sha):
         if size == 0:
             raise InvalidInput(Problem("the file is empty", "文件为空", path="file"))
-        target = stored_path(sha)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists():
-            os.replace(tmp, target)
+        converted = None
+        if photo:  # a phone's HEIC photo is stored as the JPEG every reader can open
+            converted = {"media_type": media_type, "sha256": sha, "size": size}
+            tmp, size, sha = await _as_jpeg(tmp)
+            media_type = "image/jpeg"
+            original_name = photos.jpeg_name(original_name)
+        try:
+            target = stored_path(sha)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                os.replace(tmp, target)
+        finally:
+            if converted and tmp.exists():
+                tmp.unlink()
     name = Path(original_name.replace("\\", "/")).name[:255] or "file"
     async with in_transaction() as conn:
         record = await EvidenceFile.create(
@@ -165,10 +178,26 @@ async def attach_evidence(
                 "sha256": sha,
                 "size": size,
                 "media_type": media_type,
-            },
+            }
+            | ({"converted_from": converted} if converted else {}),
             connection=conn,
         )
     return record
+
+
+async def _as_jpeg(source: Path) -> tuple[Path, int, str]:
+    """The HEIF photo at ``source`` converted to a JPEG beside it, off the event loop:
+    (path, size, sha256)."""
+    fd, name = tempfile.mkstemp(prefix=".photo-", suffix=".jpg", dir=source.parent)
+    os.close(fd)
+    target = Path(name)
+    try:
+        await asyncio.to_thread(photos.heif_to_jpeg, source, target)
+        data = target.read_bytes()
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target, len(data), hashlib.sha256(data).hexdigest()
 
 
 async def open_after_approval(round_) -> bool:

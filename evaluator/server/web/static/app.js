@@ -199,6 +199,9 @@
     box.querySelectorAll('[data-kind="number"], [data-kind="target"], [data-kind="n"], [data-kind="comment"]').forEach((el) =>
       el.addEventListener("change", go));
   });
+  // a HEIC photo picked on a system that does not know the type: the server converts it
+  const mediaType = (file) =>
+    file.type || (/\.hei[cf]$/i.test(file.name) ? "image/heic" : "application/octet-stream");
   // evidence from the phone camera or a file: uploaded to the round, then cited on the leaf
   form.querySelectorAll(".upload input[type=file]").forEach((input) => {
     input.addEventListener("change", async () => {
@@ -212,7 +215,7 @@
         try {
           const up = await fetch(`/api/v1/rounds/${round}/evidence?name=${encodeURIComponent(file.name)}${station}`, {
             method: "POST",
-            headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": csrf() },
+            headers: { "Content-Type": mediaType(file), "X-CSRF-Token": csrf() },
             body: file,
             credentials: "same-origin",
           });
