@@ -22,11 +22,12 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from tortoise.transactions import in_transaction
 
 from evaluator import clock, settings
-from evaluator.errors import AuthFailed, InvalidInput, NotFound, Problem, Throttled
+from evaluator.errors import AuthFailed, InvalidInput, NotFound, Problem, StateError, Throttled
 from evaluator.services import audit
 from evaluator.services.actors import Actor, actor_for, require
 from evaluator.store.auth import LoginAttempt, Session
-from evaluator.store.orgs import User
+from evaluator.store.base import Role
+from evaluator.store.orgs import Membership, User
 
 HASHER = PasswordHasher()  # argon2id with the library's current defaults
 WINDOW = dt.timedelta(minutes=15)
@@ -213,6 +214,46 @@ async def set_password(actor: Actor, username: str, password: str) -> User:
     return user
 
 
+async def change_password(actor: Actor, current: str, new: str) -> User:
+    """A user changes their own password: the current one first (a borrowed session alone
+    cannot take the account), then the new one's strength; every session of the user ends,
+    and the caller signs in again."""
+    if actor.user_id is None:
+        raise InvalidInput(Problem("the operator has no password", "系统操作员没有密码"))
+    user = await User.get(id=actor.user_id)
+    if not await verify_password(user.password_hash, current):
+        raise InvalidInput(
+            Problem("the current password is wrong", "当前密码不正确", path="current")
+        )
+    if new == current:
+        raise InvalidInput(
+            Problem(
+                "the new password is the same as the current one",
+                "新密码与当前密码相同",
+                path="new",
+            )
+        )
+    return await set_password(actor, user.username, new)
+
+
+async def lock_administrators(conn) -> None:
+    """Lock the administrators' roles (PostgreSQL) so that two concurrent removals cannot
+    each leave the other as the last one and then remove it."""
+    await Membership.filter(role=Role.ADMIN).using_db(conn).select_for_update()
+
+
+async def keep_an_administrator(conn) -> None:
+    """After a change (inside its transaction): refuse it when no active administrator is
+    left, since nobody could manage accounts any more (the transaction rolls back)."""
+    if not await Membership.filter(role=Role.ADMIN, user__active=True).using_db(conn).exists():
+        raise StateError(
+            Problem(
+                "the last active administrator cannot be disabled or lose the role",
+                "最后一名在用管理员不能停用或撤销其角色",
+            )
+        )
+
+
 async def set_active(actor: Actor, username: str, active: bool) -> User:
     require(
         actor.is_admin,
@@ -221,7 +262,10 @@ async def set_active(actor: Actor, username: str, active: bool) -> User:
     )
     user = await _user_named(username)
     async with in_transaction() as conn:
+        await lock_administrators(conn)
         await User.filter(id=user.id).using_db(conn).update(active=active)
+        if not active:
+            await keep_an_administrator(conn)
         if not active:
             await _revoke_sessions(user.id, conn)
         await audit.record(

@@ -59,6 +59,19 @@ TABLE = {
     ("GET", "/audit"): {"auditor": 200, "admin": 200, "bureau": 403, "agency_a": 403, "anon": 302},
     ("GET", "/systems/new"): {"bureau": 200, "agency_a": 200, "anon": 302},
     ("POST", "/systems/new"): {"agency_a": 403, "bureau": 422, "anon": 302},
+    ("GET", "/account"): {"bureau": 200, "agency_a": 200, "evaluator": 200, "anon": 302},
+    ("POST", "/account/password"): {"agency_a": 422, "anon": 302},  # the current one is wrong
+    ("GET", "/admin/users"): {
+        "admin": 200,
+        "bureau": 403,
+        "agency_a": 403,
+        "evaluator": 403,
+        "auditor": 403,
+        "anon": 302,
+    },
+    ("POST", "/admin/users"): {"admin": 422, "bureau": 403, "agency_a": 403, "anon": 302},
+    ("GET", "/calendars"): {"bureau": 200, "agency_a": 200, "anon": 302},
+    ("POST", "/calendars"): {"admin": 422, "bureau": 403, "agency_a": 403, "anon": 302},
 }
 
 

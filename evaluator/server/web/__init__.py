@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from evaluator.server.web import admin as _admin  # noqa: F401  (its pages join bp)
 from evaluator.server.web.pages import bp
 
 STATIC = Path(__file__).parent / "static"

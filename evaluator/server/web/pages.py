@@ -17,7 +17,7 @@ from sanic.response import HTTPResponse, redirect
 from evaluator.errors import EvaluatorError, Problem, SystemInvalid
 from evaluator.server.auth import clear_session_cookie, client_address, set_session_cookie
 from evaluator.server.errors import DOMAIN
-from evaluator.server.web.render import LANG_COOKIE, LANGS, page
+from evaluator.server.web.render import LANG_COOKIE, LANGS, located_lines, page
 from evaluator.services import (
     appeals,
     audit,
@@ -61,15 +61,21 @@ def signed_in(handler: Handler) -> Handler:
     return wrapped
 
 
+def status_of(exc: EvaluatorError) -> int:
+    """The HTTP status of a domain error (the API's own table)."""
+    return next((s for cls, (s, _) in DOMAIN.items() if isinstance(exc, cls)), 400)
+
+
 def error_page(request: Request, exc: EvaluatorError) -> HTTPResponse:
-    status = next((s for cls, (s, _) in DOMAIN.items() if isinstance(exc, cls)), 400)
+    status = status_of(exc)
     return page(request, "error.html", status=status, status_code=status, problems=exc.problems)
 
 
 # -- signing in and out -------------------------------------------------------------------
 @bp.get("/login")
 async def login_form(request: Request) -> HTTPResponse:
-    return page(request, "login.html", next=_next(request), problems=[])
+    changed = request.args.get("changed") == "1"
+    return page(request, "login.html", next=_next(request), problems=[], changed=changed)
 
 
 @bp.post("/login")
@@ -82,7 +88,12 @@ async def login(request: Request) -> HTTPResponse:
     except EvaluatorError as exc:
         status = 429 if isinstance(exc, auth.Throttled) else 401
         return page(
-            request, "login.html", status=status, next=_next(request), problems=exc.problems
+            request,
+            "login.html",
+            status=status,
+            next=_next(request),
+            problems=exc.problems,
+            changed=False,
         )
     response = redirect(_next(request))
     set_session_cookie(response, request, session.token, session.expires_at)
@@ -285,11 +296,7 @@ async def system_upload(request: Request) -> HTTPResponse:
     try:
         version = await systems.register_system(request.ctx.actor, text, name)
     except SystemInvalid as exc:
-        bad = {p.line for p in exc.problems if p.line is not None}
-        lines = [
-            {"number": i, "text": line, "bad": i in bad}
-            for i, line in enumerate(text.splitlines(), start=1)
-        ]
+        lines = located_lines(text, exc.problems)
         return page(
             request,
             "system.html",

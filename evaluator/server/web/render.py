@@ -68,6 +68,15 @@ def _word(lang: str, table: str, code: str | None) -> str:
     return WORDS[table].get(code, code) if lang == "zh" else code.replace("_", " ")
 
 
+def located_lines(text: str, problems) -> list[dict]:
+    """The lines of an uploaded file, numbered, each marked when a problem is on it."""
+    bad = {p.line for p in problems if p.line is not None}
+    return [
+        {"number": i, "text": line, "bad": i in bad}
+        for i, line in enumerate(text.splitlines(), start=1)
+    ]
+
+
 def lang_of(request: Request) -> str:
     chosen = request.cookies.get(LANG_COOKIE)
     return chosen if chosen in LANGS else "zh"
