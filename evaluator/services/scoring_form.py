@@ -2,13 +2,16 @@
 system's order, grouped by family, with its question (description), its control (levels,
 checklist items, a number and its range), the evaluator's own values with their versions
 (to overwrite without losing another's write), and progress per family. Only the round's
-assigned raters get a form; an evaluator sees their own values, not other raters'."""
+assigned raters get a form; an evaluator sees their own values, not other raters'. A leaf
+measured from a register shows the register's value with its figures; every leaf shows the
+evidence cited on it with its review status."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from evaluator.errors import PermissionDenied, Problem
+from evaluator.services import citations, registers
 from evaluator.services.actors import WRITABLE, Actor, assignment_role, get_round
 from evaluator.services.contracts import round_cohort, unit_named
 from evaluator.services.scorecards import system_of_round
@@ -61,9 +64,19 @@ async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]
         (s.leaf, s.item): s
         for s in await Score.filter(round_id=round_.id, unit=unit, rater_id=actor.user_id)
     }
+    _, metric_rows = await registers.metric_values(actor, round_.id, unit)
+    measured = {row["leaf"]: _figures(row) for row in metric_rows if row["leaf"]}
+    cited = await citations.leaf_evidence(round_, unit)
+
+    def leaf_of(node: Node) -> dict[str, Any]:
+        return _leaf(system, node, mine) | {
+            "register": measured.get(node.code),
+            "cited": cited.get(node.code, {"status": "none", "citations": []}),
+        }
+
     families = []
     for family in system.families:
-        leaves = [_leaf(system, n, mine) for n in _leaves_under(system, family)]
+        leaves = [leaf_of(n) for n in _leaves_under(system, family)]
         done = sum(1 for leaf in leaves if leaf["complete"])
         families.append(
             {
@@ -76,7 +89,7 @@ async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]
                 "total": len(leaves),
             }
         )
-    bonus = [_leaf(system, n, mine) for n in system.bonus_leaves]
+    bonus = [leaf_of(n) for n in system.bonus_leaves]
     station = await Station.get_or_none(code=unit)
     return {
         "round": {
@@ -112,6 +125,22 @@ def _leaves_under(system: IndicatorSystem, family: Node) -> list[Node]:
 
     walk(family)
     return out
+
+
+def _figures(row: dict) -> dict[str, Any]:
+    """A register's value for a leaf, with the figures behind it (numbers and short texts)."""
+    detail = {
+        k: v
+        for k, v in (row.get("detail") or {}).items()
+        if isinstance(v, int | float | str) and not isinstance(v, bool) and len(str(v)) <= 60
+    }
+    return {
+        "kind": row["kind"],
+        "value": row["value"],
+        "n": row.get("n"),
+        "flags": list(row.get("flags") or []),
+        "detail": detail,
+    }
 
 
 def _slot(score: Score | None) -> dict[str, Any]:

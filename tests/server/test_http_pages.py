@@ -56,6 +56,11 @@ TABLE = {
         "agency_b": 404,
         "anon": 302,
     },
+    ("POST", "/rounds/<round_id:uuid>/citations/<citation_id:uuid>/review"): {
+        "evaluator": 422,  # no verdict given
+        "agency_b": 404,
+        "anon": 302,
+    },
     ("GET", "/audit"): {"auditor": 200, "admin": 200, "bureau": 403, "agency_a": 403, "anon": 302},
     ("GET", "/systems/new"): {"bureau": 200, "agency_a": 200, "anon": 302},
     ("POST", "/systems/new"): {"agency_a": 403, "bureau": 422, "anon": 302},
@@ -84,6 +89,7 @@ def fill(route: str, round_id, finding_id) -> str:
         route.replace("<round_id:uuid>", str(round_id))
         .replace("<code:str>", "ST01")
         .replace("<finding_id:uuid>", str(finding_id))
+        .replace("<citation_id:uuid>", str(finding_id))
         .replace("<lang:str>", "en")
     )
 

@@ -14,7 +14,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from evaluator.errors import EvaluatorError, Problem, SystemInvalid
+from evaluator.errors import EvaluatorError, InvalidInput, Problem, SystemInvalid
 from evaluator.server.auth import clear_session_cookie, client_address, set_session_cookie
 from evaluator.server.errors import DOMAIN
 from evaluator.server.web.render import LANG_COOKIE, LANGS, located_lines, page
@@ -22,6 +22,7 @@ from evaluator.services import (
     appeals,
     audit,
     auth,
+    citations,
     completeness,
     decisions,
     findings,
@@ -39,7 +40,7 @@ from evaluator.services.actors import (
     get_round,
     may_see_scores,
 )
-from evaluator.store.base import Role
+from evaluator.store.base import ReviewStatus, Role
 
 bp = Blueprint("web")
 Handler = Callable[..., Awaitable[HTTPResponse]]
@@ -216,6 +217,31 @@ async def appeal(request: Request, round_id: uuid.UUID, code: str) -> HTTPRespon
     leaves = [x for x in (request.form.getlist("leaves") if request.form else []) if x]
     await appeals.submit_appeal(request.ctx.actor, round_id, code, leaves, form.get("reason") or "")
     return redirect(f"/rounds/{round_id}/stations/{code}?appealed=1")
+
+
+@bp.post("/rounds/<round_id:uuid>/citations/<citation_id:uuid>/review")
+@signed_in
+async def review_citation(
+    request: Request, round_id: uuid.UUID, citation_id: uuid.UUID
+) -> HTTPResponse:
+    """An evaluator of the round accepts cited evidence, or finds it insufficient or rejects
+    it with a comment (versioned: a review made meanwhile by another is not overwritten)."""
+    form = request.form or {}
+    await get_round(request.ctx.actor, round_id)  # another organisation's round: not found
+    status = form.get("status") or ""
+    if status not in {s.value for s in ReviewStatus}:
+        refused = InvalidInput(
+            Problem(f"no review status {status!r}", f"没有审核结论 {status!r}", path="status")
+        )
+        return error_page(request, refused)
+    citation = await citations.review_citation(
+        request.ctx.actor,
+        citation_id,
+        ReviewStatus(status),
+        form.get("comment") or "",
+        _whole(form.get("version")),
+    )
+    return redirect(f"/rounds/{round_id}/stations/{citation.unit}#citation-{citation.id}")
 
 
 # -- what the lead and the bureau do on a round -----------------------------------------------
