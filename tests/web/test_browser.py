@@ -45,6 +45,15 @@ PASSWORDS = {
     "agency3": "demo-agency-2026",
 }
 BUDGET = {}  # page → (bytes of HTML, ms to first render), reported in docs/performance.md
+A11Y = (Path(__file__).parent / "a11y.js").read_text(encoding="utf-8")
+CHECKED = set()  # pages whose accessibility was checked
+
+
+def accessibility(page: Page, name: str) -> None:
+    """The accessibility basics of the page as rendered (a11y.js): none may fail."""
+    problems = page.evaluate(A11Y)
+    CHECKED.add(name)
+    assert problems == [], f"{name}: {problems}"
 
 
 def free_port() -> int:
@@ -145,6 +154,7 @@ def visit(page: Page, url: str, name: str, shots: Path) -> str:
     assert len(body) < 100_000, f"{name}: {len(body)} bytes of HTML"
     assert elapsed < 1000 * 3, f"{name}: {elapsed:.0f} ms"  # budget 1 s; slack for a busy CI
     page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+    accessibility(page, f"{name}@{width}")
     return page.content()
 
 
@@ -475,3 +485,85 @@ def test_an_indicator_system_is_validated_against_the_lines_of_the_file(server, 
     page.wait_for_load_state("load")
     assert "指标体系已保存" in page.content() and "station-1000-pools" in page.content()
     page.context.close()
+
+
+def test_the_accessibility_check_finds_what_it_looks_for(browser):
+    """a11y.js on a page made of mistakes names each one (so its silence on ours means
+    something)."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.set_content(
+        "<html><body style='background:#fff'>"
+        "<p style='color:#999'>grey on white</p>"
+        "<p style='color:#555'>dark enough</p>"
+        "<input id='x'><label for='y'>elsewhere</label>"
+        "<label>wrapped <input></label>"
+        "<button></button><a href='/' tabindex='-1'>skipped</a><img src='data:,'>"
+        "<div style='background:#1f4e78'><span style='color:#fff'>white on brand</span></div>"
+        "</body></html>"
+    )
+    problems = page.evaluate(A11Y)
+    context.close()
+    assert problems[0] == "the page has no lang attribute"
+    assert any(p.startswith('a control without a label: <input id="x"') for p in problems)
+    assert sum(p.startswith("a control without a label") for p in problems) == 1
+    assert any(p.startswith("a link or button without a name: <button>") for p in problems)
+    assert any(p.startswith("out of the keyboard order: <a") for p in problems)
+    assert any(p.startswith("an image without alt text") for p in problems)
+    assert any("grey on white" in p and p.startswith("contrast 2.85:1") for p in problems)
+    assert not any("dark enough" in p or "white on brand" in p for p in problems)
+    assert len(problems) == 6, problems
+
+
+def test_the_keyboard_alone_signs_in(server, browser):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    assert page.evaluate("document.activeElement.id") == "username"  # focus starts there
+    page.keyboard.type("auditor")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "password"
+    page.keyboard.type(PASSWORDS["auditor"])
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{server}/")
+    page.keyboard.press("Tab")  # the first stop of a page is the brand link, then the nav
+    assert page.evaluate("document.activeElement.className") == "brand"
+    context.close()
+
+
+def test_the_administrator_manages_accounts_and_a_user_changes_the_password(server, browser, shots):
+    for viewport in (PHONE, DESKTOP):
+        page = sign_in(browser, server, "admin", viewport)
+        visit(page, f"{server}/admin/users", "users-admin", shots)
+        visit(page, f"{server}/calendars", "calendars-admin", shots)
+        visit(page, f"{server}/account", "account-admin", shots)
+        page.context.close()
+
+    page = sign_in(browser, server, "admin")
+    page.goto(f"{server}/admin/users")
+    page.get_by_text("新建账号").click()
+    page.get_by_label("用户名", exact=True).fill("li.si")
+    page.get_by_label("姓名").fill("李四")
+    page.get_by_label("所属机构").select_option(index=0)
+    page.get_by_label("角色", exact=True).select_option("auditor")
+    page.get_by_label("初始密码（至少 10 位）").fill("first password 1")
+    page.get_by_role("button", name="新建", exact=True).click()
+    page.wait_for_url(f"{server}/admin/users?done=create")
+    assert "李四" in page.locator("#user-li\\.si").inner_text()
+    page.context.close()
+
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    mine = context.new_page()
+    mine.goto(f"{server}/login")
+    mine.get_by_label("用户名").fill("li.si")
+    mine.get_by_label("密码").fill("first password 1")
+    mine.get_by_role("button", name="登录").click()
+    mine.wait_for_url(f"{server}/")
+    mine.get_by_role("link", name="li.si").click()
+    mine.get_by_label("当前密码").fill("first password 1")
+    mine.get_by_label("新密码（至少 10 位）").fill("my own passphrase")
+    mine.get_by_role("button", name="修改密码").click()
+    mine.wait_for_url(f"{server}/login?changed=1")
+    assert "密码已修改" in mine.content()
+    mine.screenshot(path=str(shots / "password-changed-360.png"))
+    context.close()
