@@ -43,6 +43,12 @@ TABLE = {
     },
     ("POST", "/rounds/<round_id:uuid>/act"): {"agency_a": 403, "agency_b": 404, "anon": 302},
     ("POST", "/rounds/<round_id:uuid>/decision"): {"agency_a": 403, "agency_b": 404, "anon": 302},
+    ("POST", "/rounds/<round_id:uuid>/gaps"): {
+        "agency_a": 403,
+        "agency_b": 404,
+        "evaluator": 403,  # the lead decides
+        "anon": 302,
+    },
     ("POST", "/rounds/<round_id:uuid>/tranches/<code:str>/release"): {
         "agency_a": 403,
         "agency_b": 404,
@@ -149,3 +155,27 @@ async def test_the_audit_page_verifies_the_chain(api, world):
     auditor = {"Authorization": f"Bearer {world.tokens['auditor']}"}
     page = await api.client.get("/audit", headers=auditor)
     assert page.status_code == 200 and "哈希链完整" in page.text
+
+
+async def test_the_lead_decides_the_gaps_on_the_round_page(api, world):
+    r = await fresh_round(world, "open", assign=("lead", "evaluator"))
+    lead = {"Authorization": f"Bearer {world.tokens['lead']}"}
+    page = await api.client.get(f"/rounds/{r.id}", headers=lead)
+    undecided = int(page.text.split('id="undecided">', 1)[1].split("<", 1)[0])
+    assert undecided > 0 and 'id="gap-ST01-L00"' in page.text
+    form = {"unit": "ST01", "leaf": "L00", "decision": "not_applicable", "reason": ""}
+    refused = await api.client.post(f"/rounds/{r.id}/gaps", headers=lead, data=form)
+    assert refused.status_code == 422  # a reason is needed
+    form["reason"] = "本站未开展该项服务"
+    done = await api.client.post(f"/rounds/{r.id}/gaps", headers=lead, data=form)
+    assert done.status_code == 302 and done.headers["location"] == f"/rounds/{r.id}#complete"
+    page = await api.client.get(f"/rounds/{r.id}", headers=lead)
+    assert int(page.text.split('id="undecided">', 1)[1].split("<", 1)[0]) == undecided - 1
+    row = page.text.split('id="gap-ST01-L00"', 1)[1].split("</tr>", 1)[0]
+    assert "本站未开展该项服务" in row and 'value="clear"' in row
+    clear = {"unit": "ST01", "leaf": "L00", "decision": "clear", "reason": ""}
+    assert (
+        await api.client.post(f"/rounds/{r.id}/gaps", headers=lead, data=clear)
+    ).status_code == 302
+    page = await api.client.get(f"/rounds/{r.id}", headers=lead)
+    assert int(page.text.split('id="undecided">', 1)[1].split("<", 1)[0]) == undecided

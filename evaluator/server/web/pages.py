@@ -157,7 +157,7 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
         spread = await scorecards.disagreements(actor, round_id)
         if round_.state in WRITABLE:
             _, found = await completeness.list_gaps(actor, round_id)
-            gaps = [g.__dict__ for g in found]
+            gaps = sorted((g.__dict__ for g in found), key=lambda g: g["decision"] is not None)
     return page(
         request,
         "round.html",
@@ -258,6 +258,23 @@ async def round_action(request: Request, round_id: uuid.UUID) -> HTTPResponse:
         form.get("reason") or "",
     )
     return redirect(f"/rounds/{round_id}")
+
+
+@bp.post("/rounds/<round_id:uuid>/gaps")
+@signed_in
+async def decide_gap(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    """The lead decides a gap (not applicable, or the missing rule applies) with a reason,
+    or takes the decision back."""
+    form = request.form or {}
+    await completeness.decide_gap(
+        request.ctx.actor,
+        round_id,
+        form.get("unit") or "",
+        form.get("leaf") or "",
+        form.get("decision") or "",
+        form.get("reason") or "",
+    )
+    return redirect(f"/rounds/{round_id}#complete")
 
 
 @bp.post("/rounds/<round_id:uuid>/decision")
