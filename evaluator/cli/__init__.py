@@ -18,6 +18,7 @@ from evaluator.cli import decisions as cli_decisions
 from evaluator.cli import demo as cli_demo
 from evaluator.cli import gaps as cli_gaps
 from evaluator.cli import registers as cli_registers
+from evaluator.cli import reliability as cli_reliability
 from evaluator.cli import reports as cli_reports
 from evaluator.cli import scoring as cli_scoring
 from evaluator.cli import sensitivity as cli_sensitivity
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_decisions.add_commands(sub)  # findings, decide, tranches
     cli_calendar.add_commands(sub)  # calendar, appeal-window
     cli_sensitivity.add_commands(sub)  # sensitivity
+    cli_reliability.add_commands(sub)  # reliability
     cli_reports.add_commands(sub)  # report station|contract|summary
     return parser
 

@@ -554,6 +554,7 @@ ROWS = [
     row("POST", f"{V}/rounds/<round_id:uuid>/appeals",              "201 403 404 403 403 404 201 404 403 401", appeal_body),
     row("GET", f"{V}/rounds/<round_id:uuid>/appeals",               "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved")),
     row("POST", f"{V}/appeals/<appeal_id:uuid>/decision",           "200 403 404 200 403 404 403 404 403 401", fresh_appeal),
+    row("GET", f"{V}/rounds/<round_id:uuid>/reliability",           "200 200 404 200 403 404 403 404 200 401", ids(round_id="round_a")),
     row("GET", f"{V}/rounds/<round_id:uuid>/sensitivity",           "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved"), "(approved)"),
     row("GET", f"{V}/calendars/<year:int>",                         "200 200 200 200 200 200 200 200 200 401", lambda m, r: _call(params={"year": 2026})),
     row("POST", f"{V}/calendars",                                   "201 403 403 403 403 403 403 403 403 401", calendar_file),

@@ -16,6 +16,7 @@ from evaluator.server.api import (
     gaps,
     organisations,
     registers,
+    reliability,
     rounds,
     scorecards,
     scores,
@@ -43,6 +44,7 @@ BLUEPRINTS = (
     tranches.bp,
     appeals.bp,
     calendars.bp,
+    reliability.bp,
     sensitivity.bp,
     audit.bp,
 )

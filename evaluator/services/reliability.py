@@ -1,0 +1,152 @@
+"""How far a round's raters agree (docs/raters.md): the six ICCs on leaf shares, and
+Krippendorff's alpha at each leaf's level of measurement — nominal for checklist items,
+ordinal for rubric levels, interval for the other bounded leaves (a Likert mean) — with the
+units and raters each figure used; and each rater's severity, the mean signed deviation of
+their shares from the reconciled value (negative: harsher than the panel).
+
+A unit of agreement is one (station, leaf, item) slot. A rater's value becomes a share of
+the leaf's range ((value − lowest) / (highest − lowest)), so leaves of different scales can
+be pooled; leaves without an upper bound (ratio and count leaves rated as raw numbers) are
+left out and counted. Lead evaluators of the round, the bureau that bought the contract,
+administrators and auditors see the figures; agencies never do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from evaluator.analysis.reliability import ICC_FORMS, icc, krippendorff_alpha
+from evaluator.engine.reconcile import reconcile_report
+from evaluator.errors import PermissionDenied, Problem
+from evaluator.services.actors import Actor, assignment_role, get_round
+from evaluator.services.scorecards import round_raw, system_of_round
+from evaluator.store.base import Role
+from evaluator.store.contracts import Contract
+from evaluator.store.orgs import User
+from evaluator.systems import IndicatorSystem
+from evaluator.systems.bounds import value_bounds
+
+LEVEL_OF_METHOD = {"checklist": "nominal", "rubric": "ordinal"}
+
+
+async def round_reliability(actor: Actor, round_id) -> dict[str, Any]:
+    round_ = await get_round(actor, round_id)
+    contract = await Contract.get(id=round_.contract_id)
+    if not (
+        actor.sees_everything
+        or actor.has(Role.BUREAU_OFFICER, contract.buyer_id)
+        or await assignment_role(actor, round_) == Role.LEAD_EVALUATOR
+    ):
+        raise PermissionDenied(
+            Problem(
+                "only the round's lead evaluator, its bureau and administrators see how its "
+                "raters agree",
+                "仅本轮主评估员、购买方民政局与管理员可查看评分一致性",
+            )
+        )
+    raw = await round_raw(round_)
+    system = await system_of_round(round_)
+    names = dict(await User.filter(id__in=list(set(raw["rater"]))).values_list("id", "username"))
+    figures = await asyncio.to_thread(panel_figures, system, raw)
+    for row in figures["raters"]:
+        row["rater"] = next((n for i, n in names.items() if str(i) == row["rater"]), row["rater"])
+    return {"round": str(round_.id)} | figures
+
+
+def shares(system: IndicatorSystem, raw: pd.DataFrame) -> pd.DataFrame:
+    """The raw rows with ``slot``, ``level`` and ``share`` (NaN where the leaf is unbounded)."""
+    out = raw.copy()
+    out["item"] = out["item"].fillna("")
+    out["slot"] = out["unit"] + "/" + out["leaf"] + out["item"].map(lambda i: f".{i}" if i else "")
+    low, span, level = {}, {}, {}
+    for leaf in set(out["leaf"]):
+        node = system.nodes.get(leaf)
+        if node is None or not node.is_leaf:
+            continue
+        bounds = value_bounds(system, node)
+        if np.isfinite(bounds.high) and bounds.high > bounds.low:
+            low[leaf], span[leaf] = bounds.low, bounds.high - bounds.low
+        level[leaf] = LEVEL_OF_METHOD.get(node.method, "interval")
+    out["level"] = out["leaf"].map(level)
+    out["share"] = (out["value"].astype(float) - out["leaf"].map(low)) / out["leaf"].map(span)
+    return out
+
+
+def panel_figures(system: IndicatorSystem, raw: pd.DataFrame) -> dict[str, Any]:
+    """ICCs over every bounded slot's shares, alpha per level, severity per rater."""
+    if raw.empty:
+        return _empty()
+    rated = shares(system, raw)
+    bounded = rated.dropna(subset=["share"])
+    left_out = int(rated["share"].isna().sum())
+    matrix = bounded.pivot_table(index="slot", columns="rater", values="share", aggfunc="first")
+    overall = icc(matrix.to_numpy())
+    alpha = {}
+    for level in ("nominal", "ordinal", "interval"):
+        part = bounded[bounded["level"] == level]
+        m = part.pivot_table(index="slot", columns="rater", values="share", aggfunc="first")
+        a = krippendorff_alpha(m.to_numpy(), level) if len(m) else None
+        alpha[level] = (
+            {"value": a.value, "units": a.units, "raters": a.raters, "values": a.values}
+            if a is not None
+            else {"value": None, "units": 0, "raters": 0, "values": 0}
+        )
+    return {
+        "icc": {
+            f: {
+                "value": overall.forms[f].value,
+                "low": overall.forms[f].low,
+                "high": overall.forms[f].high,
+            }
+            for f in ICC_FORMS
+        },
+        "icc_units": overall.units,
+        "icc_raters": overall.raters,
+        "alpha": alpha,
+        "raters": severity(system, raw, rated),
+        "slots": int(rated["slot"].nunique()),
+        "ratings": len(rated),
+        "left_out": left_out,
+    }
+
+
+def severity(system: IndicatorSystem, raw: pd.DataFrame, rated: pd.DataFrame) -> list[dict]:
+    """Each rater's mean signed deviation from the reconciled share, over the slots two or
+    more raters scored (and how many), most lenient first."""
+    report = reconcile_report(system, raw)
+    shared = report[report["n_raters"] >= 2].copy()
+    if shared.empty:
+        return []
+    shared["item"] = shared["item"].fillna("")
+    reconciled = shares(
+        system, shared[["unit", "leaf", "item", "value"]].assign(rater="")
+    ).set_index("slot")["share"]
+    bounded = rated.dropna(subset=["share"])
+    bounded = bounded[bounded["slot"].isin(reconciled.dropna().index)]
+    deviation = bounded["share"] - bounded["slot"].map(reconciled)
+    by_rater = deviation.groupby(bounded["rater"]).agg(["mean", "count"])
+    rows = [
+        {"rater": str(r), "severity": float(m), "slots": int(c)}
+        for r, (m, c) in by_rater.iterrows()
+    ]
+    return sorted(rows, key=lambda x: -x["severity"])
+
+
+def _empty() -> dict[str, Any]:
+    return {
+        "icc": {f: {"value": None, "low": None, "high": None} for f in ICC_FORMS},
+        "icc_units": 0,
+        "icc_raters": 0,
+        "alpha": {
+            level: {"value": None, "units": 0, "raters": 0, "values": 0}
+            for level in ("nominal", "ordinal", "interval")
+        },
+        "raters": [],
+        "slots": 0,
+        "ratings": 0,
+        "left_out": 0,
+    }
