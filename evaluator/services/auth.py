@@ -264,7 +264,8 @@ async def set_active(actor: Actor, username: str, active: bool) -> User:
     async with in_transaction() as conn:
         await lock_administrators(conn)
         await User.filter(id=user.id).using_db(conn).update(active=active)
-        if not active:
+        admin = await Membership.filter(user_id=user.id, role=Role.ADMIN).using_db(conn).exists()
+        if not active and admin:
             await keep_an_administrator(conn)
         if not active:
             await _revoke_sessions(user.id, conn)
