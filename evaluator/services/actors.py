@@ -85,8 +85,11 @@ def contract_scope(actor: Actor) -> QuerySet[Contract]:
 def round_scope(actor: Actor) -> QuerySet[Round]:
     if actor.sees_everything:
         return Round.all()
-    q = Q(contract__buyer_id__in=list(actor.orgs(Role.BUREAU_OFFICER))) | Q(
-        contract__agency_id__in=list(actor.orgs(Role.AGENCY_USER))
+    q = (
+        Q(contract__buyer_id__in=list(actor.orgs(Role.BUREAU_OFFICER)))
+        | Q(contract__agency_id__in=list(actor.orgs(Role.AGENCY_USER)))
+        # the evaluation agency's lead sees every round given to the agency, to staff it
+        | Q(evaluation_agency_id__in=list(actor.orgs(Role.LEAD_EVALUATOR)))
     )
     if actor.user_id is not None:
         q |= Q(assignments__user_id=actor.user_id)
@@ -165,6 +168,38 @@ async def may_see_scores(actor: Actor, round_: Round) -> bool:
     return (
         contract.agency_id in actor.orgs(Role.AGENCY_USER) and round_.state == RoundState.APPROVED
     )
+
+
+async def blind_rater(actor: Actor, round_: Round) -> bool:
+    """Whether the actor scores the round as one of its panel (not its lead) while it takes
+    scores: such a rater sees only their own values (a panel is blind), whatever else."""
+    if actor.sees_everything or round_.state not in WRITABLE:
+        return False
+    if await assignment_role(actor, round_) != Role.EVALUATOR:
+        return False
+    contract = await Contract.get(id=round_.contract_id)
+    return contract.buyer_id not in actor.orgs(Role.BUREAU_OFFICER)
+
+
+async def may_see_results(actor: Actor, round_: Round) -> bool:
+    """Results computed from every rater's values (scorecards, summaries, sensitivity):
+    those who may see the scores, except a blind rater of the panel."""
+    return await may_see_scores(actor, round_) and not await blind_rater(actor, round_)
+
+
+async def require_results(actor: Actor, round_: Round) -> None:
+    """PermissionDenied unless the actor may see the round's results (why, in both tongues)."""
+    if await blind_rater(actor, round_):
+        raise PermissionDenied(
+            Problem(
+                "a panel is blind: the round's results show once it is submitted",
+                "评分期间评估员互不可见：轮次提交后方可查看评分结果",
+            )
+        )
+    if not await may_see_scores(actor, round_):
+        raise PermissionDenied(
+            Problem("scores are published when the round is approved", "评估结果在轮次审定后公布")
+        )
 
 
 WRITABLE = {

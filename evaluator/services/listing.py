@@ -18,6 +18,7 @@ from evaluator.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from evaluator.services import station_links
 from evaluator.services.actors import (
     Actor,
+    blind_rater,
     contract_scope,
     get_contract,
     get_round,
@@ -207,6 +208,8 @@ async def list_scores(
             Problem("scores are published when the round is approved", "评估结果在轮次审定后公布")
         )
     query = Score.filter(round_id=round_.id)
+    if await blind_rater(actor, round_):  # a panel is blind: one's own values only
+        query = query.filter(rater_id=actor.user_id)
     if unit:
         query = query.filter(unit=await unit_code(unit))
     if leaf:

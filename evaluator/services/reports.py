@@ -13,9 +13,15 @@ from typing import Any
 from evaluator import clock
 from evaluator.decisions.rectification import OPEN_STATES
 from evaluator.engine import Result
-from evaluator.errors import NotFound, PermissionDenied, Problem
+from evaluator.errors import NotFound, Problem
 from evaluator.services import decisions, findings, listing, scorecards, tranches
-from evaluator.services.actors import Actor, assignment_role, get_round, may_see_scores
+from evaluator.services.actors import (
+    Actor,
+    assignment_role,
+    get_round,
+    may_see_results,
+    require_results,
+)
 from evaluator.services.contracts import unit_code
 from evaluator.services.sensitivity import robustness
 from evaluator.store.contracts import Contract, Station
@@ -97,10 +103,7 @@ async def round_summary(actor: Actor, round_id) -> dict[str, Any]:
     probability, open findings by severity and every node's points; the contract's agency
     with its recommendation; the tranches due within 30 days."""
     round_ = await get_round(actor, round_id)
-    if not await may_see_scores(actor, round_):
-        raise PermissionDenied(
-            Problem("scores are published when the round is approved", "评估结果在轮次审定后公布")
-        )
+    await require_results(actor, round_)
     done = await scorecards.compute_round(round_)
     robust = await robustness(round_, done)
     contract = await Contract.get(id=round_.contract_id)
@@ -166,7 +169,7 @@ async def rounds_for(actor: Actor) -> list[dict[str, Any]]:
             | {
                 "contract": contract.code,
                 "role": role.value if role else None,
-                "results": await may_see_scores(actor, r),
+                "results": await may_see_results(actor, r),
             }
         )
     return out

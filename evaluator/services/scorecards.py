@@ -23,8 +23,9 @@ from evaluator.services.actors import (
     assignment_role,
     get_round,
     get_station,
-    may_see_scores,
+    may_see_results,
     not_found,
+    require_results,
     round_scope,
 )
 from evaluator.services.citations import leaf_evidence
@@ -266,10 +267,7 @@ async def station_card(actor: Actor, round_id, station_id) -> tuple[dict, Comput
     need more of the round, such as the reports, without computing it twice)."""
     round_ = await get_round(actor, round_id)
     station = await get_station(actor, station_id)
-    if not await may_see_scores(actor, round_):
-        raise PermissionDenied(
-            Problem("scores are published when the round is approved", "评估结果在轮次审定后公布")
-        )
+    await require_results(actor, round_)
     done = await compute_round(round_)
     if station.code not in done.units:
         raise not_found("station in this round", "本轮次中的社工站", station_id)
@@ -312,7 +310,7 @@ async def station_scorecard_as_of(actor: Actor, station_id, on: dt.date) -> dict
             contract_id=round_.contract_id,
             station_id=station.id,
         ).exists()
-        if linked and await may_see_scores(actor, round_):
+        if linked and await may_see_results(actor, round_):
             card = await station_scorecard(actor, round_.id, station.id)
             responsible = (await station_links.responsible_on(actor, [station.id], on)).get(
                 station.id
@@ -340,10 +338,7 @@ async def agency_scorecard(actor: Actor, round_id) -> dict:
 async def agency_card(actor: Actor, round_id) -> tuple[dict, Computed]:
     """:func:`agency_scorecard` and the computed round it comes from."""
     round_ = await get_round(actor, round_id)
-    if not await may_see_scores(actor, round_):
-        raise PermissionDenied(
-            Problem("scores are published when the round is approved", "评估结果在轮次审定后公布")
-        )
+    await require_results(actor, round_)
     contract = await Contract.get(id=round_.contract_id)
     agency = await Organisation.get(id=contract.agency_id)
     done = await compute_round(round_)
@@ -469,10 +464,7 @@ async def round_sensitivity(
 ) -> dict:
     """The full report for a round whose scores the actor may see."""
     round_ = await get_round(actor, round_id)
-    if not await may_see_scores(actor, round_):
-        raise PermissionDenied(
-            Problem("scores are published when the round is approved", "评估结果在轮次审定后公布")
-        )
+    await require_results(actor, round_)
     done = await compute_round(round_)
     groups, outcome = await decision_inputs(round_, done)
     return await asyncio.to_thread(

@@ -115,7 +115,7 @@ async def test_scorecard_shows_evidence_status_per_leaf(api, world, evidence_dir
     await cite(county.actors["evaluator"], county.round_a.id, "ST01", "L11", f.id)
     r = await api.get(
         f"/rounds/{county.round_a.id}/stations/{county.stations['ST01'].id}/scorecard",
-        token=world.tokens["evaluator"],
+        token=world.tokens["lead"],  # the panel is blind while open
     )
     assert r.status_code == 200, r.text
     leaves = {leaf["leaf"]: leaf for leaf in r.json()["leaves"]}

@@ -38,7 +38,7 @@ from evaluator.services.actors import (
     Actor,
     assignment_role,
     get_round,
-    may_see_scores,
+    may_see_results,
 )
 from evaluator.store.base import ReviewStatus, Role
 
@@ -147,7 +147,7 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     stations = await scoring_form.scoring_progress(actor, round_id) if role is not None else []
     summary = None
     summary_problems = []
-    if await may_see_scores(actor, round_):
+    if await may_see_results(actor, round_):
         try:
             summary = await reports.round_summary(actor, round_id)
         except EvaluatorError as exc:  # nothing to sum up yet (an empty round): say why
