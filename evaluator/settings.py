@@ -49,6 +49,12 @@ DEFAULT_EVIDENCE_TYPES = (
     "text/plain",
     "audio/mpeg",
     "audio/mp4",
+    "video/mp4",  # a phone's video of an activity
+    "video/quicktime",  # an iPhone's .mov
+    "application/msword",  # .doc
+    "application/vnd.ms-excel",  # .xls
+    "application/vnd.ms-powerpoint",  # .ppt
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",  # .pptx
 )
 NAMES = (
     "DATABASE_URL",

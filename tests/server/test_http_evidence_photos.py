@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 import pillow_heif
 from api_fixtures import assert_problem
@@ -81,3 +82,24 @@ async def test_a_file_that_only_claims_to_be_heic_is_422_and_nothing_is_stored(
         assert says in r.text and "HEIC" in r.text
     assert files_under(evidence_dir) == []
     assert await AuditEvent.filter(action="evidence.attach").count() == attached
+
+
+async def test_a_phone_video_and_old_office_documents_are_accepted(api, world, evidence_dir):
+    for media_type, name, body in (
+        ("video/mp4", "活动.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64),
+        ("video/quicktime", "IMG_0001.MOV", b"\x00\x00\x00\x14ftypqt  " + b"\x00" * 64),
+        ("application/msword", "制度.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64),
+        (
+            "application/vnd.ms-excel",
+            "台账.xls",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x01" * 64,
+        ),
+    ):
+        r = await api.post(
+            f"/rounds/{world.county.round_a.id}/evidence",
+            token=world.tokens["evaluator"],
+            content=body,
+            headers={"Content-Type": media_type, "X-Filename": quote(name)},
+        )
+        assert r.status_code == 201, (media_type, r.text)
+        assert (r.json()["media_type"], r.json()["original_name"]) == (media_type, name)
