@@ -31,7 +31,7 @@ from evaluator.errors import (
     Problem,
     TooEarly,
 )
-from evaluator.services import audit, calendars
+from evaluator.services import audit, calendars, panel
 from evaluator.services.actors import (
     Actor,
     assignment_role,
@@ -269,6 +269,7 @@ async def submit_round(actor: Actor, round_: Round, expected_version: int) -> Ro
     )
     if round_.state in (RoundState.OPEN, RoundState.REOPENED):  # else: an illegal transition
         await require_complete(round_)  # every gap scored or decided by the lead
+        await panel.require_agreement(round_)  # every wide disagreement adjudicated
     async with in_transaction() as conn:
         return await _transition(actor, round_, "submit", expected_version, conn)
 

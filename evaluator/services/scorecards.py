@@ -14,13 +14,12 @@ from evaluator.analysis.report import sensitivity_report
 from evaluator.analysis.sensitivity import Settings
 from evaluator.canonical import digest
 from evaluator.engine import Result, score
-from evaluator.engine.reconcile import reconcile, reconcile_report
-from evaluator.errors import NotFound, PermissionDenied, Problem
+from evaluator.engine.reconcile import reconcile
+from evaluator.errors import NotFound, Problem
 from evaluator.evidence.measure import measured_inputs
 from evaluator.services import station_links
 from evaluator.services.actors import (
     Actor,
-    assignment_role,
     get_round,
     get_station,
     may_see_results,
@@ -33,11 +32,11 @@ from evaluator.services.contracts import Cohort, round_cohort
 from evaluator.services.registers import register_history
 from evaluator.services.sensitivity import decision_inputs, robustness
 from evaluator.services.systems import system_of
-from evaluator.store.base import Role, RoundState
+from evaluator.store.base import RoundState
 from evaluator.store.contracts import Contract, ContractStation
 from evaluator.store.orgs import Organisation
 from evaluator.store.registers import MeasuredOverride, RegisterImport
-from evaluator.store.rounds import LeafWaiver, Round, Score, SystemVersion
+from evaluator.store.rounds import Adjudication, LeafWaiver, Round, Score, SystemVersion
 from evaluator.systems import IndicatorSystem
 
 INPUT_COLUMNS = ["unit", "leaf", "item", "value", "target", "n", "rater"]
@@ -94,6 +93,7 @@ async def round_inputs(
     measured = await _with_overrides(round_, measured, notes, conn)
     computed = {leaf for _, leaf in notes}
     raw = raw[~raw["leaf"].isin(computed)]
+    raw = await with_adjudications(round_, raw, conn)
     inputs = reconcile(system, raw) if len(raw) else raw.drop(columns="rater")
     if len(measured):
         inputs = (
@@ -113,6 +113,30 @@ async def round_inputs(
         ["unit", "leaf", "item"], na_position="first", kind="stable"
     ).reset_index(drop=True)
     return inputs, notes
+
+
+async def with_adjudications(round_: Round, raw: pd.DataFrame, conn=None) -> pd.DataFrame:
+    """The raters' rows with each slot the lead adjudicated replaced by one row holding the
+    lead's value (its target and sample size kept from the raters' first row)."""
+    decided = (
+        await Adjudication.filter(round_id=round_.id)
+        .using_db(conn)
+        .values_list("unit", "leaf", "item", "value")
+    )
+    if not decided or raw.empty:
+        return raw
+    slot = raw["unit"] + "\x1f" + raw["leaf"] + "\x1f" + raw["item"].fillna("")
+    values = {f"{u}\x1f{leaf}\x1f{item}": v for u, leaf, item, v in decided}
+    hit = slot.isin(values.keys())
+    if not hit.any():
+        return raw
+    first = raw[hit].assign(_slot=slot[hit]).drop_duplicates("_slot")
+    first = first.assign(value=first["_slot"].map(values), rater="adjudicated")
+    return (
+        pd.concat([raw[~hit], first.drop(columns="_slot")], ignore_index=True)
+        .sort_values(["unit", "leaf", "item", "rater"], na_position="first", kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 async def _with_overrides(
@@ -476,38 +500,3 @@ async def round_sensitivity(
         outcomes=outcome,
         attribution=attribution,
     )
-
-
-async def disagreements(actor: Actor, round_id, limit: int = 50) -> list[dict]:
-    """Where a round's raters disagree most: per (unit, leaf, item) scored by two or more
-    raters, the spread (highest − lowest), the reconciled value and the raters whose values
-    did not count — for the round's lead evaluator (and whoever sees everything)."""
-    round_ = await get_round(actor, round_id)
-    role = await assignment_role(actor, round_)
-    if not actor.sees_everything and role != Role.LEAD_EVALUATOR:
-        raise PermissionDenied(
-            Problem(
-                "only the round's lead evaluator sees the raters' spread",
-                "仅本轮主评估员可查看评分分歧",
-            )
-        )
-    raw = await round_raw(round_)
-    if raw.empty:
-        return []
-    system = await system_of_round(round_)
-    report = await asyncio.to_thread(reconcile_report, system, raw)
-    spread = report[(report["n_raters"] >= 2) & (report["spread"] > 0)]
-    spread = spread.sort_values(["spread", "unit", "leaf"], ascending=[False, True, True])
-    return [
-        {
-            "unit": row.unit,
-            "leaf": row.leaf,
-            "item": row.item if isinstance(row.item, str) else "",
-            "n_raters": int(row.n_raters),
-            "min": float(row.min),
-            "max": float(row.max),
-            "spread": float(row.spread),
-            "value": None if pd.isna(row.value) else float(row.value),
-        }
-        for row in spread.head(limit).itertuples()
-    ]

@@ -116,6 +116,27 @@ class LeafWaiver(Entity):
         unique_together = (("round", "unit", "leaf"),)
 
 
+class Adjudication(Entity):
+    """The lead evaluator's value for a slot (unit, leaf, item) on which the raters
+    disagree, with the written reason: it replaces the raters' values for that slot."""
+
+    round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField(
+        "models.Round", related_name="adjudications", on_delete=fields.RESTRICT
+    )
+    unit = fields.CharField(max_length=64)
+    leaf = fields.CharField(max_length=40)
+    item = fields.CharField(max_length=40, default="")
+    value = fields.FloatField()
+    reason = fields.TextField()
+    decided_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="adjudications", on_delete=fields.RESTRICT
+    )
+
+    class Meta:
+        table = "adjudication"
+        unique_together = (("round", "unit", "leaf", "item"),)
+
+
 class EvidenceFile(Entity):
     round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField(
         "models.Round", related_name="evidence_files", on_delete=fields.RESTRICT

@@ -211,6 +211,16 @@ async def gap_body(m: Matrix, role: str) -> Call:
     )
 
 
+async def adjudication_body(m: Matrix, role: str) -> Call:
+    """An open round whose two raters are three levels apart on nothing bounded: the lead
+    and an administrator reach the service's check (422: no such disagreement)."""
+    r = await fresh_round(m.world, "open")
+    return Call(
+        params={"round_id": r.id},
+        json={"unit": "ST01", "leaf": "L10", "value": 1, "reason": "复核"},
+    )
+
+
 async def round_with_lead_only(m: Matrix, role: str) -> Call:
     r = await fresh_round(m.world, "open", assign=("lead",))
     return Call(params={"round_id": r.id}, json={"username": "evaluator", "role": "evaluator"})
@@ -554,6 +564,8 @@ ROWS = [
     row("POST", f"{V}/rounds/<round_id:uuid>/appeals",              "201 403 404 403 403 404 201 404 403 401", appeal_body),
     row("GET", f"{V}/rounds/<round_id:uuid>/appeals",               "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved")),
     row("POST", f"{V}/appeals/<appeal_id:uuid>/decision",           "200 403 404 200 403 404 403 404 403 401", fresh_appeal),
+    row("GET", f"{V}/rounds/<round_id:uuid>/disagreements",         "200 403 404 200 403 404 403 404 200 401", ids(round_id="round_a")),
+    row("POST", f"{V}/rounds/<round_id:uuid>/adjudications",        "422 403 404 422 403 404 403 404 403 401", adjudication_body),
     row("GET", f"{V}/rounds/<round_id:uuid>/reliability",           "200 200 404 200 403 404 403 404 200 401", ids(round_id="round_a")),
     row("GET", f"{V}/rounds/<round_id:uuid>/sensitivity",           "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved"), "(approved)"),
     row("GET", f"{V}/calendars/<year:int>",                         "200 200 200 200 200 200 200 200 200 401", lambda m, r: _call(params={"year": 2026})),

@@ -43,6 +43,11 @@ TABLE = {
     },
     ("POST", "/rounds/<round_id:uuid>/act"): {"agency_a": 403, "agency_b": 404, "anon": 302},
     ("POST", "/rounds/<round_id:uuid>/decision"): {"agency_a": 403, "agency_b": 404, "anon": 302},
+    ("POST", "/rounds/<round_id:uuid>/adjudications"): {
+        "evaluator": 422,  # no value given
+        "agency_b": 404,
+        "anon": 302,
+    },
     ("POST", "/rounds/<round_id:uuid>/gaps"): {
         "agency_a": 403,
         "agency_b": 404,

@@ -83,3 +83,134 @@ async def test_the_panel_is_blind_until_the_round_is_submitted(api, world):
         f"/rounds/{r.id}/stations/{station}/scorecard", token=world.tokens["evaluator2"]
     )
     assert card.status_code == 200
+
+
+async def test_a_wide_disagreement_blocks_submission_until_the_lead_adjudicates(
+    api, db, evidence_dir
+):
+    from api_fixtures import sign_in_everyone
+    from services.workflow_fixtures import build_county
+    from test_http_reliability import PANEL_SYSTEM
+
+    from evaluator.store.audit import AuditEvent
+
+    world = await sign_in_everyone(await build_county(system=PANEL_SYSTEM))
+    r = await fresh_round(world, "open", assign=("lead", "evaluator", "evaluator2"))
+    slots = {  # (leaf, item) → values of the lead, evaluator, evaluator2 at ST01
+        ("R1", ""): (1, 4, 2),  # three levels apart: blocks
+        ("R2", ""): (2, 3, 2),  # one level: allowed
+        ("R3", ""): (3, 3, 3),
+        ("C1", "a"): (1, 0, 1),  # an item worth half the leaf: blocks
+        ("C1", "b"): (1, 1, 1),
+        ("N1", ""): (2, 9, 5),  # no upper bound: listed, never blocks
+    }
+    for unit in ("ST01", "ST02"):
+        for (leaf, item), values in slots.items():
+            for rater, v in zip(("lead", "evaluator", "evaluator2"), values, strict=True):
+                if unit == "ST02":
+                    v = values[0]  # ST02: the panel agrees
+                await record_score(world.actors[rater], r.id, unit, leaf, v, item=item)
+
+    listed = await api.get(f"/rounds/{r.id}/disagreements", token=world.tokens["lead"])
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    assert body["blocking"] == 2
+    blocking = [(d["leaf"], d["item"]) for d in body["items"] if d["blocking"]]
+    assert sorted(blocking) == [("C1", "a"), ("R1", "")]
+    n1 = next(d for d in body["items"] if d["leaf"] == "N1")
+    assert n1["limit"] is None and not n1["blocking"] and n1["spread"] == 7
+    r2 = next(d for d in body["items"] if d["leaf"] == "R2")
+    assert r2["limit"] == 1 and not r2["blocking"]
+
+    refused = await api.post(
+        f"/rounds/{r.id}/submit", token=world.tokens["lead"], json={"version": r.version}
+    )
+    problem = assert_problem(refused, 422)
+    paths = {p["where"] for p in problem["problems"]}
+    assert {"disagreements.ST01.R1", "disagreements.ST01.C1.a"} <= paths
+
+    adjudicate = f"/rounds/{r.id}/adjudications"
+    slot = {"unit": "ST01", "leaf": "R1", "item": ""}
+    assert_problem(
+        await api.post(
+            adjudicate, token=world.tokens["evaluator"], json=slot | {"value": 3, "reason": "x"}
+        ),
+        403,
+    )
+    bad = await api.post(
+        adjudicate, token=world.tokens["lead"], json=slot | {"value": 7, "reason": ""}
+    )
+    bad_problem = assert_problem(bad, 422)
+    assert {p["where"] for p in bad_problem["problems"]} == {"value", "reason"}
+    agreed = await api.post(
+        adjudicate,
+        token=world.tokens["lead"],
+        json={"unit": "ST01", "leaf": "R3", "value": 3, "reason": "x"},
+    )
+    assert_problem(agreed, 422)  # nothing to adjudicate there
+    done = await api.post(
+        adjudicate,
+        token=world.tokens["lead"],
+        json=slot | {"value": 3, "reason": "现场复核制度文本，达到 3 级"},
+    )
+    assert done.status_code == 200, done.text
+    r1 = next(d for d in done.json()["items"] if d["leaf"] == "R1")
+    assert (
+        r1["adjudicated"] == {"value": 3.0, "reason": "现场复核制度文本，达到 3 级"}
+        and not r1["blocking"]
+    )
+
+    card = await api.get(
+        f"/rounds/{r.id}/stations/{world.county.stations['ST01'].id}/scorecard",
+        token=world.tokens["lead"],
+    )
+    leaves = {leaf["leaf"]: leaf for leaf in card.json()["leaves"]}
+    assert leaves["R1"]["points"] == 7.5  # level 3 of 0–4 on 10 points: the lead's value counts
+
+    await api.post(
+        adjudicate,
+        token=world.tokens["lead"],
+        json={"unit": "ST01", "leaf": "C1", "item": "a", "value": 1, "reason": "台账齐全"},
+    )
+    from evaluator.services.completeness import list_gaps
+    from evaluator.store.rounds import Round
+
+    _, gaps = await list_gaps(world.actors["lead"], r.id)
+    for gap in gaps:
+        await decide_gap(world.actors["lead"], r.id, gap.unit, gap.leaf, "not_applicable", "测试")
+    r = await Round.get(id=r.id)
+    submitted = await api.post(
+        f"/rounds/{r.id}/submit", token=world.tokens["lead"], json={"version": r.version}
+    )
+    assert submitted.status_code == 200, submitted.text
+    assert await AuditEvent.filter(action="round.adjudicate").count() == 2
+
+    for who, status in (("agency_a", 403), ("agency_b", 404), ("evaluator", 403), ("bureau", 403)):
+        assert (
+            await api.get(f"/rounds/{r.id}/disagreements", token=world.tokens[who])
+        ).status_code == status, who
+
+
+async def test_the_lead_adjudicates_on_the_round_page(api, db, evidence_dir):
+    from api_fixtures import sign_in_everyone
+    from services.workflow_fixtures import build_county
+    from test_http_reliability import PANEL_SYSTEM
+
+    world = await sign_in_everyone(await build_county(system=PANEL_SYSTEM))
+    r = await fresh_round(world, "open", assign=("lead", "evaluator"))
+    await record_score(world.actors["lead"], r.id, "ST01", "R1", 0)
+    await record_score(world.actors["evaluator"], r.id, "ST01", "R1", 4)
+    lead = {"Authorization": f"Bearer {world.tokens['lead']}"}
+    page = await api.client.get(f"/rounds/{r.id}", headers=lead)
+    assert 'id="blocking">1<' in page.text and 'class="blocking"' in page.text
+    form = {"unit": "ST01", "leaf": "R1", "item": "", "value": "2", "reason": "两人各执一端，取中"}
+    done = await api.client.post(f"/rounds/{r.id}/adjudications", headers=lead, data=form)
+    assert done.status_code == 302 and done.headers["location"] == f"/rounds/{r.id}#spread"
+    page = await api.client.get(f"/rounds/{r.id}", headers=lead)
+    row = page.text.split('id="spread-ST01-R1"', 1)[1].split("</tr>", 1)[0]
+    assert "<strong>2</strong>" in row and "两人各执一端，取中" in row
+    assert 'id="blocking"' not in page.text
+    bad = await api.client.post(
+        f"/rounds/{r.id}/adjudications", headers=lead, data=form | {"value": "inf"}
+    )
+    assert bad.status_code == 422

@@ -26,6 +26,7 @@ from evaluator.services import (
     completeness,
     decisions,
     findings,
+    panel,
     reports,
     rounds,
     scorecards,
@@ -154,7 +155,7 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
             summary_problems = exc.problems
     gaps, spread = [], []
     if role is not None and role.value == "lead_evaluator":
-        spread = await scorecards.disagreements(actor, round_id)
+        spread = await panel.disagreements(actor, round_id)
         if round_.state in WRITABLE:
             _, found = await completeness.list_gaps(actor, round_id)
             gaps = sorted((g.__dict__ for g in found), key=lambda g: g["decision"] is not None)
@@ -275,6 +276,31 @@ async def decide_gap(request: Request, round_id: uuid.UUID) -> HTTPResponse:
         form.get("reason") or "",
     )
     return redirect(f"/rounds/{round_id}#complete")
+
+
+@bp.post("/rounds/<round_id:uuid>/adjudications")
+@signed_in
+async def adjudicate(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    """The lead gives a disagreeing slot its value, with the written reason."""
+    form = request.form or {}
+    await get_round(request.ctx.actor, round_id)  # another organisation's round: not found
+    try:
+        value = float(form.get("value") or "")
+    except ValueError:
+        return error_page(
+            request,
+            InvalidInput(Problem("the value is not a number", "裁定值不是数字", path="value")),
+        )
+    await panel.adjudicate(
+        request.ctx.actor,
+        round_id,
+        form.get("unit") or "",
+        form.get("leaf") or "",
+        form.get("item") or "",
+        value,
+        form.get("reason") or "",
+    )
+    return redirect(f"/rounds/{round_id}#spread")
 
 
 @bp.post("/rounds/<round_id:uuid>/decision")
