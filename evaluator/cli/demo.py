@@ -55,9 +55,37 @@ async def _store_demo(report, out: Path | None = None) -> str:
         f"audit trail 审计日志: {verification.events} events, chain {'intact 完整' if verification.ok else 'BROKEN 已损坏'}",
         "demo accounts 演示账号: admin, bureau, lead, evaluator, auditor, agency1, agency2, agency3",
     ]
+    if loaded.rounds:
+        lines += await _panel_lines(loaded.rounds[0])
     if written:
         lines.append(f"reports 报告: {len(written)} files 个文件 in {out / 'reports'}")
     return "\n".join(lines)
+
+
+async def _panel_lines(round_) -> list[str]:
+    """How far the first round's three raters agree, and who is lenient (docs/raters.md)."""
+    from evaluator.services.actors import Actor
+    from evaluator.services.reliability import round_reliability
+
+    f = await round_reliability(Actor.system(), round_.id)
+
+    def num(x: float | None) -> str:
+        return "—" if x is None else f"{x:.3f}"
+
+    icc = f["icc"]
+    lines = [
+        f"panel 评分一致性 (round {round_.id}, {f['icc_raters']} raters on {f['icc_units']} slots): "
+        f"ICC(2,1) {num(icc['icc2_1']['value'])}, ICC(3,1) {num(icc['icc3_1']['value'])}, "
+        f"ICC(2,k) {num(icc['icc2_k']['value'])}; alpha ordinal "
+        f"{num(f['alpha']['ordinal']['value'])}, interval {num(f['alpha']['interval']['value'])}",
+    ]
+    if f["raters"]:
+        top = f["raters"][0]
+        lines.append(
+            f"most lenient 评分最宽: {top['rater']} ({top['severity']:+.3f} of a leaf's range "
+            f"over {top['slots']} slots 个评分点); one disagreement adjudicated by the lead 主评估员裁定一处分歧"
+        )
+    return lines
 
 
 async def _write_reports(rounds, folder: Path) -> list[Path]:

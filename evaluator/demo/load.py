@@ -9,10 +9,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from evaluator import clock
 from evaluator.demo import story as demo_story
 from evaluator.demo.consequences import first_release
 from evaluator.demo.county import cast
+from evaluator.demo.panel import HARSH, LENIENT, panel_rows, wide_disagreement
 from evaluator.demo.registers import round_date, write_registers
 from evaluator.demo.scoring import DemoReport
 from evaluator.evidence.measure import measured_leaves
@@ -23,6 +26,7 @@ from evaluator.services import rounds as round_svc
 from evaluator.services import tranches as tranche_svc
 from evaluator.services.actors import Actor, actor_for
 from evaluator.services.completeness import decide_gap, round_gaps
+from evaluator.services.panel import adjudicate
 from evaluator.services.registers import import_register
 from evaluator.services.scoring import record_scores
 from evaluator.services.systems import register_system
@@ -112,6 +116,11 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
         accounts.auditor: await _user(
             system_actor, accounts.auditor, "审计员 Auditor", bureau, Role.AUDITOR
         ),
+        # the rest of the panel (no demo login): one at times harsher, one more lenient
+        HARSH: await _user(system_actor, HARSH, "评估员二 Evaluator 2", evaluators, Role.EVALUATOR),
+        LENIENT: await _user(
+            system_actor, LENIENT, "评估员三 Evaluator 3", evaluators, Role.EVALUATOR
+        ),
     }
     agency_users = {}
     for i, a in enumerate(county.agencies, start=1):
@@ -172,6 +181,8 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
         )
         await round_svc.assign(system_actor, round_, users[accounts.lead], Role.LEAD_EVALUATOR)
         await round_svc.assign(system_actor, round_, users[accounts.evaluator], Role.EVALUATOR)
+        for rater in (HARSH, LENIENT):
+            await round_svc.assign(system_actor, round_, users[rater], Role.EVALUATOR)
         round_ = await round_svc.open_round(lead_actor, round_, round_.version)
         agency_actor = await actor_for(agency_users[c.agency])
         with tempfile.TemporaryDirectory() as folder:
@@ -184,11 +195,27 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
         rows = report.inputs[
             report.inputs["unit"].isin(c.stations) & ~report.inputs["leaf"].isin(measured)
         ]
-        await record_scores(
-            evaluator_actor,
-            round_.id,
-            rows[[col for col in ("unit", "leaf", "item", "value", "target", "n") if col in rows]],
-        )
+        rows = rows[
+            [col for col in ("unit", "leaf", "item", "value", "target", "n") if col in rows]
+        ].reset_index(drop=True)
+        await record_scores(evaluator_actor, round_.id, rows)
+        harsh, lenient = (panel_rows(report.system, rows, who) for who in (HARSH, LENIENT))
+        wide = wide_disagreement(report.system, rows) if not rounds else None
+        if wide is not None:  # the first round: one slot the lenient rater sees two levels up
+            lenient.loc[wide[0], "value"] = wide[1]
+        await record_scores(await actor_for(users[HARSH]), round_.id, harsh)
+        await record_scores(await actor_for(users[LENIENT]), round_.id, lenient)
+        if wide is not None:
+            slot = rows.loc[wide[0]]
+            await adjudicate(
+                lead_actor,
+                round_.id,
+                slot["unit"],
+                slot["leaf"],
+                "" if pd.isna(slot.get("item")) else str(slot.get("item") or ""),
+                float(slot["value"]),
+                "现场复核佐证后取评估员的等级 the evidence seen again on site supports the evaluator's level",
+            )
         teller = weak in c.stations  # the weak station's contract tells the story
         if teller:
             story += await demo_story.before_submission(

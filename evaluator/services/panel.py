@@ -46,24 +46,23 @@ LEVEL_LIMIT = 1  # rubric levels
 ADJUDICATED = "adjudicated"  # the rater name of an adjudicated slot's one row
 
 
-def limit_of(system: IndicatorSystem, leaf: str, item: str) -> tuple[float | None, str]:
-    """The largest spread that is not a disagreement, in the slot's raw values, and why
-    (None: no scale, never blocking)."""
+def limit_of(system: IndicatorSystem, leaf: str, item: str) -> tuple[float | None, str, str]:
+    """The largest spread that is not a disagreement, in the slot's raw values, and why in
+    English and Chinese (None: no scale, never blocking)."""
     node = system.nodes[leaf]
     bounds = value_bounds(system, node)
     if node.method == "rubric":
-        return float(LEVEL_LIMIT), "more than one rubric level 相差超过一个等级"
+        return float(LEVEL_LIMIT), "more than one rubric level", "相差超过一个等级"
     if isinstance(node.spec, ChecklistLeaf):
         # an item's 0/1 spread is worth the item's points
         points = next((it.points for it in node.spec.items if it.code == item), 0.0)
         leaf_points = sum(it.points for it in node.spec.items)
         limit = SHARE_LIMIT * leaf_points / points if points else float("inf")
-        return limit, "more than 25% of the leaf's points 超过该项分值的 25%"
+        return limit, "more than 25% of the leaf's points", "超过该项分值的 25%"
     if bounds.high == float("inf"):
-        return None, ""
-    return SHARE_LIMIT * (
-        bounds.high - bounds.low
-    ), "more than 25% of the leaf's range 超过分值范围的 25%"
+        return None, "", ""
+    span = bounds.high - bounds.low
+    return SHARE_LIMIT * span, "more than 25% of the leaf's range", "超过取值范围的 25%"
 
 
 async def _raters_raw(round_: Round, system: IndicatorSystem) -> pd.DataFrame:
@@ -90,7 +89,7 @@ async def round_disagreements(round_: Round) -> list[dict[str, Any]]:
     rows = []
     for row in spread.itertuples():
         item = row.item if isinstance(row.item, str) else ""
-        limit, why = limit_of(system, row.leaf, item)
+        limit, why, why_zh = limit_of(system, row.leaf, item)
         above = limit is not None and float(row.spread) > limit + 1e-9
         adjudication = decided.get((row.unit, row.leaf, item))
         rows.append(
@@ -105,6 +104,7 @@ async def round_disagreements(round_: Round) -> list[dict[str, Any]]:
                 "value": None if pd.isna(row.value) else float(row.value),
                 "limit": limit,
                 "why": why if above else "",
+                "why_zh": why_zh if above else "",
                 "blocking": above and adjudication is None,
                 "adjudicated": None
                 if adjudication is None

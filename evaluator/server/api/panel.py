@@ -38,6 +38,7 @@ class DisagreementOut(Out):
         description="the largest spread allowed (null: no scale, never blocks)"
     )
     why: str = Field(description="why the spread is too wide, when it is")
+    why_zh: str
     blocking: bool = Field(description="above the limit and not adjudicated: blocks submission")
     adjudicated: AdjudicatedOut | None
 
