@@ -31,7 +31,7 @@ from evaluator.errors import (
     Problem,
     TooEarly,
 )
-from evaluator.services import audit, calendars, panel
+from evaluator.services import audit, calendars, interests, panel
 from evaluator.services.actors import (
     Actor,
     assignment_role,
@@ -144,6 +144,7 @@ async def assign(actor: Actor, round_: Round, user: User, role: Role) -> RoundAs
                 path="username",
             )
         )
+    await interests.refuse_conflicted(user, round_)  # a declared tie with the agency
     try:
         async with in_transaction() as conn:
             found = await RoundAssignment.create(round=round_, user=user, role=role, using_db=conn)

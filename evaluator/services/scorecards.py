@@ -29,6 +29,7 @@ from evaluator.services.actors import (
 )
 from evaluator.services.citations import leaf_evidence
 from evaluator.services.contracts import Cohort, round_cohort
+from evaluator.services.interests import excluded_raters
 from evaluator.services.registers import register_history
 from evaluator.services.sensitivity import decision_inputs, robustness
 from evaluator.services.systems import system_of
@@ -52,6 +53,9 @@ async def round_raw(round_: Round, conn=None) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=INPUT_COLUMNS)
     frame["item"] = frame["item"].replace("", None)
     frame["rater"] = frame["rater"].astype(str)
+    tied = await excluded_raters(round_, conn)  # a tie declared late: their values leave
+    if tied:
+        frame = frame[~frame["rater"].isin(tied)]
     return frame.sort_values(
         ["unit", "leaf", "item", "rater"], na_position="first", kind="stable"
     ).reset_index(drop=True)

@@ -61,3 +61,12 @@ class ReviewStatus(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     INSUFFICIENT = "insufficient"
+
+
+class TieKind(StrEnum):
+    """How an evaluator is tied to an organisation (利益关联)."""
+
+    EMPLOYMENT = "employment"  # works or worked there 任职
+    FAMILY = "family"  # a relative works there 亲属
+    PAST_CONTRACT = "past_contract"  # served it under a contract 曾有合同往来
+    OTHER = "other"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from evaluator.store.base import Entity, OrgKind, RegionLevel, Role
+from evaluator.store.base import Entity, OrgKind, RegionLevel, Role, TieKind
 
 
 class Region(Model):
@@ -65,3 +65,22 @@ class Membership(Entity):
     class Meta:
         table = "membership"
         unique_together = (("user", "organisation", "role"),)
+
+
+class Declaration(Entity):
+    """An evaluator's declared tie to an organisation: they are never assigned to a round
+    of a contract whose agency it is, and a tie declared after assignment takes their
+    values out of that round's results. Declarations are never edited or deleted."""
+
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="declarations", on_delete=fields.RESTRICT
+    )
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "models.Organisation", related_name="declared_ties", on_delete=fields.RESTRICT
+    )
+    kind = fields.CharEnumField(TieKind, max_length=20)
+    note = fields.TextField(default="")
+
+    class Meta:
+        table = "declaration"
+        unique_together = (("user", "organisation", "kind"),)

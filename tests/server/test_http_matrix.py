@@ -211,6 +211,12 @@ async def gap_body(m: Matrix, role: str) -> Call:
     )
 
 
+async def declaration_body(m: Matrix, role: str) -> Call:
+    """Anyone signed in declares their own tie; with a bureau, which no round evaluates, so
+    that the other rows' rounds are untouched."""
+    return Call(json={"organisation": str(m.ids["bureau"]), "kind": "past_contract"})
+
+
 async def adjudication_body(m: Matrix, role: str) -> Call:
     """An open round whose two raters are three levels apart on nothing bounded: the lead
     and an administrator reach the service's check (422: no such disagreement)."""
@@ -564,6 +570,8 @@ ROWS = [
     row("POST", f"{V}/rounds/<round_id:uuid>/appeals",              "201 403 404 403 403 404 201 404 403 401", appeal_body),
     row("GET", f"{V}/rounds/<round_id:uuid>/appeals",               "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved")),
     row("POST", f"{V}/appeals/<appeal_id:uuid>/decision",           "200 403 404 200 403 404 403 404 403 401", fresh_appeal),
+    row("GET", f"{V}/declarations",                                 "200 200 200 200 200 200 200 200 200 401"),
+    row("POST", f"{V}/declarations",                                "201 201 201 201 201 201 201 201 201 401", declaration_body),
     row("GET", f"{V}/rounds/<round_id:uuid>/disagreements",         "200 403 404 200 403 404 403 404 200 401", ids(round_id="round_a")),
     row("POST", f"{V}/rounds/<round_id:uuid>/adjudications",        "422 403 404 422 403 404 403 404 403 401", adjudication_body),
     row("GET", f"{V}/rounds/<round_id:uuid>/reliability",           "200 200 404 200 403 404 403 404 200 401", ids(round_id="round_a")),

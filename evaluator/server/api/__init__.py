@@ -11,6 +11,7 @@ from evaluator.server.api import (
     calendars,
     contracts,
     decisions,
+    declarations,
     evidence,
     findings,
     gaps,
@@ -41,6 +42,7 @@ BLUEPRINTS = (
     registers.bp,
     scorecards.bp,
     findings.bp,  # findings, decisions, tranches, appeals: one tag, "consequences"
+    declarations.bp,
     decisions.bp,
     tranches.bp,
     appeals.bp,
