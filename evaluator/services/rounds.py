@@ -47,7 +47,7 @@ from evaluator.services.scorecards import compute_round, inputs_digest, results_
 from evaluator.services.snapshots import freeze, write_snapshot
 from evaluator.store.base import OrgKind, Role, RoundKind, RoundState
 from evaluator.store.contracts import Contract
-from evaluator.store.orgs import Membership, Organisation, User
+from evaluator.store.orgs import Declaration, Membership, Organisation, User
 from evaluator.store.rounds import ApprovalSnapshot, Round, RoundAssignment, SystemVersion
 
 
@@ -119,12 +119,16 @@ async def create_round(
     return round_
 
 
-async def assign(actor: Actor, round_: Round, user: User, role: Role) -> RoundAssignment:
+def _require_staffing(actor: Actor, round_: Round) -> None:
     require(
         actor.is_admin or actor.has(Role.LEAD_EVALUATOR, round_.evaluation_agency_id),
         "only the evaluation agency's lead or an administrator may assign evaluators",
         "仅评估机构主评估员或管理员可分派评估员",
     )
+
+
+async def assign(actor: Actor, round_: Round, user: User, role: Role) -> RoundAssignment:
+    _require_staffing(actor, round_)
     if role not in (Role.EVALUATOR, Role.LEAD_EVALUATOR):
         raise InvalidInput(
             Problem(
@@ -194,9 +198,52 @@ async def start_round(
     )
 
 
+async def staffing(actor: Actor, round_id) -> dict | None:
+    """Who scores the round and who could, for the evaluation agency's lead (and
+    administrators): the assignments, and the agency's evaluators with any declared tie to
+    the agency evaluated. None for anyone else."""
+    round_ = await get_round(actor, round_id)
+    if not (actor.is_admin or actor.has(Role.LEAD_EVALUATOR, round_.evaluation_agency_id)):
+        return None
+    assigned = {
+        username: role
+        for username, role in await RoundAssignment.filter(round_id=round_.id).values_list(
+            "user__username", "role"
+        )
+    }
+    contract = await Contract.get(id=round_.contract_id)
+    tied = set(
+        await Declaration.filter(organisation_id=contract.agency_id).values_list(
+            "user__username", flat=True
+        )
+    )
+    people = await Membership.filter(
+        organisation_id=round_.evaluation_agency_id,
+        role__in=[Role.EVALUATOR, Role.LEAD_EVALUATOR],
+        user__active=True,
+    ).values_list("user__username", "user__display_name", "role")
+    candidates: dict[str, dict] = {}
+    for username, display, role in people:
+        entry = candidates.setdefault(
+            username,
+            {
+                "username": username,
+                "display_name": display,
+                "lead": False,
+                "tied": username in tied,
+            },
+        )
+        entry["lead"] = entry["lead"] or role == Role.LEAD_EVALUATOR
+    return {
+        "assigned": [{"username": u, "role": Role(r).value} for u, r in sorted(assigned.items())],
+        "candidates": [c for u, c in sorted(candidates.items()) if u not in assigned],
+    }
+
+
 async def assign_user(actor: Actor, round_id, username: str, role: Role) -> RoundAssignment:
     """``assign`` with the round by id (in the actor's scope) and the user by name."""
     round_ = await get_round(actor, round_id)
+    _require_staffing(actor, round_)  # who may, before which user
     user = await User.get_or_none(username=username)
     if user is None:
         raise InvalidInput(Problem(f"no user {username}", f"没有用户 {username}", path="username"))

@@ -43,6 +43,12 @@ TABLE = {
     },
     ("POST", "/rounds/<round_id:uuid>/act"): {"agency_a": 403, "agency_b": 404, "anon": 302},
     ("POST", "/rounds/<round_id:uuid>/decision"): {"agency_a": 403, "agency_b": 404, "anon": 302},
+    ("POST", "/rounds/<round_id:uuid>/assignments"): {
+        "agency_a": 403,
+        "agency_b": 404,
+        "evaluator": 403,
+        "anon": 302,
+    },
     ("POST", "/rounds/<round_id:uuid>/adjudications"): {
         "evaluator": 422,  # no value given
         "agency_b": 404,
@@ -184,3 +190,27 @@ async def test_the_lead_decides_the_gaps_on_the_round_page(api, world):
     ).status_code == 302
     page = await api.client.get(f"/rounds/{r.id}", headers=lead)
     assert int(page.text.split('id="undecided">', 1)[1].split("<", 1)[0]) == undecided
+
+
+async def test_the_evaluation_agencys_lead_staffs_a_round_on_its_page(api, world):
+    from evaluator.services.interests import declare
+
+    r = await fresh_round(world, "draft", assign=())
+    await declare(world.actors["evaluator2"], world.county.agency_a.id, "employment")
+    lead = {"Authorization": f"Bearer {world.tokens['lead']}"}
+    page = await api.client.get(f"/rounds/{r.id}", headers=lead)
+    section = page.text.split('id="staff"', 1)[1].split("</section>", 1)[0]
+    assert "尚未分派" in section
+    assert 'value="evaluator2" disabled' in section and "回避" in section
+    for form in ({"username": "lead", "role": "lead_evaluator"}, {"username": "evaluator"}):
+        done = await api.client.post(f"/rounds/{r.id}/assignments", headers=lead, data=form)
+        assert done.status_code == 302 and done.headers["location"] == f"/rounds/{r.id}#staff"
+    tied = await api.client.post(
+        f"/rounds/{r.id}/assignments", headers=lead, data={"username": "evaluator2"}
+    )
+    assert tied.status_code == 409 and "应回避" in tied.text
+    page = await api.client.get(f"/rounds/{r.id}", headers=lead)
+    section = page.text.split('id="staff"', 1)[1].split("</section>", 1)[0]
+    assert "<li>lead · 主评估员</li>" in section and "<li>evaluator · 评估员</li>" in section
+    agency = {"Authorization": f"Bearer {world.tokens['agency_a']}"}
+    assert 'id="staff"' not in (await api.client.get(f"/rounds/{r.id}", headers=agency)).text

@@ -153,6 +153,7 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
             summary = await reports.round_summary(actor, round_id)
         except EvaluatorError as exc:  # nothing to sum up yet (an empty round): say why
             summary_problems = exc.problems
+    staff = await rounds.staffing(actor, round_id) if round_.state.value != "approved" else None
     gaps, spread = [], []
     if role is not None and role.value == "lead_evaluator":
         spread = await panel.disagreements(actor, round_id)
@@ -165,6 +166,7 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
         round=scorecards.round_info(round_) | {"version": round_.version},
         gaps=gaps,
         spread=spread,
+        staff=staff,
         role=role.value if role else None,
         stations=stations,
         summary=summary,
@@ -259,6 +261,16 @@ async def round_action(request: Request, round_id: uuid.UUID) -> HTTPResponse:
         form.get("reason") or "",
     )
     return redirect(f"/rounds/{round_id}")
+
+
+@bp.post("/rounds/<round_id:uuid>/assignments")
+@signed_in
+async def assign(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    """The evaluation agency's lead staffs the round: an evaluator, or the lead themselves."""
+    form = request.form or {}
+    role = Role.LEAD_EVALUATOR if form.get("role") == "lead_evaluator" else Role.EVALUATOR
+    await rounds.assign_user(request.ctx.actor, round_id, form.get("username") or "", role)
+    return redirect(f"/rounds/{round_id}#staff")
 
 
 @bp.post("/rounds/<round_id:uuid>/gaps")
