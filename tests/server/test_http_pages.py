@@ -214,3 +214,23 @@ async def test_the_evaluation_agencys_lead_staffs_a_round_on_its_page(api, world
     assert "<li>lead · 主评估员</li>" in section and "<li>evaluator · 评估员</li>" in section
     agency = {"Authorization": f"Bearer {world.tokens['agency_a']}"}
     assert 'id="staff"' not in (await api.client.get(f"/rounds/{r.id}", headers=agency)).text
+
+
+async def test_the_round_page_shows_how_far_the_raters_agree_to_those_who_may_see_it(api, world):
+    from evaluator.services.scoring import record_score
+
+    r = await fresh_round(world, "open", assign=("lead", "evaluator", "evaluator2"))
+    for leaf, (a, b) in {"L00": (8, 2), "L01": (5, 5)}.items():
+        await record_score(world.actors["evaluator"], r.id, "ST01", leaf, a)
+        await record_score(world.actors["evaluator2"], r.id, "ST01", leaf, b)
+    for who, sees in (("lead", True), ("bureau", True), ("evaluator", False), ("agency_a", False)):
+        page = await api.client.get(
+            f"/rounds/{r.id}", headers={"Authorization": f"Bearer {world.tokens[who]}"}
+        )
+        assert page.status_code == 200
+        assert ('id="agreement"' in page.text) is sees, who
+    lead = await api.client.get(
+        f"/rounds/{r.id}", headers={"Authorization": f"Bearer {world.tokens['lead']}"}
+    )
+    section = lead.text.split('id="agreement"', 1)[1].split("</section>", 1)[0]
+    assert "ICC(2,1)" in section and "4 条无上限指标的评分未计入" in section  # ratio leaves only

@@ -14,7 +14,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from evaluator.errors import EvaluatorError, InvalidInput, Problem, SystemInvalid
+from evaluator.errors import EvaluatorError, InvalidInput, PermissionDenied, Problem, SystemInvalid
 from evaluator.server.auth import clear_session_cookie, client_address, set_session_cookie
 from evaluator.server.errors import DOMAIN
 from evaluator.server.web.render import LANG_COOKIE, LANGS, located_lines, page
@@ -27,6 +27,7 @@ from evaluator.services import (
     decisions,
     findings,
     panel,
+    reliability,
     reports,
     rounds,
     scorecards,
@@ -154,6 +155,12 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
         except EvaluatorError as exc:  # nothing to sum up yet (an empty round): say why
             summary_problems = exc.problems
     staff = await rounds.staffing(actor, round_id) if round_.state.value != "approved" else None
+    try:  # how far the raters agree: the lead, the buying bureau, administrators, auditors
+        agreement = await reliability.round_reliability(actor, round_id)
+    except PermissionDenied:
+        agreement = None
+    if agreement is not None and not agreement["slots"]:
+        agreement = None  # nothing scored yet
     gaps, spread = [], []
     if role is not None and role.value == "lead_evaluator":
         spread = await panel.disagreements(actor, round_id)
@@ -167,6 +174,7 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
         gaps=gaps,
         spread=spread,
         staff=staff,
+        agreement=agreement,
         role=role.value if role else None,
         stations=stations,
         summary=summary,
