@@ -23,6 +23,7 @@ from evaluator.cli import reports as cli_reports
 from evaluator.cli import scoring as cli_scoring
 from evaluator.cli import sensitivity as cli_sensitivity
 from evaluator.cli import server as cli_server
+from evaluator.cli import workbook as cli_workbook
 from evaluator.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
 from evaluator.errors import EvaluatorError
 
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_calendar.add_commands(sub)  # calendar, appeal-window
     cli_sensitivity.add_commands(sub)  # sensitivity
     cli_reliability.add_commands(sub)  # reliability
+    cli_workbook.add_commands(sub)  # workbook export|import
     cli_reports.add_commands(sub)  # report station|contract|summary
     return parser
 

@@ -137,6 +137,23 @@ class Adjudication(Entity):
         unique_together = (("round", "unit", "leaf", "item"),)
 
 
+class WorkbookExport(Entity):
+    """An offline scoring workbook handed to a rater: the sha256 of its stamp (round,
+    system, rater, the version of each value at export), so that an import can tell a
+    stamp changed by hand from the one issued."""
+
+    round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField(
+        "models.Round", related_name="workbook_exports", on_delete=fields.RESTRICT
+    )
+    rater: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="workbook_exports", on_delete=fields.RESTRICT
+    )
+    stamp_sha256 = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "workbook_export"
+
+
 class EvidenceFile(Entity):
     round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField(
         "models.Round", related_name="evidence_files", on_delete=fields.RESTRICT

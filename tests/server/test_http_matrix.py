@@ -217,6 +217,17 @@ async def declaration_body(m: Matrix, role: str) -> Call:
     return Call(json={"organisation": str(m.ids["bureau"]), "kind": "past_contract"})
 
 
+async def junk_workbook(m: Matrix, role: str) -> Call:
+    """Not a workbook: raters reach the file check (422); others are refused first."""
+    return Call(
+        params={"round_id": m.ids["round_a"]},
+        content=b"not a workbook",
+        headers={
+            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        },
+    )
+
+
 async def adjudication_body(m: Matrix, role: str) -> Call:
     """An open round whose two raters are three levels apart on nothing bounded: the lead
     and an administrator reach the service's check (422: no such disagreement)."""
@@ -572,6 +583,8 @@ ROWS = [
     row("POST", f"{V}/appeals/<appeal_id:uuid>/decision",           "200 403 404 200 403 404 403 404 403 401", fresh_appeal),
     row("GET", f"{V}/declarations",                                 "200 200 200 200 200 200 200 200 200 401"),
     row("POST", f"{V}/declarations",                                "201 201 201 201 201 201 201 201 201 401", declaration_body),
+    row("GET", f"{V}/rounds/<round_id:uuid>/workbook",              "403 403 404 200 200 404 403 404 403 401", ids(round_id="round_a")),
+    row("POST", f"{V}/rounds/<round_id:uuid>/workbook",             "403 403 404 422 422 404 403 404 403 401", junk_workbook),
     row("GET", f"{V}/rounds/<round_id:uuid>/disagreements",         "200 403 404 200 403 404 403 404 200 401", ids(round_id="round_a")),
     row("POST", f"{V}/rounds/<round_id:uuid>/adjudications",        "422 403 404 422 403 404 403 404 403 401", adjudication_body),
     row("GET", f"{V}/rounds/<round_id:uuid>/reliability",           "200 200 404 200 403 404 403 404 200 401", ids(round_id="round_a")),

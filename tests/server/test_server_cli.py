@@ -125,3 +125,24 @@ def test_passwords_are_asked_twice_on_a_terminal(cli_database, monkeypatch, caps
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
     assert main(["user", "passwd", "nobody"]) == 2
     assert "两次输入的密码不一致" in capsys.readouterr().err
+
+
+def test_the_offline_workbook_on_the_command_line(cli_database, tmp_path, capsys, evidence_dir):
+    from services.workflow_fixtures import build_county
+    from test_http_offline_workbook import fill
+    from test_http_reliability import PANEL_SYSTEM
+
+    county = with_database(build_county(system=PANEL_SYSTEM))
+    blank = tmp_path / "评分表.xlsx"
+    round_id = str(county.round_a.id)
+    assert main(["workbook", "export", round_id, "--output", str(blank), "--as", "evaluator"]) == 0
+    filled = tmp_path / "filled.xlsx"
+    filled.write_bytes(fill(blank.read_bytes(), {("ST01", "R1", ""): (3, "现场查看")}))
+    assert main(["workbook", "import", str(filled), "--as", "evaluator"]) == 0
+    assert "1 values written" in capsys.readouterr().out
+    wrong = tmp_path / "wrong.xlsx"
+    wrong.write_bytes(fill(blank.read_bytes(), {("ST01", "R2", ""): (9, None)}))
+    assert main(["workbook", "import", str(wrong), "--as", "evaluator"]) == 2
+    assert "wrong.xlsx ST01!F" in capsys.readouterr().err
+    assert main(["workbook", "import", str(filled), "--as", "evaluator2"]) == 2
+    assert "exported for evaluator" in capsys.readouterr().err

@@ -15,6 +15,7 @@ from evaluator.server.api import (
     evidence,
     findings,
     gaps,
+    offline,
     organisations,
     panel,
     registers,
@@ -31,6 +32,7 @@ from evaluator.server.api import (
 PREFIX = "/api/v1"
 BLUEPRINTS = (
     auth.bp,
+    offline.bp,
     organisations.bp,
     stations.bp,
     contracts.bp,
