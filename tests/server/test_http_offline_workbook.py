@@ -177,3 +177,23 @@ async def test_who_exports_which_workbook(api, db, evidence_dir):
     )
     assert_problem(await api.get(f"/rounds/{r.id}/workbook", token=world.tokens["agency_b"]), 404)
     assert_problem(await api.get(f"/rounds/{r.id}/workbook", token=world.tokens["bureau"]), 403)
+
+
+async def test_the_workbook_on_the_round_page(api, db, evidence_dir):
+    world, r, data = await setup(api)
+    headers = {"Authorization": f"Bearer {world.tokens['evaluator']}"}
+    page = await api.client.get(f"/rounds/{r.id}", headers=headers)
+    assert f'href="/api/v1/rounds/{r.id}/workbook"' in page.text
+    filled = fill(data, {("ST01", "R2", ""): (3, None)})
+    files = {"file": ("评分表.xlsx", filled, XLSX)}
+    done = await api.client.post(f"/rounds/{r.id}/workbook", headers=headers, files=files)
+    assert done.status_code == 302 and done.headers["location"] == f"/rounds/{r.id}?imported=1"
+    shown = await api.client.get(done.headers["location"], headers=headers)
+    assert 'id="imported"' in shown.text
+    bad = fill(data, {("ST01", "R3", ""): (9, None)})
+    refused = await api.client.post(
+        f"/rounds/{r.id}/workbook", headers=headers, files={"file": ("bad.xlsx", bad, XLSX)}
+    )
+    assert refused.status_code == 422
+    assert f"bad.xlsx ST01!F{row_of(data, 'ST01', 'R3')}" in refused.text
+    assert f'href="/rounds/{r.id}"' in refused.text  # back to the round

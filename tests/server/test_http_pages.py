@@ -49,6 +49,12 @@ TABLE = {
         "evaluator": 403,
         "anon": 302,
     },
+    ("POST", "/rounds/<round_id:uuid>/workbook"): {
+        "agency_a": 403,
+        "agency_b": 404,
+        "evaluator": 422,  # no file
+        "anon": 302,
+    },
     ("POST", "/rounds/<round_id:uuid>/adjudications"): {
         "evaluator": 422,  # no value given
         "agency_b": 404,

@@ -26,6 +26,7 @@ from evaluator.services import (
     completeness,
     decisions,
     findings,
+    offline,
     panel,
     reliability,
     reports,
@@ -69,9 +70,11 @@ def status_of(exc: EvaluatorError) -> int:
     return next((s for cls, (s, _) in DOMAIN.items() if isinstance(exc, cls)), 400)
 
 
-def error_page(request: Request, exc: EvaluatorError) -> HTTPResponse:
+def error_page(request: Request, exc: EvaluatorError, back: str = "") -> HTTPResponse:
     status = status_of(exc)
-    return page(request, "error.html", status=status, status_code=status, problems=exc.problems)
+    return page(
+        request, "error.html", status=status, status_code=status, problems=exc.problems, back=back
+    )
 
 
 # -- signing in and out -------------------------------------------------------------------
@@ -174,6 +177,7 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
         gaps=gaps,
         spread=spread,
         staff=staff,
+        imported=request.args.get("imported"),
         agreement=agreement,
         role=role.value if role else None,
         stations=stations,
@@ -279,6 +283,24 @@ async def assign(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     role = Role.LEAD_EVALUATOR if form.get("role") == "lead_evaluator" else Role.EVALUATOR
     await rounds.assign_user(request.ctx.actor, round_id, form.get("username") or "", role)
     return redirect(f"/rounds/{round_id}#staff")
+
+
+@bp.post("/rounds/<round_id:uuid>/workbook")
+@signed_in
+async def import_workbook(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    """A rater brings back their filled offline workbook: all or nothing, every problem
+    shown with its sheet and cell."""
+    upload = (request.files or {}).get("file")
+    try:
+        result = await offline.import_workbook(
+            request.ctx.actor,
+            upload.body if upload else b"",
+            (upload.name if upload and upload.name else "评分表.xlsx"),
+            round_id,
+        )
+    except EvaluatorError as exc:
+        return error_page(request, exc, back=f"/rounds/{round_id}")
+    return redirect(f"/rounds/{round_id}?imported={result['written']}")
 
 
 @bp.post("/rounds/<round_id:uuid>/gaps")
