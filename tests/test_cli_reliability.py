@@ -68,3 +68,4 @@ def test_bad_cells_are_located_and_nothing_is_printed_as_figures(tmp_path, capsy
     assert "row 5 column unit: the unit is empty" in err
     assert main(["reliability"]) == 2
     assert "give either --input FILE or a ROUND" in capsys.readouterr().err
+    assert main(["reliability", "--input", str(path), "--drift", "x"]) == 2

@@ -24,20 +24,25 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default="interval",
         help="alpha's level of measurement for --input (default interval)",
     )
+    p.add_argument("--system", help="pool every round of this system version (its id)")
+    p.add_argument("--drift", metavar="RATER", help="a rater's severity round by round")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--as", dest="username", help="act as this user (for ROUND)")
     p.set_defaults(handler=cmd_reliability)
 
 
 def cmd_reliability(args) -> int:
-    if (args.input is None) == (args.round_id is None):
+    given = [x for x in (args.input, args.round_id, args.system, args.drift) if x is not None]
+    if len(given) != 1:
         raise InvalidInput(
             Problem(
-                "give either --input FILE or a ROUND",
-                "请给出 --input 文件或一个评估轮次 ROUND（二选一）",
+                "give either --input FILE or a ROUND (or --system ID, or --drift RATER)",
+                "请给出 --input 文件或一个评估轮次 ROUND（或 --system、--drift，四选一）",
                 path="--input",
             )
         )
+    if args.system or args.drift:
+        return _pooled(args)
     if args.input is not None:
         from evaluator.analysis.reliability import as_dict, reliability
         from evaluator.tables.ratings import read_ratings
@@ -95,3 +100,27 @@ def _round(f: dict) -> str:
         for r in f["raters"]:
             lines.append(f"  {r['rater']:16} {r['severity']:+.3f}  ({r['slots']} slots)")
     return "\n".join(lines)
+
+
+def _pooled(args) -> int:
+    from evaluator.services import reliability as svc
+
+    async def run():
+        actor = await acting(args.username)
+        if args.system:
+            return await svc.system_reliability(actor, args.system)
+        return await svc.rater_drift(actor, args.drift)
+
+    figures = with_database(run())
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, indent=1))
+    elif args.system:
+        print(f"system {figures['system']}: {figures['rounds']} rounds pooled 合并轮次")
+        print(_round(figures | {"round": "(pooled)"}))
+    else:
+        print(f"{args.drift}: severity by round 各轮评分宽严 (+ lenient 偏宽)")
+        for row in figures:
+            print(
+                f"  {row['as_of']}  {row['round']}  {row['severity']:+.3f}  ({row['slots']} slots)"
+            )
+    return 0

@@ -21,26 +21,35 @@ import pandas as pd
 
 from evaluator.analysis.reliability import ICC_FORMS, icc, krippendorff_alpha
 from evaluator.engine.reconcile import reconcile_report
-from evaluator.errors import PermissionDenied, Problem
-from evaluator.services.actors import Actor, assignment_role, get_round
+from evaluator.errors import NotFound, PermissionDenied, Problem
+from evaluator.services.actors import Actor, assignment_role, get_round, round_scope
 from evaluator.services.scorecards import round_raw, system_of_round
+from evaluator.services.systems import system_of
 from evaluator.store.base import Role
 from evaluator.store.contracts import Contract
 from evaluator.store.orgs import User
+from evaluator.store.rounds import Round, SystemVersion
 from evaluator.systems import IndicatorSystem
 from evaluator.systems.bounds import value_bounds
 
 LEVEL_OF_METHOD = {"checklist": "nominal", "rubric": "ordinal"}
 
 
+async def may_see_agreement(actor: Actor, round_: Round) -> bool:
+    """The round's lead evaluator, the bureau that bought the contract, administrators and
+    auditors (never agencies, never the other evaluators)."""
+    if actor.sees_everything:
+        return True
+    contract = await Contract.get(id=round_.contract_id)
+    return (
+        actor.has(Role.BUREAU_OFFICER, contract.buyer_id)
+        or await assignment_role(actor, round_) == Role.LEAD_EVALUATOR
+    )
+
+
 async def round_reliability(actor: Actor, round_id) -> dict[str, Any]:
     round_ = await get_round(actor, round_id)
-    contract = await Contract.get(id=round_.contract_id)
-    if not (
-        actor.sees_everything
-        or actor.has(Role.BUREAU_OFFICER, contract.buyer_id)
-        or await assignment_role(actor, round_) == Role.LEAD_EVALUATOR
-    ):
+    if not await may_see_agreement(actor, round_):
         raise PermissionDenied(
             Problem(
                 "only the round's lead evaluator, its bureau and administrators see how its "
@@ -50,11 +59,65 @@ async def round_reliability(actor: Actor, round_id) -> dict[str, Any]:
         )
     raw = await round_raw(round_)
     system = await system_of_round(round_)
-    names = dict(await User.filter(id__in=list(set(raw["rater"]))).values_list("id", "username"))
     figures = await asyncio.to_thread(panel_figures, system, raw)
-    for row in figures["raters"]:
-        row["rater"] = next((n for i, n in names.items() if str(i) == row["rater"]), row["rater"])
+    await _name_raters(figures)
     return {"round": str(round_.id)} | figures
+
+
+async def _name_raters(figures: dict[str, Any]) -> None:
+    ids = [r["rater"] for r in figures["raters"]]
+    names = {str(i): n for i, n in await User.filter(id__in=ids).values_list("id", "username")}
+    for row in figures["raters"]:
+        row["rater"] = names.get(row["rater"], row["rater"])
+
+
+async def _agreement_rounds(actor: Actor, **filters) -> list[Round]:
+    """The rounds (oldest first) whose agreement the actor may see."""
+    found = await round_scope(actor).filter(**filters).order_by("as_of", "created_at")
+    return [r for r in found if await may_see_agreement(actor, r)]
+
+
+async def system_reliability(actor: Actor, system_id) -> dict[str, Any]:
+    """The figures pooled over every round of one system version the actor may see: each
+    round's slots kept apart (a station's leaf in two rounds is two slots)."""
+    version = await SystemVersion.get_or_none(id=system_id)
+    if version is None:
+        raise NotFound(Problem(f"no system {system_id}", f"未找到指标体系 {system_id}"))
+    rounds = await _agreement_rounds(actor, system_id=version.id)
+    frames = []
+    for i, round_ in enumerate(rounds):
+        raw = await round_raw(round_)
+        frames.append(raw.assign(unit=f"{i}:" + raw["unit"]))
+    system = await system_of(version)
+    raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    figures = await asyncio.to_thread(panel_figures, system, raw)
+    await _name_raters(figures)
+    return {"system": str(version.id), "rounds": len(rounds)} | figures
+
+
+async def rater_drift(actor: Actor, username: str) -> list[dict[str, Any]]:
+    """A rater's severity round by round (oldest first), over the rounds the actor may see
+    where the rater scored: whether a lenient or harsh rater stays so."""
+    user = await User.get_or_none(username=username)
+    if user is None:
+        raise NotFound(Problem(f"no user {username}", f"没有用户 {username}", path="username"))
+    rounds = await _agreement_rounds(actor, assignments__user_id=user.id)
+    out = []
+    for round_ in rounds:
+        raw = await round_raw(round_)
+        system = await system_of_round(round_)
+        figures = await asyncio.to_thread(panel_figures, system, raw)
+        row = next((r for r in figures["raters"] if r["rater"] == str(user.id)), None)
+        if row is not None:
+            out.append(
+                {
+                    "round": str(round_.id),
+                    "as_of": round_.as_of.isoformat(),
+                    "severity": row["severity"],
+                    "slots": row["slots"],
+                }
+            )
+    return out
 
 
 def shares(system: IndicatorSystem, raw: pd.DataFrame) -> pd.DataFrame:

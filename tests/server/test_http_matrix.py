@@ -217,6 +217,10 @@ async def declaration_body(m: Matrix, role: str) -> Call:
     return Call(json={"organisation": str(m.ids["bureau"]), "kind": "past_contract"})
 
 
+async def a_rater(m: Matrix, role: str) -> Call:
+    return Call(params={"username": "evaluator"})
+
+
 async def junk_workbook(m: Matrix, role: str) -> Call:
     """Not a workbook: raters reach the file check (422); others are refused first."""
     return Call(
@@ -583,6 +587,9 @@ ROWS = [
     row("POST", f"{V}/appeals/<appeal_id:uuid>/decision",           "200 403 404 200 403 404 403 404 403 401", fresh_appeal),
     row("GET", f"{V}/declarations",                                 "200 200 200 200 200 200 200 200 200 401"),
     row("POST", f"{V}/declarations",                                "201 201 201 201 201 201 201 201 201 401", declaration_body),
+    row("GET", f"{V}/systems/<system_id:uuid>/reliability",         "200 200 200 200 200 200 200 200 200 401", ids(system_id="system"),
+        "(pooled over the rounds one may see: none for most)"),
+    row("GET", f"{V}/users/<username:str>/severity",                "200 200 200 200 200 200 200 200 200 401", a_rater),
     row("GET", f"{V}/rounds/<round_id:uuid>/workbook",              "403 403 404 200 200 404 403 404 403 401", ids(round_id="round_a")),
     row("POST", f"{V}/rounds/<round_id:uuid>/workbook",             "403 403 404 422 422 404 403 404 403 401", junk_workbook),
     row("GET", f"{V}/rounds/<round_id:uuid>/disagreements",         "200 403 404 200 403 404 403 404 200 401", ids(round_id="round_a")),

@@ -105,3 +105,34 @@ async def test_who_sees_how_the_raters_agree(api, db, evidence_dir):
         assert got.status_code == status, (who, got.text)
         if status != 200:
             assert "icc" not in got.text
+
+
+async def test_agreement_over_a_system_version_and_a_raters_drift(api, db, evidence_dir):
+    world = await sign_in_everyone(await build_county(system=PANEL_SYSTEM))
+    first = await scored_panel(world)
+    second = await scored_panel(world)
+    system_id = first.system_id
+    assert second.system_id == system_id
+
+    pooled = await api.get(f"/systems/{system_id}/reliability", token=world.tokens["bureau"])
+    assert pooled.status_code == 200, pooled.text
+    body = pooled.json()
+    # the two scored rounds, and the county's own two (not scored: no slots)
+    assert (body["rounds"], body["icc_units"], body["icc_raters"]) == (4, 18, 3)
+    one = (await api.get(f"/rounds/{first.id}/reliability", token=world.tokens["bureau"])).json()
+    # the same ratings twice: the same agreement, on twice the slots
+    assert abs(body["alpha"]["ordinal"]["value"] - one["alpha"]["ordinal"]["value"]) < 0.05
+
+    drift = await api.get("/users/evaluator/severity", token=world.tokens["bureau"])
+    rows = drift.json()["rounds"]
+    assert [r["round"] for r in rows] == [str(first.id), str(second.id)]
+    assert all(r["severity"] > 0.1 for r in rows)  # lenient in both rounds
+
+    for who in ("agency_a", "evaluator", "other_bureau"):
+        blind = await api.get(f"/systems/{system_id}/reliability", token=world.tokens[who])
+        assert blind.status_code == 200 and blind.json()["rounds"] == 0, who
+        assert (await api.get("/users/evaluator/severity", token=world.tokens[who])).json()[
+            "rounds"
+        ] == [], who
+    missing = await api.get("/users/nobody/severity", token=world.tokens["bureau"])
+    assert missing.status_code == 404

@@ -146,3 +146,27 @@ def test_the_offline_workbook_on_the_command_line(cli_database, tmp_path, capsys
     assert "wrong.xlsx ST01!F" in capsys.readouterr().err
     assert main(["workbook", "import", str(filled), "--as", "evaluator2"]) == 2
     assert "exported for evaluator" in capsys.readouterr().err
+
+
+def test_reliability_of_a_round_a_system_and_a_raters_drift(cli_database, capsys):
+    import json
+
+    from api_fixtures import sign_in_everyone
+    from services.workflow_fixtures import build_county
+    from test_http_reliability import PANEL_SYSTEM, scored_panel
+
+    async def setup():
+        world = await sign_in_everyone(await build_county(system=PANEL_SYSTEM))
+        return await scored_panel(world)
+
+    r = with_database(setup())
+    assert main(["reliability", str(r.id), "--as", "bureau"]) == 0
+    out = capsys.readouterr().out
+    assert "icc2_1" in out and "evaluator" in out and "severity" in out
+    assert main(["reliability", "--system", str(r.system_id), "--as", "bureau", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["icc_raters"] == 3
+    assert main(["reliability", "--drift", "evaluator", "--as", "bureau", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 1 and rows[0]["severity"] > 0
+    assert main(["reliability", str(r.id), "--as", "agency_a"]) == 2
+    assert "仅本轮主评估员" in capsys.readouterr().err

@@ -12,6 +12,7 @@ from sanic.response import HTTPResponse
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
 from evaluator.server.models import Out, render
+from evaluator.services import reliability as reliability_svc
 from evaluator.services.reliability import round_reliability
 
 bp = Blueprint("reliability")
@@ -39,8 +40,7 @@ class RaterOut(Out):
     slots: int
 
 
-class ReliabilityOut(Out):
-    round: str
+class AgreementOut(Out):
     icc: dict[str, EstimateOut] = Field(
         description="icc1_1, icc1_k, icc2_1, icc2_k, icc3_1, icc3_k (Shrout & Fleiss) on leaf shares"
     )
@@ -55,6 +55,27 @@ class ReliabilityOut(Out):
     left_out: int = Field(description="ratings of leaves without an upper bound (not pooled)")
 
 
+class ReliabilityOut(AgreementOut):
+    round: str
+
+
+class SystemReliabilityOut(AgreementOut):
+    system: str
+    rounds: int = Field(description="rounds pooled (those you may see); a slot per round")
+
+
+class DriftRowOut(Out):
+    round: str
+    as_of: str
+    severity: float
+    slots: int
+
+
+class DriftOut(Out):
+    rater: str
+    rounds: list[DriftRowOut] = Field(description="oldest first")
+
+
 @bp.get("/rounds/<round_id:uuid>/reliability")
 @doc(
     "How far the round's raters agree 评分一致性",
@@ -67,3 +88,27 @@ class ReliabilityOut(Out):
 async def reliability(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     figures = await round_reliability(actor_of(request), round_id)
     return render(ReliabilityOut.model_validate(figures))
+
+
+@bp.get("/systems/<system_id:uuid>/reliability")
+@doc(
+    "How far raters agree over every round of a system version 指标体系版本的评分一致性",
+    response=SystemReliabilityOut,
+    errors=(404,),
+    description="Pooled over the rounds of this system version whose agreement you may see.",
+)
+async def system_reliability(request: Request, system_id: uuid.UUID) -> HTTPResponse:
+    figures = await reliability_svc.system_reliability(actor_of(request), system_id)
+    return render(SystemReliabilityOut.model_validate(figures))
+
+
+@bp.get("/users/<username:str>/severity")
+@doc(
+    "A rater's severity round by round 评估员评分宽严的变化",
+    response=DriftOut,
+    errors=(404,),
+    description="Over the rounds whose agreement you may see, where the rater scored.",
+)
+async def rater_drift(request: Request, username: str) -> HTTPResponse:
+    rows = await reliability_svc.rater_drift(actor_of(request), username)
+    return render(DriftOut(rater=username, rounds=[DriftRowOut.model_validate(r) for r in rows]))
