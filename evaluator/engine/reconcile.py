@@ -103,6 +103,49 @@ def reconciliation(
     return _combine(system, rows, rule, locate, report)
 
 
+def reconciliation_by_leaf(
+    system: IndicatorSystem,
+    raw: pd.DataFrame,
+    *,
+    locate: Locate = default_locate,
+    report: bool = True,
+) -> Reconciliation:
+    """:func:`reconciliation` with each leaf's own rule (its ``reconcile``, else the
+    system's): the rows of each rule reconciled apart, problems located at the rows of
+    ``raw``, the tables joined in (unit, leaf, item) order."""
+    frame = raw.reset_index(drop=True)
+    default = str(system.spec.reconcile)
+    rules = {n.code: system.reconcile_rule(n) for n in system.nodes.values() if n.is_leaf}
+    by_rule = frame["leaf"].map(lambda code: rules.get(code, default)) if len(frame) else None
+    if by_rule is None or by_rule.nunique() <= 1:
+        rule = default if by_rule is None else str(by_rule.iloc[0])
+        return reconciliation(system, frame, rule, locate=locate, report=report)
+    tables, reports, problems = [], [], []
+    for rule in sorted(set(by_rule)):
+        part = frame[by_rule == rule]
+        rows = part.index.to_numpy()
+
+        def here(i: int, column: str, en: str, zh: str, rows=rows) -> Problem:
+            return locate(int(rows[i]), column, en, zh)
+
+        try:
+            done = reconciliation(system, part, rule, locate=here, report=report)
+        except InvalidInput as exc:
+            problems += exc.problems
+            continue
+        tables.append(done.table)
+        reports.append(done.report)
+    if problems:
+        raise InvalidInput(problems)
+    order = ["unit", "leaf", "item"]
+    table = pd.concat(tables, ignore_index=True)
+    table = table.sort_values([c for c in order if c in table], na_position="first", kind="stable")
+    joined = pd.concat(reports, ignore_index=True) if report else reports[0]
+    if report and len(joined):
+        joined = joined.sort_values(order, na_position="first", kind="stable")
+    return Reconciliation(table.reset_index(drop=True), joined.reset_index(drop=True))
+
+
 @dataclass
 class _Rows:
     """The raw rows that carry a value, as parallel arrays."""

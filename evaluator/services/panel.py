@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 from tortoise.transactions import in_transaction
 
-from evaluator.engine.reconcile import reconcile_report
+from evaluator.engine.reconcile import reconciliation_by_leaf
 from evaluator.errors import InvalidInput, PermissionDenied, Problem
 from evaluator.services import audit
 from evaluator.services.actors import (
@@ -83,7 +83,7 @@ async def round_disagreements(round_: Round) -> list[dict[str, Any]]:
     raw = await _raters_raw(round_, system)
     if raw.empty:
         return []
-    report = await asyncio.to_thread(reconcile_report, system, raw)
+    report = (await asyncio.to_thread(reconciliation_by_leaf, system, raw)).report
     spread = report[(report["n_raters"] >= 2) & (report["spread"] > 0)]
     decided = {(a.unit, a.leaf, a.item): a for a in await Adjudication.filter(round_id=round_.id)}
     rows = []

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from evaluator.analysis.reliability import ICC_FORMS, icc, krippendorff_alpha
-from evaluator.engine.reconcile import reconcile_report
+from evaluator.engine.reconcile import reconciliation_by_leaf
 from evaluator.errors import NotFound, PermissionDenied, Problem
 from evaluator.services.actors import Actor, assignment_role, get_round, round_scope
 from evaluator.services.scorecards import round_raw, system_of_round
@@ -180,7 +180,7 @@ def panel_figures(system: IndicatorSystem, raw: pd.DataFrame) -> dict[str, Any]:
 def severity(system: IndicatorSystem, raw: pd.DataFrame, rated: pd.DataFrame) -> list[dict]:
     """Each rater's mean signed deviation from the reconciled share, over the slots two or
     more raters scored (and how many), most lenient first."""
-    report = reconcile_report(system, raw)
+    report = reconciliation_by_leaf(system, raw).report
     shared = report[report["n_raters"] >= 2].copy()
     if shared.empty:
         return []

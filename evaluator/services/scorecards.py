@@ -14,7 +14,7 @@ from evaluator.analysis.report import sensitivity_report
 from evaluator.analysis.sensitivity import Settings
 from evaluator.canonical import digest
 from evaluator.engine import Result, score
-from evaluator.engine.reconcile import reconcile
+from evaluator.engine.reconcile import reconciliation_by_leaf
 from evaluator.errors import NotFound, Problem
 from evaluator.evidence.measure import measured_inputs
 from evaluator.services import station_links
@@ -98,7 +98,11 @@ async def round_inputs(
     computed = {leaf for _, leaf in notes}
     raw = raw[~raw["leaf"].isin(computed)]
     raw = await with_adjudications(round_, raw, conn)
-    inputs = reconcile(system, raw) if len(raw) else raw.drop(columns="rater")
+    inputs = (
+        reconciliation_by_leaf(system, raw, report=False).table
+        if len(raw)
+        else raw.drop(columns="rater")
+    )
     if len(measured):
         inputs = (
             pd.concat(

@@ -141,6 +141,11 @@ class IndicatorSystem:
         """What a target of 0 means for ``leaf``: its own ``zero_target``, else the system's."""
         return getattr(leaf.spec, "zero_target", None) or self.spec.zero_target
 
+    def reconcile_rule(self, leaf: Node) -> str:
+        """How several raters' values of ``leaf`` become one: its own ``reconcile``, else
+        the system's (trimmed mean by default)."""
+        return getattr(leaf.spec, "reconcile", None) or self.spec.reconcile
+
     def rubric_levels(self, leaf: Node) -> list[RubricLevel]:
         spec = leaf.spec_as(RubricLeaf)
         if spec.levels is not None:
@@ -177,8 +182,12 @@ class IndicatorSystem:
 # what the language meant before them. The canonical form leaves such a key out while it
 # holds that value, so that a system written before the key existed keeps its hash (and
 # every stored round's pinned version, snapshot and audit event stay verifiable).
-ADDED_SYSTEM_KEYS: dict[str, object] = {"grade_on": "total", "zero_target": "error"}
-ADDED_NODE_KEYS: dict[str, object] = {"zero_target": None}
+ADDED_SYSTEM_KEYS: dict[str, object] = {
+    "grade_on": "total",
+    "zero_target": "error",
+    "reconcile": "trimmed",
+}
+ADDED_NODE_KEYS: dict[str, object] = {"zero_target": None, "reconcile": None}
 
 
 def _without_added(node: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ Share = Annotated[float, Field(ge=0, le=1)]
 MissingRule = Literal["zero", "skip", "error"]
 ZeroTargetRule = Literal["zero", "skip", "error"]
 GradeOn = Literal["base", "total"]
+ReconcileRule = Literal["trimmed", "mean", "median"]  # several raters' values → one
 METHODS = ("checklist", "ratio", "rubric", "likert", "count", "deduction", "bonus")
 
 
@@ -84,6 +85,7 @@ class LeafBase(NodeBase):
     veto: str | None = None
     missing: MissingRule | None = None
     measure: Measure | None = None
+    reconcile: ReconcileRule | None = None  # default: the system's ``reconcile``
 
 
 class ChecklistItem(Spec):
@@ -534,6 +536,7 @@ class SystemSpec(Spec):
     decimals: Annotated[int, Field(ge=0, le=6)] = 2
     grade_on: GradeOn = "total"  # the score the grade bands read: base alone, or base + bonus
     zero_target: ZeroTargetRule = "error"  # a target of 0 on an input row (see the docs)
+    reconcile: ReconcileRule = "trimmed"  # several raters' values of a leaf → one
 
     @property
     def role_codes(self) -> set[str]:
