@@ -123,13 +123,10 @@ def reconciliation_by_leaf(
     tables, reports, problems = [], [], []
     for rule in sorted(set(by_rule)):
         part = frame[by_rule == rule]
-        rows = part.index.to_numpy()
-
-        def here(i: int, column: str, en: str, zh: str, rows=rows) -> Problem:
-            return locate(int(rows[i]), column, en, zh)
-
         try:
-            done = reconciliation(system, part, rule, locate=here, report=report)
+            done = reconciliation(
+                system, part, rule, locate=_at_rows(locate, part.index.to_numpy()), report=report
+            )
         except InvalidInput as exc:
             problems += exc.problems
             continue
@@ -144,6 +141,15 @@ def reconciliation_by_leaf(
     if report and len(joined):
         joined = joined.sort_values(order, na_position="first", kind="stable")
     return Reconciliation(table.reset_index(drop=True), joined.reset_index(drop=True))
+
+
+def _at_rows(locate: Locate, rows: np.ndarray) -> Locate:
+    """``locate`` for a part of a table: its i-th row is row ``rows[i]`` of the whole."""
+
+    def here(i: int, column: str, en: str, zh: str) -> Problem:
+        return locate(int(rows[i]), column, en, zh)
+
+    return here
 
 
 @dataclass
