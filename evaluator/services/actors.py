@@ -151,10 +151,15 @@ async def get_station(actor: Actor, station_id) -> Station:
     return found
 
 
-async def assignment_role(actor: Actor, round_: Round) -> Role | None:
+async def assignment_of(actor: Actor, round_: Round) -> RoundAssignment | None:
+    """The actor's assignment to the round (role, rater role, part submitted), if any."""
     if actor.user_id is None:
         return None
-    found = await RoundAssignment.filter(round_id=round_.id, user_id=actor.user_id).first()
+    return await RoundAssignment.filter(round_id=round_.id, user_id=actor.user_id).first()
+
+
+async def assignment_role(actor: Actor, round_: Round) -> Role | None:
+    found = await assignment_of(actor, round_)
     return found.role if found else None
 
 
@@ -175,8 +180,9 @@ async def blind_rater(actor: Actor, round_: Round) -> bool:
     scores: such a rater sees only their own values (a panel is blind), whatever else."""
     if actor.sees_everything or round_.state not in WRITABLE:
         return False
-    if await assignment_role(actor, round_) != Role.EVALUATOR:
-        return False
+    mine = await assignment_of(actor, round_)
+    if mine is None or mine.role != Role.EVALUATOR or mine.submitted_at is not None:
+        return False  # not a rater of the panel, or one who submitted their part
     contract = await Contract.get(id=round_.contract_id)
     return contract.buyer_id not in actor.orgs(Role.BUREAU_OFFICER)
 

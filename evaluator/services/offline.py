@@ -38,7 +38,7 @@ from evaluator.services.actors import (
     require,
 )
 from evaluator.services.scorecards import system_of_round
-from evaluator.services.scoring import key_text
+from evaluator.services.scoring import key_text, require_scorer
 from evaluator.services.scoring_form import scoring_form, scoring_progress
 from evaluator.store.base import Role
 from evaluator.store.contracts import Station
@@ -206,6 +206,7 @@ async def import_workbook(
         )
     system = await system_of_round(round_)
     rows, where, problems = _rows(cells, stamp, name)
+    await require_scorer(actor, round_, system, [r["leaf"] for r in rows])  # part, role
     if rows:
         frame = pd.DataFrame(rows)
         frame["item"] = frame["item"].replace("", None)

@@ -16,14 +16,29 @@ from tortoise.transactions import in_transaction
 from evaluator import clock
 from evaluator.engine import prepare_inputs
 from evaluator.engine.inputs import MAX_PROBLEMS
-from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem
+from evaluator.errors import (
+    ConflictError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Problem,
+    StateError,
+)
 from evaluator.services import audit
-from evaluator.services.actors import Actor, assignment_role, check_writable, require, round_scope
+from evaluator.services.actors import (
+    Actor,
+    assignment_of,
+    assignment_role,
+    check_writable,
+    require,
+    round_scope,
+)
 from evaluator.services.citations import audit_citations, citable_files, insert_citations
 from evaluator.services.contracts import round_units, unit_named
 from evaluator.services.systems import system_of
 from evaluator.store.contracts import Station
 from evaluator.store.rounds import Round, Score, SystemVersion
+from evaluator.systems.schema import DEFAULT_ROLES
 
 FIELDS = ("value", "target", "n", "comment", "evidence")
 
@@ -55,6 +70,7 @@ async def record_score(
     )
     check_writable(round_)
     system = await system_of(await SystemVersion.get(id=round_.system_id))
+    await require_scorer(actor, round_, system, [leaf])
     named = unit_named(await round_units(round_, system), unit)
     if named is None:
         raise InvalidInput(
@@ -139,6 +155,43 @@ async def record_score(
     return score
 
 
+async def require_scorer(actor: Actor, round_: Round, system, leaves: list[str]) -> None:
+    """The actor may score these leaves of the round: their part not yet submitted (409),
+    and each leaf one their rater role scores (403, every other leaf named)."""
+    mine = await assignment_of(actor, round_)
+    if mine is None:
+        return  # the caller refuses an unassigned actor itself
+    if mine.submitted_at is not None:
+        raise StateError(
+            Problem(
+                "you submitted your part of this round: the lead may reopen it for you",
+                "您已提交本轮评分：如需修改，请主评估员退回",
+            )
+        )
+    others = sorted(
+        {
+            (code, role)
+            for code in leaves
+            if (node := system.nodes.get(code)) is not None
+            and node.is_leaf
+            and (role := getattr(node.spec, "role", "third_party")) != mine.rater_role
+        }
+    )
+    if others:
+        names = system.spec.roles or DEFAULT_ROLES
+        raise PermissionDenied(
+            [
+                Problem(
+                    f"{code} is scored by the {names[role].en if role in names else role}, "
+                    f"not the {mine.rater_role}",
+                    f"{code} 由{names[role].zh if role in names else role}评分",
+                    path="leaf",
+                )
+                for code, role in others[:20]
+            ]
+        )
+
+
 async def _visible_round(actor: Actor, round_id) -> Round:
     """The round if the actor may see it; otherwise NotFound (existence is not revealed)."""
     round_ = await round_scope(actor).filter(id=round_id).first()
@@ -202,8 +255,9 @@ async def record_scores(actor: Actor, round_id, rows: pd.DataFrame) -> int:
     )
     check_writable(round_)
     system = await system_of(await SystemVersion.get(id=round_.system_id))
-    units = await round_units(round_, system)
     rows = rows.reset_index(drop=True)
+    await require_scorer(actor, round_, system, [str(x) for x in rows["leaf"]])
+    units = await round_units(round_, system)
     # each unit as the round names it; an empty one is left as it is (the input check says so)
     named = [u if pd.isna(u) else unit_named(units, str(u)) for u in rows["unit"]]
     outside = [i for i, u in enumerate(named) if u is None]

@@ -12,7 +12,7 @@ from typing import Any
 
 from evaluator.errors import PermissionDenied, Problem
 from evaluator.services import citations, registers
-from evaluator.services.actors import WRITABLE, Actor, assignment_role, get_round
+from evaluator.services.actors import WRITABLE, Actor, assignment_of, get_round
 from evaluator.services.contracts import round_cohort, unit_named
 from evaluator.services.scorecards import system_of_round
 from evaluator.store.base import Role
@@ -23,38 +23,47 @@ from evaluator.systems.bounds import value_bounds
 from evaluator.systems.schema import ChecklistLeaf, CountLeaf, LikertLeaf, RatioLeaf
 
 
-async def _as_rater(actor: Actor, round_id) -> tuple[Round, Role, IndicatorSystem, list[str]]:
-    """(round, the actor's role in it, its system, its units) for one of its raters."""
+def role_of(node: Node) -> str:
+    """The rater role that scores a leaf (the system's ``role``; third party by default)."""
+    return str(getattr(node.spec, "role", "third_party"))
+
+
+async def _as_rater(actor: Actor, round_id) -> tuple[Round, Role, IndicatorSystem, list[str], str]:
+    """(round, the actor's role in it, its system, its units, the rater role they score
+    for) for one of its raters."""
     round_ = await get_round(actor, round_id)
-    role = await assignment_role(actor, round_)
+    mine = await assignment_of(actor, round_)
+    role = mine.role if mine else None
     if role is None:
         raise PermissionDenied(
             Problem("only evaluators assigned to this round score it", "仅本轮次分派的评估员可评分")
         )
     system = await system_of_round(round_)
     cohort = await round_cohort(round_, system)
-    return round_, role, system, list(cohort.units)
+    assert mine is not None
+    return round_, role, system, list(cohort.units), mine.rater_role
 
 
 async def scoring_progress(actor: Actor, round_id) -> list[dict[str, Any]]:
     """Per station of the round: how many of its scored leaves the rater has answered (one
     read of the rater's scores for the whole round)."""
-    round_, _, system, units = await _as_rater(actor, round_id)
+    round_, _, system, units, rater_role = await _as_rater(actor, round_id)
+    leaves = [leaf for leaf in system.leaves if role_of(leaf) == rater_role]
     mine: dict[str, dict] = {}
     for s in await Score.filter(round_id=round_.id, rater_id=actor.user_id):
         mine.setdefault(s.unit, {})[(s.leaf, s.item)] = s
     return [
         {
             "code": unit,
-            "done": sum(1 for leaf in system.leaves if _complete(leaf, mine.get(unit, {}))),
-            "total": len(system.leaves),
+            "done": sum(1 for leaf in leaves if _complete(leaf, mine.get(unit, {}))),
+            "total": len(leaves),
         }
         for unit in units
     ]
 
 
 async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]:
-    round_, role, system, units = await _as_rater(actor, round_id)
+    round_, role, system, units, rater_role = await _as_rater(actor, round_id)
     unit = unit_named(units, unit_text)
     if unit is None:
         raise PermissionDenied(
@@ -76,7 +85,9 @@ async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]
 
     families = []
     for family in system.families:
-        leaves = [leaf_of(n) for n in _leaves_under(system, family)]
+        leaves = [leaf_of(n) for n in _leaves_under(system, family) if role_of(n) == rater_role]
+        if not leaves:
+            continue  # a family (pool) scored by another rater role
         done = sum(1 for leaf in leaves if leaf["complete"])
         families.append(
             {
@@ -89,7 +100,7 @@ async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]
                 "total": len(leaves),
             }
         )
-    bonus = [leaf_of(n) for n in system.bonus_leaves]
+    bonus = [leaf_of(n) for n in system.bonus_leaves if role_of(n) == rater_role]
     station = await Station.get_or_none(code=unit)
     return {
         "round": {
@@ -102,6 +113,7 @@ async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]
         "unit": unit,
         "station_id": str(station.id) if station else None,
         "role": role.value,
+        "rater_role": rater_role,
         "system": {"id": system.id, "version": system.version, "name_zh": system.name.zh},
         "families": families,
         "bonus": bonus,

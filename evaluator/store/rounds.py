@@ -59,6 +59,10 @@ class RoundAssignment(Entity):
         "models.User", related_name="assignments", on_delete=fields.RESTRICT
     )
     role = fields.CharEnumField(Role, max_length=20)  # evaluator or lead_evaluator
+    # which of the system's rater roles this person scores for (third_party, purchaser, …)
+    rater_role = fields.CharField(max_length=40, default="third_party")
+    # when the rater submitted their part: from then on they see the panel's results
+    submitted_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "round_assignment"

@@ -217,6 +217,21 @@ async def declaration_body(m: Matrix, role: str) -> Call:
     return Call(json={"organisation": str(m.ids["bureau"]), "kind": "past_contract"})
 
 
+async def fresh_open_round(m: Matrix, role: str) -> Call:
+    """A new open round (lead and evaluator assigned): the evaluator submits their part once."""
+    r = await fresh_round(m.world, "open")
+    return Call(params={"round_id": r.id}, json={})
+
+
+async def a_submitted_part(m: Matrix, role: str) -> Call:
+    """A new open round whose evaluator submitted their part: the lead reopens it."""
+    from evaluator.services import rounds as round_svc
+
+    r = await fresh_round(m.world, "open")
+    await round_svc.submit_part(m.world.actors["evaluator"], r.id)
+    return Call(params={"round_id": r.id, "username": "evaluator"}, json={"reason": "补评"})
+
+
 async def a_rater(m: Matrix, role: str) -> Call:
     return Call(params={"username": "evaluator"})
 
@@ -590,6 +605,8 @@ ROWS = [
     row("GET", f"{V}/systems/<system_id:uuid>/reliability",         "200 200 200 200 200 200 200 200 200 401", ids(system_id="system"),
         "(pooled over the rounds one may see: none for most)"),
     row("GET", f"{V}/users/<username:str>/severity",                "200 200 200 200 200 200 200 200 200 401", a_rater),
+    row("POST", f"{V}/rounds/<round_id:uuid>/my-part",              "403 403 404 403 200 404 403 404 403 401", fresh_open_round),
+    row("POST", f"{V}/rounds/<round_id:uuid>/assignments/<username:str>/reopen", "204 403 404 204 403 404 403 404 403 401", a_submitted_part),
     row("GET", f"{V}/rounds/<round_id:uuid>/workbook",              "403 403 404 200 200 404 403 404 403 401", ids(round_id="round_a")),
     row("POST", f"{V}/rounds/<round_id:uuid>/workbook",             "403 403 404 422 422 404 403 404 403 401", junk_workbook),
     row("GET", f"{V}/rounds/<round_id:uuid>/disagreements",         "200 403 404 200 403 404 403 404 200 401", ids(round_id="round_a")),

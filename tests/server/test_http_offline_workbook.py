@@ -197,3 +197,13 @@ async def test_the_workbook_on_the_round_page(api, db, evidence_dir):
     assert refused.status_code == 422
     assert f"bad.xlsx ST01!F{row_of(data, 'ST01', 'R3')}" in refused.text
     assert f'href="/rounds/{r.id}"' in refused.text  # back to the round
+
+
+async def test_a_submitted_part_takes_no_workbook(api, db, evidence_dir):
+    from evaluator.services import rounds as rs
+
+    world, r, data = await setup(api)
+    await rs.submit_part(world.actors["evaluator"], r.id)
+    refused = await post(api, world, r.id, fill(data, {("ST01", "R2", ""): (3, None)}))
+    assert_problem(refused, 409)
+    assert "submitted your part" in refused.text

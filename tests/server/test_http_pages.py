@@ -49,6 +49,18 @@ TABLE = {
         "evaluator": 403,
         "anon": 302,
     },
+    ("POST", "/rounds/<round_id:uuid>/my-part"): {
+        "agency_a": 403,
+        "agency_b": 404,
+        "lead": 403,  # the lead has no part of their own to submit
+        "anon": 302,
+    },
+    ("POST", "/rounds/<round_id:uuid>/assignments/<username:str>/reopen"): {
+        "agency_a": 403,
+        "agency_b": 404,
+        "evaluator": 403,
+        "anon": 302,
+    },
     ("POST", "/rounds/<round_id:uuid>/workbook"): {
         "agency_a": 403,
         "agency_b": 404,
@@ -114,6 +126,7 @@ def fill(route: str, round_id, finding_id) -> str:
         .replace("<finding_id:uuid>", str(finding_id))
         .replace("<citation_id:uuid>", str(finding_id))
         .replace("<lang:str>", "en")
+        .replace("<username:str>", "evaluator")
     )
 
 

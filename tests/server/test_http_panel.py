@@ -214,3 +214,105 @@ async def test_the_lead_adjudicates_on_the_round_page(api, db, evidence_dir):
         f"/rounds/{r.id}/adjudications", headers=lead, data=form | {"value": "inf"}
     )
     assert bad.status_code == 422
+
+
+async def test_a_rater_who_submits_their_part_sees_the_results_and_writes_no_more(api, world):
+    r = await fresh_round(world, "open", assign=("lead", "evaluator", "evaluator2"))
+    await record_score(world.actors["evaluator"], r.id, "ST01", "L00", 8)
+    await record_score(world.actors["evaluator2"], r.id, "ST01", "L00", 2)
+    card = f"/rounds/{r.id}/agency-scorecard"
+    assert_problem(await api.get(card, token=world.tokens["evaluator2"]), 403)
+
+    part = await api.post(f"/rounds/{r.id}/my-part", token=world.tokens["evaluator2"], json={})
+    assert part.status_code == 200, part.text
+    assert part.json()["unanswered"] > 0  # submitted with leaves unscored: counted, not refused
+    assert (await api.get(card, token=world.tokens["evaluator2"])).status_code == 200
+    assert_problem(await api.get(card, token=world.tokens["evaluator"]), 403)  # still blind
+    again = await api.post(f"/rounds/{r.id}/my-part", token=world.tokens["evaluator2"], json={})
+    assert_problem(again, 409)
+    late = await api.put(
+        f"/rounds/{r.id}/scores/ST01/L01", token=world.tokens["evaluator2"], json={"value": 5}
+    )
+    assert_problem(late, 409)
+    assert "submitted your part" in late.text
+    assert_problem(
+        await api.post(f"/rounds/{r.id}/my-part", token=world.tokens["lead"], json={}), 403
+    )
+
+    reopen = f"/rounds/{r.id}/assignments/evaluator2/reopen"
+    assert_problem(
+        await api.post(reopen, token=world.tokens["evaluator"], json={"reason": "x"}), 403
+    )
+    assert (
+        await api.post(reopen, token=world.tokens["lead"], json={"reason": "补评 L01"})
+    ).status_code == 204
+    assert_problem(await api.get(card, token=world.tokens["evaluator2"]), 403)  # blind again
+    written = await api.put(
+        f"/rounds/{r.id}/scores/ST01/L01", token=world.tokens["evaluator2"], json={"value": 5}
+    )
+    assert written.status_code == 201, written.text
+    from evaluator.store.audit import AuditEvent
+
+    actions = [
+        e.action
+        for e in await AuditEvent.filter(action__in=["round.submit_part", "round.reopen_part"])
+    ]
+    assert actions == ["round.submit_part", "round.reopen_part"]
+
+
+async def test_each_rater_role_scores_its_own_leaves(api, db, evidence_dir):
+    from api_fixtures import sign_in_everyone
+    from services.workflow_fixtures import build_county
+
+    from evaluator.shipped import shipped_system
+
+    world = await sign_in_everyone(
+        await build_county(system=shipped_system("station-1000-pools").read_text("utf-8"))
+    )
+    r = await fresh_round(world, "open", assign=("lead", "evaluator"))
+    purchaser = await api.post(
+        f"/rounds/{r.id}/assignments",
+        token=world.tokens["lead"],
+        json={"username": "bureau", "role": "evaluator", "rater_role": "purchaser"},
+    )
+    assert purchaser.status_code == 201 and purchaser.json()["rater_role"] == "purchaser"
+    for body, says in (
+        ({"username": "agency_a", "role": "evaluator", "rater_role": "purchaser"}, "buying bureau"),
+        ({"username": "evaluator2", "role": "evaluator", "rater_role": "landlord"}, "rater_role"),
+        (
+            {"username": "evaluator2", "role": "lead_evaluator", "rater_role": "supervisor"},
+            "third party",
+        ),
+    ):
+        refused = await api.post(
+            f"/rounds/{r.id}/assignments", token=world.tokens["lead"], json=body
+        )
+        assert_problem(refused, 422)
+        assert says in refused.text, body
+
+    wrong = await api.put(
+        f"/rounds/{r.id}/scores/ST01/P2.1", token=world.tokens["evaluator"], json={"value": 4}
+    )
+    assert_problem(wrong, 403)
+    assert "P2.1 is scored by the Purchaser" in wrong.text and "购买方" in wrong.text
+    right = await api.put(
+        f"/rounds/{r.id}/scores/ST01/P2.1", token=world.tokens["bureau"], json={"value": 4}
+    )
+    assert right.status_code == 201, right.text
+    assert_problem(
+        await api.put(
+            f"/rounds/{r.id}/scores/ST01/P1.2.1", token=world.tokens["bureau"], json={"value": 4}
+        ),
+        403,
+    )
+    # the scoring page shows each rater their own pool only
+    page = await api.client.get(
+        f"/rounds/{r.id}/stations/ST01",
+        headers={"Authorization": f"Bearer {world.tokens['bureau']}"},
+    )
+    assert 'id="leaf-P2.1"' in page.text and 'id="leaf-P1.2.1"' not in page.text
+    page = await api.client.get(
+        f"/rounds/{r.id}/stations/ST01",
+        headers={"Authorization": f"Bearer {world.tokens['evaluator']}"},
+    )
+    assert 'id="leaf-P1.2.1"' in page.text and 'id="leaf-P2.1"' not in page.text

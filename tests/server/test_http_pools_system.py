@@ -22,9 +22,12 @@ from services.workflow_fixtures import build_county, settle_gaps
 
 from evaluator.cli import main
 from evaluator.services import rounds as rs
+from evaluator.services.actors import Actor
 from evaluator.services.scoring import record_scores
 from evaluator.shipped import shipped_system
-from evaluator.store.rounds import Round
+from evaluator.store.base import Role
+from evaluator.store.rounds import Round, RoundAssignment
+from evaluator.systems import parse_system
 
 SYSTEM = shipped_system("station-1000-pools")
 ELAPSED = 0.5  # the workflow county's mid-term round
@@ -88,6 +91,17 @@ EXPECTED = {  # unit: (base, bonus, total, graded, grade before caps, final grad
 }
 
 
+async def record_scores_refused(world, round_id, rows) -> str:
+    """The third party's evaluator trying the purchaser's leaves: refused, every leaf named."""
+    from evaluator.errors import PermissionDenied
+
+    try:
+        await record_scores(world.actors["evaluator"], round_id, rows)
+    except PermissionDenied as exc:
+        return " ".join(p.en for p in exc.problems)
+    raise AssertionError("a rater scored another role's leaves")
+
+
 def test_the_system_checks(capsys):
     assert main(["check-system", str(SYSTEM)]) == 0
     out = capsys.readouterr().out
@@ -137,7 +151,30 @@ async def test_api_scorecard_same_totals_and_grades(api, db):
     world = await sign_in_everyone(await build_county(system=SYSTEM.read_text(encoding="utf-8")))
     county = world.county
     round_ = county.round_a
-    assert await record_scores(world.actors["evaluator"], round_.id, cohort()) == len(cohort())
+    # each pool scored by its rater role: the third party, the purchaser (the buying bureau's
+    # officer), the supervisor (a second evaluator of the evaluation agency)
+    await rs.assign(Actor.system(), round_, county.users["bureau"], Role.EVALUATOR, "purchaser")
+    await RoundAssignment.filter(round_id=round_.id, user_id=county.users["evaluator2"].id).update(
+        rater_role="supervisor"
+    )
+    system = parse_system(SYSTEM.read_text(encoding="utf-8"), SYSTEM.name)
+    rows = cohort()
+    role = rows["leaf"].map(
+        lambda c: (
+            getattr(system.nodes[c].spec, "role", "third_party")
+            if c in system.nodes
+            else "third_party"
+        )
+    )
+    for who, part in (
+        ("evaluator", "third_party"),
+        ("bureau", "purchaser"),
+        ("evaluator2", "supervisor"),
+    ):
+        mine = rows[role == part]
+        assert await record_scores(world.actors[who], round_.id, mine) == len(mine) > 0, part
+    refused = await record_scores_refused(world, round_.id, rows[role == "purchaser"])
+    assert "P2.1 is scored by the Purchaser" in refused
     await settle_gaps(round_, world.actors["lead"])
     round_ = await rs.submit_round(world.actors["lead"], round_, round_.version)
     await rs.approve_round(world.actors["bureau"], round_, round_.version)

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field
 from sanic import Blueprint
 from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic.response import HTTPResponse, empty
 
 from evaluator.server import parsing
 from evaluator.server.auth import actor_of
@@ -77,6 +77,12 @@ class TransitionIn(In):
 class AssignmentIn(In):
     username: str = Field(min_length=1, max_length=64)
     role: Role = Field(description="evaluator or lead_evaluator")
+    rater_role: str = Field(
+        "third_party",
+        max_length=40,
+        description="the system's rater role this person scores for: third_party, purchaser, "
+        "supervisor, community … (the leaves whose `role` it is)",
+    )
 
 
 class AssignmentOut(Out):
@@ -84,6 +90,7 @@ class AssignmentOut(Out):
     round_id: uuid.UUID
     user_id: uuid.UUID
     role: Role
+    rater_role: str
 
 
 @bp.get("")
@@ -146,8 +153,44 @@ async def show_round(request: Request, round_id: uuid.UUID) -> HTTPResponse:
 )
 async def assign_evaluator(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     data = parsing.body(request, AssignmentIn)
-    assignment = await rounds.assign_user(actor_of(request), round_id, data.username, data.role)
+    assignment = await rounds.assign_user(
+        actor_of(request), round_id, data.username, data.role, data.rater_role
+    )
     return render(AssignmentOut.model_validate(assignment), 201)
+
+
+class PartOut(Out):
+    round: uuid.UUID
+    rater: str
+    unanswered: int = Field(description="leaves of the rater's role left without a value")
+
+
+class ReopenPartIn(In):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@bp.post("/<round_id:uuid>/my-part")
+@doc(
+    "Submit my part of the panel: my values are final, and I see the results 提交本人评分",
+    response=PartOut,
+    errors=(403, 404, 409, 423),
+    description="A rater of the round (not its lead); the lead may reopen the part.",
+)
+async def submit_part(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    return render(PartOut.model_validate(await rounds.submit_part(actor_of(request), round_id)))
+
+
+@bp.post("/<round_id:uuid>/assignments/<username:str>/reopen")
+@doc(
+    "Give a rater their submitted part back, with a reason (the round's lead) 退回评估员的评分",
+    body=ReopenPartIn,
+    status=204,
+    errors=(403, 404, 409, 422, 423),
+)
+async def reopen_part(request: Request, round_id: uuid.UUID, username: str) -> HTTPResponse:
+    data = parsing.body(request, ReopenPartIn)
+    await rounds.reopen_part(actor_of(request), round_id, username, data.reason)
+    return empty()
 
 
 TRANSITIONS = {

@@ -39,6 +39,7 @@ from evaluator.services import (
 from evaluator.services.actors import (
     WRITABLE,
     Actor,
+    assignment_of,
     assignment_role,
     get_round,
     may_see_results,
@@ -158,6 +159,12 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
         except EvaluatorError as exc:  # nothing to sum up yet (an empty round): say why
             summary_problems = exc.problems
     staff = await rounds.staffing(actor, round_id) if round_.state.value != "approved" else None
+    mine = await assignment_of(actor, round_)
+    my_part = (
+        {"submitted": mine.submitted_at is not None, "rater_role": mine.rater_role}
+        if mine is not None and role == Role.EVALUATOR
+        else None
+    )
     try:  # how far the raters agree: the lead, the buying bureau, administrators, auditors
         agreement = await reliability.round_reliability(actor, round_id)
     except PermissionDenied:
@@ -177,6 +184,7 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
         gaps=gaps,
         spread=spread,
         staff=staff,
+        my_part=my_part,
         imported=request.args.get("imported"),
         agreement=agreement,
         role=role.value if role else None,
@@ -301,6 +309,23 @@ async def import_workbook(request: Request, round_id: uuid.UUID) -> HTTPResponse
     except EvaluatorError as exc:
         return error_page(request, exc, back=f"/rounds/{round_id}")
     return redirect(f"/rounds/{round_id}?imported={result['written']}")
+
+
+@bp.post("/rounds/<round_id:uuid>/my-part")
+@signed_in
+async def submit_part(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    """A rater submits their part: final, and the panel's results open to them."""
+    await rounds.submit_part(request.ctx.actor, round_id)
+    return redirect(f"/rounds/{round_id}#my-part")
+
+
+@bp.post("/rounds/<round_id:uuid>/assignments/<username:str>/reopen")
+@signed_in
+async def reopen_part(request: Request, round_id: uuid.UUID, username: str) -> HTTPResponse:
+    """The lead gives a rater their submitted part back, with a reason."""
+    form = request.form or {}
+    await rounds.reopen_part(request.ctx.actor, round_id, username, form.get("reason") or "")
+    return redirect(f"/rounds/{round_id}#staff")
 
 
 @bp.post("/rounds/<round_id:uuid>/gaps")
