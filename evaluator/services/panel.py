@@ -1,7 +1,8 @@
 """Where a round's raters disagree, and the lead's adjudication (docs/raters.md).
 
 A slot (unit, leaf, item) scored by two or more raters **disagrees** when the spread of
-their values (highest − lowest) is above the limit:
+their values (highest − lowest) is above the limit the system sets (``disagreement:
+{levels, share}``, by default):
 
 * a rubric leaf: more than one level apart;
 * any other bounded leaf: more than 25% of the leaf's points (a checklist item's spread
@@ -41,28 +42,33 @@ from evaluator.systems import IndicatorSystem
 from evaluator.systems.bounds import value_bounds
 from evaluator.systems.schema import ChecklistLeaf
 
-SHARE_LIMIT = 0.25  # of the leaf's points
-LEVEL_LIMIT = 1  # rubric levels
 ADJUDICATED = "adjudicated"  # the rater name of an adjudicated slot's one row
 
 
 def limit_of(system: IndicatorSystem, leaf: str, item: str) -> tuple[float | None, str, str]:
     """The largest spread that is not a disagreement, in the slot's raw values, and why in
-    English and Chinese (None: no scale, never blocking)."""
+    English and Chinese (None: no scale, never blocking). The limits are the system's
+    ``disagreement`` (default: one rubric level, 25% of a leaf's points)."""
+    rule = system.spec.disagreement
+    share = f"{rule.share:.0%}"
     node = system.nodes[leaf]
     bounds = value_bounds(system, node)
     if node.method == "rubric":
-        return float(LEVEL_LIMIT), "more than one rubric level", "相差超过一个等级"
+        return (
+            float(rule.levels),
+            f"more than {rule.levels} rubric level(s) apart",
+            f"相差超过 {rule.levels} 个等级",
+        )
     if isinstance(node.spec, ChecklistLeaf):
         # an item's 0/1 spread is worth the item's points
         points = next((it.points for it in node.spec.items if it.code == item), 0.0)
         leaf_points = sum(it.points for it in node.spec.items)
-        limit = SHARE_LIMIT * leaf_points / points if points else float("inf")
-        return limit, "more than 25% of the leaf's points", "超过该项分值的 25%"
+        limit = rule.share * leaf_points / points if points else float("inf")
+        return limit, f"more than {share} of the leaf's points", f"超过该项分值的 {share}"
     if bounds.high == float("inf"):
         return None, "", ""
     span = bounds.high - bounds.low
-    return SHARE_LIMIT * span, "more than 25% of the leaf's range", "超过取值范围的 25%"
+    return rule.share * span, f"more than {share} of the leaf's range", f"超过取值范围的 {share}"
 
 
 async def _raters_raw(round_: Round, system: IndicatorSystem) -> pd.DataFrame:

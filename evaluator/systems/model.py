@@ -186,6 +186,7 @@ ADDED_SYSTEM_KEYS: dict[str, object] = {
     "grade_on": "total",
     "zero_target": "error",
     "reconcile": "trimmed",
+    "disagreement": {"levels": 1, "share": 0.25},
 }
 ADDED_NODE_KEYS: dict[str, object] = {"zero_target": None, "reconcile": None}
 

@@ -522,6 +522,14 @@ DEFAULT_ROLES = {
 }
 
 
+class Disagreement(Spec):
+    """When several raters are too far apart on a leaf (docs/raters.md): more than
+    ``levels`` rubric levels, or more than ``share`` of the leaf's points elsewhere."""
+
+    levels: Annotated[int, Field(ge=0, le=10)] = 1
+    share: Annotated[float, Field(gt=0, le=1)] = 0.25
+
+
 class SystemSpec(Spec):
     system: Meta
     grades: Annotated[list[Grade], Field(min_length=1)]
@@ -537,6 +545,7 @@ class SystemSpec(Spec):
     grade_on: GradeOn = "total"  # the score the grade bands read: base alone, or base + bonus
     zero_target: ZeroTargetRule = "error"  # a target of 0 on an input row (see the docs)
     reconcile: ReconcileRule = "trimmed"  # several raters' values of a leaf → one
+    disagreement: Disagreement = Disagreement()  # raters too far apart: the lead adjudicates
 
     @property
     def role_codes(self) -> set[str]:

@@ -76,3 +76,14 @@ def test_problems_are_located_at_the_rows_of_the_input():
         "row 8" in str(p) or "rows[6]" in str(p) or "6" in str(p.where)
         for p in caught.value.problems
     )
+
+
+def test_the_disagreement_limits_are_the_systems_and_default_keeps_the_hash():
+    plain = parse_system(SYSTEM % "", "a.yaml")
+    explicit = parse_system(SYSTEM % "disagreement: {levels: 1, share: 0.25}", "b.yaml")
+    wider = parse_system(SYSTEM % "disagreement: {levels: 2, share: 0.5}", "c.yaml")
+    assert plain.content_hash == explicit.content_hash != wider.content_hash
+    assert (wider.spec.disagreement.levels, wider.spec.disagreement.share) == (2, 0.5)
+    with pytest.raises(Exception) as caught:
+        parse_system(SYSTEM % "disagreement: {levels: 1, share: 0}", "d.yaml")
+    assert "share" in str(caught.value)

@@ -316,3 +316,22 @@ async def test_each_rater_role_scores_its_own_leaves(api, db, evidence_dir):
         headers={"Authorization": f"Bearer {world.tokens['evaluator']}"},
     )
     assert 'id="leaf-P1.2.1"' in page.text and 'id="leaf-P2.1"' not in page.text
+
+
+async def test_the_system_sets_how_far_apart_is_too_far(api, db, evidence_dir):
+    from api_fixtures import sign_in_everyone
+    from services.workflow_fixtures import build_county
+    from test_http_reliability import PANEL_SYSTEM
+
+    wider = PANEL_SYSTEM.replace("grades:", "disagreement: {levels: 2, share: 0.5}\ngrades:", 1)
+    world = await sign_in_everyone(await build_county(system=wider))
+    r = await fresh_round(world, "open", assign=("lead", "evaluator"))
+    for leaf, item, (a, b) in (("R1", "", (1, 4)), ("R2", "", (1, 3)), ("C1", "a", (0, 1))):
+        await record_score(world.actors["lead"], r.id, "ST01", leaf, a, item=item)
+        await record_score(world.actors["evaluator"], r.id, "ST01", leaf, b, item=item)
+    body = (await api.get(f"/rounds/{r.id}/disagreements", token=world.tokens["lead"])).json()
+    blocking = {d["leaf"]: d["blocking"] for d in body["items"]}
+    # three levels apart blocks; two do not; an item worth half the leaf is within 50%
+    assert blocking == {"R1": True, "R2": False, "C1": False}
+    r1 = next(d for d in body["items"] if d["leaf"] == "R1")
+    assert r1["limit"] == 2 and r1["why"] == "more than 2 rubric level(s) apart"
