@@ -54,6 +54,7 @@ from evaluator.store.base import OrgKind, Role, RoundKind, RoundState
 from evaluator.store.contracts import Contract
 from evaluator.store.orgs import Declaration, Membership, Organisation, User
 from evaluator.store.rounds import ApprovalSnapshot, Round, RoundAssignment, SystemVersion
+from evaluator.systems.schema import DEFAULT_ROLES
 
 
 async def create_round(
@@ -269,10 +270,32 @@ async def staffing(actor: Actor, round_id) -> dict | None:
                 "display_name": display,
                 "lead": False,
                 "tied": username in tied,
+                "bureau": False,
             },
         )
         entry["lead"] = entry["lead"] or role == Role.LEAD_EVALUATOR
+    # the buying bureau's officers may score for the other rater roles (a purchaser's pool)
+    for username, display in await Membership.filter(
+        organisation_id=contract.buyer_id, role=Role.BUREAU_OFFICER, user__active=True
+    ).values_list("user__username", "user__display_name"):
+        candidates.setdefault(
+            username,
+            {
+                "username": username,
+                "display_name": display,
+                "lead": False,
+                "tied": username in tied,
+                "bureau": True,
+            },
+        )
+    system = await system_of(await SystemVersion.get(id=round_.system_id))
+    names = system.spec.roles or DEFAULT_ROLES
     return {
+        "rater_roles": [
+            {"code": code, "zh": names[code].zh, "en": names[code].en}
+            for code in sorted(system.spec.role_codes, key=lambda c: (c != "third_party", c))
+            if code in names
+        ],
         "assigned": [
             {
                 "username": u,

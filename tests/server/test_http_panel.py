@@ -335,3 +335,31 @@ async def test_the_system_sets_how_far_apart_is_too_far(api, db, evidence_dir):
     assert blocking == {"R1": True, "R2": False, "C1": False}
     r1 = next(d for d in body["items"] if d["leaf"] == "R1")
     assert r1["limit"] == 2 and r1["why"] == "more than 2 rubric level(s) apart"
+
+
+async def test_the_lead_assigns_the_purchaser_on_the_round_page(api, db, evidence_dir):
+    from api_fixtures import sign_in_everyone
+    from services.workflow_fixtures import build_county
+
+    from evaluator.shipped import shipped_system
+    from evaluator.store.rounds import RoundAssignment
+
+    world = await sign_in_everyone(
+        await build_county(system=shipped_system("station-1000-pools").read_text("utf-8"))
+    )
+    r = await fresh_round(world, "draft", assign=("lead",))
+    lead = {"Authorization": f"Bearer {world.tokens['lead']}"}
+    page = await api.client.get(f"/rounds/{r.id}", headers=lead)
+    section = page.text.split('id="staff"', 1)[1].split("</section>", 1)[0]
+    assert 'id="assign-rater-role"' in section and 'value="purchaser"' in section
+    assert 'value="bureau"' in section and "购买方" in section
+    form = {"username": "bureau", "role": "evaluator", "rater_role": "purchaser"}
+    done = await api.client.post(f"/rounds/{r.id}/assignments", headers=lead, data=form)
+    assert done.status_code == 302
+    assert (
+        await RoundAssignment.get(round_id=r.id, user__username="bureau")
+    ).rater_role == "purchaser"
+    wrong = {"username": "bureau", "role": "evaluator", "rater_role": "third_party"}
+    other = await fresh_round(world, "draft", assign=("lead",))
+    refused = await api.client.post(f"/rounds/{other.id}/assignments", headers=lead, data=wrong)
+    assert refused.status_code == 422  # the bureau's officer never scores for the third party

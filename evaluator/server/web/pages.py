@@ -289,7 +289,13 @@ async def assign(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     """The evaluation agency's lead staffs the round: an evaluator, or the lead themselves."""
     form = request.form or {}
     role = Role.LEAD_EVALUATOR if form.get("role") == "lead_evaluator" else Role.EVALUATOR
-    await rounds.assign_user(request.ctx.actor, round_id, form.get("username") or "", role)
+    await rounds.assign_user(
+        request.ctx.actor,
+        round_id,
+        form.get("username") or "",
+        role,
+        form.get("rater_role") or "third_party",
+    )
     return redirect(f"/rounds/{round_id}#staff")
 
 
