@@ -76,7 +76,7 @@ def demo_db(demo_template, tmp_path, monkeypatch, capsys):
 def _rounds(capsys) -> dict[str, str]:
     """round code → id (`evaluator rounds`)."""
     assert main(["rounds"]) == 0
-    found = re.findall(r"^([0-9a-f-]{36})\s+(\S+)", capsys.readouterr().out, re.M)
+    found = re.findall(r"^([0-9a-f-]{36})\s+(\S+)\s+mid_term", capsys.readouterr().out, re.M)
     return {code: rid for rid, code in found}
 
 

@@ -53,10 +53,13 @@ async def _store_demo(report, out: Path | None = None) -> str:
         + ", ".join(f"{r.id} {r.state.value}" for r in loaded.rounds)
         + ")",
         f"audit trail 审计日志: {verification.events} events, chain {'intact 完整' if verification.ok else 'BROKEN 已损坏'}",
-        "demo accounts 演示账号: admin, bureau, lead, evaluator, auditor, agency1, agency2, agency3",
+        "demo accounts 演示账号: admin, bureau, lead, evaluator (evaluator2, evaluator3), "
+        "supervisor, auditor, agency1, agency2, agency3",
     ]
     if loaded.rounds:
         lines += await _panel_lines(loaded.rounds[0])
+    if loaded.spot_check is not None:
+        lines += await _spot_check_lines(loaded.spot_check)
     if written:
         lines.append(f"reports 报告: {len(written)} files 个文件 in {out / 'reports'}")
     return "\n".join(lines)
@@ -86,6 +89,30 @@ async def _panel_lines(round_) -> list[str]:
             f"over {top['slots']} slots 个评分点); one disagreement adjudicated by the lead 主评估员裁定一处分歧"
         )
     return lines
+
+
+async def _spot_check_lines(round_) -> list[str]:
+    """The open spot check: who scores which pool, how far the third party agrees."""
+    from evaluator.services.actors import Actor
+    from evaluator.services.reliability import round_reliability
+    from evaluator.store.orgs import User
+    from evaluator.store.rounds import RoundAssignment
+
+    staff = await RoundAssignment.filter(round_id=round_.id).order_by("rater_role", "id")
+    names = {u.id: u.username for u in await User.filter(id__in=[a.user_id for a in staff])}
+    pools: dict[str, list[str]] = {}
+    for a in staff:
+        if a.role.value == "evaluator":
+            pools.setdefault(a.rater_role, []).append(names[a.user_id])
+    pools = {role: sorted(who) for role, who in pools.items()}
+    f = await round_reliability(Actor.system(), round_.id)
+    value = f["icc"]["icc2_1"]["value"]
+    return [
+        f"spot check 抽查 (round {round_.id}, {round_.as_of}, open 待主评估员提交): "
+        + "; ".join(f"{role} {', '.join(who)}" for role, who in sorted(pools.items()))
+        + f"; third-party ICC(2,1) {'—' if value is None else f'{value:.3f}'} "
+        f"({f['icc_raters']} raters on {f['icc_units']} slots)"
+    ]
 
 
 async def _write_reports(rounds, folder: Path) -> list[Path]:

@@ -18,6 +18,7 @@ from evaluator.demo.county import cast
 from evaluator.demo.panel import HARSH, LENIENT, panel_rows, wide_disagreement
 from evaluator.demo.registers import round_date, write_registers
 from evaluator.demo.scoring import DemoReport
+from evaluator.demo.spot_check import SUPERVISOR, run_spot_check, spot_check_date
 from evaluator.evidence.measure import measured_leaves
 from evaluator.evidence.registers import REGISTERS, SUPPLIERS
 from evaluator.services import auth
@@ -49,13 +50,15 @@ class DemoAccounts:
     lead: str = "lead"
     evaluator: str = "evaluator"
     auditor: str = "auditor"
+    supervisor: str = SUPERVISOR  # scores the supervisor's pool of the spot check
 
 
 @dataclass(frozen=True)
 class LoadedDemo:
     created: bool
-    rounds: list[Round]
+    rounds: list[Round]  # the mid-term rounds, approved
     story: list[str] = field(default_factory=list)  # what demo_story did, for the banner
+    spot_check: Round | None = None  # open, every rater's part submitted (demo/spot_check.py)
 
 
 async def load_demo(report: DemoReport) -> LoadedDemo:
@@ -63,8 +66,11 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
     codes = [c.code for c in county.contracts]
     existing = await Contract.filter(code__in=codes).values_list("id", flat=True)
     if existing:
+        stored = Round.filter(contract_id__in=list(existing)).order_by("created_at")
         return LoadedDemo(
-            False, await Round.filter(contract_id__in=list(existing)).order_by("created_at")
+            False,
+            await stored.filter(kind=RoundKind.MID_TERM),
+            spot_check=await stored.filter(kind=RoundKind.SPOT_CHECK).first(),
         )
     system_actor = Actor.system()
     b = county.bureau
@@ -116,10 +122,13 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
         accounts.auditor: await _user(
             system_actor, accounts.auditor, "审计员 Auditor", bureau, Role.AUDITOR
         ),
-        # the rest of the panel (no demo login): one at times harsher, one more lenient
+        # the rest of the panel: one at times harsher, one more lenient
         HARSH: await _user(system_actor, HARSH, "评估员二 Evaluator 2", evaluators, Role.EVALUATOR),
         LENIENT: await _user(
             system_actor, LENIENT, "评估员三 Evaluator 3", evaluators, Role.EVALUATOR
+        ),
+        accounts.supervisor: await _user(
+            system_actor, accounts.supervisor, "督导 Supervisor", evaluators, Role.EVALUATOR
         ),
     }
     agency_users = {}
@@ -236,7 +245,21 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
         if teller:
             story += await demo_story.after_approval(round_, weak, agency_actor, lead_actor)
         rounds.append(await Round.get(id=round_.id))
-    return LoadedDemo(True, rounds, story)
+    first = county.contracts[0]
+    spot_check = await run_spot_check(
+        county=county,
+        contract=await Contract.get(code=first.code),
+        evaluation_agency=evaluators,
+        users=users,
+        registers=report.registers[first.code],
+        agency=await actor_for(agency_users[first.agency]),
+        bureau=bureau_actor,
+        lead=lead_actor,
+        seed=report.seed,
+        elapsed=report.elapsed,
+        on=spot_check_date(first, report.elapsed),
+    )
+    return LoadedDemo(True, rounds, story, spot_check)
 
 
 @dataclass(frozen=True)
@@ -254,12 +277,14 @@ def demo_password(role: str) -> str:
 async def demo_logins() -> list[DemoLogin]:
     """Give every demo account its documented password (only where it does not already
     verify, so restarting the demo neither rewrites hashes nor ends sessions).
-    One line per account: admin, bureau, lead, evaluator, auditor, agency1, agency2 …"""
+    One line per account: admin, bureau, lead, evaluator, auditor, supervisor, evaluator2,
+    evaluator3 (the evaluator's password), agency1, agency2 …"""
     accounts = DemoAccounts()
     wanted = [
         (role, getattr(accounts, role))
-        for role in ("admin", "bureau", "lead", "evaluator", "auditor")
+        for role in ("admin", "bureau", "lead", "evaluator", "auditor", "supervisor")
     ]
+    wanted += [("evaluator", HARSH), ("evaluator", LENIENT)]  # the rest of the panel
     agencies = (
         await User.filter(username__startswith="agency")
         .order_by("username")

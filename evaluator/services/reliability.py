@@ -139,15 +139,33 @@ def shares(system: IndicatorSystem, raw: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def largest_block(bounded: pd.DataFrame) -> pd.DataFrame:
+    """The slots × raters table the ICC reads: of the slots scored by two or more raters,
+    those scored by the same raters, taking the set of raters with the most ratings (a
+    pool scored by one purchaser alone tells nothing of agreement; pools scored by
+    different raters are not one table)."""
+    matrix = bounded.pivot_table(index="slot", columns="rater", values="share", aggfunc="first")
+    if matrix.empty:
+        return matrix
+    present = matrix.notna()
+    who = present.apply(lambda row: tuple(row.index[row]), axis=1)
+    sizes = who.map(len)
+    blocks = who[sizes >= 2].value_counts()
+    if blocks.empty:
+        return matrix.iloc[0:0]
+    best = max(blocks.index, key=lambda raters: (blocks[raters] * len(raters), raters))
+    return matrix.loc[who[who == best].index, list(best)]
+
+
 def panel_figures(system: IndicatorSystem, raw: pd.DataFrame) -> dict[str, Any]:
-    """ICCs over every bounded slot's shares, alpha per level, severity per rater."""
+    """ICCs over the bounded slots' shares (``largest_block``), alpha per level, severity
+    per rater."""
     if raw.empty:
         return _empty()
     rated = shares(system, raw)
     bounded = rated.dropna(subset=["share"])
     left_out = int(rated["share"].isna().sum())
-    matrix = bounded.pivot_table(index="slot", columns="rater", values="share", aggfunc="first")
-    overall = icc(matrix.to_numpy())
+    overall = icc(largest_block(bounded).to_numpy())
     alpha = {}
     for level in ("nominal", "ordinal", "interval"):
         part = bounded[bounded["level"] == level]

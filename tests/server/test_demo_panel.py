@@ -43,6 +43,50 @@ async def test_the_demo_panel(db, evidence_dir):
             assert abs(stored - offline) < 1e-9, (unit, stored, offline)
 
 
+async def test_the_demo_spot_check_has_a_purchaser_and_a_supervisor(db, evidence_dir):
+    """issue 17's demo: the first contract spot-checked on the pools system by three
+    third-party evaluators, the bureau's officer (purchaser) and a supervisor; every part
+    submitted, the round open for the lead; the ICC reads the third party's block."""
+    from evaluator.services import rounds as round_svc
+    from evaluator.services.actors import actor_for
+    from evaluator.services.completeness import decide_gap, round_gaps
+    from evaluator.store.orgs import User
+    from evaluator.store.rounds import Score
+
+    report = run_demo(None)
+    loaded = await load_demo(report)
+    spot = loaded.spot_check
+    assert spot is not None and spot.state.value == "open" and spot.kind.value == "spot_check"
+    assert (await spot.system).system_code == "station-1000-pools"
+    staff = await RoundAssignment.filter(round_id=spot.id).prefetch_related("user")
+    roles = {(a.user.username, a.role.value, a.rater_role) for a in staff}
+    assert roles == {
+        ("lead", "lead_evaluator", "third_party"),
+        ("evaluator", "evaluator", "third_party"),
+        (HARSH, "evaluator", "third_party"),
+        (LENIENT, "evaluator", "third_party"),
+        ("bureau", "evaluator", "purchaser"),
+        ("supervisor", "evaluator", "supervisor"),
+    }
+    assert all(a.submitted_at is not None for a in staff if a.role.value == "evaluator")
+    by_rater: dict[str, set[str]] = {}
+    for leaf, rater in await Score.filter(round_id=spot.id).values_list("leaf", "rater__username"):
+        by_rater.setdefault(rater, set()).add(leaf.split(".")[0])
+    assert by_rater["bureau"] == {"P2"} and by_rater["supervisor"] == {"P3"}
+    assert by_rater["evaluator"] == by_rater[HARSH] == by_rater[LENIENT] >= {"P1"}
+
+    figures = await round_reliability(Actor.system(), spot.id)
+    assert figures["icc_raters"] == 3 and figures["icc_units"] > 20  # the pools' lone raters out
+    assert figures["raters"][0]["rater"] == LENIENT
+
+    # the lead can finish it: decide the gaps the visit leaves, then submit
+    lead = await actor_for(await User.get(username="lead"))
+    for gap in await round_gaps(spot):
+        await decide_gap(lead, spot.id, gap.unit, gap.leaf, "accepted_missing", "未取得佐证")
+    spot = await round_svc.submit_round(lead, spot, (await type(spot).get(id=spot.id)).version)
+    assert spot.state.value == "submitted"
+
+
 def test_the_two_other_raters_stay_within_a_level_of_each_other():
     report = run_demo(None)
     rows = report.inputs[report.inputs["leaf"].isin([n.code for n in report.system.leaves])]

@@ -20,7 +20,20 @@ async def test_demo_agency_user_sees_its_own_scorecard_and_not_another_agencys(a
         ("agency", "agency1", "demo-agency-2026"),
         ("admin", "admin", "demo-admin-2026"),
     }
-    assert {x.role for x in logins} == {"admin", "bureau", "lead", "evaluator", "auditor", "agency"}
+    assert {x.role for x in logins} == {
+        "admin",
+        "bureau",
+        "lead",
+        "evaluator",
+        "supervisor",
+        "auditor",
+        "agency",
+    }
+    assert {x.username for x in logins if x.role == "evaluator"} == {
+        "evaluator",
+        "evaluator2",
+        "evaluator3",
+    }
 
     r = await api.post(
         "/auth/login", json={"username": "agency1", "password": demo_password("agency")}
@@ -31,8 +44,8 @@ async def test_demo_agency_user_sees_its_own_scorecard_and_not_another_agencys(a
     own = await Contract.get(agency_id=own_agency)
     other = await Contract.filter(agency_id__not=own_agency).first()
     own_round, other_round = (
-        await Round.get(contract_id=own.id),
-        await Round.get(contract_id=other.id),
+        await Round.get(contract_id=own.id, kind="mid_term"),
+        await Round.get(contract_id=other.id, kind="mid_term"),
     )
     own_station = (await ContractStation.filter(contract_id=own.id).first()).station_id
     other_station = (await ContractStation.filter(contract_id=other.id).first()).station_id
@@ -50,7 +63,8 @@ async def test_demo_agency_user_sees_its_own_scorecard_and_not_another_agencys(a
         404,
     )
     listed = (await api.get("/rounds", token=token)).json()
-    assert [x["id"] for x in listed["items"]] == [str(own_round.id)]
+    spot_check = await Round.get(contract_id=own.id, kind="spot_check")  # open, being scored
+    assert {x["id"] for x in listed["items"]} == {str(own_round.id), str(spot_check.id)}
 
     # a second start changes nothing: the hashes verify, nobody is signed out
     hashes = dict(await User.all().values_list("username", "password_hash"))

@@ -1,0 +1,129 @@
+"""The demo's spot check (抽查): the first contract re-scored on the 1000-point system whose
+points are split by who scores them (``station-1000-pools``: third party 700, purchaser
+200, supervisor 100). The panel is whole: three third-party evaluators (the evaluator, one
+at times harsher, one more lenient), the county bureau's officer scoring the purchaser's
+pool and a professional supervisor scoring the supervisor's pool. The agency imports its
+registers, every rater submits their part, and the round is left open for the lead — the
+work of "today" on the lead's round page (agreement, submission)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evaluator import clock
+from evaluator.demo.county import County
+from evaluator.demo.panel import HARSH, LENIENT, panel_rows
+from evaluator.demo.registers import round_date, write_registers
+from evaluator.demo.scoring import TARGET_NAMES, synthetic_inputs
+from evaluator.evidence.measure import measured_leaves
+from evaluator.evidence.registers import REGISTERS, SUPPLIERS
+from evaluator.services import rounds as round_svc
+from evaluator.services.actors import Actor, actor_for
+from evaluator.services.registers import import_register
+from evaluator.services.scoring import record_scores
+from evaluator.services.systems import register_system
+from evaluator.shipped import shipped_system
+from evaluator.store.base import Role, RoundKind
+from evaluator.store.contracts import Contract
+from evaluator.store.orgs import Organisation, User
+from evaluator.store.rounds import Round
+from evaluator.systems import IndicatorSystem, load_system
+
+SYSTEM = "station-1000-pools"
+PURCHASER = "bureau"  # the county bureau's officer scores the purchaser's pool
+SUPERVISOR = "supervisor"  # 督导: the professional supervisor's pool
+THIRD_PARTY = ("evaluator", HARSH, LENIENT)
+
+
+def spot_check_date(contract, elapsed: float) -> dt.date:
+    """Today, kept within the contract's year and after its mid-term round."""
+    return min(
+        max(clock.today(), round_date(contract, elapsed) + dt.timedelta(days=1)), contract.end
+    )
+
+
+def role_of(system: IndicatorSystem, leaf: str) -> str:
+    """The rater role that scores a leaf (vetoes and unknown codes: the third party)."""
+    node = system.nodes.get(leaf)
+    return getattr(node.spec, "role", "third_party") if node is not None else "third_party"
+
+
+def pool_rows(
+    system: IndicatorSystem, county: County, contract_code: str, seed: int, elapsed: float
+) -> dict[str, pd.DataFrame]:
+    """Each rater's values for the contract's stations (leaves the registers measure left
+    out): ``username → rows``. The third party's three raters differ as in the mid-term
+    panel; the purchaser and the supervisor score their own pools alone."""
+    contract = next(c for c in county.contracts if c.code == contract_code)
+    codes = list(contract.stations)
+    rng = np.random.default_rng([seed, 7])
+    quality = rng.uniform(0.72, 0.95, len(codes))
+    targets = {
+        name: np.array([getattr(county.targets(c), name) for c in codes], dtype=float)
+        for name in TARGET_NAMES
+    }
+    frame = synthetic_inputs(system, codes, quality, rng, targets, elapsed)
+    frame = frame[~frame["leaf"].isin(set(measured_leaves(system)))]
+    frame = frame[[col for col in ("unit", "leaf", "item", "value", "target", "n") if col in frame]]
+    roles = frame["leaf"].map(lambda code: role_of(system, code))
+    third = frame[roles == "third_party"].reset_index(drop=True)
+    rows = {"evaluator": third}
+    rows |= {who: panel_rows(system, third, who) for who in (HARSH, LENIENT)}
+    rows[PURCHASER] = frame[roles == "purchaser"].reset_index(drop=True)
+    rows[SUPERVISOR] = frame[roles == "supervisor"].reset_index(drop=True)
+    return rows
+
+
+async def run_spot_check(
+    *,
+    county: County,
+    contract: Contract,
+    evaluation_agency: Organisation,
+    users: Mapping[str, User],
+    registers: Mapping[str, pd.DataFrame],
+    agency: Actor,
+    bureau: Actor,
+    lead: Actor,
+    seed: int,
+    elapsed: float,
+    on: dt.date,
+) -> Round:
+    """The spot check of ``contract`` on ``on`` (see the module's text); returns the open
+    round with every part submitted."""
+    text = shipped_system(SYSTEM).read_text(encoding="utf-8")
+    version = await register_system(Actor.system(), text, f"{SYSTEM}.yaml")
+    system = load_system(shipped_system(SYSTEM))
+    round_ = await round_svc.create_round(
+        bureau,
+        contract=contract,
+        evaluation_agency=evaluation_agency,
+        kind=RoundKind.SPOT_CHECK,
+        system=version,
+        as_of=on,
+        elapsed=elapsed,
+    )
+    # the bureau gives the round to the agency; its lead staffs it, the pools included
+    await round_svc.assign_user(lead, round_.id, "lead", Role.LEAD_EVALUATOR)
+    for name in THIRD_PARTY:
+        await round_svc.assign_user(lead, round_.id, name, Role.EVALUATOR)
+    await round_svc.assign_user(lead, round_.id, PURCHASER, Role.EVALUATOR, "purchaser")
+    await round_svc.assign_user(lead, round_.id, SUPERVISOR, Role.EVALUATOR, "supervisor")
+    round_ = await Round.get(id=round_.id)
+    round_ = await round_svc.open_round(lead, round_, round_.version)
+    evaluator = await actor_for(users["evaluator"])
+    with tempfile.TemporaryDirectory() as folder:
+        for kind, path in write_registers(registers, Path(folder)).items():
+            who = agency if SUPPLIERS[kind].agency_may_import else evaluator
+            name = f"{contract.code}-{REGISTERS[kind].zh}-抽查.csv"
+            await import_register(who, round_.id, kind, path, name=name)
+    for name, rows in pool_rows(system, county, contract.code, seed, elapsed).items():
+        rater = await actor_for(users[name])
+        await record_scores(rater, round_.id, rows)
+        await round_svc.submit_part(rater, round_.id)
+    return await Round.get(id=round_.id)
