@@ -98,7 +98,9 @@ async def test_stored_demo_rounds_import_registers_and_scorecards_show_them(db):
     report = run_demo(None)
     await load_demo(report)
     station = cast(report.county)["flawed"][0]
-    assert await RegisterImport.filter(active=True).count() == 6 * len(report.county.contracts)
+    mid_term = RegisterImport.filter(active=True, round__kind="mid_term")
+    assert await mid_term.count() == 6 * len(report.county.contracts)
+    assert await RegisterImport.filter(active=True, round__kind="spot_check").count() == 6
     found = await Station.get(code=station)
     contract = report.county.contract_of(station)
     from evaluator.store.contracts import Contract

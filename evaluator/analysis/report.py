@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evaluator.analysis.sensitivity import Outcome, Settings
+from evaluator.analysis.sensitivity import Outcome, Settings, check_levels
 from evaluator.engine.result import Result
 from evaluator.systems import IndicatorSystem
 
@@ -25,6 +25,7 @@ def sensitivity_report(
     from evaluator.analysis.uncertainty import analyse
 
     settings = settings or Settings()
+    check_levels(system, settings.levels)
     doc = {"system": {"id": system.id, "version": system.version, "hash": system.content_hash}}
     doc |= analyse(system, result, settings, groups, outcomes).to_dict()
     if attribution:

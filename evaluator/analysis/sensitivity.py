@@ -30,6 +30,7 @@ from evaluator.engine.grading import (
     round_half_up,
 )
 from evaluator.engine.result import Result
+from evaluator.errors import InvalidInput, Problem
 from evaluator.systems import IndicatorSystem
 from evaluator.systems.schema import Group
 
@@ -138,6 +139,24 @@ def perturbed(system: IndicatorSystem, levels: Sequence[int]) -> list[str]:
         if len(siblings) > 1:
             out.append(node.code)
     return out
+
+
+def check_levels(system: IndicatorSystem, levels: Sequence[int]) -> None:
+    """Some weight varies at ``levels`` (422 at ``levels`` otherwise, naming the depths that
+    would: a depth whose nodes have siblings)."""
+    if perturbed(system, levels):
+        return
+    usable = sorted({system.nodes[c].depth for c in perturbed(system, range(1, 100))})
+    shown = ",".join(map(str, levels))
+    raise InvalidInput(
+        Problem(
+            f"no weight varies at levels {shown}: this system's weights vary at depths "
+            f"{', '.join(map(str, usable)) or 'none'}",
+            f"层级 {shown} 没有可变动的权重：本体系可变动权重的层级为 "
+            f"{'、'.join(map(str, usable)) or '无'}",
+            path="levels",
+        )
+    )
 
 
 def sample_weights(system: IndicatorSystem, settings: Settings) -> tuple[list[str], np.ndarray]:

@@ -93,18 +93,11 @@ async def _panel_lines(round_) -> list[str]:
 
 async def _spot_check_lines(round_) -> list[str]:
     """The open spot check: who scores which pool, how far the third party agrees."""
+    from evaluator.demo.spot_check import pools_of
     from evaluator.services.actors import Actor
     from evaluator.services.reliability import round_reliability
-    from evaluator.store.orgs import User
-    from evaluator.store.rounds import RoundAssignment
 
-    staff = await RoundAssignment.filter(round_id=round_.id).order_by("rater_role", "id")
-    names = {u.id: u.username for u in await User.filter(id__in=[a.user_id for a in staff])}
-    pools: dict[str, list[str]] = {}
-    for a in staff:
-        if a.role.value == "evaluator":
-            pools.setdefault(a.rater_role, []).append(names[a.user_id])
-    pools = {role: sorted(who) for role, who in pools.items()}
+    pools = await pools_of(round_)
     f = await round_reliability(Actor.system(), round_.id)
     value = f["icc"]["icc2_1"]["value"]
     return [

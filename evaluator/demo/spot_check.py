@@ -32,7 +32,7 @@ from evaluator.shipped import shipped_system
 from evaluator.store.base import Role, RoundKind
 from evaluator.store.contracts import Contract
 from evaluator.store.orgs import Organisation, User
-from evaluator.store.rounds import Round
+from evaluator.store.rounds import Round, RoundAssignment
 from evaluator.systems import IndicatorSystem, load_system
 
 SYSTEM = "station-1000-pools"
@@ -127,3 +127,13 @@ async def run_spot_check(
         await record_scores(rater, round_.id, rows)
         await round_svc.submit_part(rater, round_.id)
     return await Round.get(id=round_.id)
+
+
+async def pools_of(round_: Round) -> dict[str, list[str]]:
+    """The round's raters by rater role (``{"purchaser": ["bureau"], …}``), names sorted."""
+    staff = await RoundAssignment.filter(round_id=round_.id, role=Role.EVALUATOR)
+    names = {u.id: u.username for u in await User.filter(id__in=[a.user_id for a in staff])}
+    pools: dict[str, list[str]] = {}
+    for a in staff:
+        pools.setdefault(a.rater_role, []).append(names[a.user_id])
+    return {role: sorted(who) for role, who in pools.items()}

@@ -86,8 +86,12 @@ def normalise(
 
     present = ~np.isnan(xd)
     n = present.sum(axis=0)
-    lo, hi = _range(xd)
     degenerate = degenerate_columns(xd)
+    # each column divided by its largest magnitude first: min-max and z-scores do not change,
+    # and values near ±1.8e308 no longer overflow a difference (max − min) to infinity
+    magnitude = np.where(present, np.abs(xd), 0.0).max(axis=0, initial=0.0)
+    xd = xd / np.where(magnitude > 0, magnitude, 1.0)
+    lo, hi = _range(xd)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if method == "minmax":
             out = (xd - lo) / (hi - lo) * 100.0

@@ -123,6 +123,7 @@ def parse_register(
         sheet,
         header=lambda cells: sum(header_key(c) in known for c in cells if c) >= 2,
         name=name,
+        formulas="report",  # located with the register's own columns (_formula_cells)
     )
     report = _Report(table)
     problems: list[Problem] = []

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import re
 
-from evaluator.tables.cells import Bad, normal, not_number, option_key, parse_number, quote
+from evaluator.tables.cells import (
+    Bad,
+    invisible,
+    normal,
+    not_number,
+    option_key,
+    parse_number,
+    quote,
+)
 
 TEXT_MAX = 2000
 CODE_MAX = 64
@@ -34,6 +42,9 @@ def parse_code(text: str, example: str = "") -> str | Bad:
     s = normal(text)
     if CODE.fullmatch(s) and len(s) <= CODE_MAX:
         return s
+    hidden = invisible(text)
+    if hidden is not None:
+        return hidden
     example_en = f" (e.g. {example})" if example else ""
     example_zh = f"（例如 {example}）" if example else ""
     return Bad(
@@ -60,6 +71,12 @@ def parse_score(text: str) -> int | Bad:
     if word is not None:
         return word
     x = parse_number(text)
+    if x is None and normal(text).endswith("%"):
+        return Bad(
+            f"{quote(text)} is a percentage: a score is a whole number 1–5 "
+            "(or 非常满意, 满意, 一般, 不满意, 非常不满意)",
+            f"{quote(text)} 是百分比：评分为 1–5 的整数（或 非常满意、满意、一般、不满意、非常不满意）",
+        )
     if x is None:
         return not_number(text, "a score", "评分")
     if not float(x).is_integer() or not 1 <= x <= 5:

@@ -17,7 +17,7 @@ from sanic_ext import Extend, openapi  # explicit: a missing extension must fail
 from evaluator import settings
 from evaluator.server import web
 from evaluator.server.api import api_group
-from evaluator.server.auth import COOKIE, attach_actor
+from evaluator.server.auth import COOKIE, attach_actor, check_inputs
 from evaluator.server.errors import ProblemHandler
 from evaluator.server.health import bp as health_bp
 from evaluator.store import db
@@ -66,6 +66,7 @@ def create_app(
         name=COOKIE,
         description="set by POST /api/v1/auth/login",
     )
+    app.register_middleware(check_inputs, "request")  # first: no service sees what fails
     app.register_middleware(attach_actor, "request")
     app.blueprint(api_group())
     app.blueprint(health_bp)

@@ -18,7 +18,7 @@ from sanic.response import HTTPResponse
 
 from evaluator import clock
 from evaluator.errors import Problem
-from evaluator.server import csrf
+from evaluator.server import csrf, limits
 from evaluator.services import auth
 from evaluator.services.actors import Actor
 
@@ -49,6 +49,19 @@ def _needs_actor(request: Request) -> bool:
         and route.path.startswith(API_PREFIX)
         and not getattr(route.handler, "is_public", False)
     )
+
+
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def check_inputs(request: Request) -> None:
+    """Request middleware: the path, the query and a page's form fields within the limits
+    of ``server.limits`` (no control characters, no overlong text, no whole number beyond
+    64 bits in the query) — before any session is looked up."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    streamed = request.route is not None and getattr(request.route.extra, "stream", False)
+    form = request.form if kind in _FORMS and not streamed and request.body else None
+    limits.check_request_texts(request.path, request.args, form)
 
 
 async def attach_actor(request: Request) -> None:

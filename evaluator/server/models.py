@@ -8,7 +8,7 @@ from typing import Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from sanic.response import HTTPResponse
 
-from evaluator.services.listing import MAX_PER_PAGE, Page
+from evaluator.services.listing import MAX_PAGE, MAX_PER_PAGE, Page
 
 Item = TypeVar("Item", bound=BaseModel)
 
@@ -54,7 +54,7 @@ class ProblemDocument(BaseModel):
 
 
 class Paging(In):
-    page: int = Field(1, ge=1, description="1-based page number")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"1-based page number (at most {MAX_PAGE})")
     per_page: int = Field(
         20, ge=1, le=MAX_PER_PAGE, description=f"items per page (at most {MAX_PER_PAGE})"
     )

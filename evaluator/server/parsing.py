@@ -1,14 +1,14 @@
 """Request input → pydantic models, every failure a located, bilingual 422 problem
 (never a 500): malformed JSON names its line and column; a wrong field names its path
-(``body.stations[0].targets``, ``query.per_page``). JSON's non-standard ``NaN``,
-``Infinity`` and ``-Infinity`` (which Python's decoder accepts) and numbers too large for a
-double (``1e400``) are refused wherever they are, each at its path. Also the version a
-write expects, from ``If-Match`` or the body."""
+(``body.stations[0].targets``, ``query.per_page``). The limits of ``server.limits`` hold
+first: JSON's non-standard ``NaN``, ``Infinity`` and ``-Infinity`` (which Python's decoder
+accepts), numbers too large for a double (``1e400``) or whole numbers beyond 64 bits,
+control characters, nesting and list lengths are refused wherever they are, each at its
+path. Also the version a write expects, from ``If-Match`` or the body."""
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import TypeVar
 
@@ -17,6 +17,7 @@ from sanic.request import Request
 
 from evaluator.errors import InvalidInput, Problem
 from evaluator.server.errors import PreconditionRequired, UnsupportedMediaType
+from evaluator.server.limits import json_problems
 from evaluator.systems.messages import PYDANTIC_TEXTS
 
 M = TypeVar("M", bound=BaseModel)
@@ -115,34 +116,10 @@ def json_data(request: Request) -> object:
                 path="body",
             )
         ) from None
-    bad = non_finite(data, "body")
-    if bad:
-        raise InvalidInput(
-            [
-                Problem(
-                    "must be a finite number (NaN and Infinity are not numbers)",
-                    "必须是有限数值（NaN 与 Infinity 不是数字）",
-                    path=path,
-                )
-                for path in bad
-            ]
-        )
+    problems = json_problems(data, "body")
+    if problems:
+        raise InvalidInput(problems)
     return data
-
-
-def non_finite(data: object, root: str) -> list[str]:
-    """The paths of every NaN or infinite number in decoded JSON (``body.rows[3].value``)."""
-    found: list[str] = []
-    stack = [(data, root)]
-    while stack:
-        value, path = stack.pop()
-        if isinstance(value, float) and not math.isfinite(value):
-            found.append(path)
-        elif isinstance(value, dict):
-            stack.extend((v, f"{path}.{k}") for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(value))
-    return sorted(found)
 
 
 def body(request: Request, model: type[M], *, required: bool = True) -> M:

@@ -3,9 +3,12 @@
 - Passwords are hashed with argon2id off the event loop (≈ 0.25 s of CPU each).
 - A session token is 32 random bytes (URL-safe base64); only its sha256 is stored. It
   expires (``SESSION_HOURS``, default 12) and is revoked by logout.
-- Throttling: after 5 failed logins for an account, or 20 from one address, within 15
-  minutes, further attempts are refused until the window has passed — even with the right
-  password. Attempts are stored, so every server process sees the same counts.
+- Throttling: at most 5 attempts per account and 20 per address reach the password check
+  in the 15 minutes opened by the first of them (a successful attempt gives its place
+  back); further attempts are refused until the window has passed — even with the right
+  password. Each attempt takes its place by one atomic upsert (``login_budget``) before
+  the check, so the limits hold under any concurrency and across server processes; every
+  attempt is also kept (``login_attempt``).
 - Messages never say whether the user name exists; passwords and tokens are never logged.
 """
 
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from evaluator import clock, settings
@@ -82,30 +86,75 @@ class Login:
     actor: Actor
 
 
-async def _throttled(username: str, address: str, now: dt.datetime) -> int | None:
-    """Seconds to wait, or None."""
-    since = now - WINDOW
-    for field, value, limit in (
-        ("username", username, MAX_ACCOUNT_FAILURES),
-        ("address", address, MAX_ADDRESS_FAILURES),
+# One statement takes one attempt from a bucket's budget and says how many the window has
+# seen: a new bucket, or one whose window has passed, starts a window of one. The row is
+# locked for the statement on PostgreSQL and the database on SQLite, so concurrent attempts
+# (several workers included) are counted one by one. SET reads the row as it was.
+_TAKE = """
+INSERT INTO login_budget (bucket, window_start, used) VALUES ({0}, {1}, 1)
+ON CONFLICT (bucket) DO UPDATE SET
+  used = CASE WHEN login_budget.window_start <= {2} THEN 1 ELSE login_budget.used + 1 END,
+  window_start = CASE WHEN login_budget.window_start <= {2}
+                 THEN excluded.window_start ELSE login_budget.window_start END
+RETURNING used, window_start
+"""
+_GIVE_BACK = """
+UPDATE login_budget SET used = used - 1 WHERE bucket = {0} AND window_start = {1} AND used > 0
+"""
+
+
+def _sql(conn, template: str) -> str:
+    marks = ["$1", "$2", "$3"] if conn.capabilities.dialect == "postgres" else ["?", "?", "?"]
+    return template.format(*marks)
+
+
+async def _take(bucket: str, now: int) -> tuple[int, int]:
+    """(attempts in the window including this one, the window's start)."""
+    conn = connections.get("default")
+    expired = now - int(WINDOW.total_seconds())
+    if conn.capabilities.dialect == "postgres":
+        params = [bucket, now, expired]
+    else:  # "?" marks are positional: the expiry twice
+        params = [bucket, now, expired, expired]
+    (row,) = await conn.execute_query_dict(_sql(conn, _TAKE), params)
+    return int(row["used"]), int(row["window_start"])
+
+
+async def _give_back(bucket: str, window_start: int) -> None:
+    """An attempt that did not fail (or never reached the password check) is returned."""
+    conn = connections.get("default")
+    await conn.execute_query(_sql(conn, _GIVE_BACK), [bucket, window_start])
+
+
+async def _spend(username: str, address: str, now: dt.datetime) -> tuple[list, int | None]:
+    """Take one attempt from the account's and the address's budgets: (what was taken,
+    seconds to wait when either budget is spent — then nothing stays taken)."""
+    seconds = int(now.timestamp())
+    taken, wait = [], None
+    for bucket, limit in (
+        (f"account:{username}", MAX_ACCOUNT_FAILURES),
+        (f"address:{address}", MAX_ADDRESS_FAILURES),
     ):
-        failures = (
-            await LoginAttempt.filter(**{field: value}, success=False, at__gte=since)
-            .order_by("-at")
-            .limit(limit)
-            .values_list("at", flat=True)
-        )
-        if len(failures) >= limit:
-            oldest = min(failures)
-            return max(1, int((oldest + WINDOW - now).total_seconds()) + 1)
-    return None
+        used, start = await _take(bucket, seconds)
+        taken.append((bucket, start))
+        if used > limit:
+            wait = max(1, start + int(WINDOW.total_seconds()) - seconds + 1)
+            break
+    if wait is not None:
+        for bucket, start in taken:
+            await _give_back(bucket, start)
+    return taken, wait
 
 
 async def login(username: str, password: str, address: str = "") -> Login:
+    """Sign in. At most ``MAX_ACCOUNT_FAILURES`` attempts per account and
+    ``MAX_ADDRESS_FAILURES`` per address reach the password check in a window: each attempt
+    takes its place in both budgets before the check (atomically) and a successful one
+    gives it back."""
     now = clock.now()
     username = (username or "").strip()[:64]
     address = (address or "")[:64]
-    wait = await _throttled(username, address, now)
+    taken, wait = await _spend(username, address, now)
     if wait is not None:
         await LoginAttempt.create(username=username, address=address, success=False, at=now)
         raise Throttled(wait)
@@ -119,6 +168,8 @@ async def login(username: str, password: str, address: str = "") -> Login:
                 "用户名或密码错误，或账号已停用",
             )
         )
+    for bucket, start in taken:
+        await _give_back(bucket, start)
     token = secrets.token_urlsafe(32)
     expires = now + dt.timedelta(hours=session_hours())
     async with in_transaction() as conn:

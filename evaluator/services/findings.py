@@ -28,6 +28,7 @@ from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem, Sta
 from evaluator.services import audit, calendars
 from evaluator.services.actors import Actor, assignment_role, buys, require, round_scope
 from evaluator.services.evidence import require_round_files
+from evaluator.services.listing import MAX_PER_PAGE, Page, paginate
 from evaluator.store.base import Role
 from evaluator.store.contracts import Contract
 from evaluator.store.decisions import Finding
@@ -138,6 +139,29 @@ async def list_findings(
     unit: str | None = None,
 ) -> list[Finding]:
     """Findings of the rounds the actor may see (findings exist only once a round is approved)."""
+    query = await _findings(actor, round_id, contract_id, state, unit)
+    return await query.order_by(*FINDING_ORDER)
+
+
+async def page_findings(
+    actor: Actor,
+    *,
+    round_id=None,
+    contract_id=None,
+    state: str | None = None,
+    unit: str | None = None,
+    page: int = 1,
+    per_page: int = MAX_PER_PAGE,
+) -> Page[Finding]:
+    """``list_findings`` a page at a time."""
+    query = await _findings(actor, round_id, contract_id, state, unit)
+    return await paginate(query, page, per_page, *FINDING_ORDER)
+
+
+FINDING_ORDER = ("opened_on", "unit", "rule", "id")
+
+
+async def _findings(actor: Actor, round_id, contract_id, state, unit):
     rounds = round_scope(actor)
     if round_id is not None:
         rounds = rounds.filter(id=round_id)
@@ -149,7 +173,7 @@ async def list_findings(
         query = query.filter(state=state)
     if unit:
         query = query.filter(unit=unit)
-    return await query.order_by("opened_on", "unit", "rule")
+    return query
 
 
 async def get_finding(actor: Actor, finding_id) -> tuple[Finding, Round]:

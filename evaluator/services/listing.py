@@ -35,6 +35,7 @@ from evaluator.store.rounds import EvidenceFile, Round, Score, SystemVersion
 
 T = TypeVar("T")
 MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000  # beyond it the offset is absurd (and overflows on PostgreSQL)
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,14 @@ class Page(Generic[T]):
 
 def check_page(page: int, per_page: int) -> None:
     problems = []
-    if page < 1:
-        problems.append(Problem("page must be 1 or more", "page 须不小于 1", path="page"))
+    if not 1 <= page <= MAX_PAGE:
+        problems.append(
+            Problem(
+                f"page must be between 1 and {MAX_PAGE}",
+                f"page 须在 1 到 {MAX_PAGE} 之间",
+                path="page",
+            )
+        )
     if not 1 <= per_page <= MAX_PER_PAGE:
         problems.append(
             Problem(

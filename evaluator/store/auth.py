@@ -35,3 +35,16 @@ class LoginAttempt(Model):
 
     class Meta:
         table = "login_attempt"
+
+
+class LoginBudget(Model):
+    """The attempts that reached (or are reaching) the password check in the window opened
+    by the first of them, per bucket (``account:<name>`` or ``address:<ip>``); counted by one
+    atomic upsert, so the limit holds whatever the concurrency and the number of workers."""
+
+    bucket = fields.CharField(max_length=80, primary_key=True)
+    window_start = fields.BigIntField()  # seconds since the epoch (compared in SQL)
+    used = fields.IntField()
+
+    class Meta:
+        table = "login_budget"

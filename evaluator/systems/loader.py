@@ -137,7 +137,9 @@ def validate_document(doc: Located, library: RubricLibrary) -> IndicatorSystem:
         try:
             spec = SystemSpec.model_validate(doc.data)
         except ValidationError as exc:
-            problems += pydantic_problems(exc, doc)
+            # a value the parser refused already (.inf, 400 digits) is not named twice
+            said = {p.path for p in doc.problems}
+            problems += [p for p in pydantic_problems(exc, doc) if p.path not in said]
     rubrics = {}
     if spec is not None:
         for rid in sorted(_rubric_ids(spec)):

@@ -45,6 +45,22 @@ def option_key(text: str) -> str:
     return "".join(normal(text).split()).casefold()
 
 
+def invisible(text: str) -> Bad | None:
+    """A character that cannot be seen (zero-width space U+200B, a byte-order mark, a
+    control character…), named with its position — or None. Ordinary and full-width
+    spaces are visible enough and not named."""
+    for i, ch in enumerate(text, start=1):
+        if unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cn") and ch not in "\t\n\r":
+            name = unicodedata.name(ch, "unnamed").lower()
+            code = f"U+{ord(ch):04X}"
+            return Bad(
+                f"{quote(text)} contains the invisible character {code} ({name}) at "
+                f"position {i}: delete it",
+                f"{quote(text)} 第 {i} 个字符是看不见的字符 {code}（{name}）：请删除",
+            )
+    return None
+
+
 def quote(text: str) -> str:
     """A cell text as a message shows it: quoted, on one line, at most 40 characters."""
     shown = text if len(text) <= 40 else text[:37] + "…"

@@ -96,6 +96,7 @@ def read_table(
     *,
     header: Callable[[list[str | None]], bool] | None = None,
     name: str | None = None,
+    formulas: str = "refuse",
 ) -> Table:
     """Read a .csv (UTF-8, UTF-8 with BOM or GB18030) or .xlsx file (first or named sheet).
 
@@ -103,6 +104,12 @@ def read_table(
     10 non-empty rows for which ``header(cells)`` is true (rows above it, such as a title,
     are skipped and listed in ``Table.skipped``), falling back to the first non-empty row.
     ``name`` is the file name problems cite (an upload's original name), the path's by default.
+
+    A workbook must not expand beyond ``MAX_UNCOMPRESSED`` bytes (a zip bomb) nor hold more
+    than ``MAX_CELLS`` cells; without ``sheet`` its first sheet is read, and a hidden first
+    sheet is refused (name the sheet to read it). A formula cell without a saved value is
+    refused at its cell (``formulas="refuse"``), or left for the caller to report
+    (``formulas="report"``: ``Table.formulas``).
     """
     path = Path(path)
     name = name or path.name
@@ -129,10 +136,55 @@ def read_table(
         )
     if data.startswith(_OLE):
         raise InvalidInput(_old_excel(name, "this is an old-format Excel file (.xls) named .xlsx"))
-    sheet_name, rows, merged, formulas = _xlsx_rows(name, data, sheet)
+    _check_expansion(name, data)
+    sheet_name, rows, merged, unsaved = _xlsx_rows(name, data, sheet)
+    if unsaved and formulas == "refuse":
+        raise InvalidInput(
+            [
+                Problem(
+                    "formula without a saved value (it would read as empty): open and save the "
+                    "file in Excel",
+                    "公式没有保存的计算结果（将读作空白）：请用 Excel 打开并保存文件",
+                    file=name,
+                    sheet=sheet_name,
+                    row=int(m[2]),
+                    column=m[1],
+                )
+                for ref in unsaved[:MAX_LISTED]
+                if (m := re.fullmatch(r"([A-Z]+)(\d+)", ref)) is not None
+            ]
+        )
     grid = _grid([[_cell_text(v) for v in cells] for _, cells in rows])
     numbers = np.array([n for n, _ in rows], dtype=np.int64)
-    return _build(name, sheet_name, grid, numbers, header=header, merged=merged, formulas=formulas)
+    return _build(name, sheet_name, grid, numbers, header=header, merged=merged, formulas=unsaved)
+
+
+MAX_UNCOMPRESSED = 256 * 1024 * 1024  # what a workbook's parts may expand to
+MAX_CELLS = 5_000_000  # cells read from one sheet
+MAX_LISTED = 50  # problems of one kind listed
+
+
+def _check_expansion(name: str, data: bytes) -> None:
+    """Refuse a workbook whose parts would expand beyond ``MAX_UNCOMPRESSED`` (read from
+    the zip directory, before anything is expanded)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # not a zip: the workbook reader names it
+    if total > MAX_UNCOMPRESSED:
+        mb, cap = total // 2**20, MAX_UNCOMPRESSED // 2**20
+        raise InvalidInput(
+            Problem(
+                f"the workbook would expand to {mb:,} MB, more than the {cap} MB allowed "
+                f"(a compressed file of {len(data):,} bytes): is it a zip bomb?",
+                f"工作簿解压后达 {mb:,} MB，超过上限 {cap} MB（压缩文件仅 {len(data):,} 字节）："
+                "疑似压缩炸弹",
+                file=name,
+            )
+        )
 
 
 def _grid(records: list[list]) -> pd.DataFrame:
@@ -171,7 +223,22 @@ def _csv_encoding(name: str, data: bytes) -> str:
         )
     if data.startswith(_OLE):
         raise InvalidInput(_old_excel(name, "this is an old-format Excel file (.xls) named .csv"))
-    if data.startswith(_UTF16_BOMS) or b"\x00" in data[:4096]:
+    head = data[:4096]
+    if (
+        not data.startswith(_UTF16_BOMS)
+        and b"\x00" in data
+        and head.count(b"\x00") < len(head) // 8
+    ):
+        line = data[: data.index(b"\x00")].count(b"\n") + 1  # a stray NUL, not UTF-16
+        raise InvalidInput(
+            Problem(
+                "the file contains the control character U+0000 (a NUL byte): delete it",
+                "文件含有控制字符 U+0000（空字节）：请删除",
+                file=name,
+                row=line,
+            )
+        )
+    if data.startswith(_UTF16_BOMS) or b"\x00" in head:
         raise InvalidInput(
             Problem(
                 "the file is UTF-16 text (or not text at all): save it as CSV UTF-8",
@@ -226,6 +293,17 @@ def _decodes(data: bytes, encoding: str) -> bool:
     return True
 
 
+def _separator(body: bytes) -> str:
+    """The field separator: a comma, or a semicolon or a tab when the first non-empty line
+    has none of the others (what Excel writes in some locales; a tab-separated export)."""
+    first = next((line for line in body[:65536].splitlines() if line.strip()), b"")
+    if b"," in first:
+        return ","
+    counts = {";": first.count(b";"), "\t": first.count(b"\t")}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] else ","
+
+
 def _csv_grid(name: str, data: bytes) -> tuple[pd.DataFrame, str]:
     """Every record of a CSV file as a frame of text cells (columns 0..w-1), and its encoding.
 
@@ -235,6 +313,7 @@ def _csv_grid(name: str, data: bytes) -> tuple[pd.DataFrame, str]:
     encoding = _csv_encoding(name, data)
     body = data[len(_BOM) :] if encoding == "utf-8-sig" else data
     reader_encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+    separator = _separator(body)
     try:
         grid = pd.read_csv(
             io.BytesIO(body),
@@ -244,13 +323,14 @@ def _csv_grid(name: str, data: bytes) -> tuple[pd.DataFrame, str]:
             skip_blank_lines=False,
             encoding=reader_encoding,
             engine="c",
+            sep=separator,
         )
     except pd.errors.EmptyDataError:
         return pd.DataFrame(dtype=object), encoding
     except pd.errors.ParserError:
         text = body.decode(reader_encoding)
         try:
-            records = list(csv.reader(io.StringIO(text, newline="")))
+            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
         except csv.Error as exc:
             raise InvalidInput(
                 Problem(f"not a readable CSV file: {exc}", f"CSV 文件格式错误：{exc}", file=name)
@@ -283,6 +363,21 @@ def _xlsx_rows(
                     Problem("the workbook has no sheet", "工作簿没有工作表", file=name)
                 )
             sheet = names[0]
+            state = getattr(wb[sheet], "sheet_state", "visible")
+            if state != "visible":
+                visible = [
+                    n for n in names if getattr(wb[n], "sheet_state", "visible") == "visible"
+                ]
+                raise InvalidInput(
+                    Problem(
+                        f"the first sheet {sheet!r} is hidden: name the sheet to read "
+                        f"(visible sheets: {', '.join(visible) or 'none'})",
+                        f"第一个工作表 {sheet!r} 已隐藏：请指定要读取的工作表"
+                        f"（可见工作表：{'、'.join(visible) or '无'}）",
+                        file=name,
+                        sheet=sheet,
+                    )
+                )
         elif sheet not in names:
             listed = ", ".join(names)
             raise InvalidInput(
@@ -295,7 +390,21 @@ def _xlsx_rows(
         ws = wb[sheet]
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()  # some writers store wrong dimensions; read what is there
-        rows = [(n, list(r)) for n, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+        rows, cells = [], 0
+        for n, r in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells += len(r)
+            if cells > MAX_CELLS:
+                raise InvalidInput(
+                    Problem(
+                        f"the sheet holds more than {MAX_CELLS:,} cells (row {n}): split it or "
+                        "delete the unused rows and columns",
+                        f"工作表超过 {MAX_CELLS:,} 个单元格（第 {n} 行）：请拆分，或删除未使用的行和列",
+                        file=name,
+                        sheet=sheet,
+                        row=n,
+                    )
+                )
+            rows.append((n, list(r)))
         merged, formulas = _scan_sheet(ws)
     finally:
         wb.close()
@@ -566,5 +675,16 @@ def resolve_columns(
     if problems is not None:
         problems.extend(collected)
     elif collected:
+        if not found and table.encoding == "gb18030":  # every header unknown: the encoding?
+            collected.append(
+                table.problem(
+                    None,
+                    None,
+                    "the file was read as GB18030: if its headers look garbled it is in "
+                    "another encoding (Big5, Shift-JIS …): save it as CSV UTF-8",
+                    "文件按 GB18030 读取：如果表头显示为乱码，说明文件是其他编码（如 Big5），"
+                    "请另存为“CSV UTF-8”",
+                )
+            )
         raise InvalidInput(collected)
     return found

@@ -302,3 +302,16 @@ def test_ranks_are_one_to_n_with_ties_at_the_minimum(x):
         assert ranks.iloc[i] == 1 + int((root[scored] > root[i]).sum())
     if scored.any():
         assert ranks.min() == 1 and ranks.max() <= scored.sum()
+
+
+@pytest.mark.parametrize("method", ["minmax", "zscore"])
+def test_extreme_finite_values_are_normalised_without_overflow(method):
+    """issue 18: ±1e308 once overflowed max − min to infinity and the unit's value was
+    silently dropped; the result is now that of the same values scaled down."""
+    huge = frame({"u1": [1e308, 2, 3], "u2": [-1e308, 1, 0], "u3": [0.0, 5, 5]})
+    small = frame({"u1": [1.0, 2, 3], "u2": [-1.0, 1, 0], "u3": [0.0, 5, 5]})
+    with np.errstate(all="raise"):
+        got = score_composite(S, huge, normalise=method).set_index("unit")
+    want = score_composite(S, small, normalise=method).set_index("unit")
+    pd.testing.assert_frame_equal(got, want)
+    assert got.loc["u1", "rank"] == want.loc["u1", "rank"]

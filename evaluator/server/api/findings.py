@@ -18,8 +18,19 @@ from sanic.response import HTTPResponse
 from evaluator.server import parsing
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
-from evaluator.server.models import Basis, In, Out, Severity, etag, render
+from evaluator.server.models import (
+    Basis,
+    In,
+    Out,
+    PageOut,
+    Paging,
+    Severity,
+    etag,
+    page_of,
+    render,
+)
 from evaluator.services import findings
+from evaluator.services.listing import MAX_PER_PAGE
 
 bp = Blueprint("findings")
 # Findings, decisions, tranches and appeals were one module (and one blueprint) until they
@@ -56,11 +67,14 @@ class FindingOut(Out):
     version: int
 
 
-class FindingList(Out):
-    items: list[FindingOut]
+class FindingList(PageOut[FindingOut]):
+    pass
 
 
-class FindingQuery(In):
+class FindingQuery(Paging):
+    per_page: int = Field(
+        MAX_PER_PAGE, ge=1, le=MAX_PER_PAGE, description=f"items per page (at most {MAX_PER_PAGE})"
+    )
     round: uuid.UUID | None = None
     contract: uuid.UUID | None = None
     state: str | None = Field(None, max_length=20)
@@ -87,10 +101,16 @@ class DeadlineIn(In):
 )
 async def list_findings(request: Request) -> HTTPResponse:
     q = parsing.query(request, FindingQuery)
-    items = await findings.list_findings(
-        actor_of(request), round_id=q.round, contract_id=q.contract, state=q.state, unit=q.unit
+    found = await findings.page_findings(
+        actor_of(request),
+        round_id=q.round,
+        contract_id=q.contract,
+        state=q.state,
+        unit=q.unit,
+        page=q.page,
+        per_page=q.per_page,
     )
-    return render(FindingList(items=[FindingOut.model_validate(f) for f in items]))
+    return render(page_of(FindingList, found))
 
 
 @bp.get("/findings/<finding_id:uuid>")

@@ -70,12 +70,14 @@ def write_csv(name: str, header, rows, encoding: str = "utf-8") -> None:
 
 
 def write_xlsx(name: str, sheets: dict[str, list[list]], merges: dict[str, list[str]] | None = None,
-               formulas: dict[str, dict[str, str]] | None = None) -> None:
+               formulas: dict[str, dict[str, str]] | None = None, hidden: tuple[str, ...] = ()) -> None:
     """A workbook written by openpyxl (which saves formulas without a cached value)."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
+    for title in hidden:  # hidden sheets first, the first visible one active
+        wb.create_sheet(title).sheet_state = "hidden"
     for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
+        ws = wb[title] if title in hidden else wb.create_sheet(title)
         for r, row in enumerate(rows, start=1):
             for c, value in enumerate(row, start=1):
                 if value not in (None, ""):
@@ -84,6 +86,8 @@ def write_xlsx(name: str, sheets: dict[str, list[list]], merges: dict[str, list[
             ws.merge_cells(ref)
         for ref, formula in (formulas or {}).get(title, {}).items():
             ws[ref] = formula
+    if hidden:
+        wb.active = len(hidden)
     buf = io.BytesIO()
     wb.save(buf)
     (HERE / name).write_bytes(reproducible(buf.getvalue()))
@@ -237,6 +241,38 @@ def build() -> None:
     text = csv_text(SERVICE_HEADER, service_rows(2)) + "S01,2025-03-05,个案,C002,低保,1,1,1,入户,P001,,多余\n"
     (HERE / "36-ragged-row.csv").write_text(text, encoding="utf-8")
     write_csv("37-gb18030.csv", SERVICE_HEADER, service_rows(), encoding="gb18030")
+
+    # issue 18: what people's files really hold
+    write_xlsx("38-hidden-first-sheet.xlsx",
+               {"旧数据": [SERVICE_HEADER, *service_rows(2)], "服务记录": [SERVICE_HEADER, *service_rows()]},
+               hidden=("旧数据",))
+    rows = service_rows()
+    rows[1][0] = "S01\u200b"
+    write_csv("39-zero-width-space.csv", SERVICE_HEADER, rows)
+    body = "".join(";".join(r) + "\n" for r in [SERVICE_HEADER, *service_rows()])
+    (HERE / "40-semicolon-separated.csv").write_text(body, encoding="utf-8")
+    body = "".join("\t".join(r) + "\n" for r in [SERVICE_HEADER, *service_rows()])
+    (HERE / "41-tab-separated.csv").write_text(body, encoding="utf-8")
+    rows = service_rows()
+    rows[2][9] = "P0\x0003"
+    write_csv("42-nul-byte.csv", SERVICE_HEADER, rows)
+    rows = service_rows()
+    rows[0][6], rows[1][7], rows[2][1] = "１２", "２．５", "２０２５－０３－０３"
+    write_csv("43-full-width-digits.csv", SERVICE_HEADER, rows)
+    write_csv("44-percent-score.csv", SATISFACTION_HEADER, [
+        ["S01", "服务对象", "电话", "90%", "4", "是", "是", "否", "是", "否"],
+        ["S01", "服务对象", "现场", "5", "４", "是", "是", "是", "是", "是"],
+    ])
+    rows = [list(r) for r in FINANCE_ROWS]
+    rows[0][4], rows[1][4], rows[2][4] = "inf", "1e400", "99999999999999999999999"
+    write_csv("45-infinite-and-huge-amounts.csv", FINANCE_HEADER, rows)
+    big5 = ["站點編碼", "服務日期", "服務類型", "個案/小組編號", "服務對象類別", "節次/跟進次數",
+            "參與人數", "服務時數", "服務地點", "服務社工", "備註"]
+    write_csv("46-big5.csv", big5, [["S01", "2025-03-01", "個案", "C001", "低保", "1", "1", "1.5",
+                                     "入戶", "P001", ""]], encoding="big5")
+    rows = service_rows()
+    rows[3][0] = "\ufeffS02"
+    write_csv("47-bom-inside-a-cell.csv", SERVICE_HEADER, rows)
 
 
 if __name__ == "__main__":
