@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "evaluator"
-GROUND = {"errors", "canonical", "clock", "settings", "shipped"}
+GROUND = {"errors", "canonical", "clock", "settings", "shipped", "faults"}
 PURE = ("tables", "systems", "engine", "analysis", "decisions")
 
 # layer → the layers it may import (besides itself and the ground floor)

@@ -38,6 +38,11 @@ from evaluator.systems.schema import Group
 Outcome = Callable[[Sequence[str], np.ndarray], str]
 
 
+MIN_SPREAD = 1e-6
+MIN_CONCENTRATION = 1e-3
+MAX_CONCENTRATION = 1e6
+
+
 @dataclass(frozen=True)
 class Settings:
     """What varies and how much. ``levels``: the tree depths whose weights are perturbed
@@ -58,14 +63,18 @@ class Settings:
     vary_missing: bool = False
 
     def __post_init__(self) -> None:
+        # a spread below MIN_SPREAD leaves 1 ± spread equal to 1 in floating point (no weight
+        # would move, and Sobol's bounds would be empty); concentrations beyond the bounds
+        # make the Dirichlet draws degenerate
         if (
             self.samples < 2
-            or not 0 < self.spread < 1
+            or not MIN_SPREAD <= self.spread < 1
             or self.method not in ("uniform", "dirichlet")
-            or self.concentration <= 0
+            or not MIN_CONCENTRATION <= self.concentration <= MAX_CONCENTRATION
         ):
             raise ValueError(
-                "samples ≥ 2, 0 < spread < 1, method uniform or dirichlet, concentration > 0"
+                f"samples ≥ 2, {MIN_SPREAD} ≤ spread < 1, method uniform or dirichlet, "
+                f"{MIN_CONCENTRATION} ≤ concentration ≤ {MAX_CONCENTRATION:g}"
             )
 
     @classmethod

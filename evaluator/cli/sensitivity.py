@@ -84,8 +84,8 @@ def cmd_sensitivity(args) -> int:
     except ValueError:
         raise InvalidInput(
             Problem(
-                "samples ≥ 2, 0 < spread < 1, levels like 1,2, concentration > 0",
-                "samples ≥ 2，0 < spread < 1，levels 形如 1,2，concentration > 0",
+                "samples ≥ 2, 0.000001 ≤ spread < 1, levels like 1,2, 0.001 ≤ concentration ≤ 1e6",
+                "samples ≥ 2，0.000001 ≤ spread < 1，levels 形如 1,2，0.001 ≤ concentration ≤ 1e6",
                 path="options",
             )
         ) from None

@@ -148,11 +148,8 @@ def doc(
             else Response({}, status=s, description=summary)
             for s in statuses
         ]
-        codes = (
-            set(errors)
-            | ({401} if not public else set())
-            | ({422} if body is not None or query is not None else set())
-        )
+        # 422 everywhere: the input limits (server/limits.py) hold for every path and query
+        codes = set(errors) | ({401} if not public else set()) | {422}
         if if_match:
             codes |= {409, 428}
         responses += [

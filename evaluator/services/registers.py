@@ -51,6 +51,7 @@ from evaluator.evidence.metrics import Period
 from evaluator.evidence.parse import Register, parse_register, schema, sha256_of
 from evaluator.evidence.parse import max_bytes as register_max_bytes
 from evaluator.evidence.registers import REGISTERS, SUPPLIERS
+from evaluator.faults import crash_point
 from evaluator.services import audit
 from evaluator.services.actors import (
     Actor,
@@ -308,6 +309,7 @@ async def import_register(
                     replaces_id=None if current is None else current.id,
                     using_db=conn,
                 )
+            await crash_point("register.import")  # the version written, not its audit event
             await audit.record(
                 actor.username,
                 "register.import",

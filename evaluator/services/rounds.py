@@ -32,6 +32,7 @@ from evaluator.errors import (
     StateError,
     TooEarly,
 )
+from evaluator.faults import crash_point
 from evaluator.services import audit, calendars, interests, panel
 from evaluator.services.actors import (
     Actor,
@@ -502,6 +503,7 @@ async def approve_round(actor: Actor, round_: Round, expected_version: int) -> A
         locked = await _transition(actor, round_, "approve", expected_version, conn)
         snapshot = await write_snapshot(actor, locked, frozen, conn)
         await open_findings(locked, done, on, actor, conn)
+        await crash_point("round.approve")  # locked, frozen, findings open; no decision yet
         await propose(locked, done, actor, conn, on)
         if locked.appeal_until is None:  # the first approval fixes the appeal window
             count = (await calendars.current(conn)).deadline(on, contract.appeal_working_days)

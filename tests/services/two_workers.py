@@ -41,11 +41,32 @@ async def _wait_until_up(base: str, process: subprocess.Popen, seconds: float = 
 @asynccontextmanager
 async def two_workers(database_url: str, evidence_dir: Path) -> AsyncIterator[str]:
     """The base URL of a two-worker server; stopped (SIGINT, then SIGKILL) on the way out."""
+    async with served(database_url, evidence_dir, workers=2) as (base, _):
+        yield base
+
+
+@asynccontextmanager
+async def served(
+    database_url: str, evidence_dir: Path, *, workers: int = 1, env: dict | None = None
+) -> AsyncIterator[tuple[str, subprocess.Popen]]:
+    """(base URL, process) of ``evaluator serve`` in a session of its own (``os.killpg``
+    reaches every worker); stopped on the way out unless already killed."""
     port = _free_port()
-    env = os.environ | {"DATABASE_URL": database_url, "EVIDENCE_DIR": str(evidence_dir)}
+    environment = (
+        os.environ | {"DATABASE_URL": database_url, "EVIDENCE_DIR": str(evidence_dir)} | (env or {})
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "evaluator", "serve", "--workers", "2", "--port", str(port)],
-        env=env,
+        [
+            sys.executable,
+            "-m",
+            "evaluator",
+            "serve",
+            "--workers",
+            str(workers),
+            "--port",
+            str(port),
+        ],
+        env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
@@ -53,11 +74,12 @@ async def two_workers(database_url: str, evidence_dir: Path) -> AsyncIterator[st
     base = f"http://127.0.0.1:{port}"
     try:
         await _wait_until_up(base, process)
-        yield base
+        yield base, process
     finally:
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

@@ -10,7 +10,12 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from evaluator.analysis.sensitivity import Settings
+from evaluator.analysis.sensitivity import (
+    MAX_CONCENTRATION,
+    MIN_CONCENTRATION,
+    MIN_SPREAD,
+    Settings,
+)
 from evaluator.errors import InvalidInput, Problem
 from evaluator.server import parsing
 from evaluator.server.auth import actor_of
@@ -24,10 +29,10 @@ bp = Blueprint("sensitivity")
 class SensitivityQuery(In):
     samples: int = Field(1000, ge=2, le=20000)
     seed: int = Field(2026, ge=0)
-    spread: float = Field(0.25, gt=0, lt=1)
+    spread: float = Field(0.25, ge=MIN_SPREAD, lt=1)
     levels: str = Field("1,2", pattern=r"^\d(,\d)*$", description="tree depths whose weights vary")
     method: Literal["uniform", "dirichlet"] = "uniform"
-    concentration: float = Field(50.0, gt=0)
+    concentration: float = Field(50.0, ge=MIN_CONCENTRATION, le=MAX_CONCENTRATION)
     vary_aggregation: bool = False
     vary_missing: bool = Field(
         False, description="also score missing inputs by the other rule (zero ↔ skip)"
