@@ -44,7 +44,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from evaluator.services.offline import import_workbook
+    from evaluator.services.workbook_import import import_workbook
 
     if not args.file.is_file():
         raise InvalidInput(

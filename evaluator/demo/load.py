@@ -21,7 +21,7 @@ from evaluator.demo.scoring import DemoReport
 from evaluator.demo.spot_check import SUPERVISOR, run_spot_check, spot_check_date
 from evaluator.evidence.measure import measured_leaves
 from evaluator.evidence.registers import REGISTERS, SUPPLIERS
-from evaluator.services import auth
+from evaluator.services import auth, panel_staff
 from evaluator.services import contracts as contract_svc
 from evaluator.services import rounds as round_svc
 from evaluator.services import tranches as tranche_svc
@@ -188,10 +188,10 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
             as_of=as_of,
             elapsed=report.elapsed,
         )
-        await round_svc.assign(system_actor, round_, users[accounts.lead], Role.LEAD_EVALUATOR)
-        await round_svc.assign(system_actor, round_, users[accounts.evaluator], Role.EVALUATOR)
+        await panel_staff.assign(system_actor, round_, users[accounts.lead], Role.LEAD_EVALUATOR)
+        await panel_staff.assign(system_actor, round_, users[accounts.evaluator], Role.EVALUATOR)
         for rater in (HARSH, LENIENT):
-            await round_svc.assign(system_actor, round_, users[rater], Role.EVALUATOR)
+            await panel_staff.assign(system_actor, round_, users[rater], Role.EVALUATOR)
         round_ = await round_svc.open_round(lead_actor, round_, round_.version)
         agency_actor = await actor_for(agency_users[c.agency])
         with tempfile.TemporaryDirectory() as folder:

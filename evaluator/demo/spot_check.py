@@ -23,6 +23,7 @@ from evaluator.demo.registers import round_date, write_registers
 from evaluator.demo.scoring import TARGET_NAMES, synthetic_inputs
 from evaluator.evidence.measure import measured_leaves
 from evaluator.evidence.registers import REGISTERS, SUPPLIERS
+from evaluator.services import panel_staff
 from evaluator.services import rounds as round_svc
 from evaluator.services.actors import Actor, actor_for
 from evaluator.services.registers import import_register
@@ -109,11 +110,11 @@ async def run_spot_check(
         elapsed=elapsed,
     )
     # the bureau gives the round to the agency; its lead staffs it, the pools included
-    await round_svc.assign_user(lead, round_.id, "lead", Role.LEAD_EVALUATOR)
+    await panel_staff.assign_user(lead, round_.id, "lead", Role.LEAD_EVALUATOR)
     for name in THIRD_PARTY:
-        await round_svc.assign_user(lead, round_.id, name, Role.EVALUATOR)
-    await round_svc.assign_user(lead, round_.id, PURCHASER, Role.EVALUATOR, "purchaser")
-    await round_svc.assign_user(lead, round_.id, SUPERVISOR, Role.EVALUATOR, "supervisor")
+        await panel_staff.assign_user(lead, round_.id, name, Role.EVALUATOR)
+    await panel_staff.assign_user(lead, round_.id, PURCHASER, Role.EVALUATOR, "purchaser")
+    await panel_staff.assign_user(lead, round_.id, SUPERVISOR, Role.EVALUATOR, "supervisor")
     round_ = await Round.get(id=round_.id)
     round_ = await round_svc.open_round(lead, round_, round_.version)
     evaluator = await actor_for(users["evaluator"])
@@ -125,7 +126,7 @@ async def run_spot_check(
     for name, rows in pool_rows(system, county, contract.code, seed, elapsed).items():
         rater = await actor_for(users[name])
         await record_scores(rater, round_.id, rows)
-        await round_svc.submit_part(rater, round_.id)
+        await panel_staff.submit_part(rater, round_.id)
     return await Round.get(id=round_.id)
 
 

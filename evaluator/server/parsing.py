@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -127,6 +128,22 @@ def body(request: Request, model: type[M], *, required: bool = True) -> M:
     if not required and not request.body:
         return parse(model, {}, "body")
     return parse(model, json_data(request), "body")
+
+
+def file_body(request: Request) -> bytes:
+    """A file sent as the whole body (a workbook, a register): its bytes, as many as the
+    server's request size limit lets in (413 beyond); the reader of its kind checks them."""
+    return request.body or b""
+
+
+async def body_chunks(request: Request) -> AsyncIterator[bytes]:
+    """A streamed body (evidence uploads), chunk by chunk; the caller counts the bytes."""
+    while True:
+        chunk = await request.stream.read()
+        if chunk is None:
+            return
+        if chunk:
+            yield chunk
 
 
 def yaml_text(request: Request, file: str) -> str:

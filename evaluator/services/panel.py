@@ -34,8 +34,7 @@ from evaluator.services.actors import (
     get_round,
     require,
 )
-from evaluator.services.contracts import round_cohort
-from evaluator.services.scorecards import round_measured, round_raw, system_of_round
+from evaluator.services.scorecards import raters_and_registers, system_of_round
 from evaluator.store.base import Role
 from evaluator.store.rounds import Adjudication, Round
 from evaluator.systems import IndicatorSystem
@@ -71,22 +70,11 @@ def limit_of(system: IndicatorSystem, leaf: str, item: str) -> tuple[float | Non
     return rule.share * span, f"more than {share} of the leaf's range", f"超过取值范围的 {share}"
 
 
-async def _raters_raw(round_: Round, system: IndicatorSystem) -> pd.DataFrame:
-    """The raters' rows the results use: the round's units, leaves not computed from a
-    register (adjudications not applied)."""
-    raw = await round_raw(round_)
-    cohort = await round_cohort(round_, system)
-    raw = raw[raw["unit"].isin(cohort.units)]
-    _, notes = await round_measured(round_, system, cohort)
-    computed = {leaf for _, leaf in notes}
-    return raw[~raw["leaf"].isin(computed)]
-
-
 async def round_disagreements(round_: Round) -> list[dict[str, Any]]:
     """Every slot two or more raters scored differently (no permission check), widest
     first: the spread, the limit, whether it blocks submission and the lead's adjudication."""
     system = await system_of_round(round_)
-    raw = await _raters_raw(round_, system)
+    raw, _, _ = await raters_and_registers(round_, system)
     if raw.empty:
         return []
     report = (await asyncio.to_thread(reconciliation_by_leaf, system, raw)).report
@@ -117,7 +105,12 @@ async def round_disagreements(round_: Round) -> list[dict[str, Any]]:
                 else {"value": adjudication.value, "reason": adjudication.reason},
             }
         )
-    return sorted(rows, key=lambda r: (not r["blocking"], -r["spread"], r["unit"], r["leaf"]))
+    return sorted(rows, key=_order)
+
+
+def _order(row: dict[str, Any]) -> tuple:
+    """Blocking first, then the widest spread."""
+    return (not row["blocking"], -row["spread"], row["unit"], row["leaf"])
 
 
 async def disagreements(actor: Actor, round_id) -> list[dict[str, Any]]:
@@ -166,12 +159,9 @@ async def adjudicate(
     )
     check_writable(round_)
     system = await system_of_round(round_)
+    found_all = await round_disagreements(round_)
     slot = next(
-        (
-            d
-            for d in await round_disagreements(round_)
-            if (d["unit"], d["leaf"], d["item"]) == (unit, leaf, item or "")
-        ),
+        (d for d in found_all if (d["unit"], d["leaf"], d["item"]) == (unit, leaf, item or "")),
         None,
     )
     if slot is None:
@@ -230,4 +220,7 @@ async def adjudicate(
             after and {"slot": f"{unit}/{leaf}/{item}"} | after,
             connection=conn,
         )
-    return await round_disagreements(round_)
+    # the disagreements now: the same, but for this slot's adjudication (no recomputation)
+    slot["adjudicated"] = after
+    slot["blocking"] = bool(slot["why"]) and after is None
+    return sorted(found_all, key=_order)

@@ -57,11 +57,16 @@ async def round_reliability(actor: Actor, round_id) -> dict[str, Any]:
                 "仅本轮主评估员、购买方民政局与管理员可查看评分一致性",
             )
         )
-    raw = await round_raw(round_)
-    system = await system_of_round(round_)
-    figures = await asyncio.to_thread(panel_figures, system, raw)
+    figures = await _round_figures(round_)
     await _name_raters(figures)
     return {"round": str(round_.id)} | figures
+
+
+async def _round_figures(round_: Round) -> dict[str, Any]:
+    """One round's agreement figures (raters by id)."""
+    raw = await round_raw(round_)
+    system = await system_of_round(round_)
+    return await asyncio.to_thread(panel_figures, system, raw)
 
 
 async def _name_raters(figures: dict[str, Any]) -> None:
@@ -104,9 +109,7 @@ async def rater_drift(actor: Actor, username: str) -> list[dict[str, Any]]:
     rounds = await _agreement_rounds(actor, assignments__user_id=user.id)
     out = []
     for round_ in rounds:
-        raw = await round_raw(round_)
-        system = await system_of_round(round_)
-        figures = await asyncio.to_thread(panel_figures, system, raw)
+        figures = await _round_figures(round_)
         row = next((r for r in figures["raters"] if r["rater"] == str(user.id)), None)
         if row is not None:
             out.append(

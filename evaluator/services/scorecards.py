@@ -80,6 +80,20 @@ async def round_measured(
     return measured_inputs(system, metrics, cohort.targets, cohort.contract.staffing_min)
 
 
+async def raters_and_registers(
+    round_: Round, system: IndicatorSystem, conn=None, cohort: Cohort | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The raters' rows the results read — the round's units, leaves not computed from a
+    register, adjudications not applied — and the measured inputs with their explanations."""
+    raw = await round_raw(round_, conn)
+    if cohort is None:
+        cohort = await round_cohort(round_, system, conn)
+    raw = raw[raw["unit"].isin(cohort.units)]
+    measured, notes = await round_measured(round_, system, cohort, conn)
+    computed = {leaf for _, leaf in notes}
+    return raw[~raw["leaf"].isin(computed)], measured, notes
+
+
 async def round_inputs(
     round_: Round, system: IndicatorSystem, conn=None, cohort: Cohort | None = None
 ) -> tuple[pd.DataFrame, dict]:
@@ -89,14 +103,8 @@ async def round_inputs(
 
     A leaf measured from a register kind the round has imported takes its value from the
     register; raters' values for it are set aside. Other leaves come from raters."""
-    raw = await round_raw(round_, conn)
-    if cohort is None:
-        cohort = await round_cohort(round_, system, conn)
-    raw = raw[raw["unit"].isin(cohort.units)]
-    measured, notes = await round_measured(round_, system, cohort, conn)
+    raw, measured, notes = await raters_and_registers(round_, system, conn, cohort)
     measured = await _with_overrides(round_, measured, notes, conn)
-    computed = {leaf for _, leaf in notes}
-    raw = raw[~raw["leaf"].isin(computed)]
     raw = await with_adjudications(round_, raw, conn)
     inputs = (
         reconciliation_by_leaf(system, raw, report=False).table

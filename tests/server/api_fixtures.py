@@ -21,7 +21,7 @@ from sanic import Sanic
 from services.workflow_fixtures import County, settle_gaps
 
 from evaluator import clock
-from evaluator.services import auth
+from evaluator.services import auth, panel_staff
 from evaluator.services import contracts as cs
 from evaluator.services import rounds as rs
 from evaluator.services.actors import Actor, actor_for
@@ -158,7 +158,7 @@ async def fresh_round(
         elapsed=0.5,
     )
     for name in assign:
-        await rs.assign(
+        await panel_staff.assign(
             Actor.system(),
             r,
             c.users[name],

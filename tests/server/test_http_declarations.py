@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from api_fixtures import assert_problem, fresh_round
 
-from evaluator.services import rounds as rs
+from evaluator.services import panel_staff
 from evaluator.services.actors import Actor
 from evaluator.services.scorecards import compute_round
 from evaluator.services.scoring import record_score
@@ -53,7 +53,7 @@ async def test_a_declared_tie_refuses_the_assignment_and_takes_late_values_out(a
     assert problem["problems"][0]["where"] == "username"
     # the service refuses it for an administrator too
     try:
-        await rs.assign(Actor.system(), other, county.users["evaluator2"], Role.EVALUATOR)
+        await panel_staff.assign(Actor.system(), other, county.users["evaluator2"], Role.EVALUATOR)
     except Exception as exc:  # noqa: BLE001 - the type is asserted below
         assert type(exc).__name__ == "ConflictError"
     else:

@@ -46,7 +46,7 @@ from api_fixtures import (
 from services.workflow_fixtures import SYSTEM, build_county, settle_gaps
 
 from evaluator.server import create_app
-from evaluator.services import appeals, auth, citations, register_versions
+from evaluator.services import appeals, auth, citations, panel_staff, register_versions
 from evaluator.services import contracts as cs
 from evaluator.services import rounds as rs
 from evaluator.services.actors import Actor
@@ -225,10 +225,9 @@ async def fresh_open_round(m: Matrix, role: str) -> Call:
 
 async def a_submitted_part(m: Matrix, role: str) -> Call:
     """A new open round whose evaluator submitted their part: the lead reopens it."""
-    from evaluator.services import rounds as round_svc
 
     r = await fresh_round(m.world, "open")
-    await round_svc.submit_part(m.world.actors["evaluator"], r.id)
+    await panel_staff.submit_part(m.world.actors["evaluator"], r.id)
     return Call(params={"round_id": r.id, "username": "evaluator"}, json={"reason": "补评"})
 
 
@@ -361,7 +360,7 @@ async def carried_register(m: Matrix, role: str) -> Call:
         as_of=dt.date(2026, 12, 31),
     )
     for name, rater in (("lead", Role.LEAD_EVALUATOR), ("evaluator", Role.EVALUATOR)):
-        await rs.assign(Actor.system(), later, c.users[name], rater)
+        await panel_staff.assign(Actor.system(), later, c.users[name], rater)
     await rs.open_round(Actor.system(), later, later.version)
     return Call(
         params={"finding_id": f.id, "import_id": kept.record.id}, json={"round": str(later.id)}

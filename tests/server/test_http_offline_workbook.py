@@ -200,10 +200,10 @@ async def test_the_workbook_on_the_round_page(api, db, evidence_dir):
 
 
 async def test_a_submitted_part_takes_no_workbook(api, db, evidence_dir):
-    from evaluator.services import rounds as rs
+    from evaluator.services import panel_staff
 
     world, r, data = await setup(api)
-    await rs.submit_part(world.actors["evaluator"], r.id)
+    await panel_staff.submit_part(world.actors["evaluator"], r.id)
     refused = await post(api, world, r.id, fill(data, {("ST01", "R2", ""): (3, None)}))
     assert_problem(refused, 409)
     assert "submitted your part" in refused.text

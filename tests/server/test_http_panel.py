@@ -159,6 +159,9 @@ async def test_a_wide_disagreement_blocks_submission_until_the_lead_adjudicates(
         r1["adjudicated"] == {"value": 3.0, "reason": "现场复核制度文本，达到 3 级"}
         and not r1["blocking"]
     )
+    # the answer is the disagreements as they now stand, computed afresh
+    again = await api.get(f"/rounds/{r.id}/disagreements", token=world.tokens["lead"])
+    assert done.json()["items"] == again.json()["items"]
 
     card = await api.get(
         f"/rounds/{r.id}/stations/{world.county.stations['ST01'].id}/scorecard",

@@ -21,6 +21,7 @@ from api_fixtures import sign_in_everyone
 from services.workflow_fixtures import build_county, settle_gaps
 
 from evaluator.cli import main
+from evaluator.services import panel_staff
 from evaluator.services import rounds as rs
 from evaluator.services.actors import Actor
 from evaluator.services.scoring import record_scores
@@ -153,7 +154,9 @@ async def test_api_scorecard_same_totals_and_grades(api, db):
     round_ = county.round_a
     # each pool scored by its rater role: the third party, the purchaser (the buying bureau's
     # officer), the supervisor (a second evaluator of the evaluation agency)
-    await rs.assign(Actor.system(), round_, county.users["bureau"], Role.EVALUATOR, "purchaser")
+    await panel_staff.assign(
+        Actor.system(), round_, county.users["bureau"], Role.EVALUATOR, "purchaser"
+    )
     await RoundAssignment.filter(round_id=round_.id, user_id=county.users["evaluator2"].id).update(
         rater_role="supervisor"
     )

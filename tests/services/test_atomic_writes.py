@@ -35,6 +35,7 @@ from evaluator.services import (
     completeness,
     decisions,
     findings,
+    panel_staff,
     station_links,
     tranches,
 )
@@ -304,7 +305,7 @@ async def case_open_round(county: County, tmp_path) -> Action:
         system=await SystemVersion.get(id=county.round_a.system_id),
         as_of=dt.date(2026, 12, 31),
     )
-    await rs.assign(county.admin, r, county.users["lead"], Role.LEAD_EVALUATOR)
+    await panel_staff.assign(county.admin, r, county.users["lead"], Role.LEAD_EVALUATOR)
     return lambda: rs.open_round(county.actors["lead"], r, r.version)
 
 
@@ -413,7 +414,9 @@ async def case_override_deadline(county: County, tmp_path) -> Action:
 
 
 async def case_assign_evaluator(county: County, tmp_path) -> Action:
-    return lambda: rs.assign_user(county.admin, county.round_a.id, "outsider", Role.EVALUATOR)
+    return lambda: panel_staff.assign_user(
+        county.admin, county.round_a.id, "outsider", Role.EVALUATOR
+    )
 
 
 async def case_create_user(county: County, tmp_path) -> Action:

@@ -15,7 +15,7 @@ from workflow_fixtures import build_county, settle_gaps
 
 from evaluator import clock
 from evaluator.errors import InvalidInput, PermissionDenied, TooEarly
-from evaluator.services import appeals, audit, calendars, findings, tranches
+from evaluator.services import appeals, audit, calendars, findings, panel_staff, tranches
 from evaluator.services import contracts as cs
 from evaluator.services import rounds as rs
 from evaluator.services.actors import Actor
@@ -196,7 +196,7 @@ async def test_no_approval_before_the_evaluation_date(db, evidence_dir):
             system=await county.round_a.system,
             as_of=as_of,
         )
-        await rs.assign(county.admin, r, county.users["lead"], Role.LEAD_EVALUATOR)
+        await panel_staff.assign(county.admin, r, county.users["lead"], Role.LEAD_EVALUATOR)
         r = await rs.open_round(county.actors["lead"], r, r.version)
         await settle_gaps(r, county.actors["lead"])
         rounds[kind] = await rs.submit_round(county.actors["lead"], r, r.version)

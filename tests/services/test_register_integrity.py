@@ -388,6 +388,7 @@ async def test_a_corrected_register_is_kept_with_its_finding(db, evidence_dir, t
 
 
 async def test_a_corrected_register_feeds_the_next_round(db, evidence_dir, tmp_path):
+    from evaluator.services import panel_staff
     from evaluator.services import rounds as rs
     from evaluator.services.register_versions import carry_forward
     from evaluator.store.base import Role, RoundKind
@@ -409,7 +410,7 @@ async def test_a_corrected_register_feeds_the_next_round(db, evidence_dir, tmp_p
         system=await SystemVersion.get(id=round_.system_id),
         as_of=dt.date(2026, 12, 31),
     )
-    await rs.assign(county.admin, final, county.users["lead"], Role.LEAD_EVALUATOR)
+    await panel_staff.assign(county.admin, final, county.users["lead"], Role.LEAD_EVALUATOR)
     final = await rs.open_round(county.actors["lead"], final, final.version)
 
     with pytest.raises(InvalidInput):  # not into the round it corrects

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from evaluator.services import contracts as cs
+from evaluator.services import panel_staff
 from evaluator.services import rounds as rs
 from evaluator.services.actors import Actor, actor_for
 from evaluator.services.systems import register_system
@@ -121,9 +122,9 @@ async def build_county(open_rounds: bool = True, system: str | None = None) -> C
             as_of=dt.date(2026, 6, 30),
             elapsed=0.5,
         )
-        await rs.assign(admin, r, users["lead"], Role.LEAD_EVALUATOR)
-        await rs.assign(admin, r, users["evaluator"], Role.EVALUATOR)
-        await rs.assign(admin, r, users["evaluator2"], Role.EVALUATOR)
+        await panel_staff.assign(admin, r, users["lead"], Role.LEAD_EVALUATOR)
+        await panel_staff.assign(admin, r, users["evaluator"], Role.EVALUATOR)
+        await panel_staff.assign(admin, r, users["evaluator2"], Role.EVALUATOR)
         if open_rounds:
             r = await rs.open_round(actors["lead"], r, r.version)
         rounds.append(r)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 from urllib.parse import quote, unquote
 
 from pydantic import Field
@@ -71,15 +70,6 @@ class ReviewIn(In):
     version: int | None = Field(None, description="the version read (or If-Match)")
 
 
-async def request_chunks(request: Request) -> AsyncIterator[bytes]:
-    while True:
-        chunk = await request.stream.read()
-        if chunk is None:
-            return
-        if chunk:
-            yield chunk
-
-
 @bp.post("/rounds/<round_id:uuid>/evidence", stream=True)
 @doc(
     "Upload an evidence file (streamed body) 上传佐证材料",
@@ -107,7 +97,7 @@ async def upload_evidence(request: Request, round_id: uuid.UUID) -> HTTPResponse
     name = q.name or header_text(request.headers.get("x-filename", "")) or "file"
     media_type = request.content_type.split(";")[0].strip().lower()
     record = await evidence.attach_evidence(
-        actor, round_id, name, media_type, request_chunks(request), station_id=q.station
+        actor, round_id, name, media_type, parsing.body_chunks(request), station_id=q.station
     )
     return render(
         EvidenceOut.model_validate(record),

@@ -19,7 +19,7 @@ from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
 from evaluator.server.errors import UnsupportedMediaType
 from evaluator.server.models import In, Out, render
-from evaluator.services import offline
+from evaluator.services import offline, workbook_import
 
 bp = Blueprint("offline", url_prefix="/rounds")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -79,5 +79,7 @@ async def import_(request: Request, round_id: uuid.UUID) -> HTTPResponse:
             Problem(f"send the .xlsx workbook ({XLSX})", f"请上传 .xlsx 评分表（{XLSX}）")
         )
     name = header_text(request.headers.get("x-filename", "")) or "评分表.xlsx"
-    result = await offline.import_workbook(actor_of(request), request.body or b"", name, round_id)
+    result = await workbook_import.import_workbook(
+        actor_of(request), parsing.file_body(request), name, round_id
+    )
     return render(ImportedOut.model_validate(result))

@@ -24,7 +24,7 @@ from sanic.response import HTTPResponse
 from evaluator.errors import Problem, TooLarge
 from evaluator.evidence import parse
 from evaluator.server import parsing
-from evaluator.server.api.evidence import header_text, request_chunks
+from evaluator.server.api.evidence import header_text
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
 from evaluator.server.models import In, Out, etag, render
@@ -252,7 +252,7 @@ FILENAME = {"X-Filename": "original file name, percent-encoded UTF-8 原始文�
 async def import_register(request: Request, round_id: uuid.UUID, kind: str) -> HTTPResponse:
     name, sheet = _upload(request)
     done = await registers.import_upload(
-        actor_of(request), round_id, kind, request_chunks(request), name=name, sheet=sheet
+        actor_of(request), round_id, kind, parsing.body_chunks(request), name=name, sheet=sheet
     )
     return _imported(done, f"/api/v1/rounds/{round_id}/registers")
 
@@ -312,7 +312,7 @@ async def submit_finding_register(
 ) -> HTTPResponse:
     name, sheet = _upload(request)
     done = await register_versions.rectification_upload(
-        actor_of(request), finding_id, kind, request_chunks(request), name=name, sheet=sheet
+        actor_of(request), finding_id, kind, parsing.body_chunks(request), name=name, sheet=sheet
     )
     return _imported(done, f"/api/v1/findings/{finding_id}/registers")
 

@@ -17,7 +17,7 @@ from evaluator.server import parsing
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
 from evaluator.server.models import In, Out, PageOut, Paging, etag, page_of, render
-from evaluator.services import listing, rounds
+from evaluator.services import listing, panel_staff, rounds
 from evaluator.services.actors import get_round
 from evaluator.store.base import Role, RoundKind, RoundState
 
@@ -153,7 +153,7 @@ async def show_round(request: Request, round_id: uuid.UUID) -> HTTPResponse:
 )
 async def assign_evaluator(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     data = parsing.body(request, AssignmentIn)
-    assignment = await rounds.assign_user(
+    assignment = await panel_staff.assign_user(
         actor_of(request), round_id, data.username, data.role, data.rater_role
     )
     return render(AssignmentOut.model_validate(assignment), 201)
@@ -177,7 +177,9 @@ class ReopenPartIn(In):
     description="A rater of the round (not its lead); the lead may reopen the part.",
 )
 async def submit_part(request: Request, round_id: uuid.UUID) -> HTTPResponse:
-    return render(PartOut.model_validate(await rounds.submit_part(actor_of(request), round_id)))
+    return render(
+        PartOut.model_validate(await panel_staff.submit_part(actor_of(request), round_id))
+    )
 
 
 @bp.post("/<round_id:uuid>/assignments/<username:str>/reopen")
@@ -189,7 +191,7 @@ async def submit_part(request: Request, round_id: uuid.UUID) -> HTTPResponse:
 )
 async def reopen_part(request: Request, round_id: uuid.UUID, username: str) -> HTTPResponse:
     data = parsing.body(request, ReopenPartIn)
-    await rounds.reopen_part(actor_of(request), round_id, username, data.reason)
+    await panel_staff.reopen_part(actor_of(request), round_id, username, data.reason)
     return empty()
 
 

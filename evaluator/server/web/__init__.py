@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from evaluator.server.web import admin as _admin  # noqa: F401  (its pages join bp)
+from evaluator.server.web import panel as _panel  # noqa: F401  (its forms join bp)
 from evaluator.server.web.pages import bp
 
 STATIC = Path(__file__).parent / "static"

@@ -11,6 +11,7 @@ from sanic.response import HTTPResponse, redirect
 from evaluator import clock
 from evaluator.errors import EvaluatorError, InvalidInput, Problem
 from evaluator.server.auth import clear_session_cookie
+from evaluator.server.web import inputs
 from evaluator.server.web.pages import bp, signed_in, status_of
 from evaluator.server.web.render import located_lines, page
 from evaluator.services import accounts, auth, calendars
@@ -31,7 +32,7 @@ async def account_page(request: Request) -> HTTPResponse:
 @signed_in
 async def change_password(request: Request) -> HTTPResponse:
     """Change one's own password (the current one first); every session ends, sign in again."""
-    form = request.form or {}
+    form = inputs.form(request)
     try:
         await auth.change_password(
             request.ctx.actor, form.get("current") or "", form.get("new") or ""
@@ -65,7 +66,7 @@ async def _users_page(
 @bp.get("/admin/users")
 @signed_in
 async def users_page(request: Request) -> HTTPResponse:
-    return await _users_page(request, done=request.args.get("done", ""))
+    return await _users_page(request, done=inputs.query_value(request, "done"))
 
 
 @bp.post("/admin/users")
@@ -73,7 +74,7 @@ async def users_page(request: Request) -> HTTPResponse:
 async def users_action(request: Request) -> HTTPResponse:
     """One form, one action: create, grant, revoke, enable, disable, reset the password."""
     actor: Actor = request.ctx.actor
-    form = request.form or {}
+    form = inputs.form(request)
     action = form.get("action") or ""
     username = (form.get("username") or "").strip()
     try:
@@ -141,15 +142,15 @@ async def _calendar_page(request: Request, year: int, status: int = 200, **extra
 @bp.get("/calendars")
 @signed_in
 async def calendars_page(request: Request) -> HTTPResponse:
-    return await _calendar_page(request, _year(request.args.get("year")))
+    return await _calendar_page(request, _year(inputs.query_value(request, "year")))
 
 
 @bp.post("/calendars")
 @signed_in
 async def calendars_upload(request: Request) -> HTTPResponse:
     """Add a year's holiday schedule (administrators); the deadlines it settles are listed."""
-    form = request.form or {}
-    upload = (request.files or {}).get("file")
+    form = inputs.form(request)
+    upload = inputs.upload(request)
     name = (upload.name if upload and upload.name else form.get("name")) or "calendar.yaml"
     try:
         text = upload.body.decode("utf-8") if upload and upload.body else form.get("text") or ""

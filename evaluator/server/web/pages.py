@@ -17,6 +17,7 @@ from sanic.response import HTTPResponse, redirect
 from evaluator.errors import EvaluatorError, InvalidInput, PermissionDenied, Problem, SystemInvalid
 from evaluator.server.auth import clear_session_cookie, client_address, set_session_cookie
 from evaluator.server.errors import DOMAIN
+from evaluator.server.web import inputs
 from evaluator.server.web.render import LANG_COOKIE, LANGS, located_lines, page
 from evaluator.services import (
     appeals,
@@ -26,8 +27,8 @@ from evaluator.services import (
     completeness,
     decisions,
     findings,
-    offline,
     panel,
+    panel_staff,
     reliability,
     reports,
     rounds,
@@ -81,13 +82,13 @@ def error_page(request: Request, exc: EvaluatorError, back: str = "") -> HTTPRes
 # -- signing in and out -------------------------------------------------------------------
 @bp.get("/login")
 async def login_form(request: Request) -> HTTPResponse:
-    changed = request.args.get("changed") == "1"
+    changed = inputs.query_value(request, "changed") == "1"
     return page(request, "login.html", next=_next(request), problems=[], changed=changed)
 
 
 @bp.post("/login")
 async def login(request: Request) -> HTTPResponse:
-    form = request.form or {}
+    form = inputs.form(request)
     username = (form.get("username") or "").strip()
     password = form.get("password") or ""
     try:
@@ -129,7 +130,7 @@ async def choose_language(request: Request, lang: str) -> HTTPResponse:
 
 def _next(request: Request) -> str:
     """Where to go after signing in: a path of this site only (never another host)."""
-    target = request.args.get("next") or (request.form or {}).get("next") or "/"
+    target = inputs.query_value(request, "next") or inputs.form(request).get("next") or "/"
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
@@ -158,7 +159,9 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
             summary = await reports.round_summary(actor, round_id)
         except EvaluatorError as exc:  # nothing to sum up yet (an empty round): say why
             summary_problems = exc.problems
-    staff = await rounds.staffing(actor, round_id) if round_.state.value != "approved" else None
+    staff = (
+        await panel_staff.staffing(actor, round_id) if round_.state.value != "approved" else None
+    )
     mine = await assignment_of(actor, round_)
     my_part = (
         {"submitted": mine.submitted_at is not None, "rater_role": mine.rater_role}
@@ -185,7 +188,7 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
         spread=spread,
         staff=staff,
         my_part=my_part,
-        imported=request.args.get("imported"),
+        imported=inputs.query_value(request, "imported"),
         agreement=agreement,
         role=role.value if role else None,
         stations=stations,
@@ -221,7 +224,7 @@ async def station_page(request: Request, round_id: uuid.UUID, code: str) -> HTTP
 @signed_in
 async def submit_plan(request: Request, round_id: uuid.UUID, finding_id: uuid.UUID) -> HTTPResponse:
     """The agency answers a finding with its rectification plan (整改方案)."""
-    form = request.form or {}
+    form = inputs.form(request)
     finding = await findings.act(
         request.ctx.actor,
         finding_id,
@@ -236,8 +239,8 @@ async def submit_plan(request: Request, round_id: uuid.UUID, finding_id: uuid.UU
 @signed_in
 async def appeal(request: Request, round_id: uuid.UUID, code: str) -> HTTPResponse:
     """The agency appeals leaves of a station's scorecard, within the window, with a reason."""
-    form = request.form or {}
-    leaves = [x for x in (request.form.getlist("leaves") if request.form else []) if x]
+    form = inputs.form(request)
+    leaves = inputs.form_list(request, "leaves")
     await appeals.submit_appeal(request.ctx.actor, round_id, code, leaves, form.get("reason") or "")
     return redirect(f"/rounds/{round_id}/stations/{code}?appealed=1")
 
@@ -249,7 +252,7 @@ async def review_citation(
 ) -> HTTPResponse:
     """An evaluator of the round accepts cited evidence, or finds it insufficient or rejects
     it with a comment (versioned: a review made meanwhile by another is not overwritten)."""
-    form = request.form or {}
+    form = inputs.form(request)
     await get_round(request.ctx.actor, round_id)  # another organisation's round: not found
     status = form.get("status") or ""
     if status not in {s.value for s in ReviewStatus}:
@@ -272,7 +275,7 @@ async def review_citation(
 @signed_in
 async def round_action(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     """Submit (the lead) or approve (the bureau): the round's state machine, versioned."""
-    form = request.form or {}
+    form = inputs.form(request)
     await rounds.act(
         request.ctx.actor,
         round_id,
@@ -283,104 +286,11 @@ async def round_action(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     return redirect(f"/rounds/{round_id}")
 
 
-@bp.post("/rounds/<round_id:uuid>/assignments")
-@signed_in
-async def assign(request: Request, round_id: uuid.UUID) -> HTTPResponse:
-    """The evaluation agency's lead staffs the round: an evaluator, or the lead themselves."""
-    form = request.form or {}
-    role = Role.LEAD_EVALUATOR if form.get("role") == "lead_evaluator" else Role.EVALUATOR
-    await rounds.assign_user(
-        request.ctx.actor,
-        round_id,
-        form.get("username") or "",
-        role,
-        form.get("rater_role") or "third_party",
-    )
-    return redirect(f"/rounds/{round_id}#staff")
-
-
-@bp.post("/rounds/<round_id:uuid>/workbook")
-@signed_in
-async def import_workbook(request: Request, round_id: uuid.UUID) -> HTTPResponse:
-    """A rater brings back their filled offline workbook: all or nothing, every problem
-    shown with its sheet and cell."""
-    upload = (request.files or {}).get("file")
-    try:
-        result = await offline.import_workbook(
-            request.ctx.actor,
-            upload.body if upload else b"",
-            (upload.name if upload and upload.name else "评分表.xlsx"),
-            round_id,
-        )
-    except EvaluatorError as exc:
-        return error_page(request, exc, back=f"/rounds/{round_id}")
-    return redirect(f"/rounds/{round_id}?imported={result['written']}")
-
-
-@bp.post("/rounds/<round_id:uuid>/my-part")
-@signed_in
-async def submit_part(request: Request, round_id: uuid.UUID) -> HTTPResponse:
-    """A rater submits their part: final, and the panel's results open to them."""
-    await rounds.submit_part(request.ctx.actor, round_id)
-    return redirect(f"/rounds/{round_id}#my-part")
-
-
-@bp.post("/rounds/<round_id:uuid>/assignments/<username:str>/reopen")
-@signed_in
-async def reopen_part(request: Request, round_id: uuid.UUID, username: str) -> HTTPResponse:
-    """The lead gives a rater their submitted part back, with a reason."""
-    form = request.form or {}
-    await rounds.reopen_part(request.ctx.actor, round_id, username, form.get("reason") or "")
-    return redirect(f"/rounds/{round_id}#staff")
-
-
-@bp.post("/rounds/<round_id:uuid>/gaps")
-@signed_in
-async def decide_gap(request: Request, round_id: uuid.UUID) -> HTTPResponse:
-    """The lead decides a gap (not applicable, or the missing rule applies) with a reason,
-    or takes the decision back."""
-    form = request.form or {}
-    await completeness.decide_gap(
-        request.ctx.actor,
-        round_id,
-        form.get("unit") or "",
-        form.get("leaf") or "",
-        form.get("decision") or "",
-        form.get("reason") or "",
-    )
-    return redirect(f"/rounds/{round_id}#complete")
-
-
-@bp.post("/rounds/<round_id:uuid>/adjudications")
-@signed_in
-async def adjudicate(request: Request, round_id: uuid.UUID) -> HTTPResponse:
-    """The lead gives a disagreeing slot its value, with the written reason."""
-    form = request.form or {}
-    await get_round(request.ctx.actor, round_id)  # another organisation's round: not found
-    try:
-        value = float(form.get("value") or "")
-    except ValueError:
-        return error_page(
-            request,
-            InvalidInput(Problem("the value is not a number", "裁定值不是数字", path="value")),
-        )
-    await panel.adjudicate(
-        request.ctx.actor,
-        round_id,
-        form.get("unit") or "",
-        form.get("leaf") or "",
-        form.get("item") or "",
-        value,
-        form.get("reason") or "",
-    )
-    return redirect(f"/rounds/{round_id}#spread")
-
-
 @bp.post("/rounds/<round_id:uuid>/decision")
 @signed_in
 async def decide(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     """The bureau accepts the recommendation, or overrides it with another outcome and why."""
-    form = request.form or {}
+    form = inputs.form(request)
     accept = form.get("accept") == "1"
     await decisions.decide(
         request.ctx.actor,
@@ -423,9 +333,8 @@ async def system_form(request: Request) -> HTTPResponse:
 async def system_upload(request: Request) -> HTTPResponse:
     """Validate an indicator system and store it (administrators, lead evaluators, bureaus);
     every problem is shown against the line of the file it is on."""
-    form = request.form or {}
-    files = request.files or {}
-    upload = files.get("file")
+    form = inputs.form(request)
+    upload = inputs.upload(request)
     name = (upload.name if upload and upload.name else form.get("name")) or "system.yaml"
     try:
         text = upload.body.decode("utf-8") if upload and upload.body else form.get("text") or ""

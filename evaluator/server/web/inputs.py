@@ -1,0 +1,31 @@
+"""What a page's request carries, read in one place: the pages' side of the input boundary
+(the JSON API's is ``server.parsing``). The limits of ``server.limits`` already hold for
+every field and query parameter (the request middleware refuses control characters and
+overlong text before any page runs); here each value is read as text, trimmed of nothing,
+one value per name unless a list is asked for."""
+
+from __future__ import annotations
+
+from sanic.request import File, Request
+
+
+def form(request: Request) -> dict[str, str]:
+    """The form's fields, the first value of each (empty without a form)."""
+    fields = request.form or {}
+    return {name: fields.get(name) or "" for name in fields}
+
+
+def form_list(request: Request, name: str) -> list[str]:
+    """Every non-empty value of a repeated field (checkboxes)."""
+    return [x for x in (request.form.getlist(name) if request.form else []) if x]
+
+
+def query_value(request: Request, name: str, default: str = "") -> str:
+    """One query parameter (the last value when repeated, as the API reads it)."""
+    values = request.args.getlist(name) if request.args else []
+    return values[-1] if values else default
+
+
+def upload(request: Request, name: str = "file") -> File | None:
+    """The uploaded file of a multipart form field."""
+    return (request.files or {}).get(name)
