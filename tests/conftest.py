@@ -390,3 +390,29 @@ def today() -> Callable[[object], object]:
         return day
 
     return pin
+
+
+# -- the hardening figures the run reports (docs/security.md quotes them) -------------------
+CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Corpus sizes, and what the API fuzzing ran when it ran (tests/server/test_fuzz_api.py
+    leaves its counts on the config)."""
+    own = {"expected.yaml", "make_corpus.py", "system.yaml"}
+    sizes = {
+        kind: sum(1 for p in (CORPUS_DIR / kind).iterdir() if p.is_file() and p.name not in own)
+        for kind in ("systems", "registers", "scores", "calendars")
+        if (CORPUS_DIR / kind).is_dir()
+    }
+    terminalreporter.write_sep("-", "hardening figures")
+    terminalreporter.write_line(
+        "bad-file corpus: " + ", ".join(f"{kind} {n}" for kind, n in sizes.items())
+    )
+    fuzz = getattr(config, "fuzz_counts", None)
+    if fuzz:
+        terminalreporter.write_line(
+            f"API fuzzing ({fuzz['database']}, {fuzz['workers']} worker(s)): "
+            f"{fuzz['operations']} operations × {fuzz['roles']} roles, {fuzz['examples']} "
+            f"examples, {fuzz['failures']} failures, statuses {fuzz['statuses']}"
+        )

@@ -343,7 +343,7 @@ def test_xlsx_merged_ranges_and_formulas_without_values(tmp_path):
     ws.merge_cells("A2:A3")
     ws["B4"] = "=B2+B3"  # openpyxl saves no cached value
     wb.save(p)
-    t = read_table(p, formulas="report")  # (the default refuses it: tests/test_tables_limits.py)
+    t = read_table(p, formulas="report", merged="report")  # the defaults refuse them
     assert t.merged == ("A2:A3",) and t.formulas == ("B4",)
     assert t.frame.to_dict("records")[2] == {"unit": "b", "value": None}
 

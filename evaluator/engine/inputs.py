@@ -17,7 +17,7 @@ from evaluator.errors import InvalidInput, Problem
 from evaluator.systems import IndicatorSystem
 from evaluator.systems.bounds import N_MAX, Bounds, value_bounds, veto_bounds
 from evaluator.systems.schema import ChecklistLeaf, CountLeaf, RatioLeaf
-from evaluator.tables.cells import finite_number
+from evaluator.tables.cells import finite_number, invisible, number_reason
 
 COLUMNS = ("unit", "leaf", "item", "value", "target", "n", "elapsed")
 MAX_PROBLEMS = 200
@@ -168,12 +168,21 @@ def prepare_inputs(
     value, bad_value = read_numbers(frame["value"])
     report.rows(unit_code < 0, "unit", "unit is empty", "单位为空")
     report.rows(leaf_code < 0, "leaf", "leaf is empty", "指标为空")
-    report.rows(
-        bad_value,
-        "value",
-        "value is not a finite number (nor yes/no)",
-        "值不是有限的数字（也不是是/否）",
-    )
+    if bad_value.any():  # each distinct text with its own reason (a percentage, a unit …)
+        codes, texts = _factor(frame["value"])
+        for code in np.unique(codes[bad_value]):
+            reason = number_reason(texts[code]) if code >= 0 else None
+            if reason is not None:
+                report.rows(bad_value & (codes == code), "value", reason.en, reason.zh)
+    for column, codes, names in (
+        ("unit", unit_code, unit_names),
+        ("leaf", leaf_code, leaf_names),
+        ("item", item_code, item_names),
+    ):
+        for i, name in enumerate(names):  # a zero-width space pasted into a code
+            hidden = invisible(name)
+            if hidden is not None:
+                report.rows(codes == i, column, hidden.en, hidden.zh)
 
     slots, checklists = system_slots(system)
     groups = {n.code for n in system.nodes.values() if not n.is_leaf}

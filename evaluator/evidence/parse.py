@@ -13,6 +13,7 @@ rows holding it. A valid million-row service log parses in a few seconds.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Collection, Mapping
@@ -96,12 +97,15 @@ def parse_register(
     limit: int | None = None,
     name: str | None = None,
     stations: Collection[str] | None = None,
+    period: tuple[dt.date, dt.date] | None = None,
 ) -> Register:
     """Read and validate a register file of ``kind`` (``staff``, ``service_log``, ``reports``,
     ``finance``, ``volunteers``, ``satisfaction``): the first sheet of a workbook unless
     ``sheet`` names one. ``limit`` (bytes) defaults to :func:`max_bytes`; ``name`` is the
     file name problems cite (an upload's original name); ``stations``, when given, are the
-    station codes the file may name (a round's stations): any other is reported with the rest.
+    station codes the file may name (a round's stations): any other is reported with the rest;
+    ``period`` (a contract's first and last day), when given, bounds the dates of what
+    happened (``Schema.event_date``: a service, an expenditure).
 
     Raises InvalidInput with every problem found; returns a :class:`Register` otherwise.
     """
@@ -124,6 +128,7 @@ def parse_register(
         header=lambda cells: sum(header_key(c) in known for c in cells if c) >= 2,
         name=name,
         formulas="report",  # located with the register's own columns (_formula_cells)
+        merged="report",  # a merged title above the header is allowed (_merged_cells)
     )
     report = _Report(table)
     problems: list[Problem] = []
@@ -172,6 +177,14 @@ def parse_register(
             report.rows(
                 np.flatnonzero(v.mask), at, header or spec.by_name[v.column].header, v.en, v.zh
             )
+    if period is not None and spec.event_date in headers:
+        _check_period(
+            frame[spec.event_date],
+            period,
+            report,
+            headers[spec.event_date],
+            position[headers[spec.event_date]],
+        )
     if stations is not None and "station" in headers:
         frame["station"] = _check_stations(
             frame["station"],
@@ -231,6 +244,25 @@ def _parse_column(
         )
     values = [None if isinstance(v, Bad) else v for v in parsed]
     return col.build(values, codes)
+
+
+def _check_period(
+    dates: pd.Series, period: tuple[dt.date, dt.date], report: _Report, header: str, at: int
+) -> None:
+    """Rows dated outside the contract's period (a service before it began, an expenditure
+    after it ended, a year typed 2099) are reported: they are not this contract's work."""
+    start, end = (pd.Timestamp(d) for d in period)
+    values = pd.to_datetime(dates, errors="coerce")
+    bad = np.asarray(values.notna() & ((values < start) | (values > end)), dtype=bool)
+    if bad.any():
+        shown = f"{period[0].isoformat()} – {period[1].isoformat()}"
+        report.rows(
+            np.flatnonzero(bad),
+            at,
+            header,
+            lambda i: f"{values.iloc[i]:%Y-%m-%d} is outside the contract's period ({shown})",
+            lambda i: f"{values.iloc[i]:%Y-%m-%d} 不在合同期内（{shown}）",
+        )
 
 
 def _check_stations(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluator.errors import Problem
+from evaluator.errors import InvalidInput, Problem
 from evaluator.tables.read import read_table, resolve_columns
 
 RAW_COLUMNS: dict[str, list[str]] = {
@@ -34,6 +34,12 @@ def read_raw_inputs(
     locator for the engine's input problems."""
     table = read_table(path, sheet)
     columns = resolve_columns(table, RAW_COLUMNS, REQUIRED)
+    if table.frame.empty:
+        raise InvalidInput(
+            table.problem(
+                None, None, "no data rows: the file has only a header", "没有数据行：文件只有表头"
+            )
+        )
     frame = pd.DataFrame({canonical: table.frame[header] for canonical, header in columns.items()})
 
     def locate(i: int, column: str, en: str, zh: str) -> Problem:

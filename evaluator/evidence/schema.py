@@ -49,6 +49,9 @@ class Schema:
     description_zh: str
     columns: tuple[Column, ...]
     rules: tuple[Rule, ...] = ()
+    # the column dating what happened under the contract (a service, an expenditure): on
+    # import into a round it must lie within the contract's period
+    event_date: str | None = None
 
     @property
     def by_name(self) -> dict[str, Column]:

@@ -168,10 +168,16 @@ async def read_register(
     """Parse and check the whole file against the round's units; its metric values."""
     units = await round_units(round_, system)
     period = await round_period(round_)
+    contract = await Contract.get(id=round_.contract_id)
 
     def work():
         register = parse_register(
-            kind, path, sheet, name=name, stations=units if system.unit == "station" else None
+            kind,
+            path,
+            sheet,
+            name=name,
+            stations=units if system.unit == "station" else None,
+            period=(contract.period_start, contract.period_end),
         )
         frame = register.frame
         if system.unit == "agency" and "station" in frame:  # an agency is scored on all its rows

@@ -59,8 +59,36 @@ def tortoise_config(url: str | None = None) -> dict:
     }
 
 
+def check_sqlite_path(url: str) -> None:
+    """A SQLite database file that cannot be (its folder missing or a file, the path a
+    folder) fails at once with its path — the driver would otherwise retry for a minute."""
+    if not is_sqlite(url):
+        return
+    path = url[len("sqlite://") :].split("?", 1)[0]
+    if not path or path == ":memory:":
+        return
+    file = Path(path)
+    folder = file.parent
+    if file.is_dir():
+        en, zh = f"{file} is a folder, not a database file", f"{file} 是文件夹，不是数据库文件"
+    elif not folder.exists():
+        en, zh = f"the folder {folder} does not exist", f"文件夹 {folder} 不存在"
+    elif not folder.is_dir():
+        en, zh = f"{folder} is a file, not a folder", f"{folder} 是文件，不是文件夹"
+    else:
+        return
+    raise DatabaseNotReady(
+        Problem(
+            f"cannot open the SQLite database {file}: {en}",
+            f"无法打开 SQLite 数据库 {file}：{zh}",
+            file=str(file),
+        )
+    )
+
+
 async def open_database(url: str | None = None, *, check: bool = True) -> None:
     """Connect; with ``check`` refuse a database whose migrations are not all applied."""
+    check_sqlite_path(database_url(url))
     await Tortoise.init(config=tortoise_config(url), _enable_global_fallback=True)
     if check:
         try:
@@ -119,6 +147,7 @@ async def migrate(url: str | None = None) -> list[str]:
     from tortoise.migrations.api import migrate as run
 
     applied: list[str] = []
+    check_sqlite_path(database_url(url))
 
     def progress(event: str, app_label: str, name: str) -> None:
         if event == "apply_done":

@@ -118,6 +118,30 @@ def not_number(text: str, what_en: str = "a number", what_zh: str = "数字") ->
     return unit_hint(text) or Bad(f"{quote(text)} is not {what_en}", f"{quote(text)} 不是{what_zh}")
 
 
+def number_reason(text: str) -> Bad:
+    """Why a cell is not a value of a number column, said as precisely as the text allows:
+    an invisible character, a percentage, a unit, a number beyond a double, or a word."""
+    hidden = invisible(text)
+    if hidden is not None:
+        return hidden
+    s = normal(text)
+    if s.endswith("%") and parse_number(s[:-1].strip()) is not None:
+        return Bad(
+            f"{quote(text)} is a percentage: write a plain number (a share as 0.8, a count "
+            "or a level as it is)",
+            f"{quote(text)} 是百分比：请填写数字（比例写作 0.8，数量或等级照写）",
+        )
+    x = parse_number(text)
+    if x is not None and not math.isfinite(x):
+        return Bad(
+            f"{quote(text)} is not a finite number (too large for a double)",
+            f"{quote(text)} 不是有限的数字（数值过大）",
+        )
+    if s.lower() in ("inf", "+inf", "-inf", "infinity", "-infinity", "nan"):
+        return Bad(f"{quote(text)} is not a finite number", f"{quote(text)} 不是有限的数字")
+    return not_number(text, "a number (nor yes/no)", "数字（也不是是/否）")
+
+
 _PERCENT = re.compile(r"(?P<num>.+?)\s*%")
 
 

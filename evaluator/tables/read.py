@@ -97,6 +97,7 @@ def read_table(
     header: Callable[[list[str | None]], bool] | None = None,
     name: str | None = None,
     formulas: str = "refuse",
+    merged: str = "refuse",
 ) -> Table:
     """Read a .csv (UTF-8, UTF-8 with BOM or GB18030) or .xlsx file (first or named sheet).
 
@@ -109,7 +110,8 @@ def read_table(
     than ``MAX_CELLS`` cells; without ``sheet`` its first sheet is read, and a hidden first
     sheet is refused (name the sheet to read it). A formula cell without a saved value is
     refused at its cell (``formulas="refuse"``), or left for the caller to report
-    (``formulas="report"``: ``Table.formulas``).
+    (``formulas="report"``: ``Table.formulas``); merged cells likewise (``merged``: only the
+    first cell of a merge keeps its value, the others would read as empty).
     """
     path = Path(path)
     name = name or path.name
@@ -137,7 +139,24 @@ def read_table(
     if data.startswith(_OLE):
         raise InvalidInput(_old_excel(name, "this is an old-format Excel file (.xls) named .xlsx"))
     _check_expansion(name, data)
-    sheet_name, rows, merged, unsaved = _xlsx_rows(name, data, sheet)
+    sheet_name, rows, merges, unsaved = _xlsx_rows(name, data, sheet)
+    if merges and merged == "refuse":
+        raise InvalidInput(
+            [
+                Problem(
+                    f"cells {ref} are merged: only {ref.split(':')[0]} keeps its value, the "
+                    "others read as empty; unmerge them and fill in every cell",
+                    f"{ref} 为合并单元格：只有 {ref.split(':')[0]} 保留数值，其余单元格读作空白；"
+                    "请取消合并并逐格填写",
+                    file=name,
+                    sheet=sheet_name,
+                    row=int(m[2]),
+                    column=m[1],
+                )
+                for ref in merges[:MAX_LISTED]
+                if (m := re.match(r"([A-Z]+)(\d+)", ref)) is not None
+            ]
+        )
     if unsaved and formulas == "refuse":
         raise InvalidInput(
             [
@@ -156,7 +175,7 @@ def read_table(
         )
     grid = _grid([[_cell_text(v) for v in cells] for _, cells in rows])
     numbers = np.array([n for n, _ in rows], dtype=np.int64)
-    return _build(name, sheet_name, grid, numbers, header=header, merged=merged, formulas=unsaved)
+    return _build(name, sheet_name, grid, numbers, header=header, merged=merges, formulas=unsaved)
 
 
 MAX_UNCOMPRESSED = 256 * 1024 * 1024  # what a workbook's parts may expand to

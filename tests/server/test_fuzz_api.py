@@ -88,7 +88,7 @@ def _examples(operation, role, token, base, real, examples, counts, failures):
     return run
 
 
-async def test_every_operation_as_every_role_conforms(db, db_kind, evidence_dir):
+async def test_every_operation_as_every_role_conforms(db, db_kind, evidence_dir, pytestconfig):
     world = await sign_in_everyone(await build_county())
     c = world.county
     real = {
@@ -106,6 +106,15 @@ async def test_every_operation_as_every_role_conforms(db, db_kind, evidence_dir)
     async with served(db.url, evidence_dir, workers=workers) as (base, _):
         found = await asyncio.to_thread(fuzz, base, world.tokens, real, examples)
     statuses = dict(sorted(found["statuses"].items()))
+    pytestconfig.fuzz_counts = {  # the run's summary prints them (tests/conftest.py)
+        "database": db_kind,
+        "workers": workers,
+        "operations": found["operations"],
+        "roles": len(ROLES),
+        "examples": found["examples"],
+        "failures": len(found["failures"]),
+        "statuses": statuses,
+    }
     print(
         f"\nfuzzed ({db_kind}, {workers} worker(s)): {found['operations']} operations × "
         f"{len(ROLES)} roles, {found['examples']} examples, statuses {statuses}"

@@ -152,3 +152,31 @@ async def test_an_alias_bomb_posted_as_a_system_is_a_located_422(api, world):
     )
     (problem,) = assert_problem(r, 422)["problems"]
     assert "expands to more than 200,000 values" in problem["en"] and problem["line"] == 24
+
+
+async def test_a_register_row_dated_outside_the_contract_is_located_and_nothing_stored(
+    api, world, evidence_dir
+):
+    from urllib.parse import quote
+
+    from evaluator.store.registers import RegisterImport
+
+    body = (
+        "日期,站点编码,支出类别,金额（元）,凭证齐全\n"
+        "2026-03-01,ST01,活动经费,900,是\n"
+        "2099-03-02,ST01,活动经费,100,是\n"
+        "2025-12-31,ST02,人员经费,500,是\n"
+    )
+    r = await api.post(
+        f"/rounds/{world.county.round_a.id}/registers/finance",
+        token=world.tokens["agency_a"],
+        content=body.encode(),
+        headers={"X-Filename": quote("财务台账.csv")},
+    )
+    problems = assert_problem(r, 422)["problems"]
+    assert [(p["row"], p["column"]) for p in problems] == [(3, "日期"), (4, "日期")]
+    assert (
+        "2099-03-02 is outside the contract's period (2026-01-01 – 2026-12-31)" in problems[0]["en"]
+    )
+    assert "不在合同期内" in problems[1]["zh"]
+    assert await RegisterImport.filter(round_id=world.county.round_a.id).count() == 0

@@ -9,6 +9,7 @@ FINANCE = Schema(
     kind="finance",
     zh="财务台账",
     en="Finance ledger",
+    event_date="date",
     sheet="财务台账",
     description_en="One row per expenditure from the project account (专账).",
     description_zh="项目专账的每笔支出一行。",

@@ -9,6 +9,7 @@ SERVICE_LOG = Schema(
     kind="service_log",
     zh="服务台账",
     en="Service log",
+    event_date="date",
     sheet="服务记录",
     description_en="One row per service delivered: a case follow-up, a group session, an "
     "activity, a visit, a referral.",
