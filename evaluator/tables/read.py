@@ -140,37 +140,34 @@ def read_table(
         raise InvalidInput(_old_excel(name, "this is an old-format Excel file (.xls) named .xlsx"))
     _check_expansion(name, data)
     sheet_name, rows, merges, unsaved = _xlsx_rows(name, data, sheet)
-    if merges and merged == "refuse":
+    refused = []
+    if merged == "refuse":
+        refused += [
+            (
+                ref,
+                f"cells {ref} are merged: only {ref.split(':')[0]} keeps its value, the others "
+                "read as empty; unmerge them and fill in every cell",
+                f"{ref} 为合并单元格：只有 {ref.split(':')[0]} 保留数值，其余单元格读作空白；"
+                "请取消合并并逐格填写",
+            )
+            for ref in merges
+        ]
+    if formulas == "refuse":
+        refused += [
+            (
+                ref,
+                "formula without a saved value (it would read as empty): open and save the "
+                "file in Excel",
+                "公式没有保存的计算结果（将读作空白）：请用 Excel 打开并保存文件",
+            )
+            for ref in unsaved
+        ]
+    if refused:
         raise InvalidInput(
             [
-                Problem(
-                    f"cells {ref} are merged: only {ref.split(':')[0]} keeps its value, the "
-                    "others read as empty; unmerge them and fill in every cell",
-                    f"{ref} 为合并单元格：只有 {ref.split(':')[0]} 保留数值，其余单元格读作空白；"
-                    "请取消合并并逐格填写",
-                    file=name,
-                    sheet=sheet_name,
-                    row=int(m[2]),
-                    column=m[1],
-                )
-                for ref in merges[:MAX_LISTED]
+                Problem(en, zh, file=name, sheet=sheet_name, row=int(m[2]), column=m[1])
+                for ref, en, zh in refused[:MAX_LISTED]
                 if (m := re.match(r"([A-Z]+)(\d+)", ref)) is not None
-            ]
-        )
-    if unsaved and formulas == "refuse":
-        raise InvalidInput(
-            [
-                Problem(
-                    "formula without a saved value (it would read as empty): open and save the "
-                    "file in Excel",
-                    "公式没有保存的计算结果（将读作空白）：请用 Excel 打开并保存文件",
-                    file=name,
-                    sheet=sheet_name,
-                    row=int(m[2]),
-                    column=m[1],
-                )
-                for ref in unsaved[:MAX_LISTED]
-                if (m := re.fullmatch(r"([A-Z]+)(\d+)", ref)) is not None
             ]
         )
     grid = _grid([[_cell_text(v) for v in cells] for _, cells in rows])

@@ -127,6 +127,7 @@ def test_make_corpus_reproduces_the_committed_files(tmp_path):
     work.mkdir()
     shutil.copy(SCRIPT, work / SCRIPT.name)
     shutil.copy(EXPECTED_FILE, work / EXPECTED_FILE.name)
+    shutil.copy(CORPUS.parent / "reproducible.py", tmp_path / "reproducible.py")
     spec = importlib.util.spec_from_file_location("make_register_corpus", work / SCRIPT.name)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

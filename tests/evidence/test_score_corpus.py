@@ -67,6 +67,7 @@ def test_make_corpus_reproduces_the_committed_files(tmp_path):
     work.mkdir()
     for name in OWN:
         shutil.copy(CORPUS / name, work / name)
+    shutil.copy(CORPUS.parent / "reproducible.py", tmp_path / "reproducible.py")
     spec = importlib.util.spec_from_file_location("make_score_corpus", work / "make_corpus.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -20,6 +20,8 @@ import openpyxl
 import xlsxwriter
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # tests/corpus: the shared writer
+from reproducible import reproducible  # noqa: E402
 
 SERVICE_HEADER = ["站点编码", "服务日期", "服务类型", "个案/小组编号", "服务对象类别",
                   "节次/跟进次数", "参与人数", "服务时数", "服务地点", "服务社工", "备注"]
@@ -91,22 +93,6 @@ def write_xlsx(name: str, sheets: dict[str, list[list]], merges: dict[str, list[
     buf = io.BytesIO()
     wb.save(buf)
     (HERE / name).write_bytes(reproducible(buf.getvalue()))
-
-
-_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
-
-
-def reproducible(data: bytes) -> bytes:
-    """The same workbook with fixed zip timestamps and document dates."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = _STAMP.sub(rb"\g<1>2025-01-01T00:00:00Z\g<2>", body)
-            dst.writestr(zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0)), body,
-                         compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
 
 
 # --- the corpus -----------------------------------------------------------------------------

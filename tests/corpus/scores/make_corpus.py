@@ -18,6 +18,8 @@ from pathlib import Path
 import openpyxl
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # tests/corpus: the shared writer
+from reproducible import reproducible  # noqa: E402
 HEADER = ["unit", "leaf", "item", "value"]
 ROWS = [
     ["S01", "R1", "", "3"],
@@ -66,21 +68,6 @@ def write_xlsx(name: str, sheets: dict[str, list[list]], hidden=(), merges=None,
     buf = io.BytesIO()
     wb.save(buf)
     (HERE / name).write_bytes(reproducible(buf.getvalue()))
-
-
-_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
-
-
-def reproducible(data: bytes) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = _STAMP.sub(rb"\g<1>2025-01-01T00:00:00Z\g<2>", body)
-            dst.writestr(zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0)), body,
-                         compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
 
 
 def numeric(body):
