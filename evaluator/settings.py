@@ -12,6 +12,8 @@ variable                 meaning                                                
 ``SESSION_HOURS``        how long a login lasts (hours)                         12
 ``EVALUATOR_TIMEZONE``   the time zone whose calendar day is "today"            ``Asia/Shanghai``
 ``EVALUATOR_TODAY``      pins "today" (``YYYY-MM-DD``) for the whole process    —
+``SCHEDULE_MINUTES``     how often a server worker looks for due daily work      10
+                         (deadline checks, escalations); 0: never (cron only)
 =======================  =====================================================  ===========
 
 A bad value is an :class:`~evaluator.errors.InvalidInput` naming the variable (the
@@ -38,6 +40,7 @@ DEFAULT_EVIDENCE_DIR = "var/evidence"
 DEFAULT_EVIDENCE_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_REGISTER_MAX_BYTES = 200 * 1024 * 1024
 DEFAULT_SESSION_HOURS = 12.0
+DEFAULT_SCHEDULE_MINUTES = 10
 DEFAULT_EVIDENCE_TYPES = (
     "application/pdf",
     "image/jpeg",
@@ -65,6 +68,7 @@ NAMES = (
     "SESSION_HOURS",
     "EVALUATOR_TIMEZONE",
     "EVALUATOR_TODAY",
+    "SCHEDULE_MINUTES",
 )
 
 
@@ -78,6 +82,7 @@ class Settings:
     session_hours: float
     timezone: ZoneInfo
     today: dt.date | None  # EVALUATOR_TODAY
+    schedule_minutes: int = DEFAULT_SCHEDULE_MINUTES  # 0: the server runs no daily work
 
 
 def read(environ: Mapping[str, str] | None = None) -> Settings:
@@ -139,6 +144,19 @@ def read(environ: Mapping[str, str] | None = None) -> Settings:
         except InvalidInput as exc:
             problems += exc.problems
 
+    minutes = DEFAULT_SCHEDULE_MINUTES
+    if text("SCHEDULE_MINUTES"):
+        value = text("SCHEDULE_MINUTES")
+        minutes = int(value) if value.isdigit() and int(value) <= 1440 else -1
+        if minutes < 0:
+            bad(
+                "SCHEDULE_MINUTES",
+                value,
+                "is not a whole number of minutes from 0 (never) to 1440",
+                "不是 0（不运行）到 1440 之间的整数分钟",
+            )
+            minutes = DEFAULT_SCHEDULE_MINUTES
+
     types = env.get("EVIDENCE_TYPES")  # set but empty: the defaults, as before
     settings = Settings(
         database_url=env.get("DATABASE_URL") or None,
@@ -151,6 +169,7 @@ def read(environ: Mapping[str, str] | None = None) -> Settings:
         session_hours=hours,
         timezone=zone,
         today=today,
+        schedule_minutes=minutes,
     )
     if problems:
         raise InvalidInput(sorted(problems, key=lambda p: NAMES.index(p.path)))

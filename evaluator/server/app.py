@@ -9,6 +9,7 @@ name unless one is given (``evaluator serve`` names it ``evaluator``).
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from sanic import Sanic
@@ -20,6 +21,7 @@ from evaluator.server.api import api_group
 from evaluator.server.auth import COOKIE, attach_actor, check_inputs
 from evaluator.server.errors import ProblemHandler
 from evaluator.server.health import bp as health_bp
+from evaluator.services import schedule
 from evaluator.store import db
 
 API_TITLE = "evaluator API — 社工站第三方评估"
@@ -82,6 +84,15 @@ def create_app(
         @app.before_server_start
         async def open_database(app: Sanic) -> None:
             await db.open_database(url)
+
+        @app.after_server_start
+        async def start_schedule(app: Sanic) -> None:
+            """Each worker looks for due daily work now and then; one runs it per day
+            (services/schedule.py). ``SCHEDULE_MINUTES=0``: never (cron only)."""
+            minutes = settings.get().schedule_minutes
+            if minutes:
+                every = dt.timedelta(minutes=minutes)
+                app.add_task(schedule.keep_running(every), name="schedule")
 
         @app.after_server_stop
         async def close_database(app: Sanic) -> None:

@@ -21,6 +21,7 @@ MODEL_MODULES = [
     "evaluator.store.audit",
     "evaluator.store.auth",
     "evaluator.store.calendars",
+    "evaluator.store.schedule",
 ]
 MIGRATIONS = "evaluator.store.migrations"
 DEFAULT_DIR = Path("var")

@@ -24,6 +24,7 @@ def test_defaults():
     assert s.register_max_bytes == parse.DEFAULT_MAX_BYTES
     assert s.session_hours == 12.0
     assert s.timezone.key == "Asia/Shanghai" and s.today is None
+    assert s.schedule_minutes == 10
 
 
 def test_values_are_read():
@@ -35,8 +36,10 @@ def test_values_are_read():
             "SESSION_HOURS": "0.5",
             "EVALUATOR_TIMEZONE": "UTC",
             "EVALUATOR_TODAY": "2027-06-15",
+            "SCHEDULE_MINUTES": "0",
         }
     )
+    assert s.schedule_minutes == 0
     assert s.evidence_types == {"text/csv", "image/png"}
     assert (s.evidence_max_bytes, s.register_max_bytes, s.session_hours) == (100, 2048, 0.5)
     assert s.timezone.key == "UTC" and s.today == dt.date(2027, 6, 15)
@@ -52,6 +55,9 @@ def test_values_are_read():
         ("SESSION_HOURS", "0"),
         ("EVALUATOR_TIMEZONE", "Mars/Base"),
         ("EVALUATOR_TODAY", "15/06/2027"),
+        ("SCHEDULE_MINUTES", "-5"),
+        ("SCHEDULE_MINUTES", "1441"),
+        ("SCHEDULE_MINUTES", "ten"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_the_value(name, value):
