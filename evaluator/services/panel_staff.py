@@ -178,6 +178,8 @@ async def staffing(actor: Actor, round_id) -> dict | None:
                 "username": u,
                 "role": Role(r).value,
                 "rater_role": rater,
+                "rater_role_zh": names[rater].zh if rater in names else rater,
+                "rater_role_en": names[rater].en if rater in names else rater,
                 "submitted": at is not None,
             }
             for u, (r, rater, at) in sorted(assigned.items())

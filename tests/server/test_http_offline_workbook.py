@@ -184,6 +184,7 @@ async def test_the_workbook_on_the_round_page(api, db, evidence_dir):
     headers = {"Authorization": f"Bearer {world.tokens['evaluator']}"}
     page = await api.client.get(f"/rounds/{r.id}", headers=headers)
     assert f'href="/api/v1/rounds/{r.id}/workbook"' in page.text
+    assert 'id="imported"' not in page.text  # nothing was imported: no banner
     filled = fill(data, {("ST01", "R2", ""): (3, None)})
     files = {"file": ("评分表.xlsx", filled, XLSX)}
     done = await api.client.post(f"/rounds/{r.id}/workbook", headers=headers, files=files)

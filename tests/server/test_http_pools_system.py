@@ -178,6 +178,14 @@ async def test_api_scorecard_same_totals_and_grades(api, db):
         assert await record_scores(world.actors[who], round_.id, mine) == len(mine) > 0, part
     refused = await record_scores_refused(world, round_.id, rows[role == "purchaser"])
     assert "P2.1 is scored by the Purchaser" in refused
+    # the lead's round page names each rater's role in words, not codes
+    page = await api.client.get(
+        f"/rounds/{round_.id}", headers={"Authorization": f"Bearer {world.tokens['lead']}"}
+    )
+    assert (
+        "bureau · 评估员 · 购买方（民政局、镇街）" in page.text and "评估员 · 督导方" in page.text
+    )
+    assert "· purchaser" not in page.text
     await settle_gaps(round_, world.actors["lead"])
     round_ = await rs.submit_round(world.actors["lead"], round_, round_.version)
     await rs.approve_round(world.actors["bureau"], round_, round_.version)

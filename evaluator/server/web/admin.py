@@ -66,7 +66,7 @@ async def _users_page(
 @bp.get("/admin/users")
 @signed_in
 async def users_page(request: Request) -> HTTPResponse:
-    return await _users_page(request, done=inputs.query_value(request, "done"))
+    return await _users_page(request, done=inputs.query_value(request, "done") or "")
 
 
 @bp.post("/admin/users")

@@ -20,10 +20,11 @@ def form_list(request: Request, name: str) -> list[str]:
     return [x for x in (request.form.getlist(name) if request.form else []) if x]
 
 
-def query_value(request: Request, name: str, default: str = "") -> str:
-    """One query parameter (the last value when repeated, as the API reads it)."""
+def query_value(request: Request, name: str) -> str | None:
+    """One query parameter (the last value when repeated, as the API reads it); None when
+    the request does not carry it."""
     values = request.args.getlist(name) if request.args else []
-    return values[-1] if values else default
+    return values[-1] if values else None
 
 
 def upload(request: Request, name: str = "file") -> File | None:
