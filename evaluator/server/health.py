@@ -1,4 +1,6 @@
-"""``/healthz``: 200 when the database answers and every migration is applied, else 503."""
+"""``/healthz``: 200 when the database answers and every migration is applied, else 503;
+``/livez``: 200 while the process serves, touching nothing (a liveness probe, and the bare
+route load tests measure against)."""
 
 from __future__ import annotations
 
@@ -30,3 +32,16 @@ class HealthOut(BaseModel):
 async def healthz(request: Request) -> HTTPResponse:
     await check_ready()
     return render(HealthOut(), headers={"Cache-Control": "no-store"})
+
+
+class LiveOut(BaseModel):
+    status: Literal["alive"] = "alive"
+
+
+_ALIVE = LiveOut()
+
+
+@bp.get("/livez")
+@doc("Liveness: the process serves (no database) 存活检查", response=LiveOut, public=True)
+async def livez(request: Request) -> HTTPResponse:
+    return render(_ALIVE, headers={"Cache-Control": "no-store"})

@@ -79,11 +79,7 @@ class Api:
         headers = dict(headers or {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        url = (
-            path
-            if path.startswith("/docs") or path.startswith("/healthz") or path.startswith(BASE)
-            else BASE + path
-        )
+        url = path if path.startswith(("/docs", "/healthz", "/livez", BASE)) else BASE + path
         return await self.client.request(method, url, headers=headers, **kwargs)
 
     async def get(self, path: str, **kw: Any) -> httpx.Response:
