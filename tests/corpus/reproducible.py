@@ -21,3 +21,34 @@ def reproducible(data: bytes) -> bytes:
             dst.writestr(zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0)), body,
                          compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
+
+
+def workbook(
+    sheets: dict[str, list[list]],
+    merges: dict[str, list[str]] | None = None,
+    formulas: dict[str, dict[str, str]] | None = None,
+    hidden: tuple[str, ...] = (),
+) -> bytes:
+    """A reproducible workbook written by openpyxl (which saves formulas without a cached
+    value): the sheets in order, ``hidden`` ones hidden and the first visible one active."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        if title in hidden:
+            ws.sheet_state = "hidden"
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value not in (None, ""):
+                    ws.cell(row=r, column=c, value=value)
+        for ref in (merges or {}).get(title, []):
+            ws.merge_cells(ref)
+        for ref, formula in (formulas or {}).get(title, {}).items():
+            ws[ref] = formula
+    if hidden:
+        wb.active = next(i for i, t in enumerate(sheets) if t not in hidden)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return reproducible(buf.getvalue())

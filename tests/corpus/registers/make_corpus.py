@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import sys
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import xlsxwriter
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests/corpus: the shared writer
-from reproducible import reproducible  # noqa: E402
+from reproducible import workbook  # noqa: E402
 
 SERVICE_HEADER = ["站点编码", "服务日期", "服务类型", "个案/小组编号", "服务对象类别",
                   "节次/跟进次数", "参与人数", "服务时数", "服务地点", "服务社工", "备注"]
@@ -73,26 +71,7 @@ def write_csv(name: str, header, rows, encoding: str = "utf-8") -> None:
 
 def write_xlsx(name: str, sheets: dict[str, list[list]], merges: dict[str, list[str]] | None = None,
                formulas: dict[str, dict[str, str]] | None = None, hidden: tuple[str, ...] = ()) -> None:
-    """A workbook written by openpyxl (which saves formulas without a cached value)."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title in hidden:  # hidden sheets first, the first visible one active
-        wb.create_sheet(title).sheet_state = "hidden"
-    for title, rows in sheets.items():
-        ws = wb[title] if title in hidden else wb.create_sheet(title)
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row, start=1):
-                if value not in (None, ""):
-                    ws.cell(row=r, column=c, value=value)
-        for ref in (merges or {}).get(title, []):
-            ws.merge_cells(ref)
-        for ref, formula in (formulas or {}).get(title, {}).items():
-            ws[ref] = formula
-    if hidden:
-        wb.active = len(hidden)
-    buf = io.BytesIO()
-    wb.save(buf)
-    (HERE / name).write_bytes(reproducible(buf.getvalue()))
+    (HERE / name).write_bytes(workbook(sheets, merges, formulas, hidden))
 
 
 # --- the corpus -----------------------------------------------------------------------------

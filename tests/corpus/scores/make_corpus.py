@@ -9,17 +9,14 @@ committed files byte for byte)."""
 
 from __future__ import annotations
 
-import io
 import re
 import sys
-import zipfile
 from pathlib import Path
-
-import openpyxl
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests/corpus: the shared writer
-from reproducible import reproducible  # noqa: E402
+from reproducible import workbook  # noqa: E402
+
 HEADER = ["unit", "leaf", "item", "value"]
 ROWS = [
     ["S01", "R1", "", "3"],
@@ -49,25 +46,7 @@ def write(name: str, text: str, encoding: str = "utf-8") -> None:
 
 
 def write_xlsx(name: str, sheets: dict[str, list[list]], hidden=(), merges=None, formulas=None):
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, body in sheets.items():
-        ws = wb.create_sheet(title)
-        if title in hidden:
-            ws.sheet_state = "hidden"
-        for r, row in enumerate(body, start=1):
-            for c, value in enumerate(row, start=1):
-                if value not in (None, ""):
-                    ws.cell(row=r, column=c, value=value)
-        for ref in (merges or {}).get(title, []):
-            ws.merge_cells(ref)
-        for ref, formula in (formulas or {}).get(title, {}).items():
-            ws[ref] = formula
-    if hidden:
-        wb.active = len([t for t in sheets if t in hidden])
-    buf = io.BytesIO()
-    wb.save(buf)
-    (HERE / name).write_bytes(reproducible(buf.getvalue()))
+    (HERE / name).write_bytes(workbook(sheets, merges, formulas, hidden))
 
 
 def numeric(body):
