@@ -1,6 +1,6 @@
 """The API fuzzed (issue 18): schemathesis draws requests from the committed OpenAPI
-document (docs/openapi.json) for every operation, signed in as each role, against
-``evaluator serve`` on the test database (SQLite: one worker; PostgreSQL: two). Half of the
+document (docs/openapi.json) for every operation, signed in as each role (and as nobody),
+against ``evaluator serve`` on the test database (SQLite: one worker; PostgreSQL: two). Half of the
 drawn requests aim at real objects (a round, its stations, a contract) so that bodies reach
 the services, not only the 404 of an unknown id.
 
@@ -27,7 +27,19 @@ from services.two_workers import served
 from services.workflow_fixtures import build_county
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
-ROLES = ("admin", "bureau", "lead", "evaluator", "agency_a", "auditor")
+# every kind of caller: each role, a bureau and an evaluator outside the round's contract,
+# and nobody signed in
+ROLES = (
+    "admin",
+    "bureau",
+    "other_bureau",
+    "lead",
+    "evaluator",
+    "outsider",
+    "agency_a",
+    "auditor",
+    "anonymous",
+)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SKIPPED = {("POST", "/api/v1/auth/logout")}  # it would end the session the run signs in with
 
@@ -49,13 +61,14 @@ def fuzz(base: str, tokens: dict[str, str], real: dict[str, str], examples: int)
             continue
         counts["operations"] += 1
         for role in ROLES:
-            _examples(operation, role, tokens[role], base, real, examples, counts, failures)()
+            token = tokens.get(role)  # anonymous: none
+            _examples(operation, role, token, base, real, examples, counts, failures)()
     return counts | {"failures": failures}
 
 
 def _examples(operation, role, token, base, real, examples, counts, failures):
     """The hypothesis test of one operation as one role."""
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     @settings(
         max_examples=examples,
