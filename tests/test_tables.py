@@ -383,7 +383,7 @@ def test_resolve_columns_can_collect_instead_of_raising(tmp_path):
 
 def test_a_utf8_file_whose_only_non_ascii_is_a_cross_mark_stays_utf8():
     # found by hypothesis: "×" (C3 97 in UTF-8) reads as the rare "脳" in GB18030
-    from evaluator.tables.read import _csv_encoding
+    from evaluator.tables.csv_text import _csv_encoding
 
     assert _csv_encoding("r.csv", "id,registered\nV0,×\n".encode()) == "utf-8"
     assert _csv_encoding("r.csv", "编号,未\n".encode("gb18030")) == "gb18030"

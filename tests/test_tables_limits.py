@@ -12,7 +12,7 @@ import pytest
 import xlsxwriter
 
 from evaluator.errors import InvalidInput
-from evaluator.tables import read
+from evaluator.tables import workbook
 from evaluator.tables.read import read_table
 
 
@@ -37,7 +37,7 @@ def test_a_zip_bomb_is_refused_before_it_is_expanded(tmp_path):
         z.writestr("[Content_Types].xml", "<Types/>")
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
             chunk = b" " * (1 << 20)
-            for _ in range(read.MAX_UNCOMPRESSED // len(chunk) + 1):
+            for _ in range(workbook.MAX_UNCOMPRESSED // len(chunk) + 1):
                 member.write(chunk)
     path.write_bytes(buffer.getvalue())
     assert path.stat().st_size < 2 * 1024 * 1024  # small on disk …
@@ -81,7 +81,7 @@ def test_a_formula_without_a_saved_value_is_refused_at_its_cell(tmp_path):
 
 
 def test_too_many_cells_are_refused_at_their_row(tmp_path, monkeypatch):
-    monkeypatch.setattr(read, "MAX_CELLS", 10)
+    monkeypatch.setattr(workbook, "MAX_CELLS", 10)
     path = _workbook(
         tmp_path / "big.xlsx", [("S", [["unit", "value"]] + [["S1", i] for i in range(9)])]
     )

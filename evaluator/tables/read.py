@@ -6,22 +6,16 @@ with :func:`parse_number`, so that every bad cell is reported the same way: ``fi
 Sheet1!F17`` for a workbook, ``file row 17 column value`` for a CSV (rows as a spreadsheet
 shows them, the header being row 1).
 
-A CSV file is parsed by pandas' C reader and every column is cleaned once per distinct
-value (a million-row register reads in one to two seconds); a workbook is read cell by cell
-with openpyxl (read-only, cached formula values), and its sheet XML is scanned for merged
-ranges and for formulas that have no saved value (both would otherwise read as silently
-empty cells).
+A CSV file is parsed by pandas' C reader (:mod:`evaluator.tables.csv_text`) and every
+column is cleaned once per distinct value (a million-row register reads in one to two
+seconds); a workbook is read cell by cell with openpyxl (read-only, cached formula values),
+and its sheet XML is scanned for merged ranges and for formulas that have no saved value
+(both would otherwise read as silently empty cells: :mod:`evaluator.tables.workbook`).
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime as dt
-import io
-import re
 import unicodedata
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,13 +24,11 @@ import numpy as np
 import pandas as pd
 
 from evaluator.errors import InvalidInput, Problem
+from evaluator.tables.csv_text import csv_grid, rectangular
+from evaluator.tables.workbook import old_excel, read_workbook
 
 CSV_SUFFIXES = {".csv"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
-_BOM = b"\xef\xbb\xbf"
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-_ZIP = b"PK\x03\x04"
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Excel (.xls) and other OLE2 files
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,8 +98,8 @@ def read_table(
     are skipped and listed in ``Table.skipped``), falling back to the first non-empty row.
     ``name`` is the file name problems cite (an upload's original name), the path's by default.
 
-    A workbook must not expand beyond ``MAX_UNCOMPRESSED`` bytes (a zip bomb) nor hold more
-    than ``MAX_CELLS`` cells; without ``sheet`` its first sheet is read, and a hidden first
+    A workbook (:mod:`evaluator.tables.workbook`) must not expand beyond ``MAX_UNCOMPRESSED``
+    bytes (a zip bomb) nor hold more than ``MAX_CELLS`` cells; without ``sheet`` its first sheet is read, and a hidden first
     sheet is refused (name the sheet to read it). A formula cell without a saved value is
     refused at its cell (``formulas="refuse"``), or left for the caller to report
     (``formulas="report"``: ``Table.formulas``); merged cells likewise (``merged``: only the
@@ -132,362 +124,25 @@ def read_table(
                     file=name,
                 )
             )
-        grid, encoding = _csv_grid(name, data)
+        grid, encoding = csv_grid(name, data)
         return _build(
             name, None, grid, np.arange(1, len(grid) + 1), header=header, encoding=encoding
         )
-    if data.startswith(_OLE):
-        raise InvalidInput(_old_excel(name, "this is an old-format Excel file (.xls) named .xlsx"))
-    _check_expansion(name, data)
-    sheet_name, rows, merges, unsaved = _xlsx_rows(name, data, sheet)
-    refused = []
-    if merged == "refuse":
-        refused += [
-            (
-                ref,
-                f"cells {ref} are merged: only {ref.split(':')[0]} keeps its value, the others "
-                "read as empty; unmerge them and fill in every cell",
-                f"{ref} 为合并单元格：只有 {ref.split(':')[0]} 保留数值，其余单元格读作空白；"
-                "请取消合并并逐格填写",
-            )
-            for ref in merges
-        ]
-    if formulas == "refuse":
-        refused += [
-            (
-                ref,
-                "formula without a saved value (it would read as empty): open and save the "
-                "file in Excel",
-                "公式没有保存的计算结果（将读作空白）：请用 Excel 打开并保存文件",
-            )
-            for ref in unsaved
-        ]
-    if refused:
-        raise InvalidInput(
-            [
-                Problem(en, zh, file=name, sheet=sheet_name, row=int(m[2]), column=m[1])
-                for ref, en, zh in refused[:MAX_LISTED]
-                if (m := re.match(r"([A-Z]+)(\d+)", ref)) is not None
-            ]
-        )
-    grid = _grid([[_cell_text(v) for v in cells] for _, cells in rows])
-    numbers = np.array([n for n, _ in rows], dtype=np.int64)
+    sheet_name, records, numbers, merges, unsaved = read_workbook(
+        name, data, sheet, formulas=formulas, merged=merged
+    )
+    grid = rectangular(records)
     return _build(name, sheet_name, grid, numbers, header=header, merged=merges, formulas=unsaved)
-
-
-MAX_UNCOMPRESSED = 256 * 1024 * 1024  # what a workbook's parts may expand to
-MAX_CELLS = 5_000_000  # cells read from one sheet
-MAX_LISTED = 50  # problems of one kind listed
-
-
-def _check_expansion(name: str, data: bytes) -> None:
-    """Refuse a workbook whose parts would expand beyond ``MAX_UNCOMPRESSED`` (read from
-    the zip directory, before anything is expanded)."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError):
-        return  # not a zip: the workbook reader names it
-    if total > MAX_UNCOMPRESSED:
-        mb, cap = total // 2**20, MAX_UNCOMPRESSED // 2**20
-        raise InvalidInput(
-            Problem(
-                f"the workbook would expand to {mb:,} MB, more than the {cap} MB allowed "
-                f"(a compressed file of {len(data):,} bytes): is it a zip bomb?",
-                f"工作簿解压后达 {mb:,} MB，超过上限 {cap} MB（压缩文件仅 {len(data):,} 字节）："
-                "疑似压缩炸弹",
-                file=name,
-            )
-        )
-
-
-def _grid(records: list[list]) -> pd.DataFrame:
-    """Rows of unequal length as a rectangular frame of object cells (``None`` padding)."""
-    width = max((len(r) for r in records), default=0)
-    return pd.DataFrame([r + [None] * (width - len(r)) for r in records], dtype=object)
 
 
 def _unsupported(name: str, suffix: str) -> Problem:
     if suffix == ".xls":
-        return _old_excel(name, "unsupported file type .xls (the old Excel format)")
+        return old_excel(name, "unsupported file type .xls (the old Excel format)")
     return Problem(
         f"unsupported file type {suffix or '(none)'}: use .csv or .xlsx",
         f"不支持的文件类型 {suffix or '（无扩展名）'}，请使用 .csv 或 .xlsx",
         file=name,
     )
-
-
-def _old_excel(name: str, what: str) -> Problem:
-    return Problem(
-        f"{what}: open it in Excel and save it as an Excel Workbook (.xlsx) or CSV UTF-8",
-        "不支持旧版 Excel 格式（.xls）：请在 Excel 中打开，另存为“Excel 工作簿 (.xlsx)”或“CSV UTF-8”",
-        file=name,
-    )
-
-
-def _csv_encoding(name: str, data: bytes) -> str:
-    """The encoding to read ``data`` in: UTF-8 (with or without BOM) or GB18030."""
-    if data.startswith(_ZIP):
-        raise InvalidInput(
-            Problem(
-                "this is an Excel workbook (.xlsx) named .csv: rename it to .xlsx",
-                "这是 Excel 工作簿（.xlsx），却以 .csv 命名：请改为 .xlsx",
-                file=name,
-            )
-        )
-    if data.startswith(_OLE):
-        raise InvalidInput(_old_excel(name, "this is an old-format Excel file (.xls) named .csv"))
-    head = data[:4096]
-    if (
-        not data.startswith(_UTF16_BOMS)
-        and b"\x00" in data
-        and head.count(b"\x00") < len(head) // 8
-    ):
-        line = data[: data.index(b"\x00")].count(b"\n") + 1  # a stray NUL, not UTF-16
-        raise InvalidInput(
-            Problem(
-                "the file contains the control character U+0000 (a NUL byte): delete it",
-                "文件含有控制字符 U+0000（空字节）：请删除",
-                file=name,
-                row=line,
-            )
-        )
-    if data.startswith(_UTF16_BOMS) or b"\x00" in head:
-        raise InvalidInput(
-            Problem(
-                "the file is UTF-16 text (or not text at all): save it as CSV UTF-8",
-                "文件为 UTF-16 编码（或不是文本文件）：请另存为“CSV UTF-8”",
-                file=name,
-            )
-        )
-    if data.startswith(_BOM):
-        return "utf-8-sig"
-    if _decodes(data, "utf-8"):
-        # Valid UTF-8 whose every non-ASCII character is a 2-byte one (é, δ, ¥: no CJK at
-        # all) is more likely short GB18030 Chinese ("未" is CE B4 in GB18030, "δ" in
-        # UTF-8), so it is read as GB18030 when that gives Chinese. The price: a UTF-8 file
-        # without any Chinese but with "é" or "¥" is misread; registers have Chinese. The
-        # one exception is "×" (a "no" mark, C3 97), which GB18030 would read as the rare "脳".
-        if (
-            _NON_ASCII.search(data)
-            and not _UTF8_WIDE.search(data)
-            and set(_NON_ASCII_TEXT.findall(data.decode("utf-8"))) != {"×"}
-            and _decodes(data, "gb18030")
-            and _CJK.search(data.decode("gb18030"))
-        ):
-            return "gb18030"
-        return "utf-8"
-    if _decodes(data, "gb18030"):
-        return "gb18030"
-    raise InvalidInput(
-        Problem(
-            "cannot decode the file as UTF-8 or GB18030; save it as UTF-8 or GB18030",
-            "文件编码无法识别，请另存为 UTF-8 或 GB18030",
-            file=name,
-        )
-    )
-
-
-_NON_ASCII = re.compile(rb"[\x80-\xff]")
-_NON_ASCII_TEXT = re.compile("[^\x00-\x7f]")
-_UTF8_WIDE = re.compile(rb"[\xe0-\xff]")  # a lead byte of a 3- or 4-byte UTF-8 character
-_CJK = re.compile("[\u3400-\u9fff\uff00-\uffef]")
-
-
-def _decodes(data: bytes, encoding: str) -> bool:
-    """Whether ``data`` is valid ``encoding``, checked in chunks (no decoded copy kept)."""
-    view = memoryview(data)
-    decoder = codecs.getincrementaldecoder(encoding)()
-    try:
-        for start in range(0, len(data), 1 << 22):
-            decoder.decode(view[start : start + (1 << 22)])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _separator(body: bytes) -> str:
-    """The field separator: a comma, or a semicolon or a tab when the first non-empty line
-    has none of the others (what Excel writes in some locales; a tab-separated export)."""
-    first = next((line for line in body[:65536].splitlines() if line.strip()), b"")
-    if b"," in first:
-        return ","
-    counts = {";": first.count(b";"), "\t": first.count(b"\t")}
-    best = max(counts, key=lambda k: counts[k])
-    return best if counts[best] else ","
-
-
-def _csv_grid(name: str, data: bytes) -> tuple[pd.DataFrame, str]:
-    """Every record of a CSV file as a frame of text cells (columns 0..w-1), and its encoding.
-
-    pandas' C reader does the work; a file whose rows are ragged (more fields than the first
-    row) falls back to the ``csv`` module.
-    """
-    encoding = _csv_encoding(name, data)
-    body = data[len(_BOM) :] if encoding == "utf-8-sig" else data
-    reader_encoding = "utf-8" if encoding == "utf-8-sig" else encoding
-    separator = _separator(body)
-    try:
-        grid = pd.read_csv(
-            io.BytesIO(body),
-            header=None,
-            dtype=object,
-            na_filter=False,
-            skip_blank_lines=False,
-            encoding=reader_encoding,
-            engine="c",
-            sep=separator,
-        )
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame(dtype=object), encoding
-    except pd.errors.ParserError:
-        text = body.decode(reader_encoding)
-        try:
-            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
-        except csv.Error as exc:
-            raise InvalidInput(
-                Problem(f"not a readable CSV file: {exc}", f"CSV 文件格式错误：{exc}", file=name)
-            ) from exc
-        grid = _grid(records)
-    grid.columns = range(grid.shape[1])
-    return grid, encoding
-
-
-def _xlsx_rows(
-    name: str, data: bytes, sheet: str | None
-) -> tuple[str, list[tuple[int, list]], tuple[str, ...], tuple[str, ...]]:
-    import openpyxl  # imported lazily: only workbook readers pay for it
-
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # zip, xml and openpyxl errors all mean "not a workbook"
-        raise InvalidInput(
-            Problem(
-                f"cannot read the file as an .xlsx workbook ({type(exc).__name__})",
-                "无法作为 .xlsx 工作簿读取",
-                file=name,
-            )
-        ) from exc
-    try:
-        names = list(wb.sheetnames)
-        if sheet is None:
-            if not names:
-                raise InvalidInput(
-                    Problem("the workbook has no sheet", "工作簿没有工作表", file=name)
-                )
-            sheet = names[0]
-            state = getattr(wb[sheet], "sheet_state", "visible")
-            if state != "visible":
-                visible = [
-                    n for n in names if getattr(wb[n], "sheet_state", "visible") == "visible"
-                ]
-                raise InvalidInput(
-                    Problem(
-                        f"the first sheet {sheet!r} is hidden: name the sheet to read "
-                        f"(visible sheets: {', '.join(visible) or 'none'})",
-                        f"第一个工作表 {sheet!r} 已隐藏：请指定要读取的工作表"
-                        f"（可见工作表：{'、'.join(visible) or '无'}）",
-                        file=name,
-                        sheet=sheet,
-                    )
-                )
-        elif sheet not in names:
-            listed = ", ".join(names)
-            raise InvalidInput(
-                Problem(
-                    f"no sheet named {sheet!r}; the sheets are: {listed}",
-                    f"没有名为 {sheet!r} 的工作表；现有工作表：{listed}",
-                    file=name,
-                )
-            )
-        ws = wb[sheet]
-        if hasattr(ws, "reset_dimensions"):
-            ws.reset_dimensions()  # some writers store wrong dimensions; read what is there
-        rows, cells = [], 0
-        for n, r in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells += len(r)
-            if cells > MAX_CELLS:
-                raise InvalidInput(
-                    Problem(
-                        f"the sheet holds more than {MAX_CELLS:,} cells (row {n}): split it or "
-                        "delete the unused rows and columns",
-                        f"工作表超过 {MAX_CELLS:,} 个单元格（第 {n} 行）：请拆分，或删除未使用的行和列",
-                        file=name,
-                        sheet=sheet,
-                        row=n,
-                    )
-                )
-            rows.append((n, list(r)))
-        merged, formulas = _scan_sheet(ws)
-    finally:
-        wb.close()
-    return sheet, rows, merged, formulas
-
-
-_MERGE = re.compile(
-    rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref="([A-Za-z]+\d+(?::[A-Za-z]+\d+)?)"'
-)
-_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
-
-
-def _scan_sheet(ws) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Merged ranges and formula cells without a saved value, from the sheet's XML.
-
-    openpyxl's read-only sheets know neither, so the XML is scanned as bytes (cheap); only
-    a sheet that has formulas at all is parsed to find the cells whose value is missing.
-    """
-    opener = getattr(ws, "_get_source", None)
-    if opener is None:  # pragma: no cover - a normal (not read-only) worksheet
-        return (), ()
-    merged: dict[str, None] = {}
-    has_formulas = False
-    tail = b""
-    with opener() as src:
-        while chunk := src.read(1 << 20):
-            block = tail + chunk
-            merged.update(dict.fromkeys(m.decode() for m in _MERGE.findall(block)))
-            has_formulas = has_formulas or _FORMULA.search(block) is not None
-            tail = block[-512:]
-    formulas: list[str] = []
-    if has_formulas:
-        with opener() as src:
-            for _, el in ET.iterparse(src, events=("end",)):
-                tag = el.tag.rsplit("}", 1)[-1]
-                if tag == "c":
-                    f = v = None
-                    for child in el:
-                        local = child.tag.rsplit("}", 1)[-1]
-                        if local == "f":
-                            f = child
-                        elif local == "v":
-                            v = child
-                    if f is not None and (v is None or (not v.text and el.get("t") != "str")):
-                        formulas.append(el.get("r") or "?")
-                    el.clear()
-                elif tag == "row":
-                    el.clear()
-    return tuple(merged), tuple(formulas)
-
-
-def _cell_text(value: object) -> str | None:
-    """A cell value as stripped text, ``None`` when empty."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        text = "TRUE" if value else "FALSE"
-    elif isinstance(value, float):
-        text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    elif isinstance(value, dt.datetime):
-        text = value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    elif isinstance(value, dt.date | dt.time):
-        text = value.isoformat()
-    else:
-        text = str(value)
-    text = text.strip()
-    return text or None
 
 
 def column_letter(index: int) -> str:
