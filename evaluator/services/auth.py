@@ -104,19 +104,16 @@ UPDATE login_budget SET used = used - 1 WHERE bucket = {0} AND window_start = {1
 
 
 def _sql(conn, template: str) -> str:
-    marks = ["$1", "$2", "$3"] if conn.capabilities.dialect == "postgres" else ["?", "?", "?"]
-    return template.format(*marks)
+    """The statement with numbered parameters ($1 on PostgreSQL, ?1 on SQLite)."""
+    mark = "$" if conn.capabilities.dialect == "postgres" else "?"
+    return template.format(*(f"{mark}{i}" for i in (1, 2, 3)))
 
 
 async def _take(bucket: str, now: int) -> tuple[int, int]:
     """(attempts in the window including this one, the window's start)."""
     conn = connections.get("default")
     expired = now - int(WINDOW.total_seconds())
-    if conn.capabilities.dialect == "postgres":
-        params = [bucket, now, expired]
-    else:  # "?" marks are positional: the expiry twice
-        params = [bucket, now, expired, expired]
-    (row,) = await conn.execute_query_dict(_sql(conn, _TAKE), params)
+    (row,) = await conn.execute_query_dict(_sql(conn, _TAKE), [bucket, now, expired])
     return int(row["used"]), int(row["window_start"])
 
 

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from evaluator import clock
 from evaluator.services import audit, findings
@@ -45,15 +46,21 @@ async def run_due(day: dt.date | None = None) -> dict[str, dict]:
         except IntegrityError:
             continue  # another worker (or an earlier start today) has it
         outcome = await work()
-        await ScheduledRun.filter(id=claim.id).update(finished_at=clock.now(), outcome=outcome)
-        await audit.record(
-            "system",
-            "schedule.run",
-            "scheduled_run",
-            claim.id,
-            None,
-            {"job": job, "day": day.isoformat(), **outcome},
-        )
+        async with in_transaction() as conn:  # the run's end and its audit event together
+            await (
+                ScheduledRun.filter(id=claim.id)
+                .using_db(conn)
+                .update(finished_at=clock.now(), outcome=outcome)
+            )
+            await audit.record(
+                "system",
+                "schedule.run",
+                "scheduled_run",
+                claim.id,
+                None,
+                {"job": job, "day": day.isoformat(), **outcome},
+                connection=conn,
+            )
         ran[job] = outcome
     return ran
 

@@ -7,6 +7,7 @@ to the 1-based line where that value (or key) starts.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -215,7 +216,7 @@ def _build(
     except ValueError:  # a date-like scalar that is no date (2027-02-31): keep the text
         return node.value
     where = {"file": file, "line": node.start_mark.line + 1, "path": format_path(path)}
-    if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+    if isinstance(value, float) and not math.isfinite(value):
         problems.append(
             Problem(
                 f"{node.value} is not a finite number",
