@@ -5,9 +5,7 @@ that already holds the county is left as it is."""
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -16,11 +14,10 @@ from evaluator.demo import story as demo_story
 from evaluator.demo.consequences import first_release
 from evaluator.demo.county import cast
 from evaluator.demo.panel import HARSH, LENIENT, panel_rows, wide_disagreement
-from evaluator.demo.registers import round_date, write_registers
+from evaluator.demo.registers import import_registers, round_date
 from evaluator.demo.scoring import DemoReport
 from evaluator.demo.spot_check import SUPERVISOR, run_spot_check, spot_check_date
 from evaluator.evidence.measure import measured_leaves
-from evaluator.evidence.registers import REGISTERS, SUPPLIERS
 from evaluator.services import auth, panel_staff
 from evaluator.services import contracts as contract_svc
 from evaluator.services import rounds as round_svc
@@ -28,7 +25,6 @@ from evaluator.services import tranches as tranche_svc
 from evaluator.services.actors import Actor, actor_for
 from evaluator.services.completeness import decide_gap, round_gaps
 from evaluator.services.panel import adjudicate
-from evaluator.services.registers import import_register
 from evaluator.services.scoring import record_scores
 from evaluator.services.systems import register_system
 from evaluator.shipped import shipped_system
@@ -194,13 +190,9 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
             await panel_staff.assign(system_actor, round_, users[rater], Role.EVALUATOR)
         round_ = await round_svc.open_round(lead_actor, round_, round_.version)
         agency_actor = await actor_for(agency_users[c.agency])
-        with tempfile.TemporaryDirectory() as folder:
-            for kind, path in write_registers(report.registers[c.code], Path(folder)).items():
-                # the agency imports its own registers; the evaluator its survey
-                who = agency_actor if SUPPLIERS[kind].agency_may_import else evaluator_actor
-                await import_register(
-                    who, round_.id, kind, path, name=f"{c.code}-{REGISTERS[kind].zh}.csv"
-                )
+        await import_registers(
+            round_.id, report.registers[c.code], agency_actor, evaluator_actor, c.code
+        )
         rows = report.inputs[
             report.inputs["unit"].isin(c.stations) & ~report.inputs["leaf"].isin(measured)
         ]

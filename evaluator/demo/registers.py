@@ -348,3 +348,22 @@ def write_registers(frames: dict[str, pd.DataFrame], folder: Path) -> dict[str, 
         frame.to_csv(path, index=False, encoding=ENCODING.get(kind, "utf-8-sig"))
         out[kind] = path
     return out
+
+
+async def import_registers(
+    round_id, frames: dict[str, pd.DataFrame], agency, evaluator, label: str
+) -> None:
+    """Store a contract's registers in a round through the services, as its people would:
+    the agency imports the registers it keeps, the evaluator the survey. ``label`` begins
+    each file's name (``<label>-服务台账.csv``)."""
+    import tempfile
+
+    from evaluator.evidence.registers import REGISTERS, SUPPLIERS
+    from evaluator.services.registers import import_register
+
+    with tempfile.TemporaryDirectory() as folder:
+        for kind, path in write_registers(frames, Path(folder)).items():
+            who = agency if SUPPLIERS[kind].agency_may_import else evaluator
+            await import_register(
+                who, round_id, kind, path, name=f"{label}-{REGISTERS[kind].zh}.csv"
+            )

@@ -9,9 +9,7 @@ work of "today" on the lead's round page (agreement, submission)."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,22 +17,20 @@ import pandas as pd
 from evaluator import clock
 from evaluator.demo.county import County
 from evaluator.demo.panel import HARSH, LENIENT, panel_rows
-from evaluator.demo.registers import round_date, write_registers
+from evaluator.demo.registers import import_registers, round_date
 from evaluator.demo.scoring import TARGET_NAMES, synthetic_inputs
 from evaluator.evidence.measure import measured_leaves
-from evaluator.evidence.registers import REGISTERS, SUPPLIERS
 from evaluator.services import panel_staff
 from evaluator.services import rounds as round_svc
 from evaluator.services.actors import Actor, actor_for
-from evaluator.services.registers import import_register
 from evaluator.services.scoring import record_scores
-from evaluator.services.systems import register_system
+from evaluator.services.systems import register_system, system_of
 from evaluator.shipped import shipped_system
 from evaluator.store.base import Role, RoundKind
 from evaluator.store.contracts import Contract
 from evaluator.store.orgs import Organisation, User
 from evaluator.store.rounds import Round, RoundAssignment
-from evaluator.systems import IndicatorSystem, load_system
+from evaluator.systems import IndicatorSystem
 
 SYSTEM = "station-1000-pools"
 PURCHASER = "bureau"  # the county bureau's officer scores the purchaser's pool
@@ -47,12 +43,6 @@ def spot_check_date(contract, elapsed: float) -> dt.date:
     return min(
         max(clock.today(), round_date(contract, elapsed) + dt.timedelta(days=1)), contract.end
     )
-
-
-def role_of(system: IndicatorSystem, leaf: str) -> str:
-    """The rater role that scores a leaf (vetoes and unknown codes: the third party)."""
-    node = system.nodes.get(leaf)
-    return getattr(node.spec, "role", "third_party") if node is not None else "third_party"
 
 
 def pool_rows(
@@ -72,7 +62,9 @@ def pool_rows(
     frame = synthetic_inputs(system, codes, quality, rng, targets, elapsed)
     frame = frame[~frame["leaf"].isin(set(measured_leaves(system)))]
     frame = frame[[col for col in ("unit", "leaf", "item", "value", "target", "n") if col in frame]]
-    roles = frame["leaf"].map(lambda code: role_of(system, code))
+    roles = frame["leaf"].map(  # vetoes are not nodes: the third party's
+        lambda code: system.nodes[code].rater_role if code in system.nodes else "third_party"
+    )
     third = frame[roles == "third_party"].reset_index(drop=True)
     rows = {"evaluator": third}
     rows |= {who: panel_rows(system, third, who) for who in (HARSH, LENIENT)}
@@ -99,7 +91,7 @@ async def run_spot_check(
     round with every part submitted."""
     text = shipped_system(SYSTEM).read_text(encoding="utf-8")
     version = await register_system(Actor.system(), text, f"{SYSTEM}.yaml")
-    system = load_system(shipped_system(SYSTEM))
+    system = await system_of(version)
     round_ = await round_svc.create_round(
         bureau,
         contract=contract,
@@ -118,11 +110,7 @@ async def run_spot_check(
     round_ = await Round.get(id=round_.id)
     round_ = await round_svc.open_round(lead, round_, round_.version)
     evaluator = await actor_for(users["evaluator"])
-    with tempfile.TemporaryDirectory() as folder:
-        for kind, path in write_registers(registers, Path(folder)).items():
-            who = agency if SUPPLIERS[kind].agency_may_import else evaluator
-            name = f"{contract.code}-{REGISTERS[kind].zh}-抽查.csv"
-            await import_register(who, round_.id, kind, path, name=name)
+    await import_registers(round_.id, registers, agency, evaluator, f"{contract.code}-抽查")
     for name, rows in pool_rows(system, county, contract.code, seed, elapsed).items():
         rater = await actor_for(users[name])
         await record_scores(rater, round_.id, rows)

@@ -174,7 +174,7 @@ async def require_scorer(actor: Actor, round_: Round, system, leaves: list[str])
             for code in leaves
             if (node := system.nodes.get(code)) is not None
             and node.is_leaf
-            and (role := getattr(node.spec, "role", "third_party")) != mine.rater_role
+            and (role := node.rater_role) != mine.rater_role
         }
     )
     if others:

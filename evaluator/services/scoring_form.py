@@ -23,11 +23,6 @@ from evaluator.systems.bounds import value_bounds
 from evaluator.systems.schema import ChecklistLeaf, CountLeaf, LikertLeaf, RatioLeaf
 
 
-def role_of(node: Node) -> str:
-    """The rater role that scores a leaf (the system's ``role``; third party by default)."""
-    return str(getattr(node.spec, "role", "third_party"))
-
-
 async def _as_rater(actor: Actor, round_id) -> tuple[Round, Role, IndicatorSystem, list[str], str]:
     """(round, the actor's role in it, its system, its units, the rater role they score
     for) for one of its raters."""
@@ -48,7 +43,7 @@ async def scoring_progress(actor: Actor, round_id) -> list[dict[str, Any]]:
     """Per station of the round: how many of its scored leaves the rater has answered (one
     read of the rater's scores for the whole round)."""
     round_, _, system, units, rater_role = await _as_rater(actor, round_id)
-    leaves = [leaf for leaf in system.leaves if role_of(leaf) == rater_role]
+    leaves = [leaf for leaf in system.leaves if leaf.rater_role == rater_role]
     mine: dict[str, dict] = {}
     for s in await Score.filter(round_id=round_.id, rater_id=actor.user_id):
         mine.setdefault(s.unit, {})[(s.leaf, s.item)] = s
@@ -85,7 +80,7 @@ async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]
 
     families = []
     for family in system.families:
-        leaves = [leaf_of(n) for n in _leaves_under(system, family) if role_of(n) == rater_role]
+        leaves = [leaf_of(n) for n in _leaves_under(system, family) if n.rater_role == rater_role]
         if not leaves:
             continue  # a family (pool) scored by another rater role
         done = sum(1 for leaf in leaves if leaf["complete"])
@@ -100,7 +95,7 @@ async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]
                 "total": len(leaves),
             }
         )
-    bonus = [leaf_of(n) for n in system.bonus_leaves if role_of(n) == rater_role]
+    bonus = [leaf_of(n) for n in system.bonus_leaves if n.rater_role == rater_role]
     station = await Station.get_or_none(code=unit)
     return {
         "round": {

@@ -66,6 +66,12 @@ class Node:
     def is_bonus(self) -> bool:
         return isinstance(self.spec, BonusLeaf)
 
+    @property
+    def rater_role(self) -> str:
+        """The rater role that scores this leaf (its ``role``; the third party by default;
+        a group has none of its own: the third party)."""
+        return str(getattr(self.spec, "role", "third_party"))
+
     def spec_as(self, kind: type[S]) -> S:
         """The spec as the kind its method (or being a group) says it is; callers that
         dispatch on ``method`` know it, and this tells the type checker."""
