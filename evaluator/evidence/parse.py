@@ -140,12 +140,8 @@ def parse_register(
     warnings = _skipped_rows(table) + _unknown_columns(table, spec, headers)
     if not headers:
         report.add(_header_hint(table, spec))
-    if len(table.frame) == 0:
-        report.add(
-            table.problem(
-                None, None, "no data rows: the file has only the header", "没有数据行：文件只有表头"
-            )
-        )
+    if (empty := table.no_rows_problem()) is not None:
+        report.add(empty)
     position = {h: j for j, h in enumerate(table.frame.columns)}
     letter_of = {c: table.letters[h] for c, h in headers.items() if h in table.letters}
     # cells that read as empty for a reason already reported: not "required" problems too

@@ -34,12 +34,8 @@ def read_raw_inputs(
     locator for the engine's input problems."""
     table = read_table(path, sheet)
     columns = resolve_columns(table, RAW_COLUMNS, REQUIRED)
-    if table.frame.empty:
-        raise InvalidInput(
-            table.problem(
-                None, None, "no data rows: the file has only a header", "没有数据行：文件只有表头"
-            )
-        )
+    if (empty := table.no_rows_problem()) is not None:
+        raise InvalidInput(empty)
     frame = pd.DataFrame({canonical: table.frame[header] for canonical, header in columns.items()})
 
     def locate(i: int, column: str, en: str, zh: str) -> Problem:

@@ -81,6 +81,14 @@ class Table:
             col = self.letters.get(column, column)
         return Problem(en, zh, file=self.file, sheet=self.sheet, row=row, column=col)
 
+    def no_rows_problem(self) -> Problem | None:
+        """The problem of a table with a header and no data row, at the header (or None)."""
+        if len(self.frame):
+            return None
+        return self.problem(
+            None, None, "no data rows: the file has only the header", "没有数据行：文件只有表头"
+        )
+
 
 def read_table(
     path: str | Path,
