@@ -60,6 +60,14 @@ class Paging(In):
     )
 
 
+class FullPaging(Paging):
+    """Paging whose page holds as many items as allowed by default (scores, findings)."""
+
+    per_page: int = Field(
+        MAX_PER_PAGE, ge=1, le=MAX_PER_PAGE, description=f"items per page (at most {MAX_PER_PAGE})"
+    )
+
+
 class PageOut(BaseModel, Generic[Item]):
     items: list[Item]
     page: int

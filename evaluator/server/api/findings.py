@@ -20,17 +20,16 @@ from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
 from evaluator.server.models import (
     Basis,
+    FullPaging,
     In,
     Out,
     PageOut,
-    Paging,
     Severity,
     etag,
     page_of,
     render,
 )
 from evaluator.services import findings
-from evaluator.services.listing import MAX_PER_PAGE
 
 bp = Blueprint("findings")
 # Findings, decisions, tranches and appeals were one module (and one blueprint) until they
@@ -71,10 +70,7 @@ class FindingList(PageOut[FindingOut]):
     pass
 
 
-class FindingQuery(Paging):
-    per_page: int = Field(
-        MAX_PER_PAGE, ge=1, le=MAX_PER_PAGE, description=f"items per page (at most {MAX_PER_PAGE})"
-    )
+class FindingQuery(FullPaging):
     round: uuid.UUID | None = None
     contract: uuid.UUID | None = None
     state: str | None = Field(None, max_length=20)

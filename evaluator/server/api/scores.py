@@ -19,9 +19,8 @@ from sanic.response import HTTPResponse
 from evaluator.server import parsing
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
-from evaluator.server.models import In, Out, PageOut, Paging, etag, page_of, render
+from evaluator.server.models import FullPaging, In, Out, PageOut, etag, page_of, render
 from evaluator.services import listing, scoring
-from evaluator.services.listing import MAX_PER_PAGE
 from evaluator.systems.bounds import N_MAX
 
 bp = Blueprint("scores", url_prefix="/rounds")
@@ -48,10 +47,7 @@ class ScorePage(PageOut[ScoreOut]):
     pass
 
 
-class ScoreQuery(Paging):
-    per_page: int = Field(
-        MAX_PER_PAGE, ge=1, le=MAX_PER_PAGE, description=f"items per page (at most {MAX_PER_PAGE})"
-    )
+class ScoreQuery(FullPaging):
     unit: str | None = None
     leaf: str | None = None
     rater: uuid.UUID | None = None
