@@ -26,7 +26,7 @@ PG_ANSWERS   = { if command -v pg_isready >/dev/null 2>&1; then \
                  $(PY) -c "import socket; socket.create_connection(('$(PG_HOST)', $(PG_PORT)), 2).close()" 2>/dev/null; \
                fi; }
 
-.PHONY: setup run demo test test-sqlite test-postgres migrations openapi docs lint bench clean
+.PHONY: setup run demo test test-sqlite test-postgres migrations openapi docs lint bench bench-api clean
 
 setup: $(STAMP)
 
@@ -89,12 +89,17 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+SUDO := $(shell [ "$$(id -u)" -ne 0 ] && command -v sudo >/dev/null && echo sudo)
+
+# Benchmarks (docs/performance.md is regenerated from their output: benchmarks/run.py)
 bench: setup
-	$(PY) benchmarks/bench_engine.py
-	$(PY) benchmarks/bench_register_parse.py
-	$(PY) benchmarks/bench_register_import.py
-	$(PY) benchmarks/bench_sensitivity.py
-	$(PY) benchmarks/bench_reports.py
+	$(PY) benchmarks/run.py --all
+
+# The HTTP API under load with wrk (Debian's package), SQLite and PostgreSQL (127.0.0.1:5432)
+bench-api: setup
+	@command -v wrk >/dev/null || $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk \
+	  || { $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
+	$(PY) benchmarks/run.py --api
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis

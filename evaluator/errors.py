@@ -203,3 +203,28 @@ class CalendarError(EvaluatorError):
 
     title_en = "Outside the calendar"
     title_zh = "超出日历范围"
+
+
+class BackupUnusable(InvalidInput):
+    """A backup archive that cannot be restored as it is: not an archive, truncated, a member
+    missing or altered, an unreadable manifest, a format version or a migration this version
+    does not know. Nothing has been written when it is raised."""
+
+    title_en = "Unusable backup archive"
+    title_zh = "备份文件已损坏或无法使用"
+
+
+class DatabaseNotEmpty(ConflictError):
+    """``evaluator restore`` into a database that already holds rows: a restore never
+    merges into, or overwrites, existing data."""
+
+    title_en = "Database not empty"
+    title_zh = "数据库不是空的"
+
+
+class BackupRefused(EvaluatorError):
+    """``evaluator backup`` cannot write a complete archive (evidence files missing or
+    altered on disk, the output file exists); no archive is written."""
+
+    title_en = "Backup not written"
+    title_zh = "未写入备份"

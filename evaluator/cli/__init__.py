@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from evaluator.cli import backup as cli_backup
 from evaluator.cli import calendar as cli_calendar
 from evaluator.cli import database as cli_database
 from evaluator.cli import decisions as cli_decisions
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_scoring.add_commands(sub)  # check-system, score, score-table
     cli_demo.add_commands(sub)  # demo
     cli_database.add_commands(sub)  # migrate, audit
+    cli_backup.add_commands(sub)  # backup, restore
     cli_server.add_commands(sub)  # serve, user
     cli_registers.add_commands(sub)  # import, registers, metrics, rounds
     cli_gaps.add_commands(sub)  # gaps

@@ -25,6 +25,7 @@ from evaluator.server.models import ProblemDocument
 F = TypeVar("F", bound=Callable)
 REF = "#/components/schemas/{model}"
 
+NOT_MODIFIED = "Not modified: the JSON answer whose ETag you sent is current 未变化"
 PROBLEM_TEXT = {
     400: "Bad request 请求无效",
     401: "Not signed in, or the session expired 未登录或会话已过期",
@@ -132,6 +133,7 @@ def doc(
     errors: Sequence[int] = (),
     public: bool = False,
     if_match: bool = False,
+    not_modified: bool = False,
     headers: dict[str, str] | None = None,
     description: str | None = None,
     tag: str | None = None,
@@ -148,6 +150,8 @@ def doc(
             else Response({}, status=s, description=summary)
             for s in statuses
         ]
+        if not_modified:  # a JSON answer carries an ETag; If-None-Match with it → 304
+            responses.append(Response({}, status=304, description=NOT_MODIFIED))
         # 422 everywhere: the input limits (server/limits.py) hold for every path and query
         codes = set(errors) | ({401} if not public else set()) | {422}
         if if_match:
@@ -165,6 +169,17 @@ def doc(
                     "location": "header",
                     "required": False,
                     "description": 'the ETag (version) you read, e.g. "3" 读取到的版本号',
+                }
+            )
+        if not_modified:
+            params.append(
+                {
+                    "name": "If-None-Match",
+                    "schema": RawSchema({"type": "string"}),
+                    "location": "header",
+                    "required": False,
+                    "description": "the ETag of the JSON answer you hold: 304 if it is still "
+                    "current 持有的 ETag，未变化时返回 304",
                 }
             )
         for name, text in (headers or {}).items():

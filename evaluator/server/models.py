@@ -3,11 +3,13 @@ rendering a model as a JSON response."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from sanic.response import HTTPResponse
 
+from evaluator.services.approved_cards import CardText
 from evaluator.services.listing import MAX_PAGE, MAX_PER_PAGE, Page
 
 Item = TypeVar("Item", bound=BaseModel)
@@ -92,6 +94,21 @@ def render(
     return HTTPResponse(
         model.model_dump_json(), status=status, headers=headers, content_type="application/json"
     )
+
+
+def rendered(model: type[BaseModel]) -> Callable[[dict], str]:
+    """A service's document → the JSON text of ``model`` (validated, as :func:`render`)."""
+    return lambda document: model.model_validate(document).model_dump_json()
+
+
+def card_response(text: CardText, if_none_match: str | None) -> HTTPResponse:
+    """A scorecard's JSON text with its ETag, or 304 when the client holds that text
+    already. ``no-cache``: a client revalidates every time (the permission checks run
+    before the 304), and nothing is kept by shared caches (``private``)."""
+    headers = {"ETag": text.etag, "Cache-Control": "private, no-cache"}
+    if text.matches(if_none_match):
+        return HTTPResponse(status=304, headers=headers)
+    return HTTPResponse(text.body, headers=headers, content_type="application/json")
 
 
 def etag(version: int) -> dict[str, str]:

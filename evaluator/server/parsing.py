@@ -162,6 +162,11 @@ def query(request: Request, model: type[M]) -> M:
     return parse(model, data, "query")
 
 
+def if_none_match(request: Request) -> str | None:
+    """The entity tags a client holds (``If-None-Match``), as sent; None when absent."""
+    return request.headers.get("if-none-match")
+
+
 def expected_version(request: Request, in_body: int | None = None) -> int:
     """The version the client read: ``If-Match: "3"`` or ``version`` in the body (428 when
     neither is given; 422 when they disagree)."""

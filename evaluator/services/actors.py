@@ -21,7 +21,7 @@ from tortoise.queryset import QuerySet
 from evaluator import clock
 from evaluator.errors import LockedError, NotFound, PermissionDenied, Problem, StateError
 from evaluator.store.base import OrgKind, Role, RoundState
-from evaluator.store.contracts import Contract, Station
+from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.orgs import Membership, Organisation, User
 from evaluator.store.rounds import Round, RoundAssignment
 
@@ -131,8 +131,8 @@ async def get_organisation(actor: Actor, organisation_id) -> Organisation:
 
 
 async def get_round(actor: Actor, round_id) -> Round:
-    found = await round_scope(actor).filter(id=round_id).first()
-    if found is None:
+    found = await Round.filter(id=round_id).first()
+    if found is None or not await may_see_round(actor, found):
         raise not_found("round", "评估轮次", round_id)
     return found
 
@@ -145,10 +145,70 @@ async def get_contract(actor: Actor, contract_id) -> Contract:
 
 
 async def get_station(actor: Actor, station_id) -> Station:
-    found = await station_scope(actor).filter(id=station_id).first()
-    if found is None:
+    found = await Station.filter(id=station_id).first()
+    if found is None or not await may_see_station(actor, found):
         raise not_found("station", "社工站", station_id)
     return found
+
+
+# -- one object's visibility ------------------------------------------------------------------
+# The scopes above filter lists in SQL; reading one object by its id, the same rules are
+# checked on the row, cheapest first, so that a bureau's or an agency's read of a round or
+# a station costs one primary-key query (every scorecard read starts with both).
+# tests/services/test_visibility.py proves each predicate equal to its scope for every
+# actor and object of a county.
+_parties: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = {}
+
+
+async def contract_parties(contract_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    """(buyer, agency) of a contract, kept per worker: a contract's parties never change
+    (no code path updates them; an amendment is a new contract)."""
+    found = _parties.get(contract_id)
+    if found is None:
+        buyer, agency = (
+            await Contract.filter(id=contract_id).first().values_list("buyer_id", "agency_id")
+        )
+        found = _parties[contract_id] = (buyer, agency)
+    return found
+
+
+async def may_see_round(actor: Actor, round_: Round) -> bool:
+    """Whether ``round_`` is in :func:`round_scope` of the actor."""
+    if actor.sees_everything:
+        return True
+    buyer, agency = await contract_parties(round_.contract_id)
+    if (
+        buyer in actor.orgs(Role.BUREAU_OFFICER)
+        or agency in actor.orgs(Role.AGENCY_USER)
+        or round_.evaluation_agency_id in actor.orgs(Role.LEAD_EVALUATOR)
+    ):
+        return True
+    return (
+        actor.user_id is not None
+        and await RoundAssignment.filter(round_id=round_.id, user_id=actor.user_id).exists()
+    )
+
+
+async def may_see_station(actor: Actor, station: Station) -> bool:
+    """Whether ``station`` is in :func:`station_scope` of the actor."""
+    if actor.sees_everything or station.bureau_id in actor.orgs(Role.BUREAU_OFFICER):
+        return True
+    agencies = list(actor.orgs(Role.AGENCY_USER))
+    if (
+        agencies
+        and await ContractStation.filter(
+            station_id=station.id,
+            contract__agency_id__in=agencies,
+            valid_from__lte=clock.today(),
+        ).exists()
+    ):
+        return True
+    return (
+        actor.user_id is not None
+        and await ContractStation.filter(
+            station_id=station.id, contract__rounds__assignments__user_id=actor.user_id
+        ).exists()
+    )
 
 
 async def assignment_of(actor: Actor, round_: Round) -> RoundAssignment | None:
@@ -165,14 +225,14 @@ async def assignment_role(actor: Actor, round_: Round) -> Role | None:
 
 async def may_see_scores(actor: Actor, round_: Round) -> bool:
     """Agency users see a round's scores only once it is approved (blind until published)."""
-    if actor.sees_everything or await assignment_role(actor, round_) is not None:
+    if actor.sees_everything:
         return True
-    contract = await Contract.get(id=round_.contract_id)
-    if contract.buyer_id in actor.orgs(Role.BUREAU_OFFICER):
+    buyer, agency = await contract_parties(round_.contract_id)
+    if buyer in actor.orgs(Role.BUREAU_OFFICER) or (
+        agency in actor.orgs(Role.AGENCY_USER) and round_.state == RoundState.APPROVED
+    ):
         return True
-    return (
-        contract.agency_id in actor.orgs(Role.AGENCY_USER) and round_.state == RoundState.APPROVED
-    )
+    return await assignment_role(actor, round_) is not None
 
 
 async def blind_rater(actor: Actor, round_: Round) -> bool:
@@ -183,8 +243,8 @@ async def blind_rater(actor: Actor, round_: Round) -> bool:
     mine = await assignment_of(actor, round_)
     if mine is None or mine.role != Role.EVALUATOR or mine.submitted_at is not None:
         return False  # not a rater of the panel, or one who submitted their part
-    contract = await Contract.get(id=round_.contract_id)
-    return contract.buyer_id not in actor.orgs(Role.BUREAU_OFFICER)
+    buyer, _ = await contract_parties(round_.contract_id)
+    return buyer not in actor.orgs(Role.BUREAU_OFFICER)
 
 
 async def may_see_results(actor: Actor, round_: Round) -> bool:

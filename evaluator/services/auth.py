@@ -196,7 +196,8 @@ async def authenticate(token: str | None) -> Actor | None:
     """The actor behind a bearer token, or None (unknown, expired, revoked, disabled)."""
     if not token or len(token) > 200:
         return None
-    session = await Session.get_or_none(token_hash=token_digest(token)).prefetch_related("user")
+    # one query for the session and its user (a join), one for the memberships
+    session = await Session.filter(token_hash=token_digest(token)).select_related("user").first()
     now = clock.now()
     if (
         session is None

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from typing import Any
 
 from evaluator import clock
+from evaluator.canonical import canonical_json, digest
 from evaluator.decisions.rectification import OPEN_STATES
 from evaluator.engine import Result
 from evaluator.errors import NotFound, Problem
-from evaluator.services import decisions, findings, listing, scorecards, tranches
+from evaluator.services import approved_cards, decisions, findings, listing, scorecards, tranches
 from evaluator.services.actors import (
     Actor,
     assignment_role,
@@ -23,7 +25,7 @@ from evaluator.services.actors import (
     require_results,
 )
 from evaluator.services.contracts import unit_code
-from evaluator.services.sensitivity import robustness
+from evaluator.services.sensitivity import open_finding_facts, robustness
 from evaluator.store.contracts import Contract, Station
 from evaluator.store.orgs import Organisation
 from evaluator.store.rounds import Round, Score
@@ -101,27 +103,28 @@ async def contract_report(actor: Actor, round_id) -> dict[str, Any]:
 async def round_summary(actor: Actor, round_id) -> dict[str, Any]:
     """A round for its bureau: every station with totals, ranks, grades, fragility and flip
     probability, open findings by severity and every node's points; the contract's agency
-    with its recommendation; the tranches due within 30 days."""
+    with its recommendation; the tranches due within 30 days.
+
+    What follows from the round's results (the rows, the system, the contract's robustness)
+    is computed once per approved snapshot and state of the open findings, and stored
+    (services/approved_cards.py); findings, the decision and tranches are read each time."""
     round_ = await get_round(actor, round_id)
     await require_results(actor, round_)
-    done = await scorecards.compute_round(round_)
-    robust = await robustness(round_, done)
-    contract = await Contract.get(id=round_.contract_id)
-    agency = await Organisation.get(id=contract.agency_id)
-    rows = await asyncio.to_thread(_summary_rows, done, robust)
-    stations = await Station.filter(code__in=done.units).prefetch_related("township")
-    where = {s.code: (s.name, s.township and s.township.name) for s in stations}
+    facts = await open_finding_facts(round_)
+    text = await approved_cards.text(
+        round_, f"summary:{digest(facts)[7:31]}", lambda: _computed_summary(round_)
+    )
+    computed = json.loads(text.body)
+    rows = computed["stations"]
     open_by_unit: dict[str, dict[str, int]] = {}
     for f in await findings.list_findings(actor, round_id=round_.id):
         if f.state in OPEN_STATES:
             counts = open_by_unit.setdefault(f.unit, dict.fromkeys(SEVERITIES, 0))
             counts[f.severity] += 1
     for row in rows:
-        name, township = where.get(row["code"], ("", None))
-        row |= {"name": name, "township": township}
         row["open_findings"] = open_by_unit.get(row["code"], dict.fromkeys(SEVERITIES, 0))
     recommendation = await _recommendation(actor, round_)
-    group = robust["groups"][0] if robust["groups"] else None
+    group = computed["group"]
     today = clock.today()
     all_tranches = await _tranches(actor, round_)
     due = [
@@ -134,15 +137,12 @@ async def round_summary(actor: Actor, round_id) -> dict[str, Any]:
     return {
         "kind": "summary",
         "round": scorecards.round_info(round_),
-        "contract": _contract_facts(contract),
-        "system": system_facts(done.system),
+        "contract": computed["contract"],
+        "system": computed["system"],
         "stations": rows,
         "agencies": [
-            {
-                "name": agency.name,
-                "contract_code": contract.code,
-                "stations": len(rows),
-                "mean_total": round(sum(r["total"] for r in rows) / len(rows), 6) if rows else None,
+            computed["agency"]
+            | {
                 "recommendation": recommendation and recommendation["recommended"],
                 "decision": recommendation and (recommendation["outcome"] or None),
                 "flip": group and group["flip"],
@@ -154,6 +154,35 @@ async def round_summary(actor: Actor, round_id) -> dict[str, Any]:
         "decision": recommendation,
         "generated_on": today.isoformat(),
     }
+
+
+async def _computed_summary(round_: Round) -> str:
+    """The part of the summary that follows from the round's results and its open findings
+    (the recommendation's robustness holds them), as canonical JSON."""
+    done = await scorecards.compute_round(round_)
+    robust = await robustness(round_, done)
+    contract = await Contract.get(id=round_.contract_id)
+    agency = await Organisation.get(id=contract.agency_id)
+    rows = await asyncio.to_thread(_summary_rows, done, robust)
+    stations = await Station.filter(code__in=done.units).prefetch_related("township")
+    where = {s.code: (s.name, s.township and s.township.name) for s in stations}
+    for row in rows:
+        name, township = where.get(row["code"], ("", None))
+        row |= {"name": name, "township": township}
+    group = robust["groups"][0] if robust["groups"] else None
+    document = {
+        "contract": _contract_facts(contract),
+        "system": system_facts(done.system),
+        "stations": rows,
+        "agency": {
+            "name": agency.name,
+            "contract_code": contract.code,
+            "stations": len(rows),
+            "mean_total": round(sum(r["total"] for r in rows) / len(rows), 6) if rows else None,
+        },
+        "group": group and {k: group[k] for k in ("flip", "fragile")},
+    }
+    return await asyncio.to_thread(canonical_json, document)
 
 
 async def rounds_for(actor: Actor) -> list[dict[str, Any]]:

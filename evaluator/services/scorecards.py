@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -17,7 +18,7 @@ from evaluator.engine import Result, score
 from evaluator.engine.reconcile import reconciliation_by_leaf
 from evaluator.errors import NotFound, Problem
 from evaluator.evidence.measure import measured_inputs
-from evaluator.services import station_links
+from evaluator.services import approved_cards, round_cache, station_links
 from evaluator.services.actors import (
     Actor,
     get_round,
@@ -27,19 +28,22 @@ from evaluator.services.actors import (
     require_results,
     round_scope,
 )
+from evaluator.services.approved_cards import CardText
 from evaluator.services.citations import leaf_evidence
 from evaluator.services.contracts import Cohort, round_cohort
 from evaluator.services.interests import excluded_raters
 from evaluator.services.registers import register_history
+from evaluator.services.round_cache import inputs_key
 from evaluator.services.sensitivity import decision_inputs, robustness
 from evaluator.services.systems import system_of
 from evaluator.store.base import RoundState
-from evaluator.store.contracts import Contract, ContractStation
+from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.orgs import Organisation
 from evaluator.store.registers import MeasuredOverride, RegisterImport
 from evaluator.store.rounds import Adjudication, LeafWaiver, Round, Score, SystemVersion
 from evaluator.systems import IndicatorSystem
 
+Render = Callable[[dict], str]  # a card dict → its JSON text (the API validates it first)
 INPUT_COLUMNS = ["unit", "leaf", "item", "value", "target", "n", "rater"]
 
 
@@ -249,6 +253,7 @@ class Computed:
     units: list[str]
     notes: dict  # (unit, leaf) → explanation of a leaf computed from a register
     waivers: list[tuple[str, str, str]] = field(default_factory=list)  # (unit, leaf, decision)
+    key: str = ""  # round_cache.inputs_key of what the result follows from ("" = not kept)
 
 
 def cohort_frame(inputs: pd.DataFrame, units: list[str], system: IndicatorSystem) -> pd.DataFrame:
@@ -290,10 +295,14 @@ async def compute_round(round_: Round, conn=None) -> Computed:
     inputs, notes = await round_inputs(round_, system, conn, cohort)
     waivers = await round_waivers(round_, conn)
     not_applicable = [(u, leaf) for u, leaf, d in waivers if d == "not_applicable"]
-    frame = cohort_frame(inputs, units, system)
-    # CPU work off the event loop
-    result = await asyncio.to_thread(score, system, frame, not_applicable)
-    return Computed(system, inputs, result, units, notes, waivers)
+    key = await asyncio.to_thread(inputs_key, inputs, system.content_hash, units, waivers)
+
+    async def scored() -> Result:  # CPU work off the event loop
+        frame = cohort_frame(inputs, units, system)
+        return await asyncio.to_thread(score, system, frame, not_applicable)
+
+    result = await round_cache.results.get(key, scored)
+    return Computed(system, inputs, result, units, notes, waivers, key)
 
 
 async def station_scorecard(actor: Actor, round_id, station_id) -> dict:
@@ -302,15 +311,36 @@ async def station_scorecard(actor: Actor, round_id, station_id) -> dict:
     return card
 
 
+async def station_scorecard_text(
+    actor: Actor, round_id, station_id, render: Render, form: str
+) -> CardText:
+    """:func:`station_scorecard` as JSON text written by ``render`` (one renderer per
+    ``form``: the API's is ``api``), with its ETag; an approved round's as stored from its
+    snapshot (services/approved_cards.py)."""
+    round_ = await get_round(actor, round_id)
+    station = await get_station(actor, station_id)
+    await require_results(actor, round_)
+
+    async def rendered() -> str:
+        card, _ = await _station_card(round_, station)
+        return await asyncio.to_thread(render, card)
+
+    return await approved_cards.text(round_, f"{form}:station:{station.code}", rendered)
+
+
 async def station_card(actor: Actor, round_id, station_id) -> tuple[dict, Computed]:
     """:func:`station_scorecard` and the computed round it comes from (for callers that
     need more of the round, such as the reports, without computing it twice)."""
     round_ = await get_round(actor, round_id)
     station = await get_station(actor, station_id)
     await require_results(actor, round_)
+    return await _station_card(round_, station)
+
+
+async def _station_card(round_: Round, station: Station) -> tuple[dict, Computed]:
     done = await compute_round(round_)
     if station.code not in done.units:
-        raise not_found("station in this round", "本轮次中的社工站", station_id)
+        raise not_found("station in this round", "本轮次中的社工站", station.id)
     card = await asyncio.to_thread(
         _card, done, station.code, await leaf_evidence(round_, station.code)
     )
@@ -375,10 +405,26 @@ async def agency_scorecard(actor: Actor, round_id) -> dict:
     return card
 
 
+async def agency_scorecard_text(actor: Actor, round_id, render: Render, form: str) -> CardText:
+    """:func:`agency_scorecard` as JSON text with its ETag (as :func:`station_scorecard_text`)."""
+    round_ = await get_round(actor, round_id)
+    await require_results(actor, round_)
+
+    async def rendered() -> str:
+        card, _ = await _agency_card(round_)
+        return await asyncio.to_thread(render, card)
+
+    return await approved_cards.text(round_, f"{form}:agency", rendered)
+
+
 async def agency_card(actor: Actor, round_id) -> tuple[dict, Computed]:
     """:func:`agency_scorecard` and the computed round it comes from."""
     round_ = await get_round(actor, round_id)
     await require_results(actor, round_)
+    return await _agency_card(round_)
+
+
+async def _agency_card(round_: Round) -> tuple[dict, Computed]:
     contract = await Contract.get(id=round_.contract_id)
     agency = await Organisation.get(id=contract.agency_id)
     done = await compute_round(round_)

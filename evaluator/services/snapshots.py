@@ -60,6 +60,9 @@ async def write_snapshot(
         results_digest=frozen.results_digest,
         using_db=conn,
     )
+    # the snapshot in force, named on the round (its version is the workflow's: unchanged)
+    await Round.filter(id=round_.id).using_db(conn).update(snapshot_in_force=snapshot.id)
+    round_.snapshot_in_force = snapshot.id
     after = (
         {"snapshot": str(snapshot.id), "after": "appeal"}
         if after_appeal

@@ -3,11 +3,17 @@ configuration, migrations, and the check that refuses an unmigrated database."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tortoise import Tortoise
 from tortoise.connection import get_connection
+from tortoise.context import TortoiseContext
 from tortoise.migrations.executor import MigrationExecutor
+from tortoise.migrations.graph import MigrationGraph
+from tortoise.migrations.loader import MigrationLoader
+from tortoise.migrations.recorder import MigrationRecorder
 
 from evaluator import settings
 from evaluator.errors import DatabaseNotReady, Problem
@@ -143,8 +149,9 @@ async def check_ready() -> None:
         raise _not_migrated(pending)
 
 
-async def migrate(url: str | None = None) -> list[str]:
-    """Apply every pending migration; return the names applied."""
+async def migrate(url: str | None = None, target: str | None = None) -> list[str]:
+    """Apply every pending migration (up to and including ``target``, e.g.
+    ``models.0012_login_budget``, when given); return the names applied."""
     from tortoise.migrations.api import migrate as run
 
     applied: list[str] = []
@@ -154,13 +161,54 @@ async def migrate(url: str | None = None) -> list[str]:
         if event == "apply_done":
             applied.append(f"{app_label}.{name}")
 
-    try:
-        await run(config=tortoise_config(url), progress=progress)
-    finally:
-        # tortoise's migrate API opens connections it never closes: an open aiosqlite
-        # connection keeps a worker thread alive and the process from exiting.
-        await Tortoise.close_connections()
+    async with TortoiseContext():  # a context of its own: a caller's connections stay open
+        try:
+            await run(
+                config=tortoise_config(url), target=target, direction="forward", progress=progress
+            )
+        finally:
+            # tortoise's migrate API opens connections it never closes: an open aiosqlite
+            # connection keeps a worker thread alive and the process from exiting.
+            await Tortoise.close_connections()
     return applied
+
+
+@asynccontextmanager
+async def apart(url: str | None = None) -> AsyncIterator[None]:
+    """The database at ``url`` open for the block in a tortoise context of its own (the
+    caller's context and connections, if any, are left alone), not checked for migrations;
+    closed on the way out. For commands that work on a database other than the one open
+    (``evaluator restore``)."""
+    check_sqlite_path(database_url(url))
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url))
+        yield
+
+
+def _in_order(graph: MigrationGraph) -> list[str]:
+    ordered: list[str] = []
+    for leaf in graph.leaf_nodes():
+        for key in graph.forwards_plan(leaf):
+            if str(key) not in ordered:
+                ordered.append(str(key))
+    return ordered
+
+
+async def known_migrations() -> list[str]:
+    """Every migration of this code, in the order they apply (``models.0001_initial``, …);
+    no database is needed."""
+    loader = MigrationLoader(MIGRATIONS_CONFIG["apps"], MigrationRecorder(None))
+    await loader.build_graph()  # a recorder without a connection knows of none applied
+    return _in_order(loader.graph)
+
+
+async def applied_migrations() -> list[str]:
+    """The migrations applied to the open database: those this code knows, in their order,
+    then any it does not know (applied by a newer version), by name."""
+    recorded = await MigrationRecorder(get_connection("default")).applied_migrations()
+    applied = {str(key) for key in recorded}
+    known = await known_migrations()
+    return [name for name in known if name in applied] + sorted(applied - set(known))
 
 
 # For `make migrations` (tortoise makemigrations): models and migrations only, no real database.

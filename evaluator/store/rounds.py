@@ -46,6 +46,9 @@ class Round(Entity):
     appeal_basis = fields.CharField(max_length=12, default="", db_default="")
     appeal_note = fields.TextField(default="", db_default="")
     version = fields.IntField(default=1)
+    # the id of the approval snapshot in force (the newest), set with it by its one writer
+    # (services/snapshots.py): an approved round's cards are found without another query
+    snapshot_in_force = fields.UUIDField(null=True)
 
     class Meta:
         table = "evaluation_round"
@@ -200,3 +203,20 @@ class ApprovalSnapshot(Entity):
 
     class Meta:
         table = "approval_snapshot"
+
+
+class SnapshotCard(Entity):
+    """A document of an approved round rendered once from its snapshot and served as
+    stored from then on (a station's or the agency's scorecard): ``key`` names it
+    (``station:<code>``, ``agency``), ``etag`` is the digest of ``body``."""
+
+    snapshot: fields.ForeignKeyRelation[ApprovalSnapshot] = fields.ForeignKeyField(
+        "models.ApprovalSnapshot", related_name="cards", on_delete=fields.RESTRICT
+    )
+    key = fields.CharField(max_length=80)
+    body = fields.TextField()
+    etag = fields.CharField(max_length=71)
+
+    class Meta:
+        table = "snapshot_card"
+        unique_together = (("snapshot", "key"),)

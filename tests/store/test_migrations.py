@@ -465,3 +465,33 @@ async def test_migration_0006_fills_the_keys_of_existing_rows(db):
     keys = dict(await Station.all().values_list("code", "code_key"))
     assert keys == {"ST01": "st01", "ST02": "st02", "ＳＴ０３ ": "st03"}
     assert county.stations
+
+
+async def test_migration_0014_names_the_snapshot_in_force_of_existing_rounds(db):
+    """Rounds approved before 0014 get the newest of their snapshots; others stay NULL."""
+    from types import SimpleNamespace
+
+    from server.api_fixtures import World, fresh_round
+    from services.workflow_fixtures import build_county
+
+    from evaluator.services import rounds as rs
+    from evaluator.services.actors import Actor
+    from evaluator.store.rounds import ApprovalSnapshot, Round
+
+    snapshots = importlib.import_module("evaluator.store.migrations.0014_snapshot_cards")
+    county = await build_county()
+    world = World(county, {}, county.actors)
+    approved = await fresh_round(world, "approved")
+    reopened = await rs.reopen_round(Actor.system(), approved, approved.version, "again")
+    await rs.submit_round(Actor.system(), reopened, reopened.version)
+    again = await Round.get(id=approved.id)
+    await rs.approve_round(Actor.system(), again, again.version)
+    newest = await ApprovalSnapshot.filter(round_id=approved.id).order_by("-created_at").first()
+    assert (await Round.get(id=approved.id)).snapshot_in_force == newest.id
+    await db.connection.execute_query(
+        db.sql("UPDATE evaluation_round SET snapshot_in_force = NULL")
+    )
+    await snapshots.name_snapshots_in_force(None, SimpleNamespace(client=db.connection))
+    named = dict(await Round.all().values_list("id", "snapshot_in_force"))
+    assert str(named.pop(approved.id)) == str(newest.id)
+    assert set(named.values()) == {None}

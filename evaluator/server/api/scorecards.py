@@ -18,7 +18,7 @@ from evaluator.server import parsing
 from evaluator.server.api.evidence import content_disposition
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
-from evaluator.server.models import render
+from evaluator.server.models import card_response, rendered
 from evaluator.services import reports, scorecards
 from evaluator.store.base import RoundKind, RoundState
 
@@ -284,6 +284,7 @@ async def _download(doc: dict, fmt: str) -> HTTPResponse:
         **{media: {"type": "string", "format": "binary"} for media in FILE_MEDIA},
     },
     errors=(403, 404),
+    not_modified=True,
 )
 async def station_scorecard(
     request: Request, round_id: uuid.UUID, station_id: uuid.UUID
@@ -292,8 +293,10 @@ async def station_scorecard(
     actor = actor_of(request)
     if fmt != "json":
         return await _download(await reports.station_report(actor, round_id, station_id), fmt)
-    card = await scorecards.station_scorecard(actor, round_id, station_id)
-    return render(StationScorecard.model_validate(card))
+    text = await scorecards.station_scorecard_text(
+        actor, round_id, station_id, rendered(StationScorecard), "api"
+    )
+    return card_response(text, parsing.if_none_match(request))
 
 
 @bp.get("/<round_id:uuid>/agency-scorecard")
@@ -305,14 +308,15 @@ async def station_scorecard(
         **{media: {"type": "string", "format": "binary"} for media in FILE_MEDIA},
     },
     errors=(403, 404),
+    not_modified=True,
 )
 async def agency_scorecard(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     fmt = parsing.query(request, ReportQuery).format
     actor = actor_of(request)
     if fmt != "json":
         return await _download(await reports.contract_report(actor, round_id), fmt)
-    card = await scorecards.agency_scorecard(actor, round_id)
-    return render(AgencyScorecard.model_validate(card))
+    text = await scorecards.agency_scorecard_text(actor, round_id, rendered(AgencyScorecard), "api")
+    return card_response(text, parsing.if_none_match(request))
 
 
 @bp.get("/<round_id:uuid>/summary")

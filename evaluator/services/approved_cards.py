@@ -1,0 +1,72 @@
+"""Scorecards as JSON texts with their ETag; an approved round's served from its snapshot.
+
+An approved round's inputs are locked, so each of its scorecards is rendered once from
+the round's latest approval snapshot, stored beside it (``snapshot_card``) and served as
+stored from then on, by every worker and after restarts: no recomputation, no robustness
+re-sampling, the same bytes forever. The round names its snapshot in force
+(``snapshot_in_force``, written with the snapshot), so finding the stored card costs no
+query once a worker holds it. An upheld appeal writes a new snapshot, whose cards are
+rendered afresh; a reopened round is not approved, and is computed on each read (its
+results kept per worker by :mod:`evaluator.services.round_cache`).
+
+A stored card is derived data, not a decision: it is written outside any use case's
+transaction, without an audit event, and two workers rendering the same card at once
+keep the first (the texts are equal: the rendering is a pure function of the snapshot's
+locked round).
+
+The ETag is the digest of the text, so a client that sends it back in ``If-None-Match``
+gets a 304 after the same permission checks as a full read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from evaluator.canonical import sha256_text
+from evaluator.services.round_cache import Memo
+from evaluator.store.base import RoundState
+from evaluator.store.rounds import Round, SnapshotCard
+
+
+@dataclass(frozen=True)
+class CardText:
+    body: str  # the JSON document
+    etag: str  # its digest, quoted as an HTTP entity tag
+
+    def matches(self, if_none_match: str | None) -> bool:
+        """Whether a request's ``If-None-Match`` names this text (``*`` or a list)."""
+        if not if_none_match:
+            return False
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return "*" in tags or self.etag in tags
+
+
+# (snapshot id, key) → text, per worker: a card is ~10–40 kB
+_stored: Memo[CardText] = Memo(2048)
+
+
+def card_text(body: str) -> CardText:
+    return CardText(body, f'"{sha256_text(body).removeprefix("sha256:")[:40]}"')
+
+
+async def text(round_: Round, key: str, render: Callable[[], Awaitable[str]]) -> CardText:
+    """The card ``key`` of the round: rendered by ``render`` (permission checks are the
+    caller's, before), or for an approved round the stored rendering of its snapshot."""
+    snapshot_id = round_.snapshot_in_force if round_.state == RoundState.APPROVED else None
+    if snapshot_id is None:
+        return card_text(await render())
+
+    async def stored() -> CardText:
+        row = await SnapshotCard.filter(snapshot_id=snapshot_id, key=key).first()
+        if row is None:
+            body = await render()
+            fresh = card_text(body)
+            await SnapshotCard.bulk_create(
+                [SnapshotCard(snapshot_id=snapshot_id, key=key, body=body, etag=fresh.etag)],
+                ignore_conflicts=True,  # another worker rendered it first: keep theirs
+            )
+            row = await SnapshotCard.get(snapshot_id=snapshot_id, key=key)
+        return CardText(row.body, row.etag)
+
+    return await _stored.get((str(snapshot_id), key), stored)
