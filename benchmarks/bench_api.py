@@ -392,6 +392,8 @@ def run_setting(
     a = prepared.approved_round
     with served(url, workers, evidence) as base:
         bureau = login(base, "bureau", prepared.passwords["bureau"])
+        # before the sign-in load: its answers count against the throttle's window
+        writer_token = login(base, "evaluator", prepared.passwords["evaluator"])
         auth = [f"Authorization: Bearer {bureau}"]
         card_url = f"{base}{API}/rounds/{a}/stations/{prepared.station}/scorecard"
         first = httpx.get(card_url, headers={"Authorization": f"Bearer {bureau}"}, timeout=300)
@@ -421,9 +423,8 @@ def run_setting(
             "summary": wrk(f"{base}{API}/rounds/{a}/summary", s, c, auth),
             "sign_in": wrk(f"{base}{API}/auth/login", s, c, script=lua),
         }
-        token = login(base, "evaluator", prepared.passwords["evaluator"])
         writes = asyncio.run(
-            write_load(base, token, round_id, prepared.slots, args.writers, args.put_seconds)
+            write_load(base, writer_token, round_id, prepared.slots, args.writers, args.put_seconds)
         )
     counted = asyncio.run(_counted(url, round_id, head_seq))
     me, live, card = runs["auth_me"]["rps"], runs["livez"]["rps"], runs["scorecard"]["rps"]

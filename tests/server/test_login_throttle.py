@@ -98,3 +98,33 @@ async def test_two_workers_let_five_of_sixty_parallel_guesses_through(
     codes = [a.status_code for a in answers]
     assert codes.count(401) == auth.MAX_ACCOUNT_FAILURES, codes
     assert codes.count(429) == 60 - auth.MAX_ACCOUNT_FAILURES, codes
+
+
+async def test_a_sign_in_cancelled_before_the_check_answers_gives_its_places_back(
+    world, monkeypatch
+):
+    """A client that goes away mid-sign-in (the server cancels the handler) is not a failed
+    guess: its places return, so dropped connections cannot lock an address out."""
+    started = asyncio.Event()
+
+    async def slow(stored: str, password: str) -> bool:
+        started.set()
+        await asyncio.sleep(30)
+        return False
+
+    monkeypatch.setattr(auth, "_verify", slow)
+    for _ in range(auth.MAX_ADDRESS_FAILURES + 5):
+        started.clear()
+        task = asyncio.create_task(auth.login("lead", PASSWORD, "203.0.113.7"))
+        await asyncio.wait_for(started.wait(), 10)  # the check is reached (not throttled)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    used = dict(
+        await LoginBudget.filter(bucket__in=["account:lead", "address:203.0.113.7"]).values_list(
+            "bucket", "used"
+        )
+    )
+    assert used == {"account:lead": 0, "address:203.0.113.7": 0}
+    monkeypatch.undo()
+    assert (await auth.login("lead", PASSWORD, "203.0.113.7")).token
