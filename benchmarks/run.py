@@ -85,7 +85,7 @@ def run(name: str) -> int:
     sys.stderr.write(done.stderr[-4000:] if done.returncode else "")
     header = [
         f"command: {' '.join(['.venv/bin/python', *command[1:]])}",
-        f"date: {clock.now().strftime('%Y-%m-%d %H:%M')} (Beijing time)",
+        f"date: {clock.local(clock.now()).strftime('%Y-%m-%d %H:%M')} (Beijing time)",
         f"machine: {machine()}",
         f"wall time: {seconds:,.0f} s, exit status {done.returncode}",
     ]
