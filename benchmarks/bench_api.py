@@ -48,7 +48,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -69,8 +69,8 @@ class Prepared:
     approved_round: str
     station: str
     slots: list[tuple[str, str, str, list[float], dict]]  # unit, leaf, item, values, target/n
-    users: dict[str, str] = field(default_factory=dict)  # role → username
-    passwords: dict[str, str] = field(default_factory=dict)  # username → password
+    passwords: dict[str, str]  # username → password (the sign-in load takes each in turn)
+    writer: str = "evaluator"  # the rater of the approved round who writes in the load
 
 
 # -- databases and set-up (in process, through the services) ----------------------------------
@@ -132,7 +132,8 @@ async def _prepared(url: str, preset: str) -> Prepared:
             await Round.filter(state=RoundState.APPROVED).order_by("as_of", "created_at").first()
         )
         station = await ContractStation.filter(contract_id=approved.contract_id).first()
-        rater = await User.get(username="evaluator")
+        writer = "evaluator" if preset == "county" else "rater1"
+        rater = await User.get(username=writer)
         rows = await Score.filter(
             round_id=approved.id, rater_id=rater.id, value__isnull=False
         ).values_list("unit", "leaf", "item", "value", "target", "n")
@@ -160,18 +161,12 @@ async def _prepared(url: str, preset: str) -> Prepared:
             import cohort  # noqa: PLC0415
 
             passwords = cohort.BENCH_PASSWORDS
-        return Prepared(
-            str(approved.id),
-            str(station.station_id),
-            slots,
-            {"bureau": "bureau", "evaluator": "evaluator"},
-            passwords,
-        )
+        return Prepared(str(approved.id), str(station.station_id), slots, passwords, writer)
     finally:
         await close_database()
 
 
-async def _writable_round(url: str) -> tuple[str, int]:
+async def _writable_round(url: str, writer: str) -> tuple[str, int]:
     """A fresh open round on the approved round's contract and system, the bench evaluator
     assigned (a new one per server run, so the counts are the run's); and the audit head."""
     from evaluator.services import panel_staff  # noqa: PLC0415
@@ -201,7 +196,7 @@ async def _writable_round(url: str) -> tuple[str, int]:
             as_of=approved.as_of,
             elapsed=approved.elapsed,
         )
-        for name, role in (("lead", Role.LEAD_EVALUATOR), ("evaluator", Role.EVALUATOR)):
+        for name, role in (("lead", Role.LEAD_EVALUATOR), (writer, Role.EVALUATOR)):
             await panel_staff.assign(system, r, await User.get(username=name), role)
         r = await rs.open_round(system, r, r.version)
         head = await AuditHead.get_or_none(id=1)
@@ -278,7 +273,13 @@ def served(url: str, workers: int, evidence: Path) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise SystemExit("evaluator serve did not answer /healthz within 60 s")
             time.sleep(0.2)
-        yield base
+        try:
+            yield base
+        except BaseException:
+            log.seek(0)
+            tail = log.read().decode(errors="replace")[-6000:]
+            print(f"evaluator serve's log, the end:\n{tail}", file=sys.stderr)
+            raise
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGINT)
@@ -388,12 +389,12 @@ end
 def run_setting(
     label: str, url: str, workers: int, prepared: Prepared, args, evidence: Path, tmp: Path
 ) -> dict:
-    round_id, head_seq = asyncio.run(_writable_round(url))
+    round_id, head_seq = asyncio.run(_writable_round(url, prepared.writer))
     a = prepared.approved_round
     with served(url, workers, evidence) as base:
         bureau = login(base, "bureau", prepared.passwords["bureau"])
         # before the sign-in load: its answers count against the throttle's window
-        writer_token = login(base, "evaluator", prepared.passwords["evaluator"])
+        writer_token = login(base, prepared.writer, prepared.passwords[prepared.writer])
         auth = [f"Authorization: Bearer {bureau}"]
         card_url = f"{base}{API}/rounds/{a}/stations/{prepared.station}/scorecard"
         first = httpx.get(card_url, headers={"Authorization": f"Bearer {bureau}"}, timeout=300)
@@ -536,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     results.append(result)
         finally:
-            if args.only == "PostgreSQL":
+            if args.only == "PostgreSQL" and not os.environ.get("BENCH_KEEP_DB"):
                 drop_pg(pg_name)
     args.json.write_text(json.dumps(results, ensure_ascii=False))
     return 0

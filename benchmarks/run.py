@@ -42,7 +42,15 @@ BENCHMARKS: dict[str, list[str]] = {
     "reports": [*PY, "benchmarks/bench_reports.py"],
     "province_round": [*PY, "benchmarks/bench_province_round.py"],
     "api": [*PY, "benchmarks/bench_api.py"],
-    "api_province": [*PY, "benchmarks/bench_api.py", "--preset", "province", "--pg-workers", "4"],
+    "api_province": [
+        *PY,
+        "benchmarks/bench_api.py",
+        "--preset",
+        "province",
+        "--no-sqlite",
+        "--pg-workers",
+        "4",
+    ],
 }
 BENCH = ["engine", "register_parse", "register_import", "sensitivity", "reports", "province_round"]
 BENCH_API = ["api", "api_province"]

@@ -167,13 +167,16 @@ def synthetic_inputs(
     rng: np.random.Generator,
     targets: Mapping[str, np.ndarray] | None = None,
     elapsed: float = 0.5,
+    difficulty: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Long raw-input table (``COLUMNS``) for every unit and every leaf of ``system``.
 
     ``quality`` is each unit's latent quality in [0, 1], shape (N,) or (N, families) for a
-    per-family quality; each leaf adds noise. ``targets`` maps contract-target names
-    (``TARGET_NAMES``) to per-unit arrays for ratio/count leaves that take a target column;
-    others get a synthetic target. Bonus leaves and vetoes get rows with value 0.
+    per-family quality; each leaf adds noise. ``difficulty`` (leaf code → a shift of the
+    quality scale, positive = harder) lowers every unit's quality on that leaf. ``targets``
+    maps contract-target names (``TARGET_NAMES``) to per-unit arrays for ratio/count leaves
+    that take a target column; others get a synthetic target. Bonus leaves and vetoes get
+    rows with value 0.
     """
     units = np.asarray(units, dtype=object)
     quality = np.asarray(quality, dtype=float)
@@ -182,6 +185,8 @@ def synthetic_inputs(
     parts: list[pd.DataFrame] = []
     for leaf in system.leaves:
         column = q2[:, min(fam[leaf.code], q2.shape[1] - 1)]
+        if difficulty:
+            column = column - difficulty.get(leaf.code, 0.0)
         q = np.clip(column + rng.normal(0, 0.1, len(units)), 0.0, 1.0)
         parts += _leaf_frame(leaf, system, units, q, rng, targets or {}, elapsed)
     for code in [b.code for b in system.bonus_leaves] + [v.code for v in system.spec.vetoes]:

@@ -44,15 +44,16 @@ def _plain(x):
 
 
 def _values(frame: pd.DataFrame) -> dict[str, dict]:
-    out = {}
-    for station, row in frame.iterrows():
-        out[str(station)] = {
-            "value": _plain(float(row["value"])),
-            "n": _plain(float(row["n"])),
-            "flags": list(row["flags"]),
-            "detail": row["detail"],
+    columns = (frame.index, frame["value"], frame["n"], frame["flags"], frame["detail"])
+    return {
+        str(station): {
+            "value": _plain(float(value)),
+            "n": _plain(float(n)),
+            "flags": list(flags),
+            "detail": detail,
         }
-    return out
+        for station, value, n, flags, detail in zip(*columns, strict=True)
+    }
 
 
 def compute_metrics(

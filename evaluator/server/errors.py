@@ -8,6 +8,7 @@ log with a reference the response repeats.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -203,6 +204,12 @@ def http_problem(
         zh = f"此处不允许 {request.method} 请求" + (f"；允许：{allowed}" if allowed else "")
     elif status == 404 and request is not None:
         en, zh = f"no such resource: {request.path}", f"没有该资源：{request.path}"
+    elif status == 503 and request is not None:
+        log.warning("%s on %s: %s", type(exc).__name__, instance, scrub(str(exc)))
+        en, zh = (
+            f"the server did not answer in time: {scrub(str(exc))}; try again later",
+            f"服务器未能及时响应：{scrub(str(exc))}；请稍后再试",
+        )
     elif status >= 500:
         log.error("%s on %s: %s", type(exc).__name__, instance, scrub(str(exc)))
     return problem_response(
@@ -239,6 +246,17 @@ class ProblemHandler(ErrorHandler):
         instance = request.path if request is not None else None
         if isinstance(exception, EvaluatorError):
             return domain_problem(exception, instance)
-        if isinstance(exception, SanicException) and exception.status_code < 500:
+        if isinstance(exception, SanicException) and (
+            exception.status_code < 500 or exception.status_code == 503
+        ):
+            # 503 included: sanic's response timeout is the server being too slow, not a
+            # failure of the code (the province load test had it answer 500)
             return http_problem(exception, request, instance)
+        if isinstance(exception, asyncio.CancelledError):
+            # the client went away (sanic's RequestCancelled): nobody reads the answer, and
+            # nothing failed
+            log.info("request cancelled by the client on %s", instance)
+            return problem_response(
+                503, problem_body(503, *HTTP[503][:3], [Problem(*HTTP[503][3:])], instance)
+            )
         return internal_problem(exception, instance)

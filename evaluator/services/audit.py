@@ -5,7 +5,10 @@ event is ``{seq, at, actor, action, object_type, object_id, before, after}`` and
 ``before``/``after`` are stored exactly as the canonical JSON text that was hashed. The
 single ``audit_head`` row is locked by every append (``SELECT … FOR UPDATE`` on
 PostgreSQL; SQLite serialises writers), so concurrent writers extend one line; it holds
-the last seq and hash, so a deleted tail is caught too.
+the last seq and hash, so a deleted tail is caught too. ``record_many`` appends a bulk
+write's events (one per score of an import) under one lock, in batched inserts: the same
+events, hashes and chain as one ``record`` each; as with ``record`` the lock is held
+until the caller's transaction ends, so other writers wait for the whole batch.
 
 ``verify`` reads the head first and walks the events up to it: every event up to the
 head was committed with (or before) that head, so appends that land while it walks
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tortoise.models import Model
@@ -91,16 +95,7 @@ async def record(
                 actor, action, object_type, object_id, before, after, connection=conn
             )
     before_s, after_s = canonical_json(before), canonical_json(after)  # fails before the lock
-    head = await AuditHead.select_for_update().using_db(connection).get_or_none(id=1)
-    if head is None:
-        # First event ever: several writers may get here at once. INSERT … ON CONFLICT DO
-        # NOTHING (INSERT OR IGNORE on SQLite) lets one create the row; the others wait on
-        # it (PostgreSQL) and then all queue on its lock. A plain INSERT made all but one
-        # fail with a duplicate key.
-        await AuditHead.bulk_create(
-            [AuditHead(id=1, seq=0, hash=GENESIS)], ignore_conflicts=True, using_db=connection
-        )
-        head = await AuditHead.select_for_update().using_db(connection).get(id=1)
+    head = await _locked_head(connection)
     seq = head.seq + 1
     at = clock.now()  # taken under the lock: times never decrease along the chain
     digest = event_hash(
@@ -121,6 +116,94 @@ async def record(
     )
     await AuditHead.filter(id=1).using_db(connection).update(seq=seq, hash=digest)
     return event
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event of :func:`record_many` (the arguments of :func:`record` but the actor)."""
+
+    action: str
+    object_type: str
+    object_id: object
+    before: object = None
+    after: object = None
+
+
+BATCH = 2000  # events per INSERT batch of record_many
+
+
+async def record_many(
+    connection, actor: str, events: Iterable[Event], *, batch: int = BATCH
+) -> int:
+    """Append many events of one actor, chained exactly as that many :func:`record` calls
+    would chain them (same hash, consecutive seqs), taking the head lock once and inserting
+    in batches. Call inside the transaction of the change they record (``connection``; None
+    opens one): a rollback leaves neither the events nor a moved head. Every event is made
+    canonical before the lock is taken (a value that cannot be recorded fails first). All
+    take one time, read under the lock, so times never decrease along the chain. Returns
+    the number of events appended."""
+    if connection is None:
+        async with in_transaction() as conn:
+            return await _append_many(conn, actor, events, batch)
+    return await _append_many(connection, actor, events, batch)
+
+
+async def _append_many(connection, actor: str, events: Iterable[Event], batch: int) -> int:
+    texts = [
+        (
+            e.action,
+            e.object_type,
+            str(e.object_id),
+            canonical_json(e.before),
+            canonical_json(e.after),
+        )
+        for e in events
+    ]
+    if not texts:
+        return 0
+    head = await _locked_head(connection)
+    seq, prev = head.seq, head.hash
+    at = clock.now()  # taken under the lock: times never decrease along the chain
+    for start in range(0, len(texts), batch):
+        rows = []
+        for action, object_type, object_id, before_s, after_s in texts[start : start + batch]:
+            seq += 1
+            digest = event_hash(
+                prev, seq, at, actor, action, object_type, object_id, before_s, after_s
+            )
+            rows.append(
+                AuditEvent(
+                    seq=seq,
+                    at=at,
+                    actor=actor,
+                    action=action,
+                    object_type=object_type,
+                    object_id=object_id,
+                    before=before_s,
+                    after=after_s,
+                    prev_hash=prev,
+                    hash=digest,
+                )
+            )
+            prev = digest
+        await AuditEvent.bulk_create(rows, using_db=connection)
+    await AuditHead.filter(id=1).using_db(connection).update(seq=seq, hash=prev)
+    return len(texts)
+
+
+async def _locked_head(connection) -> AuditHead:
+    """The head row, locked for the rest of the caller's transaction (created if missing)."""
+    head = await AuditHead.select_for_update().using_db(connection).get_or_none(id=1)
+    if head is None:
+        # First event ever: several writers may get here at once. INSERT … ON CONFLICT DO
+        # NOTHING (INSERT OR IGNORE on SQLite) lets one create the row; the others wait on
+        # it (PostgreSQL) and then all queue on its lock. A plain INSERT made all but one
+        # fail with a duplicate key.
+        await AuditHead.bulk_create(
+            [AuditHead(id=1, seq=0, hash=GENESIS)], ignore_conflicts=True, using_db=connection
+        )
+        head = await AuditHead.select_for_update().using_db(connection).get(id=1)
+    return head
 
 
 @dataclass(frozen=True)

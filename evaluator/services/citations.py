@@ -235,16 +235,22 @@ async def list_citations(
 
 async def leaf_evidence(round_: Round, unit: str) -> dict[str, dict]:
     """Leaf code → {status, citations} for one unit (no permission check)."""
-    out: dict[str, dict] = {}
-    for c in (
-        await Citation.filter(round_id=round_.id, unit=unit)
-        .prefetch_related("evidence")
-        .order_by("leaf", "created_at")
-    ):
-        entry = out.setdefault(c.leaf, {"status": "none", "citations": []})
+    return (await round_evidence(round_, [unit])).get(unit, {})
+
+
+async def round_evidence(round_: Round, units: list[str] | None = None) -> dict[str, dict]:
+    """Unit → leaf code → {status, citations}, for the round's units (or those named) in
+    one query: what :func:`leaf_evidence` gives each (no permission check)."""
+    query = Citation.filter(round_id=round_.id)
+    if units is not None:
+        query = query.filter(unit__in=units)
+    out: dict[str, dict[str, dict]] = {}
+    for c in await query.prefetch_related("evidence").order_by("unit", "leaf", "created_at"):
+        entry = out.setdefault(c.unit, {}).setdefault(c.leaf, {"status": "none", "citations": []})
         entry["citations"].append(citation_document(c))
-    for entry in out.values():
-        entry["status"] = leaf_status([c["status"] for c in entry["citations"]])
+    for leaves in out.values():
+        for entry in leaves.values():
+            entry["status"] = leaf_status([c["status"] for c in entry["citations"]])
     return out
 
 

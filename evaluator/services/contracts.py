@@ -466,11 +466,17 @@ async def round_cohort(round_: Round, system: IndicatorSystem, conn=None) -> Coh
     if system.unit == "agency":
         unit = str(contract.agency_id)
         return Cohort(contract, [unit], {unit: {}})
-    links = await station_links.stations_as_of(contract, round_.as_of, conn)
+    # the links in force as plain rows (a national round has 30,000: no model objects)
+    links = (
+        await ContractStation.filter(station_links.active_on(round_.as_of), contract_id=contract.id)
+        .using_db(conn)
+        .order_by("station__code")
+        .values_list("station__code", "targets")
+    )
     return Cohort(
         contract,
-        [link.station.code for link in links],
-        {link.station.code: link.targets or {} for link in links},
+        [code for code, _ in links],
+        {code: targets or {} for code, targets in links},
     )
 
 

@@ -41,6 +41,7 @@ from evaluator.store.rounds import Round, Score, SystemVersion
 from evaluator.systems.schema import DEFAULT_ROLES
 
 FIELDS = ("value", "target", "n", "comment", "evidence")
+BATCH = 2000  # score rows per INSERT of record_scores
 
 
 async def record_score(
@@ -245,8 +246,10 @@ def _row_problem(i: int, column: str, en: str, zh: str) -> Problem:
 async def record_scores(actor: Actor, round_id, rows: pd.DataFrame) -> int:
     """Create many scores of one rater at once (imports, the demo): every row is validated
     first (all problems reported, each at ``rows[i].column``, nothing written), then all are
-    written in one transaction, each with its audit event. Rows: unit, leaf, item, value,
-    target, n; an empty (NaN) cell is no value, an infinite one a problem."""
+    written in one transaction, each with its audit event (``audit.record_many``: one lock,
+    batched inserts, as the scores are). Rows: unit, leaf, item, value, target, n; an empty
+    (NaN) cell is no value, an infinite one a problem. A key already scored by this rater
+    → ConflictError, nothing written."""
     round_ = await _visible_round(actor, round_id)
     require(
         await assignment_role(actor, round_) is not None,
@@ -259,7 +262,14 @@ async def record_scores(actor: Actor, round_id, rows: pd.DataFrame) -> int:
     await require_scorer(actor, round_, system, [str(x) for x in rows["leaf"]])
     units = await round_units(round_, system)
     # each unit as the round names it; an empty one is left as it is (the input check says so)
-    named = [u if pd.isna(u) else unit_named(units, str(u)) for u in rows["unit"]]
+    # (each distinct text looked up once: a bulk write names a few thousand units many times)
+    lookup: dict[str, str | None] = {}
+    named = [
+        u
+        if pd.isna(u)
+        else (lookup[t] if (t := str(u)) in lookup else lookup.setdefault(t, unit_named(units, t)))
+        for u in rows["unit"]
+    ]
     outside = [i for i, u in enumerate(named) if u is None]
     if outside:
         problems = [
@@ -278,44 +288,45 @@ async def record_scores(actor: Actor, round_id, rows: pd.DataFrame) -> int:
     rows = rows.assign(unit=named)
     prepare_inputs(system, rows, locate=_row_problem)  # raises with every located problem
     stations = (
-        {s.code: s for s in await Station.filter(code__in=units)}
+        dict(
+            await Station.filter(code__in=sorted(set(rows["unit"].dropna()))).values_list(
+                "code", "id"
+            )
+        )
         if system.unit == "station"
         else {}
     )
-    written = 0
+    scores, events = [], []
+    for row in rows.itertuples(index=False):
+        fields = {f: _num(getattr(row, f, None)) for f in ("value", "target")} | {
+            "n": _int(getattr(row, "n", None))
+        }
+        key = {
+            "round_id": round_.id,
+            "unit": row.unit,
+            "leaf": row.leaf,
+            "item": _text(getattr(row, "item", None)),
+            "rater_id": actor.user_id,
+        }
+        score = Score(**key, station_id=stations.get(row.unit), **fields)
+        scores.append(score)
+        events.append(
+            audit.Event(
+                "score.write", "score", score.id, None, key_text(key) | fields | {"version": 1}
+            )
+        )
     try:
         async with in_transaction() as conn:
             check_writable(await Round.get(id=round_.id).using_db(conn))
-            for row in rows.itertuples(index=False):
-                item = _text(getattr(row, "item", None))
-                fields = {f: _num(getattr(row, f, None)) for f in ("value", "target")} | {
-                    "n": _int(getattr(row, "n", None))
-                }
-                key = {
-                    "round_id": round_.id,
-                    "unit": row.unit,
-                    "leaf": row.leaf,
-                    "item": item,
-                    "rater_id": actor.user_id,
-                }
-                score = await Score.create(
-                    **key, station=stations.get(row.unit), using_db=conn, **fields
-                )
-                await audit.record(
-                    actor.username,
-                    "score.write",
-                    "score",
-                    score.id,
-                    None,
-                    key_text(key) | fields | {"version": 1},
-                    connection=conn,
-                )
-                written += 1
+            for start in range(0, len(scores), BATCH):
+                await Score.bulk_create(scores[start : start + BATCH], using_db=conn)
+            # the audit events last: the chain's lock is taken after every row is written
+            await audit.record_many(conn, actor.username, events)
     except IntegrityError:
         raise ConflictError(
             Problem("some of these leaves were already scored by you", "部分指标您已评分")
         ) from None
-    return written
+    return len(scores)
 
 
 def _text(value) -> str:

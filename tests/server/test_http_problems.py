@@ -191,3 +191,20 @@ async def test_500_reveals_nothing_and_logs_a_reference(api, world, monkeypatch,
     assert (
         "hunter2" not in caplog.text and "postgres://admin:***@db" in caplog.text
     )  # logged, but not the secret
+
+
+async def test_a_response_timeout_is_503_not_an_internal_error(api, world, monkeypatch, caplog):
+    """sanic's response timeout (ServiceUnavailable) is the server being too slow: 503 with
+    a bilingual problem, logged as a warning, never "internal error" (the province load test
+    saw a first render of a 2,500-station card answer 500)."""
+    from sanic.exceptions import ServiceUnavailable
+
+    async def slow(*args, **kwargs):
+        raise ServiceUnavailable("Response Timeout")
+
+    monkeypatch.setattr(listing, "list_stations", slow)
+    caplog.set_level(logging.WARNING, logger="evaluator.server")
+    r = await api.get("/stations", token=world.tokens["bureau"])
+    body = assert_problem(r, 503, "unavailable")
+    assert "Response Timeout" in body["problems"][0]["en"] and body["problems"][0]["zh"]
+    assert "internal error" not in caplog.text

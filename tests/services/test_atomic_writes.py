@@ -3,7 +3,7 @@
 For each write use case the test prepares a county, then runs the use case again and again
 with a failure injected at step k = 1, 2, … until it gets through:
 
-* ``audit``: the k-th call of ``services.audit.record`` raises;
+* ``audit``: the k-th call of ``services.audit.record`` (or ``record_many``) raises;
 * ``write``: the k-th write statement (INSERT, UPDATE, DELETE) sent to the database raises,
   whatever model or helper sends it.
 
@@ -62,17 +62,22 @@ class Injected(Exception):
 
 @contextmanager
 def failing_audit(monkeypatch: pytest.MonkeyPatch, k: int):
-    """``audit.record`` raises on its k-th call (every service calls it as ``audit.record``)."""
-    real, calls = audit.record, [0]
+    """The k-th call of ``audit.record`` or ``audit.record_many`` raises (every service
+    calls them so; one ``record_many`` is one step, however many events it appends)."""
+    calls = [0]
 
-    async def record(*args, **kwargs):
-        calls[0] += 1
-        if calls[0] == k:
-            raise Injected(f"audit.record call {k}")
-        return await real(*args, **kwargs)
+    def failing(real, name):
+        async def call(*args, **kwargs):
+            calls[0] += 1
+            if calls[0] == k:
+                raise Injected(f"audit.{name} call {k}")
+            return await real(*args, **kwargs)
+
+        return call
 
     with monkeypatch.context() as patch:
-        patch.setattr(audit, "record", record)
+        for name in ("record", "record_many"):
+            patch.setattr(audit, name, failing(getattr(audit, name), name))
         yield calls
 
 

@@ -364,3 +364,106 @@ async def test_appends_landing_between_verify_queries_are_not_tampering(db, monk
     monkeypatch.undo()
     final = await audit.verify()
     assert final.ok and final.events == 3 + len(appended)
+
+
+# --- many events at once (record_many) ---------------------------------------------------
+
+
+def _events(n: int, offset: int = 0) -> list[audit.Event]:
+    return [
+        audit.Event("score.write", "score", f"S-{offset + i}", *PAYLOADS[i % len(PAYLOADS)])
+        for i in range(n)
+    ]
+
+
+async def test_record_many_extends_the_chain_as_record_would(db):
+    """Events before, many at once (in batches smaller than the events), events after: one
+    line, consecutive seqs, each event linked to the one before, content kept."""
+    await _append(2)
+    async with in_transaction() as conn:
+        assert await audit.record_many(conn, "bulk", _events(11), batch=4) == 11
+    await audit.record("alice", "after.many", "t", "1")
+    stored = await AuditEvent.all().order_by("seq")
+    assert [e.seq for e in stored] == list(range(1, 15))
+    for earlier, later in zip(stored, stored[1:], strict=False):
+        assert later.prev_hash == earlier.hash
+        assert earlier.at <= later.at
+    many = stored[2:13]
+    assert {e.actor for e in many} == {"bulk"} and len({e.at for e in many}) == 1
+    for i, e in enumerate(many):
+        before, after = PAYLOADS[i % len(PAYLOADS)]
+        assert (e.action, e.object_type, e.object_id) == ("score.write", "score", f"S-{i}")
+        assert (e.before, e.after) == (audit.canonical_json(before), audit.canonical_json(after))
+        assert e.hash == audit.event_hash(
+            e.prev_hash,
+            e.seq,
+            e.at,
+            e.actor,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.before,
+            e.after,
+        )
+    head = await AuditHead.get(id=1)
+    assert (head.seq, head.hash) == (14, stored[-1].hash)
+    result = await audit.verify(batch=5)
+    assert result.ok, result.reason_en
+    assert result.events == 14
+
+
+async def test_record_many_on_an_empty_log_and_on_its_own(db):
+    assert await audit.record_many(None, "bulk", []) == 0
+    assert await AuditHead.all().count() == 0  # nothing to append: not even the head
+    assert await audit.record_many(None, "bulk", _events(3)) == 3
+    assert [e.seq for e in await AuditEvent.all().order_by("seq")] == [1, 2, 3]
+    assert (await AuditEvent.get(seq=1)).prev_hash == GENESIS
+    assert (await audit.verify()).ok
+
+
+async def test_a_rolled_back_record_many_leaves_the_head_unchanged(db):
+    await _append(2)
+    head = await AuditHead.get(id=1)
+    with pytest.raises(RuntimeError):
+        async with in_transaction() as conn:
+            await audit.record_many(conn, "bulk", _events(7), batch=3)
+            raise RuntimeError("the change being recorded failed")
+    assert await AuditEvent.all().count() == 2
+    after = await AuditHead.get(id=1)
+    assert (after.seq, after.hash) == (head.seq, head.hash) == (2, head.hash)
+    nxt = await audit.record("alice", "kept", "t", "3")
+    assert nxt.seq == 3 and nxt.prev_hash == head.hash  # no gap left by the rolled-back events
+    result = await audit.verify()
+    assert result.ok and result.events == 3
+
+
+async def test_record_many_with_a_value_that_cannot_be_recorded_writes_nothing(db):
+    await _append(1)
+    events = [*_events(3), audit.Event("bad", "t", "x", None, {"x": object()})]
+    with pytest.raises(TypeError):
+        await audit.record_many(None, "bulk", events)
+    assert await AuditEvent.all().count() == 1
+    assert (await AuditHead.get(id=1)).seq == 1
+    assert (await audit.verify()).ok
+
+
+async def test_record_many_and_record_at_once_form_one_chain(db):
+    """Writers appending one event and writers appending many, concurrently, each in its
+    own transaction: one line without gaps or forks."""
+
+    async def many(i: int) -> int:
+        async with in_transaction() as conn:
+            return await audit.record_many(conn, f"bulk{i}", _events(9, 100 * i), batch=4)
+
+    done = await asyncio.gather(
+        *(many(i) for i in range(4)), *(_record_in_own_transaction(i) for i in range(10))
+    )
+    assert sum(x for x in done if isinstance(x, int)) == 36
+    stored = await AuditEvent.all().order_by("seq")
+    assert [e.seq for e in stored] == list(range(1, 47))
+    assert len({e.prev_hash for e in stored}) == 46  # no fork
+    for i in range(4):  # each writer's events are consecutive: its lock was held throughout
+        seqs = [e.seq for e in stored if e.actor == f"bulk{i}"]
+        assert seqs == list(range(seqs[0], seqs[0] + 9))
+    result = await audit.verify()
+    assert result.ok and result.events == 46

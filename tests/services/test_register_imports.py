@@ -21,6 +21,7 @@ from evaluator.services.citations import (
     leaf_status,
     list_citations,
     review_citation,
+    round_evidence,
 )
 from evaluator.services.evidence import attach_evidence
 from evaluator.services.registers import import_register, list_imports
@@ -209,6 +210,27 @@ async def test_citations_are_reviewed_one_by_one(db, evidence_dir):
         await cite(
             county.actors["evaluator"], county.round_b.id, "ST03", "L10", plan.id
         )  # a file of another round
+
+
+async def test_the_evidence_of_every_unit_at_once_is_each_units(db, evidence_dir):
+    county = await build_county()
+    round_id = county.round_a.id
+    files = [
+        await attach_evidence(
+            county.actors["agency_a"], round_id, name, "application/pdf", f"%PDF {name}".encode()
+        )
+        for name in ("a.pdf", "b.pdf")
+    ]
+    for unit, leaf, f in [("ST02", "L03", 0), ("ST01", "L10", 1), ("ST01", "L10", 0)]:
+        await cite(county.actors["agency_a"], round_id, unit, leaf, files[f].id)
+    await cite(county.actors["agency_a"], round_id, "ST01", "L02", files[1].id)
+    every = await round_evidence(county.round_a)
+    assert set(every) == {"ST01", "ST02"}
+    for unit in ("ST01", "ST02"):
+        assert every[unit] == await leaf_evidence(county.round_a, unit)
+    assert [c["name"] for c in every["ST01"]["L10"]["citations"]] == ["b.pdf", "a.pdf"]
+    assert await round_evidence(county.round_a, ["ST02"]) == {"ST02": every["ST02"]}
+    assert await leaf_evidence(county.round_a, "ST03") == {}
 
 
 async def test_a_score_naming_evidence_cites_it_for_its_leaf(db, evidence_dir):

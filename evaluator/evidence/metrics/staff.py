@@ -74,15 +74,23 @@ def _qualified(frame, stations, period, params):
         .fillna(0.0)
     )
     value = (ok / n).where(n > 0)
-    detail = {}
-    for s in stations:
-        mine = codes == s
-        detail[s] = {
+
+    def per_station(mask: np.ndarray) -> dict[str, int]:
+        return pd.Series(mask.astype(int)).groupby(codes).sum().to_dict()
+
+    qualified, within = per_station(duty & holds), per_station(duty & in_grace)
+    late: dict[str, list[str]] = {}
+    for code, person in zip(codes[overdue], ids[overdue], strict=True):
+        late.setdefault(code, []).append(str(person))
+    detail = {
+        s: {
             "on_duty": int(n[s]),
-            "qualified": int((duty & holds & mine).sum()),
-            "within_deadline": int((duty & in_grace & mine).sum()),
-            "overdue": sorted(str(x) for x in ids[overdue & mine]),
+            "qualified": int(qualified.get(s, 0)),
+            "within_deadline": int(within.get(s, 0)),
+            "overdue": sorted(late.get(s, [])),
         }
+        for s in stations
+    }
     return result(stations, value, n, detail)
 
 

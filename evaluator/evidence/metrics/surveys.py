@@ -164,24 +164,33 @@ def _satisfaction(frame, stations, period, params):
     )
     n = stats["count"].fillna(0).astype(int)
     detail, flags = {}, {}
-    for s in stations:
-        k = int(n[s])
-        mean = float(stats.loc[s, "mean"]) if k else math.nan
-        sd = float(stats.loc[s, "std"]) if k >= 2 else None
+    # plain arrays in station order: a national round asks for 30,000 stations' figures
+    columns = (
+        n.to_numpy(),
+        stats["mean"].to_numpy(),
+        stats["std"].to_numpy(),
+        responses.to_numpy(),
+        phone.to_numpy(),
+        on_site.to_numpy(),
+    )
+    for s, k, mean_s, sd_s, responses_s, phone_s, on_site_s in zip(stations, *columns, strict=True):
+        k = int(k)
+        mean = float(mean_s) if k else math.nan
+        sd = float(sd_s) if k >= 2 else None
         half = half_width(sd, k) if sd is not None else None
         detail[s] = {
             "respondent": params["respondent"],
-            "responses": int(responses[s]),
+            "responses": int(responses_s),
             "valid": k,
-            "phone": int(phone[s]),
-            "on_site": int(on_site[s]),
+            "phone": int(phone_s),
+            "on_site": int(on_site_s),
             "phone_quota": params["phone_quota"],
             "on_site_quota": params["on_site_quota"],
             "mean": None if not k else round(mean, 4),
             "sd": None if sd is None else round(sd, 4),
             "ci95": None if half is None else [round(mean - half, 4), round(mean + half, 4)],
         }
-        short = phone[s] < params["phone_quota"] or on_site[s] < params["on_site_quota"]
+        short = phone_s < params["phone_quota"] or on_site_s < params["on_site_quota"]
         flags[s] = (INSUFFICIENT_SAMPLE,) if short else ()
     return result(stations, stats["mean"], n.astype(float), detail, flags)
 
