@@ -18,7 +18,7 @@ that work's own:
   time);
 
 and then, for the table: a breakdown of the read through the same public functions; the
-cards one at a time (``scorecards._card`` with the station's evidence and robustness) on
+cards one at a time (``card_documents.unit_card`` with the station's evidence and robustness) on
 ``--card-sample`` stations, extrapolated, which is the baseline and the check (the batched
 cards must equal them); one station's card as the API builds it today
 (``scorecards._station_card``: the whole round computed for one card); the round's
@@ -137,6 +137,7 @@ async def every_scorecard(round_, sc, figures: dict, took) -> object:
 async def measure(url: str, round_id: str, args: argparse.Namespace) -> dict:
     from evaluator.engine import score
     from evaluator.engine.reconcile import reconciliation_by_leaf
+    from evaluator.services import card_documents as cd
     from evaluator.services import scorecards as sc
     from evaluator.services.citations import leaf_evidence
     from evaluator.services.contracts import round_cohort
@@ -242,8 +243,10 @@ async def measure(url: str, round_id: str, args: argparse.Namespace) -> dict:
         t0 = time.perf_counter()
         singles = {}
         for code in codes:
-            card = await asyncio.to_thread(sc._card, done, code, await leaf_evidence(round_, code))
-            card["robustness"] = sc._robust_unit(robust, code)
+            card = await asyncio.to_thread(
+                cd.unit_card, done, code, await leaf_evidence(round_, code)
+            )
+            card["robustness"] = cd.robust_unit(robust, code)
             singles[code] = card
         loop = time.perf_counter() - t0
         del robust
@@ -405,7 +408,7 @@ def table(results: dict, preset: str) -> str:
         sec("cards: station_cards (all stations)"),
     )
     row(
-        f"every station's card, one at a time (`_card`; {first['cards_one_at_a_time_sample']} timed, extrapolated)",
+        f"every station's card, one at a time (`unit_card`; {first['cards_one_at_a_time_sample']} timed, extrapolated)",
         sec("cards_one_at_a_time"),
     )
     row(

@@ -63,3 +63,26 @@ def test_report_errors_are_located(demo_out, capsys):
     assert main([*argv, "--output", "r.html"]) == 2
     assert "station.md.j2:1" in capsys.readouterr().err
     assert not (demo_out / "r.html").exists()  # nothing partially written
+
+
+def test_report_cards_writes_every_station_card_a_user_may_see(demo_out, capsys):
+    round_id = round_of(capsys, "341521-SGZ-2026-01")
+    assert main(["report", "summary", round_id, "--format", "json", "--output", "s.json"]) == 0
+    summary = json.loads((demo_out / "s.json").read_text(encoding="utf-8"))
+    capsys.readouterr()
+    assert main(["report", "cards", round_id, "--output", "all.jsonl"]) == 0
+    assert "scorecards" in capsys.readouterr().out
+    lines = (demo_out / "all.jsonl").read_text(encoding="utf-8").splitlines()
+    cards = [json.loads(line) for line in lines]
+    expected = {s["code"]: s["total"] for s in summary["stations"]}
+    assert {c["station"]["code"]: c["total"] for c in cards} == expected
+    assert all(len(c["leaves"]) > 20 and "robustness" in c for c in cards)
+    # the agency running the contract sees its own cards; another agency sees no round
+    assert main(["report", "cards", round_id, "--as", "agency1", "--output", "a1.jsonl"]) == 0
+    own = (demo_out / "a1.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(x)["station"]["code"] for x in own] == [c["station"]["code"] for c in cards]
+    capsys.readouterr()
+    assert main(["report", "cards", round_id, "--as", "agency2", "--output", "a2.jsonl"]) == 2
+    assert "round" in capsys.readouterr().err
+    assert not (demo_out / "a2.jsonl").exists()  # nothing partially written
+    assert main(["report", "cards", round_id, "--output", "cards.json"]) == 2  # not .jsonl

@@ -1,14 +1,15 @@
-"""``evaluator report station|contract|summary``: the scorecard workbooks, the evaluation
-report (评估报告) and the round's summary, as files (thin: find, call the services, render,
-write)."""
+"""``evaluator report station|contract|summary|cards``: the scorecard workbooks, the
+evaluation report (评估报告), the round's summary, and every station card of a round as
+JSON Lines, as files (thin: find, call the services, render, write)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from evaluator.cli.common import acting, round_uuid, with_database
-from evaluator.cli.files import Stages, atomic_write
+from evaluator.cli.files import Stages, atomic_write, check_suffix
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +17,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "report",
         help="scorecard workbooks, the evaluation report and the round summary (评分卡、评估报告、评估汇总)",
     )
-    what = p.add_subparsers(dest="report", required=True, metavar="station|contract|summary")
+    what = p.add_subparsers(dest="report", required=True, metavar="station|contract|summary|cards")
     station = what.add_parser("station", help="one station of a round (社工站)")
     station.add_argument("round_id", metavar="ROUND", help="round id (see `evaluator rounds`)")
     station.add_argument("station", metavar="STATION", help="station code, e.g. ST01")
@@ -40,6 +41,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                 help="a folder of edited report templates (a copy of reports/; docs/reports.md)",
             )
         q.set_defaults(handler=cmd_report)
+    cards = what.add_parser(
+        "cards", help="every station's scorecard of a round, one JSON per line (全部社工站评分卡)"
+    )
+    cards.add_argument("round_id", metavar="ROUND")
+    cards.add_argument(
+        "--output", type=Path, metavar="FILE", help="default: scorecards-ROUND.jsonl"
+    )
+    cards.add_argument("--as", dest="username", help="as this user (their access rules)")
+    cards.set_defaults(handler=cmd_cards)
 
 
 def cmd_report(args) -> int:
@@ -65,4 +75,28 @@ def cmd_report(args) -> int:
         atomic_write(path, lambda p: p.write_bytes(out.data))
         stage()
     print(f"written 已写入: {path} ({len(out.data):,} bytes)")
+    return 0
+
+
+def cmd_cards(args) -> int:
+    """Every station card of the round the actor may see, one JSON object per line (keys
+    sorted, UTF-8), written whole or not at all."""
+    from evaluator.services.round_cards import round_cards
+
+    round_id = round_uuid(args.round_id)
+    path = args.output or Path(f"scorecards-{round_id}.jsonl")
+    check_suffix(path, {".jsonl"})
+    written = {"cards": 0}
+
+    async def export(into: Path) -> None:
+        actor = await acting(args.username)
+        with into.open("w", encoding="utf-8") as out:
+            async for card in round_cards(actor, round_id):
+                out.write(json.dumps(card, ensure_ascii=False, sort_keys=True) + "\n")
+                written["cards"] += 1
+
+    atomic_write(path, lambda into: with_database(export(into)))
+    print(
+        f"written 已写入: {path} ({written['cards']:,} scorecards, {path.stat().st_size:,} bytes)"
+    )
     return 0

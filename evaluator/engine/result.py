@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -127,6 +128,15 @@ class Result:
             tripped, out["flag"] + ":" + out["code"], out["code"] + ":" + out["flag"]
         )
         return out
+
+    @cached_property
+    def flag_labels(self) -> dict[str, list[str]]:
+        """Unit → its flags' labels, sorted: :meth:`flags` read once per result, however
+        many of its units' cards are built (units without a flag are absent)."""
+        flags = self.flags()
+        return {
+            str(unit): sorted(labels) for unit, labels in flags.groupby("unit", sort=False)["label"]
+        }
 
     # -- tables -------------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
 
 import pandas as pd
+from tortoise import connections
 
-from evaluator.analysis.report import sensitivity_report
 from evaluator.analysis.sensitivity import Settings
 from evaluator.canonical import digest
 from evaluator.engine import Result, score
@@ -29,34 +28,74 @@ from evaluator.services.actors import (
     round_scope,
 )
 from evaluator.services.approved_cards import CardText
-from evaluator.services.citations import leaf_evidence
+from evaluator.services.card_documents import (
+    aggregate,
+    robust_index,
+    robust_unit,
+    round_info,
+    unit_card,
+    unit_cards,
+)
+from evaluator.services.citations import leaf_evidence, round_evidence
+from evaluator.services.computed import Computed
 from evaluator.services.contracts import Cohort, round_cohort
 from evaluator.services.interests import excluded_raters
 from evaluator.services.registers import register_history
 from evaluator.services.round_cache import inputs_key
-from evaluator.services.sensitivity import decision_inputs, robustness
+from evaluator.services.sensitivity import robustness, round_report
 from evaluator.services.systems import system_of
 from evaluator.store.base import RoundState
 from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.orgs import Organisation
 from evaluator.store.registers import MeasuredOverride, RegisterImport
-from evaluator.store.rounds import Adjudication, LeafWaiver, Round, Score, SystemVersion
+from evaluator.store.rounds import Adjudication, LeafWaiver, Round, SystemVersion
 from evaluator.systems import IndicatorSystem
 
 Render = Callable[[dict], str]  # a card dict → its JSON text (the API validates it first)
 INPUT_COLUMNS = ["unit", "leaf", "item", "value", "target", "n", "rater"]
 
 
+RAW_CHUNK = 500  # units read per statement by round_raw (SQLite allows 999 parameters)
+_RAW_UNITS = "SELECT DISTINCT unit FROM score WHERE round_id = {0}"
+
+
+def _mark(conn, i: int) -> str:
+    """The i-th (1-based) parameter of a statement: $i on PostgreSQL, ? on SQLite."""
+    return f"${i}" if conn.capabilities.dialect == "postgres" else "?"
+
+
 async def round_raw(round_: Round, conn=None) -> pd.DataFrame:
-    """Every rater's stored input for the round, as the engine's long table (+ rater)."""
-    rows = (
-        await Score.filter(round_id=round_.id, value__isnull=False)
-        .using_db(conn)
-        .values_list("unit", "leaf", "item", "value", "target", "n", "rater_id")
+    """Every rater's stored input for the round, as the engine's long table (+ rater).
+
+    Read as plain rows, ``RAW_CHUNK`` units per statement, with each repeated text (unit,
+    leaf, item, rater) held once: a national round has millions of values. The columns'
+    types are what the rows hold (as the ORM would give them), so digests never move."""
+    conn = conn or connections.get("default")
+    round_id = str(round_.id)
+    _, found = await conn.execute_query(_RAW_UNITS.format(_mark(conn, 1)), [round_id])
+    units = sorted(r[0] for r in found)
+    text: dict = {}
+    columns: list[list] = [[] for _ in INPUT_COLUMNS]
+    for start in range(0, len(units), RAW_CHUNK):
+        chunk = units[start : start + RAW_CHUNK]
+        marks = ", ".join(_mark(conn, i + 2) for i in range(len(chunk)))
+        sql = (
+            "SELECT unit, leaf, item, value, target, n, CAST(rater_id AS TEXT) FROM score "
+            f"WHERE round_id = {_mark(conn, 1)} AND value IS NOT NULL AND unit IN ({marks})"
+        )
+        _, rows = await conn.execute_query(sql, [round_id, *chunk])
+        for row in rows:
+            for i, column in enumerate(columns):
+                v = row[i]
+                if i < 3 or i == 6:
+                    v = text.setdefault(v, v)
+                column.append(v)
+    frame = (
+        pd.DataFrame(dict(zip(INPUT_COLUMNS, columns, strict=True)))
+        if columns[0]
+        else pd.DataFrame(columns=INPUT_COLUMNS).astype({"rater": str})  # as the ORM's
     )
-    frame = pd.DataFrame(rows, columns=INPUT_COLUMNS)
     frame["item"] = frame["item"].replace("", None)
-    frame["rater"] = frame["rater"].astype(str)
     tied = await excluded_raters(round_, conn)  # a tie declared late: their values leave
     if tied:
         frame = frame[~frame["rater"].isin(tied)]
@@ -245,21 +284,11 @@ def results_document(result: Result) -> dict:
     return doc
 
 
-@dataclass(frozen=True)
-class Computed:
-    system: IndicatorSystem
-    inputs: pd.DataFrame
-    result: Result
-    units: list[str]
-    notes: dict  # (unit, leaf) → explanation of a leaf computed from a register
-    waivers: list[tuple[str, str, str]] = field(default_factory=list)  # (unit, leaf, decision)
-    key: str = ""  # round_cache.inputs_key of what the result follows from ("" = not kept)
-
-
 def cohort_frame(inputs: pd.DataFrame, units: list[str], system: IndicatorSystem) -> pd.DataFrame:
     """The inputs with a placeholder row (first leaf, no value) for every unit that has no
     row at all, so that an unscored station is scored — and seen — as such."""
-    absent = [u for u in units if u not in set(inputs["unit"])] if len(inputs) else list(units)
+    present = set(inputs["unit"]) if len(inputs) else set()
+    absent = [u for u in units if u not in present]
     if not absent:
         return inputs
     filler = pd.DataFrame(
@@ -341,14 +370,19 @@ async def _station_card(round_: Round, station: Station) -> tuple[dict, Computed
     done = await compute_round(round_)
     if station.code not in done.units:
         raise not_found("station in this round", "本轮次中的社工站", station.id)
-    card = await asyncio.to_thread(
-        _card, done, station.code, await leaf_evidence(round_, station.code)
-    )
-    card["robustness"] = _robust_unit(await robustness(round_, done), station.code)
+    evidence = await leaf_evidence(round_, station.code)
+    card = await asyncio.to_thread(unit_card, done, station.code, evidence)
+    card["robustness"] = robust_unit(await robustness(round_, done), station.code)
+    shared = await _card_context(round_)
+    station_doc = {"id": str(station.id), "code": station.code, "name": station.name}
+    return card | {"station": station_doc} | shared, done
+
+
+async def _card_context(round_: Round) -> dict:
+    """What every station card of a round shows alike: the agency that ran the station on
+    the round's date (the contract's), the round, and its register versions."""
     contract = await Contract.get(id=round_.contract_id).prefetch_related("agency")
-    return card | {
-        "station": {"id": str(station.id), "code": station.code, "name": station.name},
-        # the agency that ran the station on the round's date: the contract's
+    return {
         "agency": {
             "id": str(contract.agency_id),
             "name": contract.agency.name,
@@ -357,7 +391,31 @@ async def _station_card(round_: Round, station: Station) -> tuple[dict, Computed
         },
         "round": round_info(round_),
         "registers": await register_history(round_),  # every version, who, when, hashes
-    }, done
+    }
+
+
+async def station_cards(
+    round_: Round, done: Computed | None = None, chunk: int = 1000
+) -> AsyncIterator[tuple[str, dict]]:
+    """Every station's card of a round (no permission check: for exports, snapshots and
+    benchmarks), as (code, card) in the round's order, built ``chunk`` stations at a time
+    so that a national round never holds every card at once. Each card equals the one
+    :func:`station_card` gives (keys in another order)."""
+    if done is None:
+        done = await compute_round(round_)
+    robust = robust_index(await robustness(round_, done))
+    shared = await _card_context(round_)
+    for start in range(0, len(done.units), chunk):
+        codes = done.units[start : start + chunk]
+        stations = {
+            s.code: {"id": str(s.id), "code": s.code, "name": s.name}
+            for s in await Station.filter(code__in=codes)
+        }
+        evidence = await round_evidence(round_, codes)
+        cards = await asyncio.to_thread(unit_cards, done, codes, evidence)
+        for code, card in cards.items():
+            card["robustness"] = robust[code]
+            yield code, card | {"station": stations[code]} | shared
 
 
 async def station_scorecard_as_of(actor: Actor, station_id, on: dt.date) -> dict:
@@ -432,13 +490,14 @@ async def _agency_card(round_: Round) -> tuple[dict, Computed]:
     robust = await robustness(round_, done)
     if done.system.unit == "agency":
         card |= await asyncio.to_thread(
-            _card, done, done.units[0], await leaf_evidence(round_, done.units[0])
+            unit_card, done, done.units[0], await leaf_evidence(round_, done.units[0])
         )
-        card["robustness"] = _robust_unit(robust, done.units[0])
+        card["robustness"] = robust_unit(robust, done.units[0])
     else:
-        card |= await asyncio.to_thread(_aggregate, done.system, done.result)
+        card |= await asyncio.to_thread(aggregate, done.system, done.result)
+        by_unit = robust_index(robust)
         for station in card["stations"]:
-            station["robustness"] = _robust_unit(robust, station["code"])
+            station["robustness"] = by_unit[station["code"]]
     group = robust["groups"][0] if robust["groups"] else None
     card["recommendation_robustness"] = group and {
         k: group[k] for k in ("recommendation", "flip", "seen", "fragile")
@@ -447,118 +506,12 @@ async def _agency_card(round_: Round) -> tuple[dict, Computed]:
     return card, done
 
 
-def _robust_unit(doc: dict, unit: str) -> dict:
-    """A unit's robustness to the weights: how often its grade changes, its 90% total band,
-    whether it is fragile and the weights that drive it."""
-    u = next(x for x in doc["units"] if x["unit"] == unit)
-    keys = (
-        "grade_flip",
-        "fragile",
-        "grades_seen",
-        "total_p5",
-        "total_p95",
-        "rank_p5",
-        "rank_p95",
-        "drivers",
-    )
-    return {k: u[k] for k in keys} | {
-        "samples": doc["settings"]["samples"],
-        "spread": doc["settings"]["spread"],
-    }
-
-
-def _aggregate(system: IndicatorSystem, result: Result) -> dict:
-    card: dict = {}
-    totals = result.total
-    grades = result.grade.value_counts().to_dict()
-    card["stations"] = [
-        {
-            "code": u,
-            "total": float(totals[u]),
-            "grade": result.grade[u],
-            "vetoed": bool(result.vetoed[u]),
-        }
-        for u in result.units
-    ]
-    card["aggregate"] = {
-        "stations": len(result.units),
-        "mean_total": round(float(totals.mean()), 2) if len(totals) else None,
-        "min_total": float(totals.min()) if len(totals) else None,
-        "grades": {g.code: int(grades.get(g.code, 0)) for g in system.spec.grades},
-        "vetoed": int(result.vetoed.sum()),
-    }
-    return card
-
-
-def round_info(round_: Round) -> dict:
-    return {
-        "id": str(round_.id),
-        "kind": round_.kind.value,
-        "state": round_.state.value,
-        "as_of": round_.as_of.isoformat(),
-    }
-
-
-def _card(done: Computed, unit: str, evidence: dict[str, dict]) -> dict:
-    system, result = done.system, done.result
-    grades = {g.code: {"code": g.code, "zh": g.zh, "en": g.en} for g in system.spec.grades}
-    flags = result.flags()
-    explanation = result.explanation([unit])
-    leaves = json.loads(
-        explanation.drop(columns=["unit"]).to_json(orient="records", force_ascii=False)
-    )
-    for leaf in leaves:
-        code = leaf.get("leaf")
-        note = done.notes.get((unit, code))
-        leaf["source"] = note.get("source", "register") if note else "raters"
-        leaf["measured"] = done.notes.get((unit, code))
-        leaf["evidence"] = evidence.get(code, {"status": "none", "citations": []})
-    return {
-        "system": {"id": system.id, "version": system.version, "hash": system.content_hash},
-        "base": float(result.base[unit]),
-        "bonus": float(result.bonus_total[unit]),
-        "total": float(result.total[unit]),
-        "grade_on": system.spec.grade_on,
-        "graded": float(result.graded[unit]),
-        "grade": grades[result.grade[unit]],
-        "grade_uncapped": grades[result.grade_uncapped[unit]],
-        "capped": bool(
-            result.band[result.units.get_loc(unit)] != result.grade_idx[result.units.get_loc(unit)]
-        ),
-        "vetoes": [c for c in result.vetoes.columns if bool(result.vetoes.loc[unit, c])],
-        "flags": sorted(flags.loc[flags["unit"] == unit, "label"]),
-        "families": [
-            {
-                "code": f.code,
-                "zh": f.name.zh,
-                "en": f.name.en,
-                "points": _num(result.node_points.loc[unit, f.code]),
-                "max": f.points,
-            }
-            for f in system.families
-        ],
-        "leaves": leaves,
-    }
-
-
-def _num(x) -> float | None:
-    return None if pd.isna(x) else round(float(x), 6)
-
-
 async def round_sensitivity(
     actor: Actor, round_id, settings: Settings, *, attribution: bool = True
 ) -> dict:
     """The full report for a round whose scores the actor may see."""
     round_ = await get_round(actor, round_id)
     await require_results(actor, round_)
-    done = await compute_round(round_)
-    groups, outcome = await decision_inputs(round_, done)
-    return await asyncio.to_thread(
-        sensitivity_report,
-        done.system,
-        done.result,
-        settings,
-        groups=groups,
-        outcomes=outcome,
-        attribution=attribution,
+    return await round_report(
+        round_, await compute_round(round_), settings, attribution=attribution
     )

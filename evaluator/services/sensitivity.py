@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+import numpy as np
+
 from evaluator.analysis.report import sensitivity_report
 from evaluator.analysis.sensitivity import Settings
 from evaluator.decisions.recommend import OpenFinding, outcome_rule
@@ -27,12 +29,9 @@ async def _decision_inputs(round_: Round, done) -> tuple[dict[str, str], object,
     contract = await Contract.get(id=round_.contract_id)
     units = [str(u) for u in done.result.units]
     open_ = await open_finding_facts(round_)
-    vetoed = [
-        (u, c)
-        for u in units
-        for c in done.result.vetoes.columns
-        if bool(done.result.vetoes.loc[u, c])
-    ]
+    vetoes = done.result.vetoes
+    hits = np.argwhere(vetoes.to_numpy(dtype=bool)) if len(vetoes.columns) else []
+    vetoed = [(units[i], str(vetoes.columns[j])) for i, j in hits]
     rule = outcome_rule(done.system, units, vetoed, [OpenFinding(*f) for f in open_])
     return (
         {u: contract.code for u in units},
@@ -44,10 +43,14 @@ async def _decision_inputs(round_: Round, done) -> tuple[dict[str, str], object,
     )
 
 
-async def robustness(round_: Round, done, settings: Settings | None = None) -> dict:
-    """The uncertainty part only (fast): per unit and for the contract (no permission check).
-    Kept per worker by what it follows from (services/round_cache.py) when ``done`` has a
-    key: the round's inputs, the contract, its open findings and the settings."""
+async def round_report(
+    round_: Round, done, settings: Settings | None = None, *, attribution: bool
+) -> dict:
+    """The sensitivity report of a computed round, its contract the group and its
+    recommendation rule the outcome (no permission check). Without attribution (the
+    robustness every scorecard shows) it is kept per worker by what it follows from
+    (services/round_cache.py) when ``done`` has a key: the round's inputs, the contract, its
+    open findings and the settings."""
     groups, outcome, facts = await _decision_inputs(round_, done)
     settings = settings or Settings()
 
@@ -59,12 +62,18 @@ async def robustness(round_: Round, done, settings: Settings | None = None) -> d
             settings,
             groups=groups,
             outcomes=outcome,
-            attribution=False,
+            attribution=attribution,
         )
 
-    if not done.key:
+    if attribution or not done.key:
         return await computed()
     return await round_cache.robustness.get((done.key, facts, repr(settings)), computed)
+
+
+async def robustness(round_: Round, done, settings: Settings | None = None) -> dict:
+    """The uncertainty part only (fast): per unit and for the contract (no permission
+    check), as :func:`round_report` without attribution."""
+    return await round_report(round_, done, settings, attribution=False)
 
 
 async def open_finding_facts(round_: Round) -> list[tuple[str, str, str]]:
