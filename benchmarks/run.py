@@ -41,6 +41,21 @@ BENCHMARKS: dict[str, list[str]] = {
     "sensitivity": [*PY, "benchmarks/bench_sensitivity.py"],
     "reports": [*PY, "benchmarks/bench_reports.py"],
     "province_round": [*PY, "benchmarks/bench_province_round.py"],
+    # the 30,000-station round (PostgreSQL): loading it takes about 27 min, so it is not in
+    # make bench; BENCH_NATIONAL_PG names a database that already holds the cohort
+    # (benchmarks/cohort.py --preset national --create --db URL)
+    "national_round": [
+        *PY,
+        "benchmarks/bench_province_round.py",
+        "--preset",
+        "national",
+        "--only",
+        "postgres",
+        "--skip-sensitivity",
+        "--repeat",
+        "1",
+        *(["--pg", os.environ["BENCH_NATIONAL_PG"]] if os.environ.get("BENCH_NATIONAL_PG") else []),
+    ],
     "api": [*PY, "benchmarks/bench_api.py"],
     "api_province": [
         *PY,

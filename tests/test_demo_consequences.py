@@ -45,7 +45,8 @@ def test_demo_text_prints_findings_recommendations_and_tranches(report):
         text.count("建议 recommendation 续签 renew") == 2
         and "建议 recommendation 重新招标 rebid" in text
     )
-    assert "mid_term_passed:failed" in text
+    assert "mid-term not passed 中期评估未通过" in text  # a blocking condition in words
+    assert "mid_term_passed:failed" not in text
 
 
 def test_findings_decide_and_tranches_commands(tmp_path, monkeypatch, capsys):
@@ -67,11 +68,12 @@ def test_findings_decide_and_tranches_commands(tmp_path, monkeypatch, capsys):
     assert "status 状态: accepted · outcome 结论: rebid" in capsys.readouterr().out
     code = rounds[problem_round]
     assert main(["tranches", code, "--release", "T2", "--as", "bureau"]) == 2  # withheld
-    assert "withheld" in capsys.readouterr().err
+    refused = capsys.readouterr().err
+    assert "withheld" in refused and "状态为“暂缓”" in refused and "中期评估未通过" in refused
     assert main(["tranches", code]) == 0
     table = capsys.readouterr().out
     assert (
-        re.search(r"T1\s+50%\s+¥1,020,000\.00\s+signed\s+released", table)
+        re.search(r"T1\s+50%\s+¥1,020,000\.00\s+signed 合同生效\s+released 已拨付", table)
         and "total 合计     ¥2,040,000.00" in table
     )
     assert main(["findings", problem_round, "--refresh", "--today", "2026-12-31"]) == 0

@@ -9,6 +9,7 @@ import uuid
 
 from evaluator import clock
 from evaluator.cli.common import acting, deadline_text, round_uuid, with_database
+from evaluator.decisions.words import TRANCHE_ZH, TRIGGER_ZH, blocked_by_en, blocked_by_zh
 from evaluator.errors import InvalidInput, NotFound, Problem
 
 
@@ -206,9 +207,13 @@ def cmd_tranches(args) -> int:
     print(f"{contract.code}  合同金额 amount {yuan(contract.amount_fen)}")
     for t in table:
         due = t.date_label()
-        line = f"  {t.code:<4} {t.share_bp / 100:>5g}%  {yuan(t.amount_fen):>15}  {t.trigger:<16} {t.status:<10} {due}"
+        trigger = f"{t.trigger} {TRIGGER_ZH[t.trigger]}"
+        status = f"{t.status} {TRANCHE_ZH[t.status]}"
+        line = f"  {t.code:<4} {t.share_bp / 100:>5g}%  {yuan(t.amount_fen):>15}  {trigger:<24} {status:<14} {due}"
         if t.blocked_by:
-            line += "  blocked by 受阻: " + "; ".join(t.blocked_by)
+            line += "  blocked by 受阻: " + "; ".join(
+                f"{blocked_by_en(b)} {blocked_by_zh(b)}" for b in t.blocked_by
+            )
         if t.due_note:
             line += f"  note 说明: {t.due_note}"
         print(line)

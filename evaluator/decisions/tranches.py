@@ -31,6 +31,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from evaluator.decisions.calendar import WorkingCalendar, package_calendar
+from evaluator.decisions.words import (
+    TRANCHE_ZH,
+    TRIGGER_EN,
+    TRIGGER_ZH,
+    blocked_by_en,
+    blocked_by_zh,
+)
 from evaluator.errors import InvalidInput, Problem
 
 TRIGGERS = ("signed", "mid_term_passed", "final_passed")
@@ -42,11 +49,7 @@ DEFAULT_SCHEDULE = [
     {"code": "T3", "share_bp": 2000, "trigger": "final_passed", "due_working_days": 15},
 ]
 BASIS_POINTS = 10_000
-WAITS_FOR = {
-    "signed": "signing 合同生效",
-    "mid_term_passed": "mid-term passed 中期评估通过",
-    "final_passed": "final passed 末期评估通过",
-}
+WAITS_FOR = {t: f"{TRIGGER_EN[t]} {TRIGGER_ZH[t]}" for t in TRIGGERS}
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,17 @@ class Tranche:
     due_basis: str = ""  # official | provisional (when due_on is set)
     due_note: str = ""  # why the date is provisional, or when a future trigger comes
     trigger_on: dt.date | None = None  # when its trigger happened (or will)
+
+    def words(self) -> dict[str, object]:
+        """Its status, trigger and blocking conditions as codes and in words (for its API
+        answer and its report rows)."""
+        return {
+            "status_zh": TRANCHE_ZH[self.status],
+            "trigger_zh": TRIGGER_ZH.get(self.trigger, self.trigger),
+            "blocked_by": list(self.blocked_by),
+            "blocked_by_en": [blocked_by_en(b) for b in self.blocked_by],
+            "blocked_by_zh": [blocked_by_zh(b) for b in self.blocked_by],
+        }
 
     def date_label(self) -> str:
         """The date cell of a tranche table, never blank: released on, due by (暂定 when

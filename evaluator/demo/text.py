@@ -14,6 +14,7 @@ import pandas as pd
 
 from evaluator import clock
 from evaluator.decisions.recommend import OUTCOME_ZH
+from evaluator.decisions.words import TRANCHE_ZH, TRIGGER_ZH, blocked_by_en, blocked_by_zh
 from evaluator.demo.county import cast
 from evaluator.demo.registers import round_date
 from evaluator.demo.scoring import DemoReport
@@ -318,10 +319,11 @@ def _consequences(report: DemoReport) -> list[str]:
                     t.code,
                     f"{t.share_bp / 100:g}%",
                     f"¥{t.amount_fen // 100:,}.{t.amount_fen % 100:02d}",
-                    t.trigger,
-                    t.status,
+                    f"{t.trigger} {TRIGGER_ZH[t.trigger]}",
+                    f"{t.status} {TRANCHE_ZH[t.status]}",
                     due,
-                    "; ".join(t.blocked_by) or "none 无",
+                    "; ".join(f"{blocked_by_en(b)} {blocked_by_zh(b)}" for b in t.blocked_by)
+                    or "none 无",
                 ]
             )
         lines += ["  " + line for line in table(rows, {1, 2}, header_rows=1)]

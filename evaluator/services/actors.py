@@ -19,6 +19,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from evaluator import clock
+from evaluator.decisions.words import ROUND_STATE_ZH
 from evaluator.errors import LockedError, NotFound, PermissionDenied, Problem, StateError
 from evaluator.store.base import OrgKind, Role, RoundState
 from evaluator.store.contracts import Contract, ContractStation, Station
@@ -286,7 +287,7 @@ def check_writable(round_: Round) -> None:
         raise StateError(
             Problem(
                 f"scores can be written only while the round is open (it is {round_.state.value})",
-                f"仅在轮次开启期间可录入评分（当前为 {round_.state.value}）",
+                f"仅在轮次开启期间可录入评分（当前为“{ROUND_STATE_ZH[round_.state.value]}”）",
             )
         )
 

@@ -9,6 +9,12 @@ query once a worker holds it. An upheld appeal writes a new snapshot, whose card
 rendered afresh; a reopened round is not approved, and is computed on each read (its
 results kept per worker by :mod:`evaluator.services.round_cache`).
 
+The first read of one station's card renders every station card of the round at once
+(``render_all``: the round computed once, the cards built a chunk at a time) and stores
+them, so a bureau opening 2,500 stations' cards one after another costs one computation of
+the round, not one each; the cards a caller may not read are stored, never shown — every
+read checks its own permission before it gets here.
+
 A stored card is derived data, not a decision: it is written outside any use case's
 transaction, without an audit event, and two workers rendering the same card at once
 keep the first (the texts are equal: the rendering is a pure function of the snapshot's
@@ -20,7 +26,7 @@ gets a 304 after the same permission checks as a full read.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from evaluator.canonical import sha256_text
@@ -44,21 +50,36 @@ class CardText:
 
 # (snapshot id, key) → text, per worker: a card is ~10–40 kB
 _stored: Memo[CardText] = Memo(2048)
+# (snapshot id, what) → every card of that kind stored: one rendering per round and worker
+_every: Memo[int] = Memo(256)
+BATCH = 200  # cards per insert
+RenderAll = Callable[[], AsyncIterator[tuple[str, str]]]  # → (key, text) of every card
 
 
 def card_text(body: str) -> CardText:
     return CardText(body, f'"{sha256_text(body).removeprefix("sha256:")[:40]}"')
 
 
-async def text(round_: Round, key: str, render: Callable[[], Awaitable[str]]) -> CardText:
+async def text(
+    round_: Round,
+    key: str,
+    render: Callable[[], Awaitable[str]],
+    render_all: tuple[str, RenderAll] | None = None,
+) -> CardText:
     """The card ``key`` of the round: rendered by ``render`` (permission checks are the
-    caller's, before), or for an approved round the stored rendering of its snapshot."""
+    caller's, before), or for an approved round the stored rendering of its snapshot.
+    ``render_all``: (what, a renderer of every card of that kind in the round), used once
+    per round on the first card missing from the store."""
     snapshot_id = round_.snapshot_in_force if round_.state == RoundState.APPROVED else None
     if snapshot_id is None:
         return card_text(await render())
 
     async def stored() -> CardText:
         row = await SnapshotCard.filter(snapshot_id=snapshot_id, key=key).first()
+        if row is None and render_all is not None:
+            what, every = render_all
+            await _every.get((str(snapshot_id), what), lambda: _store_every(snapshot_id, every))
+            row = await SnapshotCard.filter(snapshot_id=snapshot_id, key=key).first()
         if row is None:
             body = await render()
             fresh = card_text(body)
@@ -70,3 +91,20 @@ async def text(round_: Round, key: str, render: Callable[[], Awaitable[str]]) ->
         return CardText(row.body, row.etag)
 
     return await _stored.get((str(snapshot_id), key), stored)
+
+
+async def _store_every(snapshot_id, every: RenderAll) -> int:
+    """Store every card ``every`` renders (those already stored are kept); how many."""
+    batch: list[SnapshotCard] = []
+    count = 0
+    async for key, body in every():
+        batch.append(
+            SnapshotCard(snapshot_id=snapshot_id, key=key, body=body, etag=card_text(body).etag)
+        )
+        count += 1
+        if len(batch) >= BATCH:
+            await SnapshotCard.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    if batch:
+        await SnapshotCard.bulk_create(batch, ignore_conflicts=True)
+    return count

@@ -24,6 +24,7 @@ from evaluator.decisions.rectification import (
     OPEN_STATES,
     next_state,
 )
+from evaluator.decisions.words import FINDING_STATE_ZH
 from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem, StateError
 from evaluator.services import audit, calendars
 from evaluator.services.actors import Actor, assignment_role, buys, require, round_scope
@@ -366,7 +367,7 @@ async def override_deadline(
         raise StateError(
             Problem(
                 f"the finding is {finding.state}: its deadline no longer matters",
-                f"该问题状态为 {finding.state}，不再调整期限",
+                f"该问题状态为“{FINDING_STATE_ZH[finding.state]}”，不再调整期限",
             )
         )
     if deadline <= finding.opened_on:

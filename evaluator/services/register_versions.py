@@ -27,6 +27,7 @@ from tortoise.transactions import in_transaction
 
 from evaluator import clock
 from evaluator.decisions.rectification import OPEN_STATES
+from evaluator.decisions.words import FINDING_STATE_ZH, REGISTER_VERSION_ZH
 from evaluator.errors import ConflictError, InvalidInput, Problem, StateError
 from evaluator.evidence.parse import max_bytes as register_max_bytes
 from evaluator.evidence.parse import schema, sha256_of
@@ -98,7 +99,7 @@ async def _decide(
             Problem(
                 f"this version is {record.state}: only a pending replacement is accepted or"
                 " rejected",
-                f"该版本状态为 {record.state}：只有待确认的替换版本可接受或退回",
+                f"该版本状态为“{REGISTER_VERSION_ZH[record.state]}”：只有待确认的替换版本可接受或退回",
             )
         )
     decided = {"decided_by_id": actor.user_id, "decided_at": clock.now(), "decision_reason": reason}
@@ -208,7 +209,7 @@ def _check_open(finding: Finding) -> None:
             Problem(
                 f"the finding is {finding.state}: rectification evidence is taken only while it"
                 " is open",
-                f"该问题状态为 {finding.state}：仅在整改未结时可提交整改佐证",
+                f"该问题状态为“{FINDING_STATE_ZH[finding.state]}”：仅在整改未结时可提交整改佐证",
             )
         )
 

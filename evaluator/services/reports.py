@@ -399,7 +399,7 @@ async def _tranches(actor: Actor, round_: Round) -> list[dict[str, Any]]:
             "due_basis": t.due_basis,
             "overdue": t.overdue,
             "released_on": t.released_on and t.released_on.isoformat(),
-            "blocked_by": list(t.blocked_by),
+            **t.words(),
             "when": t.date_label(),
         }
         for t in items

@@ -354,7 +354,13 @@ async def station_scorecard_text(
         card, _ = await _station_card(round_, station)
         return await asyncio.to_thread(render, card)
 
-    return await approved_cards.text(round_, f"{form}:station:{station.code}", rendered)
+    async def every() -> AsyncIterator[tuple[str, str]]:
+        async for code, card in station_cards(round_):
+            yield f"{form}:station:{code}", await asyncio.to_thread(render, card)
+
+    return await approved_cards.text(
+        round_, f"{form}:station:{station.code}", rendered, (f"{form}:station", every)
+    )
 
 
 async def station_card(actor: Actor, round_id, station_id) -> tuple[dict, Computed]:

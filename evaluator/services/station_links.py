@@ -26,6 +26,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from evaluator import clock
+from evaluator.decisions.words import ROUND_KIND_ZH, ROUND_STATE_ZH
 from evaluator.errors import InvalidInput, Overlap, Problem, StateError
 from evaluator.services import audit
 from evaluator.services.actors import (
@@ -201,11 +202,15 @@ async def refuse_if_rounds_started(contract: Contract, on: dt.date, conn) -> Non
         names = ", ".join(
             f"{r.kind.value} {r.as_of.isoformat()} ({r.state.value})" for r in started
         )
+        names_zh = "、".join(
+            f"{ROUND_KIND_ZH[r.kind.value]} {r.as_of.isoformat()}（{ROUND_STATE_ZH[r.state.value]}）"
+            for r in started
+        )
         raise StateError(
             Problem(
                 f"contract {contract.code} has rounds under way on or after {on.isoformat()} "
                 f"({names}): their stations cannot change; choose a date after them",
-                f"合同 {contract.code} 在 {on.isoformat()} 及以后有进行中的评估轮次（{names}），"
+                f"合同 {contract.code} 在 {on.isoformat()} 及以后有进行中的评估轮次（{names_zh}），"
                 "其社工站不可变更；请选择其后的日期",
                 path="on",
             )

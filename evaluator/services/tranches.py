@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 from evaluator import clock
 from evaluator.decisions.rectification import OPEN_STATES
 from evaluator.decisions.tranches import Event, Tranche, schedule_tranches, terms_from_schedule
+from evaluator.decisions.words import TRANCHE_ZH, blocked_by_en, blocked_by_zh
 from evaluator.errors import ConflictError, InvalidInput, Problem, StateError, TooEarly
 from evaluator.services import audit, calendars
 from evaluator.services.actors import Actor, get_contract, require
@@ -97,11 +98,14 @@ async def release(actor: Actor, contract_id, code: str) -> TrancheRelease:
             )
         )
     if tranche.status != "due":
-        why = f" (blocked by: {'; '.join(tranche.blocked_by)})" if tranche.blocked_by else ""
+        why_en = "; ".join(blocked_by_en(b) for b in tranche.blocked_by)
+        why_zh = "；".join(blocked_by_zh(b) for b in tranche.blocked_by)
         raise StateError(
             Problem(
-                f"tranche {code} is {tranche.status}, not due{why}",
-                f"第 {code} 期款项状态为 {tranche.status}，不可拨付{why}",
+                f"tranche {code} is {tranche.status}, not due"
+                + (f" (blocked by: {why_en})" if why_en else ""),
+                f"第 {code} 期款项状态为“{TRANCHE_ZH[tranche.status]}”，不可拨付"
+                + (f"（受阻于：{why_zh}）" if why_zh else ""),
             )
         )
     try:

@@ -9,7 +9,7 @@ import asyncio
 
 from api_fixtures import approved_with_evidence, assert_problem, fresh_round, settle_gaps
 
-from evaluator.services import approved_cards, round_cache
+from evaluator.services import approved_cards, round_cache, scorecards
 from evaluator.services import rounds as rs
 from evaluator.services.scorecards import compute_round, station_card
 from evaluator.services.scoring import record_score
@@ -22,6 +22,7 @@ def _forget() -> None:
     round_cache.results.clear()
     round_cache.robustness.clear()
     approved_cards._stored.clear()
+    approved_cards._every.clear()
 
 
 async def test_an_approved_card_is_stored_once_and_then_served_as_stored(api, world):
@@ -64,6 +65,46 @@ async def test_an_approved_card_is_stored_once_and_then_served_as_stored(api, wo
         await api.get(url, token=world.tokens["agency_b"], headers={"If-None-Match": etag}), 404
     )
     assert_problem(await api.get(url, headers={"If-None-Match": etag}), 401)
+
+
+async def test_the_first_card_read_stores_every_card_of_the_round_as_each_alone(
+    api, world, monkeypatch
+):
+    """One station's first read renders and stores every station card of the round (the
+    round computed once); each stored text is the text its own first read would store."""
+    _forget()
+    r, _ = await approved_with_evidence(world)
+    st01, st02 = world.county.stations["ST01"], world.county.stations["ST02"]
+    url = f"/rounds/{r.id}/stations/{{}}/scorecard"
+    snapshot = await ApprovalSnapshot.get(round_id=r.id)
+
+    async def nothing(round_, done=None, chunk=1000):
+        return
+        yield
+
+    # each card alone: the round's other cards are not rendered with it
+    monkeypatch.setattr(scorecards, "station_cards", nothing)
+    alone = {}
+    for station in (st01, st02):
+        answer = await api.get(url.format(station.id), token=world.tokens["bureau"])
+        assert answer.status_code == 200, answer.text
+        alone[station.code] = answer.text
+    monkeypatch.undo()
+    await SnapshotCard.filter(snapshot_id=snapshot.id).delete()
+    _forget()
+
+    first = await api.get(url.format(st01.id), token=world.tokens["bureau"])
+    assert first.status_code == 200 and first.text == alone["ST01"]
+    stored = await SnapshotCard.filter(snapshot_id=snapshot.id, key__startswith="api:station:")
+    assert {c.key for c in stored} == {"api:station:ST01", "api:station:ST02"}
+    assert {c.key.rsplit(":", 1)[1]: c.body for c in stored} == alone
+
+    # the second station's first read computes nothing: it was stored with the first
+    approved_cards._stored.clear()
+    misses = round_cache.results.misses
+    second = await api.get(url.format(st02.id), token=world.tokens["agency_a"])
+    assert second.status_code == 200 and second.text == alone["ST02"]
+    assert round_cache.results.misses == misses
 
 
 async def test_the_agency_card_is_stored_too_and_a_new_snapshot_renders_afresh(api, world):

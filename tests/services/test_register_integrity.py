@@ -381,7 +381,7 @@ async def test_a_corrected_register_is_kept_with_its_finding(db, evidence_dir, t
         bad = tmp_path / "bad.csv"
         bad.write_text(FINANCE + "2026-03-01,ST01,活动经费,一千,是\n", encoding="utf-8")
         await submit_rectification(agency, finding.id, "finance", bad)
-    await Finding.filter(id=finding.id).update(state="verified")
+    await Finding.filter(id=finding.id).update(state="closed")
     with pytest.raises(StateError):
         await submit_rectification(agency, finding.id, "finance", finance(tmp_path, 1, "z.csv"))
     assert await RegisterImport.filter(finding_id=finding.id).count() == 1

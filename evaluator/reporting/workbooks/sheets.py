@@ -171,7 +171,7 @@ def tranches_sheet(book: Book, tranches: list[dict], name: str = "拨付 Tranche
                 yuan_amount(t["amount_fen"]),
                 f"{TRANCHE_ZH.get(t['status'], t['status'])} {t['status']}",
                 t["when"],
-                "，".join(t["blocked_by"]) or None,
+                "；".join(t["blocked_by_zh"]) or None,
             ]
             for t in tranches
         ],

@@ -38,7 +38,13 @@ class TrancheOut(Out):
     )
     overdue: bool
     released_on: dt.date | None
-    blocked_by: list[str]
+    blocked_by: list[str] = Field(
+        description="codes of what blocks it: `<trigger>:failed`, or `<severity> <rule> @ <unit>`"
+    )
+    blocked_by_en: list[str] = Field(description="the same, in words")
+    blocked_by_zh: list[str] = Field(description="the same, in Chinese 受阻原因")
+    status_zh: str = Field(description="the status in Chinese 状态")
+    trigger_zh: str = Field(description="the trigger in Chinese 触发条件")
     due_note: str = Field(description="why the date is provisional, or when the trigger comes")
     when: str = Field(
         description="the date cell of a tranche table, never blank: released on, due by "
@@ -69,9 +75,7 @@ class ReleaseOut(Out):
 async def list_tranches(request: Request, contract_id: uuid.UUID) -> HTTPResponse:
     contract, table = await tranches.contract_tranches(actor_of(request), contract_id)
     items = [
-        TrancheOut.model_validate(
-            {**t.__dict__, "blocked_by": list(t.blocked_by), "when": t.date_label()}
-        )
+        TrancheOut.model_validate({**t.__dict__, **t.words(), "when": t.date_label()})
         for t in table
     ]
     return render(TranchesOut(contract_id=contract.id, amount_fen=contract.amount_fen, items=items))

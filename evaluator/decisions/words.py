@@ -1,0 +1,112 @@
+"""The Chinese (and plain English) words of every code a person reads: finding states,
+tranche statuses and triggers, round kinds and states, register versions, evidence reviews,
+severities, outcomes. Codes stay codes in the API's fields; every Chinese sentence says
+the word (tests/decisions/test_words.py checks that no Chinese text shows a code)."""
+
+from __future__ import annotations
+
+from evaluator.decisions.deviations import SEVERITY_ZH
+from evaluator.decisions.recommend import OUTCOME_ZH
+
+FINDING_STATE_ZH = {
+    "open": "待整改",
+    "plan_submitted": "已提交方案",
+    "evidence_submitted": "已提交佐证",
+    "closed": "已关闭",
+    "rejected": "已退回",
+    "overdue": "逾期",
+    "escalated": "已升级",
+}
+TRANCHE_ZH = {
+    "scheduled": "未到期",
+    "due": "应付",
+    "withheld": "暂缓",
+    "released": "已拨付",
+    "forfeited": "不再支付",
+}
+TRIGGER_ZH = {
+    "signed": "合同生效",
+    "mid_term_passed": "中期评估通过",
+    "final_passed": "末期评估通过",
+}
+TRIGGER_EN = {
+    "signed": "signing",
+    "mid_term_passed": "mid-term passed",
+    "final_passed": "final passed",
+}
+ROUND_KIND_ZH = {
+    "mid_term": "中期评估",
+    "final": "末期评估",
+    "spot_check": "抽查",
+    "annual": "年度评估",
+}
+ROUND_STATE_ZH = {
+    "draft": "草稿",
+    "open": "评分中",
+    "submitted": "待审定",
+    "approved": "已审定",
+    "reopened": "重新开启",
+}
+REGISTER_VERSION_ZH = {
+    "in_force": "生效",
+    "replaced": "已被替换",
+    "pending": "待确认",
+    "rejected": "已退回",
+    "rectification": "整改佐证",
+}
+EVIDENCE_ZH = {
+    "none": "无",
+    "pending": "待审",
+    "accepted": "已采信",
+    "rejected": "不采信",
+    "insufficient": "不充分",
+}
+SOURCE_ZH = {"raters": "评估员评分", "register": "台账计算", "appeal": "申诉核定"}
+GRADE_ON_ZH = {"total": "总分", "base": "基础分"}
+
+
+def blocked_by_words(code: str) -> tuple[str, str]:
+    """A tranche's blocking condition in English and in Chinese: ``mid_term_passed:failed``
+    (its trigger round failed) or ``suspension V1 @ ST01`` (an open finding of that
+    severity); anything else as it is."""
+    if code.endswith(":failed"):
+        trigger = code.removesuffix(":failed")
+        return (
+            f"{TRIGGER_EN.get(trigger, trigger).removesuffix(' passed')} not passed",
+            f"{TRIGGER_ZH.get(trigger, trigger).removesuffix('通过')}未通过",
+        )
+    severity, _, rest = code.partition(" ")
+    rule, _, unit = rest.partition(" @ ")
+    if severity not in SEVERITY_ZH or not unit:
+        return code, code
+    return (
+        f"open {severity} finding {rule} at {unit}",
+        f"{unit} 未结的{SEVERITY_ZH[severity]}问题（{rule}）",
+    )
+
+
+def blocked_by_en(code: str) -> str:
+    return blocked_by_words(code)[0]
+
+
+def blocked_by_zh(code: str) -> str:
+    return blocked_by_words(code)[1]
+
+
+__all__ = [
+    "EVIDENCE_ZH",
+    "FINDING_STATE_ZH",
+    "GRADE_ON_ZH",
+    "OUTCOME_ZH",
+    "REGISTER_VERSION_ZH",
+    "ROUND_KIND_ZH",
+    "ROUND_STATE_ZH",
+    "SEVERITY_ZH",
+    "SOURCE_ZH",
+    "TRANCHE_ZH",
+    "TRIGGER_EN",
+    "TRIGGER_ZH",
+    "blocked_by_en",
+    "blocked_by_words",
+    "blocked_by_zh",
+]
