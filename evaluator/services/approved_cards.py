@@ -11,9 +11,10 @@ results kept per worker by :mod:`evaluator.services.round_cache`).
 
 The first read of one station's card renders every station card of the round at once
 (``render_all``: the round computed once, the cards built a chunk at a time) and stores
-them, so a bureau opening 2,500 stations' cards one after another costs one computation of
-the round, not one each; the cards a caller may not read are stored, never shown — every
-read checks its own permission before it gets here.
+them, in a task of its own that a request which times out or goes away does not cancel:
+a bureau opening 2,500 stations' cards one after another costs one computation of the
+round, not one each. The cards a caller may not read are stored, never shown: every read
+checks its own permission before it gets here.
 
 A stored card is derived data, not a decision: it is written outside any use case's
 transaction, without an audit event, and two workers rendering the same card at once
@@ -26,6 +27,8 @@ gets a 304 after the same permission checks as a full read.
 
 from __future__ import annotations
 
+import asyncio
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
@@ -50,8 +53,11 @@ class CardText:
 
 # (snapshot id, key) → text, per worker: a card is ~10–40 kB
 _stored: Memo[CardText] = Memo(2048)
-# (snapshot id, what) → every card of that kind stored: one rendering per round and worker
-_every: Memo[int] = Memo(256)
+# (snapshot id, what) → the rendering of every card of that kind, per worker: it runs
+# detached from the request that started it (a request that times out or goes away does
+# not cancel it), and later readers wait for the same one
+_every: OrderedDict[tuple[str, str], asyncio.Task[int]] = OrderedDict()
+EVERY_KEPT = 256
 BATCH = 200  # cards per insert
 RenderAll = Callable[[], AsyncIterator[tuple[str, str]]]  # → (key, text) of every card
 
@@ -78,7 +84,7 @@ async def text(
         row = await SnapshotCard.filter(snapshot_id=snapshot_id, key=key).first()
         if row is None and render_all is not None:
             what, every = render_all
-            await _every.get((str(snapshot_id), what), lambda: _store_every(snapshot_id, every))
+            await _stored_every((str(snapshot_id), what), snapshot_id, every)
             row = await SnapshotCard.filter(snapshot_id=snapshot_id, key=key).first()
         if row is None:
             body = await render()
@@ -91,6 +97,24 @@ async def text(
         return CardText(row.body, row.etag)
 
     return await _stored.get((str(snapshot_id), key), stored)
+
+
+async def _stored_every(key: tuple[str, str], snapshot_id, every: RenderAll) -> int:
+    """Every card of that kind stored: rendered once per worker, by a task of its own."""
+    loop = asyncio.get_running_loop()
+    task = _every.get(key)
+    if (
+        task is None
+        or task.get_loop() is not loop
+        or task.cancelled()
+        or (task.done() and task.exception() is not None)  # failed: this reader tries again
+    ):
+        task = loop.create_task(_store_every(snapshot_id, every))
+        _every[key] = task
+        while len(_every) > EVERY_KEPT:
+            _every.popitem(last=False)
+    _every.move_to_end(key)
+    return await asyncio.shield(task)
 
 
 async def _store_every(snapshot_id, every: RenderAll) -> int:

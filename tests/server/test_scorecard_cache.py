@@ -257,3 +257,36 @@ async def test_the_summarys_computed_part_is_stored_per_state_of_the_open_findin
     after = {s["code"]: s["open_findings"]["correction"] for s in changed.json()["stations"]}
     assert after["ST02"] == before["ST02"] + 1 and after["ST01"] == before["ST01"]
     assert round_cache.results.misses == 1  # computed once for the new state
+
+
+async def test_a_round_rendering_goes_on_when_its_request_goes_away(api, world):
+    """The rendering of every card of a round runs in a task of its own: the request that
+    started it may time out or be cancelled; the cards are stored all the same, and the
+    next reader waits for the same rendering instead of starting another."""
+    _forget()
+    r, _ = await approved_with_evidence(world)
+    round_ = await Round.get(id=r.id)
+    started, release = asyncio.Event(), asyncio.Event()
+    renderings = []
+
+    async def every():
+        renderings.append(1)
+        started.set()
+        await release.wait()
+        for i in range(3):
+            yield f"test:{i}", f'{{"n": {i}}}'
+
+    async def one() -> str:
+        raise AssertionError("the card comes from the round's rendering")
+
+    reader = asyncio.create_task(approved_cards.text(round_, "test:1", one, ("test", every)))
+    await started.wait()
+    reader.cancel()  # the client went away, or sanic's response timeout
+    await asyncio.gather(reader, return_exceptions=True)
+    second = asyncio.create_task(approved_cards.text(round_, "test:2", one, ("test", every)))
+    await asyncio.sleep(0)
+    release.set()
+    assert (await second).body == '{"n": 2}'
+    snapshot = await ApprovalSnapshot.get(round_id=r.id)
+    keys = await SnapshotCard.filter(snapshot_id=snapshot.id, key__startswith="test:").count()
+    assert keys == 3 and renderings == [1]
