@@ -149,6 +149,13 @@ ON_SITE_QUOTA = Param(
     minimum=0,
     integer=True,
 )
+MIN_HOURS = Param(
+    "min_hours",
+    60,
+    "training hours each worker owes in a whole year (pro rata a shorter service)",
+    "每名社工全年应完成的培训时数（在岗不足一年的按天折算）",
+    minimum=0,
+)
 MIN_KNOWN = Param(
     "min_known",
     3,
@@ -169,6 +176,7 @@ _TERMS = (
     MetricTerm("qualified_share", "staff", _COUNT, (GRACE_YEARS,), targets=False),
     MetricTerm("supervision_hours_per_worker", "staff", _COUNT),
     MetricTerm("training_hours_per_worker", "staff", _COUNT),
+    MetricTerm("training_hours_met_share", "staff", _COUNT, (MIN_HOURS,), targets=False),
     MetricTerm("retention", "staff", _COUNT, targets=False),
     # service log
     MetricTerm("cases_qualified", "service_log", _COUNT_OR_BONUS, (MIN_FOLLOWUPS,)),

@@ -72,6 +72,42 @@ def test_hours_per_worker_and_retention(tmp_path):
     assert run("retention", df).loc["S2", "value"] == pytest.approx(1.0)
 
 
+def test_training_hours_met_share_counts_each_worker_pro_rata(tmp_path):
+    df = frame(tmp_path, "staff", STAFF)
+    out = run("training_hours_met_share", df)
+    # 2025, full-time workers who served at S1, owing 60 h × days served ÷ 365:
+    # P1 365 d → 60, has 60: met · P2 365 d → 60, has 40: below
+    # P3 1 Jan–30 Jun 181 d → 29.75, has 20: below · P4 1 Jul–31 Dec 184 d → 30.25, has 30: below
+    assert out.loc["S1", "value"] == pytest.approx(1 / 4) and out.loc["S1", "n"] == 4
+    below = out.loc["S1", "detail"]["below"]
+    assert [b["person"] for b in below] == ["P2", "P3", "P4"]
+    assert below[1] == {"person": "P3", "hours": 20.0, "owed": 29.75}
+    assert below[2]["owed"] == 30.25
+    assert out.loc["S2", "value"] == 0.0  # P6: 10 h of 60
+    # the first half (181 days): P1 and P2 owe 29.75 and have 60 and 40; P3 20; P4 not yet hired
+    half = run("training_hours_met_share", df, period=HALF)
+    assert half.loc["S1", "value"] == pytest.approx(2 / 3) and half.loc["S1", "n"] == 3
+    # 40 hours a year: P2 (40 of 40) and P4 (30 of 20.16) now meet it; P3 20 of 19.84 too
+    assert run("training_hours_met_share", df, min_hours=40).loc["S1", "value"] == 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    hours=st.lists(st.integers(0, 120), min_size=1, max_size=8),
+    low=st.integers(0, 90),
+    extra=st.integers(0, 60),
+)
+def test_training_hours_met_share_falls_as_the_duty_rises(tmp_path_factory, hours, low, extra):
+    rows = "\n".join(f"P{i},S1,2024-0{1 + i % 9}-01,,是,无,,{h},0" for i, h in enumerate(hours))
+    df = frame(tmp_path_factory.mktemp("t"), "staff", STAFF.strip().split("\n")[0] + "\n" + rows)
+    lower = run("training_hours_met_share", df, stations=("S1",), min_hours=low)
+    higher = run("training_hours_met_share", df, stations=("S1",), min_hours=low + extra)
+    a, b = lower.loc["S1", "value"], higher.loc["S1", "value"]
+    assert 0.0 <= b <= a <= 1.0
+    met = lower.loc["S1", "detail"]["met"]
+    assert met + len(lower.loc["S1", "detail"]["below"]) == len(hours)
+
+
 SERVICES = """
 所属站点,服务日期,服务类型,个案/小组编号,节次/跟进次数,参与人数,服务时数,服务地点
 S1,2025-01-05,个案,C1,3,1,1,入户

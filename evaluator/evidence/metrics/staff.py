@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from evaluator.evidence.metrics.base import Metric, Period, result, station_codes
-from evaluator.systems.vocabulary import GRACE_YEARS
+from evaluator.systems.vocabulary import GRACE_YEARS, MIN_HOURS
 
 
 def _dates(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -114,6 +114,50 @@ def _hours(column: str):
     return compute
 
 
+DAYS_IN_YEAR = 365
+
+
+def owed_hours(frame: pd.DataFrame, period: Period, yearly: float) -> np.ndarray:
+    """The training hours each row owes in the period: ``yearly`` for a whole year served
+    in it, pro rata the days served in the period otherwise (0 for a worker who did not
+    serve in it)."""
+    hire, leave = _dates(frame, "hire_date"), _dates(frame, "leave_date")
+    start = np.maximum(hire, period.first)
+    end = np.where(np.isnat(leave), period.last, np.minimum(leave, period.last))
+    days = (end - start).astype("timedelta64[D]").astype(np.int64) + 1
+    return np.clip(days, 0, None) * (yearly / DAYS_IN_YEAR)
+
+
+def _training_met(frame, stations, period, params):
+    codes = station_codes(frame)
+    counted = served(frame, period)
+    owed = owed_hours(frame, period, float(params["min_hours"]))
+    hours = np.nan_to_num(np.asarray(frame["training_hours"], dtype=float))
+    met = counted & (hours >= owed - 1e-9)
+    n = pd.Series(counted.astype(float)).groupby(codes).sum().reindex(list(stations)).fillna(0.0)
+    ok = pd.Series(met.astype(float)).groupby(codes).sum().reindex(list(stations)).fillna(0.0)
+    ids = np.asarray(frame["person_id"].astype(object), dtype=object)
+    below: dict[str, list[dict]] = {}
+    for i in np.flatnonzero(counted & ~met):
+        below.setdefault(codes[i], []).append(
+            {
+                "person": str(ids[i]),
+                "hours": round(float(hours[i]), 2),
+                "owed": round(float(owed[i]), 2),
+            }
+        )
+    detail = {
+        s: {
+            "workers": int(n[s]),
+            "met": int(ok[s]),
+            "below": sorted(below.get(s, []), key=lambda b: b["person"]),
+            "min_hours": float(params["min_hours"]),
+        }
+        for s in stations
+    }
+    return result(stations, (ok / n).where(n > 0), n, detail)
+
+
 def _retention(frame, stations, period, params):
     codes = station_codes(frame)
     leave = _dates(frame, "leave_date")
@@ -178,6 +222,18 @@ STAFF_METRICS = (
         _hours("training_hours"),
         unit_en="hours",
         unit_zh="小时",
+    ),
+    Metric(
+        "training_hours_met_share",
+        "staff",
+        "培训时数达标人员比例",
+        "Share of workers with their training hours",
+        "full-time workers who served in the period and had at least min_hours (60) of training a year — pro rata the days they served in the period — ÷ full-time workers who served in it",
+        "期内服务过的专职社工中，培训时数不少于每年 min_hours（默认 60）小时（按其期内在岗天数折算）者所占比例",
+        ("ratio", "count"),
+        _training_met,
+        (MIN_HOURS,),
+        targets=False,
     ),
     Metric(
         "retention",
