@@ -156,6 +156,22 @@ MIN_HOURS = Param(
     "每名社工全年应完成的培训时数（在岗不足一年的按天折算）",
     minimum=0,
 )
+MIN_STAFF = Param(
+    "min_staff",
+    2,
+    "full-time workers a station must have on duty",
+    "社工站须在岗的专职社工人数",
+    minimum=1,
+    integer=True,
+)
+SETUP_MONTHS = Param(
+    "setup_months",
+    1,
+    "months after the contract's start by which the station must be staffed",
+    "合同起始后须完成人员配备的月数",
+    minimum=0,
+    integer=True,
+)
 MIN_KNOWN = Param(
     "min_known",
     3,
@@ -177,6 +193,7 @@ _TERMS = (
     MetricTerm("supervision_hours_per_worker", "staff", _COUNT),
     MetricTerm("training_hours_per_worker", "staff", _COUNT),
     MetricTerm("training_hours_met_share", "staff", _COUNT, (MIN_HOURS,), targets=False),
+    MetricTerm("staffed_in_time", "staff", _COUNT, (MIN_STAFF, SETUP_MONTHS), targets=False),
     MetricTerm("retention", "staff", _COUNT, targets=False),
     # service log
     MetricTerm("cases_qualified", "service_log", _COUNT_OR_BONUS, (MIN_FOLLOWUPS,)),

@@ -91,6 +91,34 @@ def test_training_hours_met_share_counts_each_worker_pro_rata(tmp_path):
     assert run("training_hours_met_share", df, min_hours=40).loc["S1", "value"] == 1.0
 
 
+def test_staffed_in_time_finds_the_first_day_with_enough_workers(tmp_path):
+    late = STAFF.strip() + "\nP7,S3,2025-01-10,,是,无,,0,0\nP8,S3,2025-03-01,,是,无,,0,0\n"
+    df = frame(tmp_path, "staff", late)
+    out = run("staffed_in_time", df, stations=("S1", "S2", "S3"))
+    # 2025, deadline 1 Feb: S1 has P1, P2, P3 on duty on 1 January → staffed on day one
+    assert out.loc["S1", "value"] == 1.0
+    assert out.loc["S1", "detail"] == {
+        "staffed_on": "2025-01-01",
+        "deadline": "2025-02-01",
+        "min_staff": 2,
+    }
+    # S2: P6 alone, never two → 0 once the deadline has passed
+    assert out.loc["S2", "value"] == 0.0 and out.loc["S2", "detail"]["staffed_on"] is None
+    # S3: the second worker came on 1 March, a month late; with two months it is in time
+    assert out.loc["S3", "value"] == 0.0 and out.loc["S3", "detail"]["staffed_on"] == "2025-03-01"
+    two = run("staffed_in_time", df, stations=("S3",), setup_months=2)
+    assert two.loc["S3", "value"] == 1.0 and two.loc["S3", "detail"]["deadline"] == "2025-03-01"
+    # four workers at S1: 3 on 1 January; P3 left 30 June before P4 came 1 July → never
+    assert run("staffed_in_time", df, stations=("S1",), min_staff=4).loc["S1", "value"] == 0.0
+    # a contract from 15 June: P1, P2, P3 on duty that day (P3 leaves 30 June) → in time
+    june = Period(dt.date(2025, 6, 15), dt.date(2025, 12, 31))
+    assert run("staffed_in_time", df, stations=("S1",), period=june).loc["S1", "value"] == 1.0
+    # a round before the deadline, the station not yet staffed: too early to tell
+    early = Period(dt.date(2025, 6, 20), dt.date(2025, 7, 5))
+    unknown = run("staffed_in_time", df, stations=("S1",), period=early, min_staff=4)
+    assert math.isnan(unknown.loc["S1", "value"])
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     hours=st.lists(st.integers(0, 120), min_size=1, max_size=8),

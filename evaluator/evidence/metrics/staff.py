@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from evaluator.evidence.metrics.base import Metric, Period, result, station_codes
-from evaluator.systems.vocabulary import GRACE_YEARS, MIN_HOURS
+from evaluator.systems.vocabulary import GRACE_YEARS, MIN_HOURS, MIN_STAFF, SETUP_MONTHS
 
 
 def _dates(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -158,6 +158,46 @@ def _training_met(frame, stations, period, params):
     return result(stations, (ok / n).where(n > 0), n, detail)
 
 
+def staffed_on(
+    hire: np.ndarray, leave: np.ndarray, period: Period, need: int
+) -> np.datetime64 | None:
+    """The first day of the period on which at least ``need`` of these full-time workers
+    were on duty (None if none was): only the period's first day and hiring days can be
+    the first such day."""
+    later = hire[(hire > period.first) & (hire <= period.last)]
+    for day in np.unique(np.concatenate([[period.first], later])):
+        on = (hire <= day) & (np.isnat(leave) | (leave >= day))
+        if int(on.sum()) >= need:
+            return day
+    return None
+
+
+def _staffed_in_time(frame, stations, period, params):
+    codes = station_codes(frame)
+    need, months = int(params["min_staff"]), int(params["setup_months"])
+    deadline = np.datetime64(pd.Timestamp(period.start) + pd.DateOffset(months=months), "s")
+    rows = pd.Series(np.arange(len(frame))).groupby(codes).indices
+    full = _full_time(frame)
+    hire, leave = _dates(frame, "hire_date"), _dates(frame, "leave_date")
+    value, detail = {}, {}
+    for s in stations:
+        mine = np.asarray(rows.get(s, []), dtype=np.int64)
+        mine = mine[full[mine]]
+        day = staffed_on(hire[mine], leave[mine], period, need)
+        if day is not None and day <= deadline:
+            value[s] = 1.0
+        elif deadline <= period.last:
+            value[s] = 0.0
+        else:
+            value[s] = np.nan  # not staffed yet, and its deadline is after the period
+        detail[s] = {
+            "staffed_on": None if day is None else str(day.astype("datetime64[D]")),
+            "deadline": str(deadline.astype("datetime64[D]")),
+            "min_staff": need,
+        }
+    return result(stations, pd.Series(value), None, detail)
+
+
 def _retention(frame, stations, period, params):
     codes = station_codes(frame)
     leave = _dates(frame, "leave_date")
@@ -233,6 +273,18 @@ STAFF_METRICS = (
         ("ratio", "count"),
         _training_met,
         (MIN_HOURS,),
+        targets=False,
+    ),
+    Metric(
+        "staffed_in_time",
+        "staff",
+        "按期完成人员配备",
+        "Staffed within the set-up deadline",
+        "1 when at least min_staff (2) full-time workers were on duty on some day within setup_months (1) of the period's start (the contract's), 0 when that day passed without them; missing when it is after the period and they are not there yet",
+        "期初（合同起始日）起 setup_months（默认 1）个月内某日已有不少于 min_staff（默认 2）名专职社工在岗记 1，期限已过仍未配齐记 0；期限晚于期末且尚未配齐的为缺失",
+        ("ratio", "count"),
+        _staffed_in_time,
+        (MIN_STAFF, SETUP_MONTHS),
         targets=False,
     ),
     Metric(
