@@ -24,7 +24,7 @@ from evaluator.services.actors import (
     require,
     round_scope,
 )
-from evaluator.services.contracts import round_units, unit_code, unit_named
+from evaluator.services.contracts import round_unit, unit_code
 from evaluator.services.evidence import no_such_file, round_files
 from evaluator.services.reviews import record_review
 from evaluator.services.systems import system_of
@@ -58,7 +58,7 @@ async def unit_and_leaf(round_: Round, unit: str, leaf: str) -> tuple[IndicatorS
                 path="leaf",
             )
         )
-    named = unit_named(await round_units(round_, system), unit)
+    named = await round_unit(round_, system, unit)
     if named is None:
         raise InvalidInput(
             Problem(

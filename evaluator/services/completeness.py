@@ -35,7 +35,7 @@ from evaluator.services.actors import (
     require,
     system_user_id,
 )
-from evaluator.services.contracts import round_cohort, round_units
+from evaluator.services.contracts import round_cohort, round_unit
 from evaluator.services.scorecards import cohort_frame, round_inputs
 from evaluator.services.systems import system_of
 from evaluator.store.base import Role
@@ -139,7 +139,7 @@ async def decide_gap(
     check_writable(round_)
     system = await system_of(await SystemVersion.get(id=round_.system_id))
     problems = []
-    if unit not in await round_units(round_, system):
+    if await round_unit(round_, system, unit) != unit:
         problems.append(
             Problem(
                 f"{unit} is not evaluated in this round", f"{unit} 不在本轮评估范围内", path="unit"

@@ -480,6 +480,25 @@ async def round_cohort(round_: Round, system: IndicatorSystem, conn=None) -> Coh
     )
 
 
+async def round_unit(round_: Round, system: IndicatorSystem, text: str, conn=None) -> str | None:
+    """The unit of the round that ``text`` names, as :func:`unit_named` finds it among
+    :func:`round_units`, read with one query: a write names one unit, and a province's
+    round has thousands."""
+    if system.unit == "agency":
+        contract = await Contract.get(id=round_.contract_id).using_db(conn)
+        return unit_named([str(contract.agency_id)], text)
+    found = (
+        await ContractStation.filter(
+            station_links.active_on(round_.as_of),
+            contract_id=round_.contract_id,
+            station__code_key=code_key(text),
+        )
+        .using_db(conn)
+        .values_list("station__code", flat=True)
+    )
+    return str(found[0]) if found else None
+
+
 async def round_units(round_: Round, system: IndicatorSystem, conn=None) -> list[str]:
     """The units a round scores: the contract's stations in force on its date, or the agency."""
     return (await round_cohort(round_, system, conn)).units

@@ -34,7 +34,7 @@ from evaluator.services.actors import (
     round_scope,
 )
 from evaluator.services.citations import audit_citations, citable_files, insert_citations
-from evaluator.services.contracts import round_units, unit_named
+from evaluator.services.contracts import round_unit, round_units, unit_named
 from evaluator.services.systems import system_of
 from evaluator.store.contracts import Station
 from evaluator.store.rounds import Round, Score, SystemVersion
@@ -72,7 +72,7 @@ async def record_score(
     check_writable(round_)
     system = await system_of(await SystemVersion.get(id=round_.system_id))
     await require_scorer(actor, round_, system, [leaf])
-    named = unit_named(await round_units(round_, system), unit)
+    named = await round_unit(round_, system, unit)
     if named is None:
         raise InvalidInput(
             Problem(
