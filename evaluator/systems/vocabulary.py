@@ -172,6 +172,20 @@ SETUP_MONTHS = Param(
     minimum=0,
     integer=True,
 )
+EQUIVALENT_HOURS = Param(
+    "equivalent_hours",
+    0,
+    "training hours a supervisor without the intermediate qualification may count instead (0: none)",
+    "未持中级资格的督导可视同达标的培训时数（0 表示不认可）",
+    minimum=0,
+)
+DEGREE_COUNTS = Param(
+    "degree_counts",
+    "no",
+    "whether a relevant degree counts as the intermediate qualification",
+    "相关专业学历是否视同中级资格",
+    choices=("no", "yes"),
+)
 MIN_KNOWN = Param(
     "min_known",
     3,
@@ -194,6 +208,13 @@ _TERMS = (
     MetricTerm("training_hours_per_worker", "staff", _COUNT),
     MetricTerm("training_hours_met_share", "staff", _COUNT, (MIN_HOURS,), targets=False),
     MetricTerm("staffed_in_time", "staff", _COUNT, (MIN_STAFF, SETUP_MONTHS), targets=False),
+    MetricTerm(
+        "supervisor_qualified",
+        "staff",
+        _COUNT,
+        (EQUIVALENT_HOURS, DEGREE_COUNTS),
+        targets=False,
+    ),
     MetricTerm("retention", "staff", _COUNT, targets=False),
     # service log
     MetricTerm("cases_qualified", "service_log", _COUNT_OR_BONUS, (MIN_FOLLOWUPS,)),

@@ -119,6 +119,40 @@ def test_staffed_in_time_finds_the_first_day_with_enough_workers(tmp_path):
     assert math.isnan(unknown.loc["S1", "value"])
 
 
+SUPERVISORS = """
+人员编号,所属站点,入职日期,离职日期,是否专职,职业资格等级,取得资格日期,培训时数,督导时数,岗位,社会工作相关专业学历
+Q1,S1,2020-01-01,,是,社会工作师,2019-06-01,60,20,督导,否
+Q2,S1,2021-01-01,,是,助理社会工作师,2021-06-01,70,10,督导,是
+Q3,S1,2022-01-01,,是,无,,20,6,社工,否
+Q4,S2,2020-01-01,2025-03-31,是,高级社会工作师,2015-01-01,10,2,督导,否
+Q5,S2,2021-01-01,,是,社会工作师,2026-01-01,10,2,督导,否
+"""
+
+
+def test_supervisor_qualified_and_the_equivalences_a_province_allows(tmp_path):
+    df = frame(tmp_path, "staff", SUPERVISORS)
+    out = run("supervisor_qualified", df, stations=("S1", "S2", "S3"))
+    # S1: supervisors Q1 (社会工作师: intermediate) and Q2 (助理: assistant) → 1/2; Q3 is a worker
+    assert out.loc["S1", "value"] == 0.5 and out.loc["S1", "n"] == 2
+    assert out.loc["S1", "detail"]["not_qualified"] == ["Q2"]
+    # S2 on 31 December: Q4 left in March; Q5's certificate is dated 2026 → 0/1
+    assert out.loc["S2", "value"] == 0.0 and out.loc["S2", "detail"]["not_qualified"] == ["Q5"]
+    # S3 has no supervisor: missing, not zero
+    assert math.isnan(out.loc["S3", "value"])
+    # one province: 60 hours of training (Q2 has 70), or a relevant degree (Q2 has one)
+    hours = run("supervisor_qualified", df, stations=("S1",), equivalent_hours=60)
+    assert hours.loc["S1", "value"] == 1.0
+    assert (
+        run("supervisor_qualified", df, stations=("S1",), equivalent_hours=80).loc["S1", "value"]
+        == 0.5
+    )
+    degree = run("supervisor_qualified", df, stations=("S1",), degree_counts="yes")
+    assert degree.loc["S1", "value"] == 1.0
+    # a roster without the position column has no supervisor anywhere
+    plain = run("supervisor_qualified", frame(tmp_path, "staff", STAFF))
+    assert plain["value"].isna().all()
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     hours=st.lists(st.integers(0, 120), min_size=1, max_size=8),

@@ -12,7 +12,14 @@ import numpy as np
 import pandas as pd
 
 from evaluator.evidence.metrics.base import Metric, Period, result, station_codes
-from evaluator.systems.vocabulary import GRACE_YEARS, MIN_HOURS, MIN_STAFF, SETUP_MONTHS
+from evaluator.systems.vocabulary import (
+    DEGREE_COUNTS,
+    EQUIVALENT_HOURS,
+    GRACE_YEARS,
+    MIN_HOURS,
+    MIN_STAFF,
+    SETUP_MONTHS,
+)
 
 
 def _dates(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -198,6 +205,41 @@ def _staffed_in_time(frame, stations, period, params):
     return result(stations, pd.Series(value), None, detail)
 
 
+INTERMEDIATE = ("intermediate", "senior")  # 社会工作师 and above
+
+
+def _supervisor_qualified(frame, stations, period, params):
+    codes = station_codes(frame)
+    day = period.last
+    position = np.asarray(frame["position"].astype(object), dtype=object)
+    duty = on_duty(frame, day) & (position == "supervisor")
+    qual = np.asarray(frame["qualification"].astype(object).fillna("none"), dtype=object)
+    qdate = _dates(frame, "qualification_date")
+    holds = np.isin(qual, INTERMEDIATE) & ~np.isnat(qdate) & (qdate <= day)
+    hours = np.nan_to_num(np.asarray(frame["training_hours"], dtype=float))
+    by_hours = holds | (
+        (float(params["equivalent_hours"]) > 0) & (hours >= float(params["equivalent_hours"]))
+    )
+    degree = np.asarray(frame["relevant_degree"].astype(object).fillna(False), dtype=bool)
+    by_degree = degree & (params["degree_counts"] == "yes")
+    ok = duty & (holds | by_hours | by_degree)
+    n = pd.Series(duty.astype(float)).groupby(codes).sum().reindex(list(stations)).fillna(0.0)
+    good = pd.Series(ok.astype(float)).groupby(codes).sum().reindex(list(stations)).fillna(0.0)
+    ids = np.asarray(frame["person_id"].astype(object), dtype=object)
+    short: dict[str, list[str]] = {}
+    for i in np.flatnonzero(duty & ~ok):
+        short.setdefault(codes[i], []).append(str(ids[i]))
+    detail = {
+        s: {
+            "supervisors": int(n[s]),
+            "qualified": int(good[s]),
+            "not_qualified": sorted(short.get(s, [])),
+        }
+        for s in stations
+    }
+    return result(stations, (good / n).where(n > 0), n, detail)
+
+
 def _retention(frame, stations, period, params):
     codes = station_codes(frame)
     leave = _dates(frame, "leave_date")
@@ -285,6 +327,18 @@ STAFF_METRICS = (
         ("ratio", "count"),
         _staffed_in_time,
         (MIN_STAFF, SETUP_MONTHS),
+        targets=False,
+    ),
+    Metric(
+        "supervisor_qualified",
+        "staff",
+        "督导持中级资格比例",
+        "Supervisors with the intermediate qualification",
+        "full-time supervisors (position 督导) on duty at the period's end who hold the intermediate qualification (社会工作师) or above — or, where the system allows, at least equivalent_hours of training or a relevant degree (degree_counts) — ÷ full-time supervisors on duty then; missing without a supervisor",
+        "期末在岗专职督导（岗位为督导）中持中级（社会工作师）及以上资格者——或按体系认可的 equivalent_hours 培训时数、相关专业学历（degree_counts）视同者——所占比例；无督导的为缺失",
+        ("ratio", "count"),
+        _supervisor_qualified,
+        (EQUIVALENT_HOURS, DEGREE_COUNTS),
         targets=False,
     ),
     Metric(
