@@ -24,7 +24,7 @@ import pytest
 from test_consequences import RULES
 from tortoise import Tortoise
 from tortoise.connection import get_connection
-from workflow_fixtures import County, build_county, settle_gaps
+from workflow_fixtures import County, build_county, final_round, settle_gaps
 
 from evaluator import clock
 from evaluator.services import (
@@ -45,9 +45,9 @@ from evaluator.services.actors import Actor
 from evaluator.services.evidence import attach_evidence, review_evidence
 from evaluator.services.registers import import_register
 from evaluator.services.scoring import record_score, record_scores
-from evaluator.store.base import OrgKind, ReviewStatus, Role, RoundKind
+from evaluator.store.base import OrgKind, ReviewStatus, Role
 from evaluator.store.decisions import Finding
-from evaluator.store.rounds import Round, SystemVersion
+from evaluator.store.rounds import Round
 
 MAX_STEPS = 400  # a use case with more writes than this is a test bug, not a long use case
 Action = Callable[[], Awaitable[object]]
@@ -302,14 +302,7 @@ async def case_create_organisation(county: County, tmp_path) -> Action:
 
 
 async def case_open_round(county: County, tmp_path) -> Action:
-    r = await rs.create_round(
-        county.actors["bureau"],
-        contract=county.contract_a,
-        evaluation_agency=county.evaluators,
-        kind=RoundKind.FINAL,
-        system=await SystemVersion.get(id=county.round_a.system_id),
-        as_of=dt.date(2026, 12, 31),
-    )
+    r = await final_round(county)
     await panel_staff.assign(county.admin, r, county.users["lead"], Role.LEAD_EVALUATOR)
     return lambda: rs.open_round(county.actors["lead"], r, r.version)
 

@@ -5,15 +5,11 @@ the agency of an agency-scored round."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from test_station_links import rebid
-from workflow_fixtures import build_county
+from workflow_fixtures import build_county, final_round
 
-from evaluator.services import rounds as rs
 from evaluator.services.contracts import round_unit, round_units, unit_named
 from evaluator.services.systems import system_of
-from evaluator.store.base import RoundKind
 from evaluator.store.rounds import SystemVersion
 
 TYPED = ["ST01", "st01", "ＳＴ０２", "ST02", "st03", "ST03", "ST99", "", "ST0", "ST01 "]
@@ -23,17 +19,7 @@ async def test_round_unit_equals_the_unit_the_cohort_names(db):
     county = await build_county()
     new = await rebid(county)  # ST02 leaves contract A on 2026-07-01
     rounds = [county.round_a, county.round_b]
-    rounds.append(  # contract A after the rebid: ST01 only
-        await rs.create_round(
-            county.actors["bureau"],
-            contract=county.contract_a,
-            evaluation_agency=county.evaluators,
-            kind=RoundKind.FINAL,
-            system=await SystemVersion.get(id=county.round_a.system_id),
-            as_of=dt.date(2026, 12, 31),
-            elapsed=1.0,
-        )
-    )
+    rounds.append(await final_round(county))  # contract A after the rebid: ST01 only
     compared = 0
     for round_ in rounds:
         system = await system_of(await SystemVersion.get(id=round_.system_id))

@@ -13,7 +13,7 @@ from evaluator.services.systems import register_system
 from evaluator.store.base import OrgKind, RegionLevel, Role, RoundKind
 from evaluator.store.contracts import Contract, Station
 from evaluator.store.orgs import Organisation, User
-from evaluator.store.rounds import Round
+from evaluator.store.rounds import Round, SystemVersion
 
 N_LEAVES = 50
 
@@ -157,3 +157,16 @@ async def settle_gaps(round_, lead: Actor, decision: str = "accepted_missing") -
             lead, round_.id, g.unit, g.leaf, decision, "not scored in this test 本测试未评分"
         )
     return len(open_)
+
+
+async def final_round(county: County) -> Round:
+    """A final round of contract A on the year's last day, with round A's system (not yet
+    opened, nobody assigned)."""
+    return await rs.create_round(
+        county.actors["bureau"],
+        contract=county.contract_a,
+        evaluation_agency=county.evaluators,
+        kind=RoundKind.FINAL,
+        system=await SystemVersion.get(id=county.round_a.system_id),
+        as_of=dt.date(2026, 12, 31),
+    )
