@@ -110,3 +110,10 @@ def test_a_tranches_words():
 def test_the_scan_finds_a_code():
     assert english_codes("第 T2 期款项状态为 withheld，不可拨付") == {"withheld"}
     assert english_codes("ST01 的 A1.4 未达标（V1）") == set()
+
+
+def test_pages_say_a_blocking_condition_in_the_pages_language():
+    from evaluator.server.web.render import _word
+
+    assert _word("zh", "block", "mid_term_passed:failed") == "中期评估未通过"
+    assert _word("en", "block", "suspension V1 @ ST03") == "open suspension finding V1 at ST03"

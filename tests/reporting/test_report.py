@@ -143,3 +143,9 @@ def test_pdf_without_chromium_says_how_to_install_it(monkeypatch):
 def test_pdf_through_chromium():
     data = render_pdf(render_html(load("station")))
     assert data.startswith(b"%PDF") and len(data) > 10_000
+
+
+def test_a_withheld_tranche_says_what_blocks_it_in_chinese():
+    html = render_html(load("contract"))
+    assert "中期评估未通过；ST08 未结的停止问题（DV-VETO）；ST10 未结的暂缓问题（DV-FAIL）" in html
+    assert "mid_term_passed:failed" not in html and "suspension DV-FAIL" not in html

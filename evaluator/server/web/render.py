@@ -12,6 +12,7 @@ import jinja2
 from sanic.request import Request
 from sanic.response import HTTPResponse, html
 
+from evaluator.decisions.words import blocked_by_en, blocked_by_zh
 from evaluator.reporting import labels
 from evaluator.reporting.report import yuan
 from evaluator.server import csrf
@@ -65,6 +66,8 @@ def _word(lang: str, table: str, code: str | None) -> str:
     """A code as a word of the page's language (Chinese from the labels, English as is)."""
     if code is None:
         return "—"
+    if table == "block":  # a tranche's blocking condition
+        return blocked_by_zh(code) if lang == "zh" else blocked_by_en(code)
     return WORDS[table].get(code, code) if lang == "zh" else code.replace("_", " ")
 
 
