@@ -114,11 +114,7 @@ def robust_index(doc: dict) -> dict[str, dict]:
 
 def robust_unit(doc: dict, unit: str) -> dict:
     """One unit's entry of :func:`robust_index`."""
-    u = next(x for x in doc["units"] if x["unit"] == unit)
-    return {k: u[k] for k in ROBUST_KEYS} | {
-        "samples": doc["settings"]["samples"],
-        "spread": doc["settings"]["spread"],
-    }
+    return robust_index(doc)[unit]
 
 
 def aggregate(system: IndicatorSystem, result: Result) -> dict:
