@@ -13,6 +13,10 @@ PG_HOST     ?= 127.0.0.1
 PG_PORT     ?= 5432
 TEST_PG_URL ?= postgres://postgres@$(PG_HOST):$(PG_PORT)/evaluator_test
 PYTEST_ARGS ?= -q
+# Each pass runs in TEST_WORKERS processes (pytest-xdist; a test file stays in one worker,
+# so module-scoped fixtures are built once); TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= 2
+XDIST        = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 # The consequences, appeals and authorisation tests run a second time with the clock pinned
 # to a day in a year the State Council has not scheduled (provisional dates everywhere).
 LATER_TODAY ?= 2027-06-15
@@ -60,15 +64,15 @@ test: setup
 
 test-sqlite: setup
 	@echo "== SQLite pass"
-	env -u TEST_DATABASE_URL -u EVALUATOR_TODAY $(PY) -m pytest $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL -u EVALUATOR_TODAY $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 	@echo "== SQLite pass, today = $(LATER_TODAY)"
-	env -u TEST_DATABASE_URL EVALUATOR_TODAY=$(LATER_TODAY) $(PY) -m pytest $(PYTEST_ARGS) $(LATER_TESTS)
+	env -u TEST_DATABASE_URL EVALUATOR_TODAY=$(LATER_TODAY) $(PY) -m pytest $(XDIST) $(PYTEST_ARGS) $(LATER_TESTS)
 
 test-postgres: setup
 	@echo "== PostgreSQL pass ($(TEST_PG_URL))"
-	env -u EVALUATOR_TODAY TEST_DATABASE_URL='$(TEST_PG_URL)' $(PY) -m pytest $(PYTEST_ARGS)
+	env -u EVALUATOR_TODAY TEST_DATABASE_URL='$(TEST_PG_URL)' $(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 	@echo "== PostgreSQL pass, today = $(LATER_TODAY)"
-	TEST_DATABASE_URL='$(TEST_PG_URL)' EVALUATOR_TODAY=$(LATER_TODAY) $(PY) -m pytest $(PYTEST_ARGS) $(LATER_TESTS)
+	TEST_DATABASE_URL='$(TEST_PG_URL)' EVALUATOR_TODAY=$(LATER_TODAY) $(PY) -m pytest $(XDIST) $(PYTEST_ARGS) $(LATER_TESTS)
 
 # After changing a model: write the next migration (a test fails while one is missing).
 migrations: setup

@@ -47,6 +47,13 @@ from evaluator.store import db as store_db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 DB_KIND = "postgres" if TEST_DATABASE_URL else "sqlite"
+# ``make test`` runs the suite in two processes (pytest-xdist, ``PYTEST_XDIST_WORKER`` is
+# ``gw0``, ``gw1``…): each worker drops, re-creates and migrates a database of its own,
+# the named one with the worker's name appended (``evaluator_test_gw0``).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if TEST_DATABASE_URL and _WORKER:
+    _parts = urlsplit(TEST_DATABASE_URL)
+    TEST_DATABASE_URL = urlunsplit(_parts._replace(path=f"{_parts.path.rstrip('/')}_{_WORKER}"))
 # Property tests check what holds, not how fast: no per-example deadline (a busy CI machine
 # made a 200 ms deadline flaky); the benchmarks measure speed.
 hypothesis_settings.register_profile("evaluator", deadline=None)
@@ -409,10 +416,27 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     terminalreporter.write_line(
         "bad-file corpus: " + ", ".join(f"{kind} {n}" for kind, n in sizes.items())
     )
-    fuzz = getattr(config, "fuzz_counts", None)
+    fuzz = getattr(config, "fuzz_counts", None) or getattr(config, "_worker_fuzz_counts", None)
     if fuzz:
         terminalreporter.write_line(
             f"API fuzzing ({fuzz['database']}, {fuzz['workers']} worker(s)): "
             f"{fuzz['operations']} operations × {fuzz['roles']} roles, {fuzz['examples']} "
             f"examples, {fuzz['failures']} failures, statuses {fuzz['statuses']}"
         )
+
+
+# -- pytest-xdist: a worker's fuzzing figures reach the summary the controller prints ------
+
+
+def pytest_sessionfinish(session):
+    counts = getattr(session.config, "fuzz_counts", None)
+    output = getattr(session.config, "workeroutput", None)
+    if counts and output is not None:
+        output["fuzz_counts"] = counts
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    counts = getattr(node, "workeroutput", {}).get("fuzz_counts")
+    if counts:
+        node.config._worker_fuzz_counts = counts

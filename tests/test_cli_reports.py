@@ -3,6 +3,7 @@ embedded SQLite database of the test's own): the files, their names, the figures
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -15,13 +16,25 @@ from evaluator.cli import main
 from evaluator.shipped import shipped_dir
 
 
+@pytest.fixture(scope="module")
+def _stored_demo(tmp_path_factory):
+    """The demo county stored once for the module (``evaluator demo --out``, ~12 s): the
+    tests only read it and write files of their own names."""
+    path = tmp_path_factory.mktemp("cli-reports")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DATABASE_URL", f"sqlite://{path / 'cli.sqlite3'}")
+        mp.setenv("EVIDENCE_DIR", str(path / "evidence"))
+        mp.chdir(path)
+        assert main(["demo", "--out", str(path / "out")]) == 0
+    return path
+
+
 @pytest.fixture
-def demo_out(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite://{tmp_path / 'cli.sqlite3'}")
-    monkeypatch.setenv("EVIDENCE_DIR", str(tmp_path / "evidence"))
-    monkeypatch.chdir(tmp_path)
-    assert main(["demo", "--out", str(tmp_path / "out")]) == 0
-    return tmp_path
+def demo_out(_stored_demo, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite://{_stored_demo / 'cli.sqlite3'}")
+    monkeypatch.setenv("EVIDENCE_DIR", str(_stored_demo / "evidence"))
+    monkeypatch.chdir(_stored_demo)
+    return _stored_demo
 
 
 def round_of(capsys, contract: str) -> str:
@@ -86,3 +99,60 @@ def test_report_cards_writes_every_station_card_a_user_may_see(demo_out, capsys)
     assert "round" in capsys.readouterr().err
     assert not (demo_out / "a2.jsonl").exists()  # nothing partially written
     assert main(["report", "cards", round_id, "--output", "cards.json"]) == 2  # not .jsonl
+
+
+def test_the_city_officer_reads_the_county_to_city_roll_up(demo_out, capsys):
+    """The demo county rolled up to its city for this half year, as the city's officer reads
+    it: the county's row and the city's are the same figures; the money matches the stored
+    contracts and releases."""
+    from evaluator import clock
+    from evaluator.cli.common import with_database
+    from evaluator.store.contracts import Contract
+    from evaluator.store.decisions import TrancheRelease
+
+    today = clock.today()
+    period = f"{today.year}-H{1 if today.month <= 6 else 2}"
+    start = dt.date(today.year, 1 if today.month <= 6 else 7, 1)
+    capsys.readouterr()
+    argv = ["report", "rollup", "--period", period, "--as", "city", "--format", "json"]
+    assert main([*argv, "--output", "city.json"]) == 0
+    doc = json.loads((demo_out / "city.json").read_text(encoding="utf-8"))
+    city, county = doc["rows"]
+    assert (city["region"]["level"], county["region"]["level"]) == ("city", "county")
+    assert county["region"]["parent"] == city["region"]["code"]
+    assert city["figures"] == county["figures"]
+
+    async def stored():
+        value = sum(await Contract.all().values_list("amount_fen", flat=True))
+        released = await TrancheRelease.filter(released_on__gte=start).values_list(
+            "amount_fen", flat=True
+        )
+        return value, sum(released)
+
+    value, released = with_database(stored())
+    assert county["figures"]["contract_value_fen"] == value
+    assert county["figures"]["released_in_period_fen"] == released
+    assert county["figures"]["stations_graded"] > 0
+    # the table, and who may not read the city
+    assert main(["report", "rollup", "--period", period, "--as", "province"]) == 0
+    table = capsys.readouterr().out
+    assert "合同金额（元） contract value (yuan)" in table and city["region"]["code"] in table
+    assert (
+        main(
+            [
+                "report",
+                "rollup",
+                "--period",
+                period,
+                "--as",
+                "bureau",
+                "--region",
+                city["region"]["code"],
+            ]
+        )
+        == 2
+    )
+    assert "不在您可查阅的范围内" in capsys.readouterr().err
+    assert main(["report", "rollup", "--period", period, "--as", "agency1"]) == 2
+    assert main(["report", "rollup", "--period", "2026-Q5", "--as", "city"]) == 2
+    assert "period" in capsys.readouterr().err

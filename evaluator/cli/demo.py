@@ -53,13 +53,15 @@ async def _store_demo(report, out: Path | None = None) -> str:
         + ", ".join(f"{r.id} {r.state.value}" for r in loaded.rounds)
         + ")",
         f"audit trail 审计日志: {verification.events} events, chain {'intact 完整' if verification.ok else 'BROKEN 已损坏'}",
-        "demo accounts 演示账号: admin, bureau, lead, evaluator (evaluator2, evaluator3), "
+        "demo accounts 演示账号: admin, bureau, city, province, lead, evaluator (evaluator2, "
+        "evaluator3), "
         "supervisor, auditor, agency1, agency2, agency3",
     ]
     if loaded.rounds:
         lines += await _panel_lines(loaded.rounds[0])
     if loaded.spot_check is not None:
         lines += await _spot_check_lines(loaded.spot_check)
+    lines += await _rollup_lines()
     if written:
         lines.append(f"reports 报告: {len(written)} files 个文件 in {out / 'reports'}")
     return "\n".join(lines)
@@ -105,6 +107,27 @@ async def _spot_check_lines(round_) -> list[str]:
         + "; ".join(f"{role} {', '.join(who)}" for role, who in sorted(pools.items()))
         + f"; third-party ICC(2,1) {'—' if value is None else f'{value:.3f}'} "
         f"({f['icc_raters']} raters on {f['icc_units']} slots)"
+    ]
+
+
+async def _rollup_lines() -> list[str]:
+    """The county → city roll-up of this half year, as the city's officer reads it."""
+    from evaluator.demo.rollup import city_rollup
+
+    found = await city_rollup()
+    if found is None:
+        return []
+    username, doc = found
+    top = doc["rows"][0]
+    counties = [r for r in doc["rows"] if r["region"]["level"] == "county"]
+    f = top["figures"]
+    return [
+        f"roll-up 汇总 ({username}: {top['region']['name']} {doc['period']['label_zh']}, "
+        f"{len(counties)} county 县): {f.get('stations_graded', 0)} stations graded 参评站点, "
+        f"{f.get('findings_opened', 0)} findings opened 新发现问题, released 本期拨付 "
+        f"{f.get('released_in_period_fen', 0) / 100:,.2f} of 合同金额 "
+        f"{f.get('contract_value_fen', 0) / 100:,.2f} yuan 元 "
+        f"(evaluator report rollup --period {doc['period']['label']} --as {username})"
     ]
 
 

@@ -8,6 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
+from evaluator.cli import rollups
 from evaluator.cli.common import acting, round_uuid, with_database
 from evaluator.cli.files import Stages, atomic_write, check_suffix
 
@@ -17,7 +18,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "report",
         help="scorecard workbooks, the evaluation report and the round summary (评分卡、评估报告、评估汇总)",
     )
-    what = p.add_subparsers(dest="report", required=True, metavar="station|contract|summary|cards")
+    what = p.add_subparsers(
+        dest="report", required=True, metavar="station|contract|summary|cards|rollup"
+    )
     station = what.add_parser("station", help="one station of a round (社工站)")
     station.add_argument("round_id", metavar="ROUND", help="round id (see `evaluator rounds`)")
     station.add_argument("station", metavar="STATION", help="station code, e.g. ST01")
@@ -50,6 +53,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     cards.add_argument("--as", dest="username", help="as this user (their access rules)")
     cards.set_defaults(handler=cmd_cards)
+    rollups.add_command(what)
 
 
 def cmd_report(args) -> int:

@@ -47,6 +47,10 @@ class DemoAccounts:
     evaluator: str = "evaluator"
     auditor: str = "auditor"
     supervisor: str = SUPERVISOR  # scores the supervisor's pool of the spot check
+    # the city's and the province's civil-affairs officers (市民政局, 省民政厅): they read the
+    # roll-up of their region (docs/rollups.md), nothing of a contract
+    city: str = "city"
+    province: str = "province"
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,12 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
     )
     bureau = await contract_svc.create_organisation(
         system_actor, OrgKind.BUREAU, b.name, short_name="民政局", region=county_region
+    )
+    city_bureau = await contract_svc.create_organisation(
+        system_actor, OrgKind.BUREAU, f"{b.city}民政局", short_name="市民政局", region=city
+    )
+    province_bureau = await contract_svc.create_organisation(
+        system_actor, OrgKind.BUREAU, f"{b.province}民政厅", short_name="省民政厅", region=province
     )
     evaluators = await contract_svc.create_organisation(
         system_actor,
@@ -125,6 +135,20 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
         ),
         accounts.supervisor: await _user(
             system_actor, accounts.supervisor, "督导 Supervisor", evaluators, Role.EVALUATOR
+        ),
+        accounts.city: await _user(
+            system_actor,
+            accounts.city,
+            "市民政局经办人 City officer",
+            city_bureau,
+            Role.BUREAU_OFFICER,
+        ),
+        accounts.province: await _user(
+            system_actor,
+            accounts.province,
+            "省民政厅经办人 Provincial officer",
+            province_bureau,
+            Role.BUREAU_OFFICER,
         ),
     }
     agency_users = {}
@@ -274,7 +298,16 @@ async def demo_logins() -> list[DemoLogin]:
     accounts = DemoAccounts()
     wanted = [
         (role, getattr(accounts, role))
-        for role in ("admin", "bureau", "lead", "evaluator", "auditor", "supervisor")
+        for role in (
+            "admin",
+            "bureau",
+            "city",
+            "province",
+            "lead",
+            "evaluator",
+            "auditor",
+            "supervisor",
+        )
     ]
     wanted += [("evaluator", HARSH), ("evaluator", LENIENT)]  # the rest of the panel
     agencies = (

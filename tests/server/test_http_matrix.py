@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import pytest_asyncio
@@ -94,6 +95,7 @@ class Call:
     content: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     token: str | None = "role"  # "role": the caller's own token
+    query: dict[str, str] = field(default_factory=dict)
 
 
 Make = Callable[[Matrix, str], Awaitable[Call]]
@@ -614,6 +616,10 @@ ROWS = [
     row("GET", f"{V}/rounds/<round_id:uuid>/sensitivity",           "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved"), "(approved)"),
     row("GET", f"{V}/calendars/<year:int>",                         "200 200 200 200 200 200 200 200 200 401", lambda m, r: _call(params={"year": 2026})),
     row("POST", f"{V}/calendars",                                   "201 403 403 403 403 403 403 403 403 401", calendar_file),
+    row("GET", f"{V}/rollups",                                      "200 200 403 403 403 403 403 403 200 401",
+        lambda m, r: _call(query={"period": "2026-H2"}), "(a county bureau reads its county; no region: 403)"),
+    row("GET", f"{V}/rollups",                                      "404 404 403 403 403 403 403 403 404 401",
+        lambda m, r: _call(query={"period": "2026-H2", "region": "999999"}), "(no such region)"),
     row("GET", f"{V}/audit/verify",                                 "200 403 403 403 403 403 403 403 200 401"),
     row("GET", "/healthz",                                          "200 200 200 200 200 200 200 200 200 200"),
     row("GET", "/livez",                                            "200 200 200 200 200 200 200 200 200 200"),
@@ -698,9 +704,10 @@ async def test_every_route_has_a_row(matrix: Matrix) -> None:
 async def test_matrix(matrix: Matrix, entry: Row, role: str) -> None:
     call = await entry.make(matrix, role)
     token = matrix.token(role) if call.token == "role" else call.token
+    query = ("?" + urlencode(call.query)) if call.query else ""
     response = await matrix.api.request(
         entry.method,
-        fill(entry.route, call.params),
+        fill(entry.route, call.params) + query,
         token=token,
         json=call.json,
         content=call.content,

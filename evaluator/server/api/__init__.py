@@ -20,6 +20,7 @@ from evaluator.server.api import (
     panel,
     registers,
     reliability,
+    rollups,
     rounds,
     scorecards,
     scores,
@@ -52,6 +53,7 @@ BLUEPRINTS = (
     panel.bp,
     reliability.bp,
     sensitivity.bp,
+    rollups.bp,
     audit.bp,
 )
 
