@@ -98,6 +98,7 @@ async def _spot_check_lines(round_) -> list[str]:
     from evaluator.demo.spot_check import pools_of
     from evaluator.services.actors import Actor
     from evaluator.services.reliability import round_reliability
+    from evaluator.services.spot_checks import spot_check_comparison
 
     pools = await pools_of(round_)
     f = await round_reliability(Actor.system(), round_.id)
@@ -106,8 +107,20 @@ async def _spot_check_lines(round_) -> list[str]:
         f"spot check 抽查 (round {round_.id}, {round_.as_of}, open 待主评估员提交): "
         + "; ".join(f"{role} {', '.join(who)}" for role, who in sorted(pools.items()))
         + f"; third-party ICC(2,1) {'—' if value is None else f'{value:.3f}'} "
-        f"({f['icc_raters']} raters on {f['icc_units']} slots)"
+        f"({f['icc_raters']} raters on {f['icc_units']} slots)",
+        _comparison_line(await spot_check_comparison(Actor.system(), round_.id)),
     ]
+
+
+def _comparison_line(doc: dict) -> str:
+    s, own = doc["summary"], doc["county_round"]
+    mean = s["mean_absolute_difference"]
+    return (
+        f"spot check vs the county's {own['kind_zh']} 抽查比对: {s['stations']} stations, grades "
+        f"agree 等级一致 {s['grades_agreeing']}, differ 差异 {s['differing']}, mean |Δ| "
+        + ("—" if mean is None else f"{mean * 100:.1f} pp")
+        + f" (evaluator report spot-check {doc['spot_check']['id']})"
+    )
 
 
 async def _rollup_lines() -> list[str]:

@@ -8,7 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
-from evaluator.cli import rollups
+from evaluator.cli import rollups, spot_checks
 from evaluator.cli.common import acting, round_uuid, with_database
 from evaluator.cli.files import Stages, atomic_write, check_suffix
 
@@ -19,7 +19,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="scorecard workbooks, the evaluation report and the round summary (评分卡、评估报告、评估汇总)",
     )
     what = p.add_subparsers(
-        dest="report", required=True, metavar="station|contract|summary|cards|rollup"
+        dest="report", required=True, metavar="station|contract|summary|cards|rollup|spot-check"
     )
     station = what.add_parser("station", help="one station of a round (社工站)")
     station.add_argument("round_id", metavar="ROUND", help="round id (see `evaluator rounds`)")
@@ -54,6 +54,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     cards.add_argument("--as", dest="username", help="as this user (their access rules)")
     cards.set_defaults(handler=cmd_cards)
     rollups.add_command(what)
+    spot_checks.add_command(what)
 
 
 def cmd_report(args) -> int:

@@ -23,6 +23,8 @@ async def test_demo_agency_user_sees_its_own_scorecard_and_not_another_agencys(a
     assert {x.role for x in logins} == {
         "admin",
         "bureau",
+        "city",
+        "province",
         "lead",
         "evaluator",
         "supervisor",
@@ -65,6 +67,16 @@ async def test_demo_agency_user_sees_its_own_scorecard_and_not_another_agencys(a
     listed = (await api.get("/rounds", token=token)).json()
     spot_check = await Round.get(contract_id=own.id, kind="spot_check")  # open, being scored
     assert {x["id"] for x in listed["items"]} == {str(own_round.id), str(spot_check.id)}
+
+    # the city's civil-affairs officer reads the county → city roll-up, and no round
+    r = await api.post("/auth/login", json={"username": "city", "password": demo_password("city")})
+    assert r.status_code == 200, r.text
+    city = r.json()["token"]
+    rollup = await api.get("/rollups?period=2026-H2", token=city)
+    assert rollup.status_code == 200, rollup.text
+    assert [x["region"]["level"] for x in rollup.json()["rows"]] == ["city", "county"]
+    assert (await api.get("/rounds", token=city)).json()["items"] == []
+    assert_problem(await api.get(f"/rounds/{own_round.id}", token=city), 404)
 
     # a second start changes nothing: the hashes verify, nobody is signed out
     hashes = dict(await User.all().values_list("username", "password_hash"))

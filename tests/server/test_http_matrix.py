@@ -616,6 +616,8 @@ ROWS = [
     row("GET", f"{V}/rounds/<round_id:uuid>/sensitivity",           "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved"), "(approved)"),
     row("GET", f"{V}/calendars/<year:int>",                         "200 200 200 200 200 200 200 200 200 401", lambda m, r: _call(params={"year": 2026})),
     row("POST", f"{V}/calendars",                                   "201 403 403 403 403 403 403 403 403 401", calendar_file),
+    row("GET", f"{V}/rounds/<round_id:uuid>/spot-check-comparison", "422 422 404 422 422 404 422 404 422 401", ids(round_id="round_a"),
+        "(a mid-term round is not a spot check)"),
     row("GET", f"{V}/rollups",                                      "200 200 403 403 403 403 403 403 200 401",
         lambda m, r: _call(query={"period": "2026-H2"}), "(a county bureau reads its county; no region: 403)"),
     row("GET", f"{V}/rollups",                                      "404 404 403 403 403 403 403 403 404 401",

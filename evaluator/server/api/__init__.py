@@ -25,6 +25,7 @@ from evaluator.server.api import (
     scorecards,
     scores,
     sensitivity,
+    spot_checks,
     stations,
     systems,
     tranches,
@@ -54,6 +55,7 @@ BLUEPRINTS = (
     reliability.bp,
     sensitivity.bp,
     rollups.bp,
+    spot_checks.bp,
     audit.bp,
 )
 

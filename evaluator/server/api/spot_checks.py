@@ -1,0 +1,93 @@
+"""A spot check (抽查) compared with the county's own round of the same contract, station by
+station and leaf by leaf, on the share of points (docs/decisions.md#spot-checks)."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import Field
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from evaluator.server.auth import actor_of
+from evaluator.server.docs import doc
+from evaluator.server.models import Out, render
+from evaluator.services import spot_checks
+
+bp = Blueprint("spot_checks")
+
+
+class SystemRef(Out):
+    id: str
+    version: str
+    total_points: float
+
+
+class RoundRef(Out):
+    id: uuid.UUID
+    kind: str
+    kind_zh: str
+    as_of: str
+    state: str
+    state_zh: str
+    system: SystemRef
+
+
+class Tolerances(Out):
+    total_share: float | None = Field(description="a station differs from this gap of total share")
+    leaf_share: float | None = Field(description="a leaf differs from this gap of its share")
+
+
+class ComparisonSummary(Out):
+    stations: int
+    grades_agreeing: int
+    differing: int
+    mean_absolute_difference: float | None = Field(
+        description="mean |spot check's share − county's share| of the total"
+    )
+    common_leaves: int = Field(description="leaves of the same code in both systems")
+    only_in_spot_check: list[str] = Field(description="sampled stations the county did not score")
+
+
+class LeafGap(Out):
+    leaf: str
+    name_zh: str
+    spot_check_share: float
+    county_share: float
+    difference: float
+
+
+class StationGap(Out):
+    unit: str
+    spot_check_share: float = Field(description="total ÷ the system's total points")
+    county_share: float
+    difference: float = Field(description="spot check's share − county's share")
+    spot_check_grade: str
+    spot_check_grade_zh: str
+    county_grade: str
+    county_grade_zh: str
+    grades_agree: bool
+    differs: bool
+    leaves_compared: int
+    leaves_differing: list[LeafGap]
+
+
+class SpotCheckComparison(Out):
+    spot_check: RoundRef
+    county_round: RoundRef
+    tolerances: Tolerances
+    summary: ComparisonSummary
+    stations: list[StationGap] = Field(description="largest difference of the total first")
+
+
+@bp.get("/rounds/<round_id:uuid>/spot-check-comparison")
+@doc(
+    "A spot check against the county's own round: totals, grades and leaves 抽查比对",
+    response=SpotCheckComparison,
+    errors=(403, 404, 409, 422),
+    tag="rounds",
+)
+async def spot_check_comparison(request: Request, round_id: uuid.UUID) -> HTTPResponse:
+    found = await spot_checks.spot_check_comparison(actor_of(request), round_id)
+    return render(SpotCheckComparison.model_validate(found))

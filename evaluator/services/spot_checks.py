@@ -1,0 +1,139 @@
+"""A spot check (抽查) compared with the county's own round of the same contract: who may
+read it, which rounds, and the document (the comparison itself: analysis/spot_check.py).
+
+The county's own round is the latest approved mid-term, final or annual round of the spot
+check's contract evaluated on or before the spot check's date (else the latest approved
+one). Its results are the approved ones (the snapshot in force); the spot check's are its
+snapshot once approved, else computed from its inputs as they stand (its lead and the bureau
+follow it while it is open). The reader must see the results of both rounds (an agency:
+once both are approved; a rater of the spot check's panel: once it is submitted)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from evaluator.analysis.spot_check import Comparison, Scored, compare, ranked
+from evaluator.decisions.words import ROUND_KIND_ZH, ROUND_STATE_ZH
+from evaluator.errors import InvalidInput, Problem, StateError
+from evaluator.services.actors import Actor, get_round, require_results
+from evaluator.services.scorecards import compute_round, results_document, system_of_round
+from evaluator.store.base import RoundKind, RoundState
+from evaluator.store.rounds import ApprovalSnapshot, Round
+from evaluator.systems import IndicatorSystem
+
+OWN_KINDS = (RoundKind.MID_TERM, RoundKind.FINAL, RoundKind.ANNUAL)
+
+
+async def county_round(check: Round) -> Round | None:
+    """The county's own approved round the spot check is compared with (module docstring)."""
+    approved = Round.filter(
+        contract_id=check.contract_id, state=RoundState.APPROVED, kind__in=list(OWN_KINDS)
+    )
+    before = await approved.filter(as_of__lte=check.as_of).order_by("-as_of", "-id").first()
+    return before or await approved.order_by("-as_of", "-id").first()
+
+
+async def _results(round_: Round) -> dict[str, Any]:
+    if round_.state == RoundState.APPROVED and round_.snapshot_in_force is not None:
+        snapshot = await ApprovalSnapshot.get(id=round_.snapshot_in_force)
+        return json.loads(snapshot.results)
+    return results_document((await compute_round(round_)).result)
+
+
+def _scored(results: dict[str, Any], system: IndicatorSystem) -> Scored:
+    return Scored(results, system.total_points, {leaf.code: leaf.points for leaf in system.leaves})
+
+
+async def spot_check_comparison(actor: Actor, round_id) -> dict[str, Any]:
+    check = await get_round(actor, round_id)
+    if check.kind != RoundKind.SPOT_CHECK:
+        raise InvalidInput(
+            Problem(
+                f"round {check.id} is a {check.kind.value} round, not a spot check",
+                f"轮次 {check.id} 为{ROUND_KIND_ZH[check.kind.value]}，不是抽查",
+                path="round_id",
+            )
+        )
+    await require_results(actor, check)
+    own = await county_round(check)
+    if own is None:
+        raise StateError(
+            Problem(
+                "the contract has no approved mid-term, final or annual round to compare with",
+                "该合同尚无已审定的中期、末期或年度评估可供比对",
+            )
+        )
+    await require_results(actor, own)
+    check_system, own_system = await system_of_round(check), await system_of_round(own)
+    comparison = compare(
+        _scored(await _results(check), check_system), _scored(await _results(own), own_system)
+    )
+    return document(check, own, check_system, own_system, comparison)
+
+
+def _round_doc(round_: Round, system: IndicatorSystem) -> dict[str, Any]:
+    return {
+        "id": str(round_.id),
+        "kind": round_.kind.value,
+        "kind_zh": ROUND_KIND_ZH[round_.kind.value],
+        "as_of": round_.as_of.isoformat(),
+        "state": round_.state.value,
+        "state_zh": ROUND_STATE_ZH[round_.state.value],
+        "system": {"id": system.id, "version": system.version, "total_points": system.total_points},
+    }
+
+
+def document(
+    check: Round,
+    own: Round,
+    check_system: IndicatorSystem,
+    own_system: IndicatorSystem,
+    comparison: Comparison,
+) -> dict[str, Any]:
+    grade_zh = {g.code: g.zh for g in (*own_system.spec.grades, *check_system.spec.grades)}
+    names = {leaf.code: leaf.name.zh for leaf in check_system.leaves}
+    mean = comparison.mean_absolute_difference
+    first = comparison.stations[0] if comparison.stations else None
+    return {
+        "spot_check": _round_doc(check, check_system),
+        "county_round": _round_doc(own, own_system),
+        "tolerances": {
+            "total_share": first.total_tolerance if first else None,
+            "leaf_share": first.leaf_tolerance if first else None,
+        },
+        "summary": {
+            "stations": len(comparison.stations),
+            "grades_agreeing": comparison.grades_agreeing,
+            "differing": comparison.differing,
+            "mean_absolute_difference": None if mean is None else round(mean, 6),
+            "common_leaves": comparison.common_leaves,
+            "only_in_spot_check": list(comparison.only_in_check),
+        },
+        "stations": [
+            {
+                "unit": s.unit,
+                "spot_check_share": round(s.check_total_share, 6),
+                "county_share": round(s.own_total_share, 6),
+                "difference": round(s.difference, 6),
+                "spot_check_grade": s.check_grade,
+                "spot_check_grade_zh": grade_zh.get(s.check_grade, s.check_grade),
+                "county_grade": s.own_grade,
+                "county_grade_zh": grade_zh.get(s.own_grade, s.own_grade),
+                "grades_agree": s.grades_agree,
+                "differs": s.differs,
+                "leaves_compared": len(s.leaves),
+                "leaves_differing": [
+                    {
+                        "leaf": x.leaf,
+                        "name_zh": names.get(x.leaf, x.leaf),
+                        "spot_check_share": round(x.check_share, 6),
+                        "county_share": round(x.own_share, 6),
+                        "difference": round(x.difference, 6),
+                    }
+                    for x in s.leaves_differing
+                ],
+            }
+            for s in ranked(comparison.stations)
+        ],
+    }
