@@ -32,6 +32,7 @@ from evaluator.services.actors import Actor, actor_for, require
 from evaluator.store.auth import LoginAttempt, Session
 from evaluator.store.base import Role
 from evaluator.store.orgs import Membership, User
+from evaluator.store.sql import dialect_of, parameter
 
 HASHER = PasswordHasher()  # argon2id with the library's current defaults
 WINDOW = dt.timedelta(minutes=15)
@@ -105,8 +106,7 @@ UPDATE login_budget SET used = used - 1 WHERE bucket = {0} AND window_start = {1
 
 def _sql(conn, template: str) -> str:
     """The statement with numbered parameters ($1 on PostgreSQL, ?1 on SQLite)."""
-    mark = "$" if conn.capabilities.dialect == "postgres" else "?"
-    return template.format(*(f"{mark}{i}" for i in (1, 2, 3)))
+    return template.format(*(parameter(dialect_of(conn), i) for i in (1, 2, 3)))
 
 
 async def _take(bucket: str, now: int) -> tuple[int, int]:

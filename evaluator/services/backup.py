@@ -44,6 +44,7 @@ from evaluator.services.backup_format import (
 )
 from evaluator.services.evidence import stored_path
 from evaluator.store import db as store_db
+from evaluator.store.sql import parameter
 
 BATCH = 1000  # rows read, written or inserted at a time
 # columns naming a file stored by its hash under EVIDENCE_DIR
@@ -126,10 +127,6 @@ def tables() -> list[Table]:
 
 def quoted(name: str) -> str:
     return f'"{name}"'  # names are the models' own, or checked against NAME in the manifest
-
-
-def placeholder(dialect: str, i: int) -> str:
-    return f"${i}" if dialect == "postgres" else "?"
 
 
 # -- backup ----------------------------------------------------------------------------------
@@ -263,7 +260,7 @@ async def _dump_table(
     file_column = FILE_COLUMNS.get(plan.name)
     select = f"SELECT {', '.join(quoted(n) for n in names)} FROM {quoted(plan.name)}"
     order = f" ORDER BY {quoted(plan.primary_key)} LIMIT {int(batch)}"
-    after = f" WHERE {quoted(plan.primary_key)} > {placeholder(dialect, 1)}"
+    after = f" WHERE {quoted(plan.primary_key)} > {parameter(dialect, 1)}"
     await asyncio.to_thread(writer.begin, plan.member)
     count, last = 0, None
     while True:

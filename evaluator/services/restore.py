@@ -31,13 +31,14 @@ from evaluator.errors import (
     Problem,
 )
 from evaluator.services import audit
-from evaluator.services.backup import BATCH, Progress, placeholder, quiet, quoted, tables
+from evaluator.services.backup import BATCH, Progress, quiet, quoted, tables
 from evaluator.services.backup_archive import Archive
 from evaluator.services.backup_format import AuditHead, Column, Manifest, Table, decoder, unusable
 from evaluator.services.evidence import stored_path
 from evaluator.services.rounds import verify_snapshot
 from evaluator.store import db as store_db
 from evaluator.store.rounds import ApprovalSnapshot
+from evaluator.store.sql import parameter
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ async def _load_table(conn, dialect: str, archive: Archive, table: Table, batch:
     deferred = [names.index(d) for d in table.deferred]
     insert = (
         f"INSERT INTO {quoted(table.name)} ({', '.join(quoted(n) for n in names)}) "
-        f"VALUES ({', '.join(placeholder(dialect, i + 1) for i in range(len(names)))})"
+        f"VALUES ({', '.join(parameter(dialect, i + 1) for i in range(len(names)))})"
     )
     later: list[list[Any]] = []  # [deferred values…, primary key]
     count = 0
@@ -261,9 +262,9 @@ async def _load_table(conn, dialect: str, archive: Archive, table: Table, batch:
         )
     if later:
         sets = ", ".join(
-            f"{quoted(names[i])} = {placeholder(dialect, n + 1)}" for n, i in enumerate(deferred)
+            f"{quoted(names[i])} = {parameter(dialect, n + 1)}" for n, i in enumerate(deferred)
         )
-        update = f"UPDATE {quoted(table.name)} SET {sets} WHERE {quoted(table.primary_key)} = {placeholder(dialect, len(deferred) + 1)}"
+        update = f"UPDATE {quoted(table.name)} SET {sets} WHERE {quoted(table.primary_key)} = {parameter(dialect, len(deferred) + 1)}"
         for start in range(0, len(later), batch):
             await _write(archive, table, conn.execute_many(update, later[start : start + batch]))
 

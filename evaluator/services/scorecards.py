@@ -49,6 +49,7 @@ from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.orgs import Organisation
 from evaluator.store.registers import MeasuredOverride, RegisterImport
 from evaluator.store.rounds import Adjudication, LeafWaiver, Round, SystemVersion
+from evaluator.store.sql import dialect_of, parameter
 from evaluator.systems import IndicatorSystem
 
 Render = Callable[[dict], str]  # a card dict → its JSON text (the API validates it first)
@@ -59,11 +60,6 @@ RAW_CHUNK = 500  # units read per statement by round_raw (SQLite allows 999 para
 _RAW_UNITS = "SELECT DISTINCT unit FROM score WHERE round_id = {0}"
 
 
-def _mark(conn, i: int) -> str:
-    """The i-th (1-based) parameter of a statement: $i on PostgreSQL, ? on SQLite."""
-    return f"${i}" if conn.capabilities.dialect == "postgres" else "?"
-
-
 async def round_raw(round_: Round, conn=None) -> pd.DataFrame:
     """Every rater's stored input for the round, as the engine's long table (+ rater).
 
@@ -72,16 +68,18 @@ async def round_raw(round_: Round, conn=None) -> pd.DataFrame:
     types are what the rows hold (as the ORM would give them), so digests never move."""
     conn = conn or connections.get("default")
     round_id = str(round_.id)
-    _, found = await conn.execute_query(_RAW_UNITS.format(_mark(conn, 1)), [round_id])
+    _, found = await conn.execute_query(
+        _RAW_UNITS.format(parameter(dialect_of(conn), 1)), [round_id]
+    )
     units = sorted(r[0] for r in found)
     text: dict = {}
     columns: list[list] = [[] for _ in INPUT_COLUMNS]
     for start in range(0, len(units), RAW_CHUNK):
         chunk = units[start : start + RAW_CHUNK]
-        marks = ", ".join(_mark(conn, i + 2) for i in range(len(chunk)))
+        marks = ", ".join(parameter(dialect_of(conn), i + 2) for i in range(len(chunk)))
         sql = (
             "SELECT unit, leaf, item, value, target, n, CAST(rater_id AS TEXT) FROM score "
-            f"WHERE round_id = {_mark(conn, 1)} AND value IS NOT NULL AND unit IN ({marks})"
+            f"WHERE round_id = {parameter(dialect_of(conn), 1)} AND value IS NOT NULL AND unit IN ({marks})"
         )
         _, rows = await conn.execute_query(sql, [round_id, *chunk])
         for row in rows:
