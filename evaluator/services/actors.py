@@ -4,6 +4,8 @@ Visibility (the scope every read and write is filtered by):
 
 - admin, auditor: everything;
 - bureau officer: contracts their bureau bought, and the stations, rounds and scores below;
+  an officer of a city's or a province's civil-affairs bureau: the spot checks their bureau
+  commissioned (``Round.commissioned_by``), their stations and scores — not the contract;
 - evaluator, lead evaluator: the rounds they are assigned to;
 - agency user: contracts their agency holds, the stations linked to them (from the day the
   link starts, and after it ends), their rounds — and scores only once a round is approved
@@ -91,6 +93,8 @@ def round_scope(actor: Actor) -> QuerySet[Round]:
         | Q(contract__agency_id__in=list(actor.orgs(Role.AGENCY_USER)))
         # the evaluation agency's lead sees every round given to the agency, to staff it
         | Q(evaluation_agency_id__in=list(actor.orgs(Role.LEAD_EVALUATOR)))
+        # a city's or a province's bureau sees the spot checks it commissioned
+        | Q(commissioned_by_id__in=list(actor.orgs(Role.BUREAU_OFFICER)))
     )
     if actor.user_id is not None:
         q |= Q(assignments__user_id=actor.user_id)
@@ -102,9 +106,15 @@ def station_scope(actor: Actor) -> QuerySet[Station]:
         return Station.all()
     # an agency sees a station from the day its link starts, and keeps seeing it (its
     # history) after the link ends
-    q = Q(bureau_id__in=list(actor.orgs(Role.BUREAU_OFFICER))) | Q(
-        contract_links__contract__agency_id__in=list(actor.orgs(Role.AGENCY_USER)),
-        contract_links__valid_from__lte=clock.today(),
+    bureaus = list(actor.orgs(Role.BUREAU_OFFICER))
+    q = (
+        Q(bureau_id__in=bureaus)
+        | Q(
+            contract_links__contract__agency_id__in=list(actor.orgs(Role.AGENCY_USER)),
+            contract_links__valid_from__lte=clock.today(),
+        )
+        # the stations of a contract a city's or a province's bureau spot-checks
+        | Q(contract_links__contract__rounds__commissioned_by_id__in=bureaus)
     )
     if actor.user_id is not None:
         q |= Q(contract_links__contract__rounds__assignments__user_id=actor.user_id)
@@ -182,6 +192,7 @@ async def may_see_round(actor: Actor, round_: Round) -> bool:
         buyer in actor.orgs(Role.BUREAU_OFFICER)
         or agency in actor.orgs(Role.AGENCY_USER)
         or round_.evaluation_agency_id in actor.orgs(Role.LEAD_EVALUATOR)
+        or round_.commissioned_by_id in actor.orgs(Role.BUREAU_OFFICER)
     ):
         return True
     return (
@@ -193,6 +204,14 @@ async def may_see_round(actor: Actor, round_: Round) -> bool:
 async def may_see_station(actor: Actor, station: Station) -> bool:
     """Whether ``station`` is in :func:`station_scope` of the actor."""
     if actor.sees_everything or station.bureau_id in actor.orgs(Role.BUREAU_OFFICER):
+        return True
+    bureaus = list(actor.orgs(Role.BUREAU_OFFICER))
+    if (
+        bureaus
+        and await ContractStation.filter(
+            station_id=station.id, contract__rounds__commissioned_by_id__in=bureaus
+        ).exists()
+    ):
         return True
     agencies = list(actor.orgs(Role.AGENCY_USER))
     if (
@@ -212,6 +231,13 @@ async def may_see_station(actor: Actor, station: Station) -> bool:
     )
 
 
+def round_bureau(round_: Round, buyer: uuid.UUID) -> uuid.UUID:
+    """The bureau that takes the bureau's part in a round (sees its scores while it is
+    open; returns, approves and reopens it): the spot check's commissioner, else the
+    buying bureau."""
+    return round_.commissioned_by_id or buyer
+
+
 async def assignment_of(actor: Actor, round_: Round) -> RoundAssignment | None:
     """The actor's assignment to the round (role, rater role, part submitted), if any."""
     if actor.user_id is None:
@@ -229,8 +255,11 @@ async def may_see_scores(actor: Actor, round_: Round) -> bool:
     if actor.sees_everything:
         return True
     buyer, agency = await contract_parties(round_.contract_id)
-    if buyer in actor.orgs(Role.BUREAU_OFFICER) or (
-        agency in actor.orgs(Role.AGENCY_USER) and round_.state == RoundState.APPROVED
+    bureaus = actor.orgs(Role.BUREAU_OFFICER)
+    approved = round_.state == RoundState.APPROVED
+    # the buying bureau sees a spot check another bureau commissioned once it is approved
+    if round_bureau(round_, buyer) in bureaus or (
+        approved and (buyer in bureaus or agency in actor.orgs(Role.AGENCY_USER))
     ):
         return True
     return await assignment_role(actor, round_) is not None
@@ -245,7 +274,7 @@ async def blind_rater(actor: Actor, round_: Round) -> bool:
     if mine is None or mine.role != Role.EVALUATOR or mine.submitted_at is not None:
         return False  # not a rater of the panel, or one who submitted their part
     buyer, _ = await contract_parties(round_.contract_id)
-    return buyer not in actor.orgs(Role.BUREAU_OFFICER)
+    return round_bureau(round_, buyer) not in actor.orgs(Role.BUREAU_OFFICER)
 
 
 async def may_see_results(actor: Actor, round_: Round) -> bool:

@@ -22,7 +22,7 @@ import pandas as pd
 from evaluator.analysis.reliability import ICC_FORMS, icc, krippendorff_alpha
 from evaluator.engine.reconcile import reconciliation_by_leaf
 from evaluator.errors import NotFound, PermissionDenied, Problem
-from evaluator.services.actors import Actor, assignment_role, get_round, round_scope
+from evaluator.services.actors import Actor, assignment_role, get_round, round_bureau, round_scope
 from evaluator.services.scorecards import round_raw, system_of_round
 from evaluator.services.systems import system_of
 from evaluator.store.base import Role
@@ -42,7 +42,7 @@ async def may_see_agreement(actor: Actor, round_: Round) -> bool:
         return True
     contract = await Contract.get(id=round_.contract_id)
     return (
-        actor.has(Role.BUREAU_OFFICER, contract.buyer_id)
+        actor.has(Role.BUREAU_OFFICER, round_bureau(round_, contract.buyer_id))
         or await assignment_role(actor, round_) == Role.LEAD_EVALUATOR
     )
 

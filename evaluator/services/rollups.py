@@ -37,12 +37,13 @@ from evaluator.decisions.rollup import (
 )
 from evaluator.errors import NotFound, Problem
 from evaluator.services.actors import Actor, require
+from evaluator.services.regions import all_regions, ancestors, below, bureau_regions
 from evaluator.services.systems import system_of
 from evaluator.services.tranches import tranches_of
 from evaluator.store.base import Role, RoundKind, RoundState
 from evaluator.store.contracts import Contract
 from evaluator.store.decisions import Decision, Finding, TrancheRelease
-from evaluator.store.orgs import Organisation, Region
+from evaluator.store.orgs import Organisation
 from evaluator.store.rounds import ApprovalSnapshot, Round, SystemVersion
 
 # spot checks are graded and counted, but recommend nothing to renew or rebid on
@@ -59,39 +60,12 @@ class Rollup:
     grade_names: dict[str, tuple[str, str]]  # grade code → (en, zh)
 
 
-async def _regions() -> dict[str, RegionNode]:
-    rows = await Region.all().values_list("code", "name", "level", "parent_id")
-    return {c: RegionNode(c, n, str(level), p) for c, n, level, p in rows}
-
-
-def _below(regions: dict[str, RegionNode], root: str) -> set[str]:
-    """``root`` and every region under it."""
-    children: dict[str, list[str]] = {}
-    for r in regions.values():
-        if r.parent is not None:
-            children.setdefault(r.parent, []).append(r.code)
-    found, todo = set(), [root]
-    while todo:
-        code = todo.pop()
-        found.add(code)
-        todo.extend(children.get(code, []))
-    return found
-
-
-def _ancestors(regions: dict[str, RegionNode], code: str) -> list[str]:
-    out = []
-    while code in regions:
-        out.append(code)
-        code = regions[code].parent or ""
-    return out
-
-
 async def readable_regions(actor: Actor) -> list[str]:
     """The regions whose roll-up the actor reads (for a bureau officer: each bureau's region;
     an administrator or auditor reads every region: the top ones are returned)."""
     if actor.sees_everything:
         return [
-            c for c, r in (await _regions()).items() if r.parent is None or r.level == "province"
+            c for c, r in (await all_regions()).items() if r.parent is None or r.level == "province"
         ]
     bureaus = list(actor.orgs(Role.BUREAU_OFFICER))
     require(
@@ -99,9 +73,7 @@ async def readable_regions(actor: Actor) -> list[str]:
         "roll-ups are read by civil-affairs officers (民政部门), administrators and auditors",
         "汇总报表仅供民政部门人员、管理员和审计人员查阅",
     )
-    found = await Organisation.filter(id__in=bureaus, region_id__isnull=False).values_list(
-        "region_id", flat=True
-    )
+    found = list((await bureau_regions(actor)).values())
     require(
         bool(found),
         "your bureau has no region: ask an administrator to set it",
@@ -114,22 +86,22 @@ async def region_rollup(actor: Actor, region: str | None, period: ReportPeriod |
     """``period``: a :class:`ReportPeriod`, or its text (``2026-Q3``: refused with a located
     problem when it is not one)."""
     period = parse_period(period) if isinstance(period, str) else period
-    regions = await _regions()
+    regions = await all_regions()
     mine = await readable_regions(actor)
     if region is None:
         # the reader's own region; of several, the highest (fewest ancestors)
-        region = min(mine, key=lambda c: (len(_ancestors(regions, c)), c), default=None)
+        region = min(mine, key=lambda c: (len(ancestors(regions, c)), c), default=None)
         if region is None:
             raise NotFound(Problem("no region is recorded yet", "尚未登记任何行政区划"))
     if region not in regions:
         raise NotFound(Problem(f"no region {region}", f"未找到行政区划 {region}", path="region"))
     if not actor.sees_everything:
         require(
-            any(code in mine for code in _ancestors(regions, region)),
+            any(code in mine for code in ancestors(regions, region)),
             f"region {region} is outside the regions you read ({', '.join(mine)})",
             f"行政区划 {region} 不在您可查阅的范围内（{'、'.join(mine)}）",
         )
-    facts, grade_names, grade_order = await _facts(_below(regions, region), regions, period)
+    facts, grade_names, grade_order = await _facts(below(regions, region), regions, period)
     rows = roll_up(regions.values(), region, facts, period)
     return Rollup(
         regions[region],

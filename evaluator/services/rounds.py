@@ -34,10 +34,12 @@ from evaluator.services import audit, calendars, panel
 from evaluator.services.actors import (
     Actor,
     assignment_role,
+    contract_parties,
     get_contract,
     get_organisation,
     get_round,
     require,
+    round_bureau,
 )
 from evaluator.services.completeness import gaps_in, refuse_undecided, require_complete
 from evaluator.services.decisions import propose
@@ -59,12 +61,22 @@ async def create_round(
     system: SystemVersion,
     as_of: dt.date,
     elapsed: float = 1.0,
+    commissioned_by: Organisation | None = None,
 ) -> Round:
-    require(
-        actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id),
-        "only the buying bureau or an administrator may open rounds",
-        "仅购买方或管理员可创建评估轮次",
-    )
+    """A round of the contract. ``commissioned_by``: the city's or the province's bureau
+    that commissions a spot check (its officer acts; the caller checked its region)."""
+    if commissioned_by is None:
+        require(
+            actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id),
+            "only the buying bureau or an administrator may open rounds",
+            "仅购买方或管理员可创建评估轮次",
+        )
+    else:
+        require(
+            kind == RoundKind.SPOT_CHECK and actor.has(Role.BUREAU_OFFICER, commissioned_by.id),
+            "a bureau other than the buyer commissions spot checks only, through its officer",
+            "非购买方的民政部门只能由其经办人委托抽查",
+        )
     problems = []
     if evaluation_agency.kind != OrgKind.EVALUATION_AGENCY:
         problems.append(
@@ -98,8 +110,10 @@ async def create_round(
             system=system,
             as_of=as_of,
             elapsed=elapsed,
+            commissioned_by=commissioned_by,
             using_db=conn,
         )
+        commissioner = {} if commissioned_by is None else {"commissioned_by": commissioned_by.name}
         await audit.record(
             actor.username,
             "round.create",
@@ -112,6 +126,7 @@ async def create_round(
                 "system": system.content_hash,
                 "as_of": as_of.isoformat(),
                 "elapsed": elapsed,
+                **commissioner,
             },
             connection=conn,
         )
@@ -153,8 +168,8 @@ async def _may(actor: Actor, round_: Round, action: str) -> bool:
     if round_states.ACTOR[action] == "lead":
         lead = await assignment_role(actor, round_) == Role.LEAD_EVALUATOR
         return round_states.may(action, {"lead"} if lead else set())
-    contract = await Contract.get(id=round_.contract_id)
-    bureau = actor.has(Role.BUREAU_OFFICER, contract.buyer_id)
+    buyer, _ = await contract_parties(round_.contract_id)
+    bureau = actor.has(Role.BUREAU_OFFICER, round_bureau(round_, buyer))
     return round_states.may(action, {"bureau"} if bureau else set())
 
 

@@ -10,19 +10,87 @@ once both are approved; a rater of the spot check's panel: once it is submitted)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from evaluator.analysis.spot_check import Comparison, Scored, compare, ranked
 from evaluator.decisions.words import ROUND_KIND_ZH, ROUND_STATE_ZH
-from evaluator.errors import InvalidInput, Problem, StateError
-from evaluator.services.actors import Actor, get_round, require_results
+from evaluator.errors import InvalidInput, NotFound, Problem, StateError
+from evaluator.services.actors import (
+    Actor,
+    get_organisation,
+    get_round,
+    require,
+    require_results,
+)
+from evaluator.services.regions import all_regions, ancestors, bureau_regions
+from evaluator.services.rounds import create_round
 from evaluator.services.scorecards import compute_round, results_document, system_of_round
-from evaluator.store.base import RoundKind, RoundState
-from evaluator.store.rounds import ApprovalSnapshot, Round
+from evaluator.store.base import Role, RoundKind, RoundState
+from evaluator.store.contracts import Contract
+from evaluator.store.orgs import Organisation
+from evaluator.store.rounds import ApprovalSnapshot, Round, SystemVersion
 from evaluator.systems import IndicatorSystem
 
 OWN_KINDS = (RoundKind.MID_TERM, RoundKind.FINAL, RoundKind.ANNUAL)
+
+
+async def commission(
+    actor: Actor,
+    *,
+    contract_code: str,
+    evaluation_agency_id,
+    system_id,
+    as_of: dt.date,
+    elapsed: float = 1.0,
+) -> Round:
+    """A city's or a province's civil-affairs officer commissions a spot check of a contract
+    bought in their region (named by its code: they see no contract otherwise). The round is
+    created as the buying bureau creates its own (docs/decisions.md#spot-checks-抽查), with
+    the officer's bureau as its commissioner."""
+    regions = await all_regions()
+    mine = {
+        bureau: region
+        for bureau, region in (await bureau_regions(actor)).items()
+        if region in regions and regions[region].level in ("city", "province")
+    }
+    require(
+        bool(mine),
+        "only a city's or a province's civil-affairs officer commissions a spot check (a county "
+        "bureau creates its own rounds)",
+        "仅市、省民政部门经办人可委托抽查（县级民政局自行创建评估轮次）",
+    )
+    contract = await Contract.get_or_none(code=contract_code)
+    buyer = None if contract is None else await Organisation.get(id=contract.buyer_id)
+    above = set(ancestors(regions, buyer.region_id)[1:]) if buyer else set()
+    commissioner = next((b for b, region in sorted(mine.items()) if region in above), None)
+    if contract is None or commissioner is None:
+        raise NotFound(
+            Problem(
+                f"no contract {contract_code} bought in your region",
+                f"您的行政区划内没有合同 {contract_code}",
+                path="contract_code",
+            )
+        )
+    agency = await get_organisation(actor, evaluation_agency_id)
+    system = await SystemVersion.get_or_none(id=system_id)
+    if system is None:
+        raise NotFound(
+            Problem(
+                f"no indicator system {system_id}", f"未找到指标体系 {system_id}", path="system"
+            )
+        )
+    return await create_round(
+        actor,
+        contract=contract,
+        evaluation_agency=agency,
+        kind=RoundKind.SPOT_CHECK,
+        system=system,
+        as_of=as_of,
+        elapsed=elapsed,
+        commissioned_by=await Organisation.get(id=commissioner),
+    )
 
 
 async def county_round(check: Round) -> Round | None:
@@ -64,7 +132,9 @@ async def spot_check_comparison(actor: Actor, round_id) -> dict[str, Any]:
                 "该合同尚无已审定的中期、末期或年度评估可供比对",
             )
         )
-    await require_results(actor, own)
+    if check.commissioned_by_id not in actor.orgs(Role.BUREAU_OFFICER):
+        # the commissioner reads the county's figures of the sampled stations here only
+        await require_results(actor, own)
     check_system, own_system = await system_of_round(check), await system_of_round(own)
     comparison = compare(
         _scored(await _results(check), check_system), _scored(await _results(own), own_system)

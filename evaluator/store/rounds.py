@@ -49,6 +49,15 @@ class Round(Entity):
     # the id of the approval snapshot in force (the newest), set with it by its one writer
     # (services/snapshots.py): an approved round's cards are found without another query
     snapshot_in_force = fields.UUIDField(null=True)
+    # a spot check commissioned by a city's or a province's civil-affairs bureau (抽查): its
+    # officers see the round and take the bureau's part in it (return, approve, reopen)
+    # instead of the buying bureau; NULL for the buying bureau's own rounds
+    commissioned_by: fields.ForeignKeyNullableRelation[Organisation] = fields.ForeignKeyField(
+        "models.Organisation",
+        related_name="rounds_commissioned",
+        null=True,
+        on_delete=fields.RESTRICT,
+    )
 
     class Meta:
         table = "evaluation_round"

@@ -213,6 +213,12 @@ async def gap_body(m: Matrix, role: str) -> Call:
     )
 
 
+async def spot_check_body(m: Matrix, role: str) -> Call:
+    body = {"contract_code": "C-A", "evaluation_agency": str(m.ids["evaluators"]),
+            "system": str(m.ids["system"]), "as_of": "2026-11-20"}  # fmt: skip
+    return Call(json=body)
+
+
 async def declaration_body(m: Matrix, role: str) -> Call:
     """Anyone signed in declares their own tie; with a bureau, which no round evaluates, so
     that the other rows' rounds are untouched."""
@@ -618,6 +624,8 @@ ROWS = [
     row("POST", f"{V}/calendars",                                   "201 403 403 403 403 403 403 403 403 401", calendar_file),
     row("GET", f"{V}/rounds/<round_id:uuid>/spot-check-comparison", "422 422 404 422 422 404 422 404 422 401", ids(round_id="round_a"),
         "(a mid-term round is not a spot check)"),
+    row("POST", f"{V}/spot-checks",                                 "403 403 403 403 403 403 403 403 403 401", spot_check_body,
+        "(city and provincial officers only: docs/decisions.md)"),
     row("GET", f"{V}/rollups",                                      "200 200 403 403 403 403 403 403 200 401",
         lambda m, r: _call(query={"period": "2026-H2"}), "(a county bureau reads its county; no region: 403)"),
     row("GET", f"{V}/rollups",                                      "404 404 403 403 403 403 403 403 404 401",

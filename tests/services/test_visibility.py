@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from test_spot_checks import city_officer, commissioned
 from test_station_links import rebid
 from workflow_fixtures import build_county
 
@@ -82,6 +83,10 @@ async def test_each_predicate_equals_its_scope(db):
         as_of=dt.date(2026, 6, 30),
         elapsed=0.5,
     )
+    # a spot check of B's contract commissioned by a city's bureau (its officer sees it and
+    # B's stations, nothing of A)
+    actors["city"] = await city_officer(county)
+    await commissioned(county, actors["city"], "C-B")
     for day in (dt.date(2026, 6, 1), dt.date(2026, 8, 1)):
         clock.pin(day)
-        assert await _check(actors) == 12 * 6
+        assert await _check(actors) == 13 * 7

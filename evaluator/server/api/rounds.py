@@ -44,6 +44,11 @@ class RoundOut(Out):
     appeal_note: str = Field(description="why provisional, or the bureau's reason")
     version: int = Field(description="optimistic-concurrency version (also the ETag)")
     created_at: dt.datetime
+    commissioned_by_id: uuid.UUID | None = Field(
+        None,
+        description="the city's or the province's bureau that commissioned this spot check "
+        "(抽查委托方), which takes the bureau's part in it; null for the buying bureau's rounds",
+    )
 
 
 class RoundPage(PageOut[RoundOut]):

@@ -3,6 +3,7 @@ station and leaf by leaf, on the share of points (docs/decisions.md#spot-checks)
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from pydantic import Field
@@ -10,9 +11,11 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from evaluator.server import parsing
+from evaluator.server.api.rounds import RoundOut
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
-from evaluator.server.models import Out, render
+from evaluator.server.models import In, Out, render
 from evaluator.services import spot_checks
 
 bp = Blueprint("spot_checks")
@@ -91,3 +94,35 @@ class SpotCheckComparison(Out):
 async def spot_check_comparison(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     found = await spot_checks.spot_check_comparison(actor_of(request), round_id)
     return render(SpotCheckComparison.model_validate(found))
+
+
+class CommissionIn(In):
+    contract_code: str = Field(
+        min_length=1, max_length=60, description="the contract's code 合同编号"
+    )
+    evaluation_agency: uuid.UUID = Field(description="the evaluation agency that scores it")
+    system: uuid.UUID = Field(description="the indicator system version")
+    as_of: dt.date = Field(description="evaluation date, within the contract's period")
+    elapsed: float = Field(1.0, gt=0, le=1, description="share of the service year elapsed")
+
+
+@bp.post("/spot-checks")
+@doc(
+    "Commission a spot check of a contract in your region (city or province) 委托抽查",
+    body=CommissionIn,
+    response=RoundOut,
+    status=201,
+    errors=(403, 404, 422),
+    tag="rounds",
+)
+async def commission_spot_check(request: Request) -> HTTPResponse:
+    data = parsing.body(request, CommissionIn)
+    round_ = await spot_checks.commission(
+        actor_of(request),
+        contract_code=data.contract_code,
+        evaluation_agency_id=data.evaluation_agency,
+        system_id=data.system,
+        as_of=data.as_of,
+        elapsed=data.elapsed,
+    )
+    return render(RoundOut.model_validate(round_), 201)
