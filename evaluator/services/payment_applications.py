@@ -19,6 +19,7 @@ one 201 and one 409. Each use case is one transaction with its audit event.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -31,7 +32,7 @@ from evaluator.decisions.payment_applications import (
     vouchers_from,
 )
 from evaluator.decisions.tranches import Tranche
-from evaluator.decisions.words import APPLICATION_ZH, TRANCHE_ZH
+from evaluator.decisions.words import APPLICATION_ZH, TRANCHE_ZH, VOUCHER_ZH
 from evaluator.errors import (
     ConflictError,
     InvalidInput,
@@ -237,3 +238,31 @@ async def contract_applications(actor: Actor, contract_id) -> list[PaymentApplic
     """Every payment application of a contract the actor may see, oldest first."""
     contract = await get_contract(actor, contract_id)
     return await PaymentApplication.filter(contract_id=contract.id).order_by("created_at", "id")
+
+
+async def latest_by_tranche(contract_id) -> dict[str, PaymentApplication]:
+    """Each tranche's latest application: its live one, else the last one returned or
+    withdrawn (no permission check: for callers that read the contract already)."""
+    latest: dict[str, PaymentApplication] = {}
+    for found in await PaymentApplication.filter(contract_id=contract_id).order_by(
+        "created_at", "id"
+    ):
+        if found.live_key is not None or latest.get(found.code, found).live_key is None:
+            latest[found.code] = found
+    return latest
+
+
+def as_dict(found: PaymentApplication) -> dict[str, Any]:
+    """An application as the API and the pages show it (states and kinds also in Chinese)."""
+    return {
+        "id": found.id,
+        "contract_id": found.contract_id,
+        "code": found.code,
+        "applied_on": found.applied_on,
+        "vouchers": [v | {"kind_zh": VOUCHER_ZH.get(v["kind"], v["kind"])} for v in found.vouchers],
+        "note": found.note,
+        "state": found.state,
+        "state_zh": APPLICATION_ZH[found.state],
+        "decided_on": found.decided_on,
+        "reason": found.reason,
+    }

@@ -15,7 +15,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from evaluator.decisions.payment_applications import MAX_REFERENCE, MAX_TEXT, MAX_VOUCHERS
-from evaluator.decisions.words import APPLICATION_ZH, VOUCHER_ZH
+from evaluator.decisions.words import VOUCHER_ZH
 from evaluator.server import parsing
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
@@ -90,21 +90,7 @@ class ApplicationList(Out):
 
 
 def application_out(found: PaymentApplication) -> ApplicationOut:
-    return ApplicationOut(
-        id=found.id,
-        contract_id=found.contract_id,
-        code=found.code,
-        applied_on=found.applied_on,
-        vouchers=[
-            VoucherOut.model_validate(v | {"kind_zh": VOUCHER_ZH.get(v["kind"], v["kind"])})
-            for v in found.vouchers
-        ],
-        note=found.note,
-        state=found.state,
-        state_zh=APPLICATION_ZH[found.state],
-        decided_on=found.decided_on,
-        reason=found.reason,
-    )
+    return ApplicationOut.model_validate(applications.as_dict(found))
 
 
 class TrancheOut(Out):
@@ -168,10 +154,7 @@ class ReleaseOut(Out):
 )
 async def list_tranches(request: Request, contract_id: uuid.UUID) -> HTTPResponse:
     contract, table = await tranches.contract_tranches(actor_of(request), contract_id)
-    latest: dict[str, PaymentApplication] = {}
-    for found in await applications.contract_applications(actor_of(request), contract.id):
-        if found.live_key is not None or latest.get(found.code, found).live_key is None:
-            latest[found.code] = found
+    latest = await applications.latest_by_tranche(contract.id)
     items = [
         TrancheOut.model_validate(
             {
