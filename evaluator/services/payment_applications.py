@@ -43,20 +43,11 @@ from evaluator.errors import (
 )
 from evaluator.services import audit
 from evaluator.services.actors import Actor, buys, get_contract, not_found, require
-from evaluator.services.tranches import tranches_of
+from evaluator.services.tranches import tranche_named, tranches_of
 from evaluator.store.base import Role
 from evaluator.store.contracts import Contract
 from evaluator.store.decisions import PaymentApplication
 from evaluator.store.rounds import EvidenceFile
-
-
-def _tranche(table: list[Tranche], code: str) -> Tranche:
-    found = next((t for t in table if t.code == code), None)
-    if found is None:
-        raise InvalidInput(
-            Problem(f"the contract has no tranche {code}", f"合同没有第 {code} 期款项", path="code")
-        )
-    return found
 
 
 def _may_apply_for(tranche: Tranche, today) -> None:
@@ -121,7 +112,7 @@ async def apply(
     )
     checked, text = vouchers_from(vouchers), check_note(note)
     on = clock.today()
-    _may_apply_for(_tranche(await tranches_of(contract), code), on)
+    _may_apply_for(tranche_named(await tranches_of(contract), code), on)
     await _check_evidence(contract, checked)
     try:
         async with in_transaction() as conn:

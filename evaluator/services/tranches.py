@@ -82,6 +82,16 @@ async def tranches_of(contract: Contract) -> list[Tranche]:
     )
 
 
+def tranche_named(table: list[Tranche], code: str) -> Tranche:
+    """The tranche ``code`` of a contract's table (InvalidInput at ``code`` if none)."""
+    found = next((t for t in table if t.code == code), None)
+    if found is None:
+        raise InvalidInput(
+            Problem(f"the contract has no tranche {code}", f"合同没有第 {code} 期款项", path="code")
+        )
+    return found
+
+
 async def contract_tranches(actor: Actor, contract_id) -> tuple[Contract, list[Tranche]]:
     contract = await get_contract(actor, contract_id)
     return contract, await tranches_of(contract)
@@ -96,11 +106,7 @@ async def release(actor: Actor, contract_id, code: str) -> TrancheRelease:
         "仅购买方可拨付",
     )
     on = clock.today()
-    tranche = next((t for t in await tranches_of(contract) if t.code == code), None)
-    if tranche is None:
-        raise InvalidInput(
-            Problem(f"the contract has no tranche {code}", f"合同没有第 {code} 期款项", path="code")
-        )
+    tranche = tranche_named(await tranches_of(contract), code)
     if tranche.status == "scheduled" and tranche.trigger_on is not None:
         raise TooEarly(
             Problem(
