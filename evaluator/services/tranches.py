@@ -122,9 +122,11 @@ async def release(actor: Actor, contract_id, code: str) -> TrancheRelease:
         raise StateError(
             Problem(
                 f"tranche {code} is {tranche.status}, not due"
-                + (f" (blocked by: {why_en})" if why_en else ""),
+                + (f" (blocked by: {why_en})" if why_en else "")
+                + (" (the agency has not applied for it)" if tranche.awaits_application else ""),
                 f"第 {code} 期款项状态为“{TRANCHE_ZH[tranche.status]}”，不可拨付"
-                + (f"（受阻于：{why_zh}）" if why_zh else ""),
+                + (f"（受阻于：{why_zh}）" if why_zh else "")
+                + ("（承接机构尚未提出拨付申请）" if tranche.awaits_application else ""),
             )
         )
     application = await PaymentApplication.filter(
@@ -177,8 +179,8 @@ async def _release_application(actor: Actor, application: PaymentApplication, on
     if not changed:
         raise ConflictError(
             Problem(
-                f"the payment application for tranche {application.code} was withdrawn or "
-                "returned meanwhile",
-                f"第 {application.code} 期款项的拨付申请已被撤回或退回",
+                f"the payment application for tranche {application.code} was withdrawn, "
+                "returned or released meanwhile",
+                f"第 {application.code} 期款项的拨付申请已被撤回、退回或已拨付",
             )
         )

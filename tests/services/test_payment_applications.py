@@ -99,7 +99,8 @@ async def test_apply_and_the_due_date_counts_from_it(db, evidence_dir):
     assert (waiting.status, waiting.due_on) == ("awaiting_application", None)
     with pytest.raises(StateError) as exc:  # nothing to release against
         await tranches.release(bureau, contract.id, "T1")
-    assert "待申请" in exc.value.problems[0].zh
+    assert "待申请" in exc.value.problems[0].zh and "尚未提出拨付申请" in exc.value.problems[0].zh
+    assert "has not applied" in exc.value.problems[0].en
     with pytest.raises(TooEarly):  # the final evaluation has not passed
         await pa.apply(agency, contract.id, "T2", INVOICE)
     with pytest.raises(InvalidInput) as exc:
