@@ -94,6 +94,11 @@ TABLE = {
         "agency_b": 404,
         "anon": 302,
     },
+    ("POST", "/rounds/<round_id:uuid>/payment-applications/<application_id:uuid>/withdraw"): {
+        "agency_a": 404,  # no such application
+        "agency_b": 404,
+        "anon": 302,
+    },
     ("POST", "/rounds/<round_id:uuid>/findings/<finding_id:uuid>/plan"): {
         "agency_b": 404,
         "anon": 302,
@@ -298,3 +303,11 @@ async def test_the_agency_applies_for_a_tranche_and_the_bureau_returns_it(api, w
     assert await post("bureau", back, {"reason": "缺少评估结果"}) == 302
     again = await read("agency_a")
     assert "缺少评估结果" in again and 'id="apply-T1"' in again
+    assert await post("agency_a", f"/rounds/{r.id}/tranches/T1/apply", form) == 302
+    mine = await read("agency_a")
+    second = mine.split("/payment-applications/")[1].split("/")[0]
+    assert f"/payment-applications/{second}/withdraw" in mine
+    withdraw = f"/rounds/{r.id}/payment-applications/{second}/withdraw"
+    assert await post("bureau", withdraw, {}) == 403
+    assert await post("agency_a", withdraw, {}) == 302
+    assert 'id="apply-T1"' in await read("agency_a")  # withdrawn: it may apply again

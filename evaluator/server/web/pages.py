@@ -344,6 +344,17 @@ async def return_payment_application(
     return redirect(f"/rounds/{round_id}#tranches")
 
 
+@bp.post("/rounds/<round_id:uuid>/payment-applications/<application_id:uuid>/withdraw")
+@signed_in
+async def withdraw_payment_application(
+    request: Request, round_id: uuid.UUID, application_id: uuid.UUID
+) -> HTTPResponse:
+    """The agency takes back its submitted payment application."""
+    await get_round(request.ctx.actor, round_id)
+    await payment_applications.withdraw(request.ctx.actor, application_id)
+    return redirect(f"/rounds/{round_id}#tranches")
+
+
 def _whole(text: str | None) -> int:
     """The version the form was read at; 0 (never a version) when missing, so that the
     service checks who may act first and then refuses a stale or missing version (409)."""
