@@ -76,6 +76,30 @@ def test_findings_decide_and_tranches_commands(tmp_path, monkeypatch, capsys):
         re.search(r"T1\s+50%\s+¥1,020,000\.00\s+signed 合同生效\s+released 已拨付", table)
         and "total 合计     ¥2,040,000.00" in table
     )
+    first = next(code for code in rounds.values() if code.endswith("-01"))
+    assert main(["tranches", first]) == 0  # the demo's agency applied for T1 before release
+    assert re.search(
+        r"T1 .*released 已拨付\s+2026-04-23 +applied 已申请 2026-04-09", capsys.readouterr().out
+    )
+    apply = ["tranches", first, "--apply", "T2", "--as", "agency1"]
+    assert main([*apply, "--voucher", "receipt:x"]) == 2
+    assert "vouchers[0].kind" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                *apply,
+                "--voucher",
+                "invoice:第二期发票 No. 7",
+                "--voucher",
+                "evaluation_result:中期评估报告",
+            ]
+        )
+        == 0
+    )
+    said = capsys.readouterr().out
+    assert "applied 已申请: T2" in said and "2 voucher(s) 份凭证" in said
+    assert main([*apply[:4], "--voucher", "invoice:x", "--as", "bureau"]) == 2
+    assert "仅承接机构可提出拨付申请" in capsys.readouterr().err
     assert main(["findings", problem_round, "--refresh", "--today", "2026-12-31"]) == 0
     assert (
         "refreshed 已更新 (2026-12-31): 0 provisional deadlines recomputed 暂定期限重算, 0 overdue 逾期, 0 escalated 升级"

@@ -1,5 +1,6 @@
 """``evaluator findings`` (and the bureau's ``--set-deadline``), ``evaluator decide`` and
-``evaluator tranches`` (thin: parse, call a service, print)."""
+``evaluator tranches`` (with the agency's ``--apply`` and the bureau's ``--release``; thin:
+parse, call a service, print)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ import uuid
 
 from evaluator import clock
 from evaluator.cli.common import acting, deadline_text, round_uuid, with_database
-from evaluator.decisions.words import TRANCHE_ZH, TRIGGER_ZH, blocked_by_en, blocked_by_zh
+from evaluator.decisions.payment_applications import VOUCHER_KINDS
+from evaluator.decisions.words import (
+    TRANCHE_ZH,
+    TRIGGER_ZH,
+    blocked_by_en,
+    blocked_by_zh,
+)
 from evaluator.errors import InvalidInput, NotFound, Problem
 
 
@@ -59,7 +66,23 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("contract", metavar="CONTRACT", help="contract code or id")
     p.add_argument("--release", metavar="CODE", help="release this due tranche")
-    p.add_argument("--as", dest="username", help="act as this user (a bureau officer)")
+    p.add_argument(
+        "--apply",
+        metavar="CODE",
+        help="apply for this tranche (the agency; needs at least one --voucher) 拨付申请",
+    )
+    p.add_argument(
+        "--voucher",
+        action="append",
+        default=[],
+        metavar="KIND:REFERENCE",
+        help="a voucher of the application, e.g. invoice:增值税发票No.0012 (repeatable); "
+        "kinds: " + ", ".join(VOUCHER_KINDS),
+    )
+    p.add_argument("--note", default="", help="a note to the application 说明")
+    p.add_argument(
+        "--as", dest="username", help="act as this user (a bureau officer; the agency to apply)"
+    )
     p.set_defaults(handler=cmd_tranches)
 
 
@@ -188,18 +211,39 @@ def cmd_decide(args) -> int:
     return 0
 
 
+def _vouchers(texts: list[str]) -> list[dict[str, str]]:
+    """``KIND:REFERENCE`` texts as voucher objects (the service validates them)."""
+    return [
+        {"kind": kind.strip(), "reference": reference.strip()}
+        for kind, _, reference in (t.partition(":") for t in texts)
+    ]
+
+
 def cmd_tranches(args) -> int:
-    from evaluator.services import tranches
+    from evaluator.services import payment_applications, tranches
 
     async def run():
         actor = await acting(args.username)
         contract = await _contract_named(args.contract)
+        applied = (
+            await payment_applications.apply(
+                actor, contract.id, args.apply, _vouchers(args.voucher), args.note
+            )
+            if args.apply
+            else None
+        )
         released = (
             await tranches.release(actor, contract.id, args.release) if args.release else None
         )
-        return contract, released, (await tranches.contract_tranches(actor, contract.id))[1]
+        table = (await tranches.contract_tranches(actor, contract.id))[1]
+        return contract, applied, released, table
 
-    contract, released, table = with_database(run())
+    contract, applied, released, table = with_database(run())
+    if applied is not None:
+        print(
+            f"applied 已申请: {applied.code} on {applied.applied_on} with "
+            f"{len(applied.vouchers)} voucher(s) 份凭证 (application {applied.id})"
+        )
     if released is not None:
         print(
             f"released 已拨付: {released.code} {yuan(released.amount_fen)} on {released.released_on}"
@@ -216,6 +260,8 @@ def cmd_tranches(args) -> int:
             )
         if t.due_note:
             line += f"  note 说明: {t.due_note}"
+        if t.applied_on is not None:
+            line += f"  applied 已申请 {t.applied_on}"
         print(line)
     print(f"  {'total 合计':<10} {yuan(sum(t.amount_fen for t in table)):>15}")
     return 0

@@ -12,15 +12,19 @@ Status of a tranche, first rule that applies:
 2. ``forfeited`` — the contract ended (terminated / not renewed) before its trigger passed;
 3. ``withheld``  — its trigger round failed, or a blocking condition is open (e.g. an open
    suspension finding, a confirmed veto);
-4. ``due``       — its trigger happened and its date has come; due by trigger date + N
-   working days (``overdue`` when today is past that date), on the calendar in force:
-   ``provisional`` (with the reason) when the count crosses a year the State Council has
-   not scheduled yet;
-5. ``scheduled`` — its trigger has not happened yet, or its date has not come (a contract
-   that takes effect in the future: ``due_note`` says when).
+4. ``scheduled`` — its trigger has not happened yet, or its date has not come (a contract
+   that takes effect in the future: ``due_note`` says when);
+5. ``awaiting_application`` (待申请) — its term counts from the agency's payment application
+   (``due_from: application``), its trigger happened, and no live application exists;
+6. ``due``       — its trigger happened (and, counting from the application, the agency
+   applied); due by start + N working days (``overdue`` when today is past that date), on
+   the calendar in force: ``provisional`` (with the reason) when the count crosses a year
+   the State Council has not scheduled yet. The start is the trigger's date
+   (``due_from: trigger``, the default) or the live application's date
+   (``due_from: application``; the later of the two should a re-check pass after it).
 
-A withheld tranche still shows the date it would be due, so no table has a blank date
-once a trigger has happened.
+A withheld tranche still shows the date it would be due (counting from the application:
+once there is one), so no table has a blank date once a trigger has happened.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ from evaluator.decisions.words import (
 from evaluator.errors import InvalidInput, Problem
 
 TRIGGERS = ("signed", "mid_term_passed", "final_passed")
+# where a tranche's N working days count from: its trigger, or the agency's payment
+# application (申请) with its vouchers (a county plan's "自收到申请之日起 N 个工作日内")
+DUE_FROM = ("trigger", "application")
 # The usual county plan: 50% within 15 working days of signing, 30% after the mid-term
 # evaluation passes, the rest after the final evaluation passes (a contract may set its own).
 DEFAULT_SCHEDULE = [
@@ -58,6 +65,7 @@ class TrancheTerm:
     share_bp: int
     trigger: str
     due_working_days: int = 15
+    due_from: str = "trigger"  # trigger | application
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,7 @@ class Tranche:
     share_bp: int
     amount_fen: int
     trigger: str
-    status: str  # scheduled | due | withheld | released | forfeited
+    status: str  # scheduled | awaiting_application | due | withheld | released | forfeited
     due_on: dt.date | None = None
     overdue: bool = False
     released_on: dt.date | None = None
@@ -84,6 +92,19 @@ class Tranche:
     due_basis: str = ""  # official | provisional (when due_on is set)
     due_note: str = ""  # why the date is provisional, or when a future trigger comes
     trigger_on: dt.date | None = None  # when its trigger happened (or will)
+    due_from: str = "trigger"  # where its N working days count from: trigger | application
+    applied_on: dt.date | None = None  # the live application's date (submitted or released)
+
+    @property
+    def awaits_application(self) -> bool:
+        """Its days count from an application that the agency has not made yet, though its
+        trigger happened (also while it is withheld)."""
+        return (
+            self.due_from == "application"
+            and self.applied_on is None
+            and self.trigger_on is not None
+            and self.status in ("awaiting_application", "withheld")
+        )
 
     def words(self) -> dict[str, object]:
         """Its status, trigger and blocking conditions as codes and in words (for its API
@@ -107,6 +128,8 @@ class Tranche:
             return f"{self.due_on.isoformat()}{mark}{late}"
         if self.status == "forfeited":
             return "— (forfeited 不再支付)"
+        if self.awaits_application:
+            return "awaiting the agency's application 待承接机构申请"
         if self.trigger_on is not None and self.status == "scheduled":
             return f"from 自 {self.trigger_on.isoformat()}"
         return f"after 待 {WAITS_FOR.get(self.trigger, self.trigger)}"
@@ -123,6 +146,7 @@ def terms_from_schedule(schedule: Sequence[Mapping[str, Any]]) -> list[TrancheTe
             row.get("trigger"),
             row.get("due_working_days", 15),
         )
+        problems += due_from_problems(row, where)
         if not isinstance(share, int) or isinstance(share, bool) or share <= 0:
             problems.append(
                 Problem(
@@ -153,6 +177,7 @@ def terms_from_schedule(schedule: Sequence[Mapping[str, Any]]) -> list[TrancheTe
                 share if isinstance(share, int) else 0,
                 str(trigger),
                 days if isinstance(days, int) else 15,
+                str(row.get("due_from", "trigger")),
             )
         )
     total = sum(t.share_bp for t in terms)
@@ -167,6 +192,20 @@ def terms_from_schedule(schedule: Sequence[Mapping[str, Any]]) -> list[TrancheTe
     if problems:
         raise InvalidInput(problems)
     return terms
+
+
+def due_from_problems(row: Mapping[str, Any], where: str) -> list[Problem]:
+    """``due_from`` of one schedule entry, when given, must be ``trigger`` or ``application``."""
+    due_from = row.get("due_from", "trigger")
+    if due_from in DUE_FROM:
+        return []
+    return [
+        Problem(
+            f"due_from must be one of {', '.join(DUE_FROM)}, not {due_from!r}",
+            "付款期限起算须为 trigger（触发条件达成之日）或 application（承接机构申请之日）之一",
+            path=f"{where}.due_from",
+        )
+    ]
 
 
 def split_amount(amount_fen: int, shares_bp: Sequence[int]) -> list[int]:
@@ -184,15 +223,19 @@ def schedule_tranches(
     *,
     blocks: Mapping[str, Sequence[str]] | None = None,
     releases: Mapping[str, dt.date] | None = None,
+    applications: Mapping[str, dt.date] | None = None,
     ended_on: dt.date | None = None,
     today: dt.date,
     calendar: WorkingCalendar | None = None,
 ) -> list[Tranche]:
     """The tranches with their status. ``blocks`` maps a tranche code (or ``"*"`` for all
     unreleased tranches) to the open conditions blocking it; ``releases`` maps a tranche
-    code to the date the bureau released it; ``ended_on`` is when the contract ended early."""
+    code to the date the bureau released it; ``applications`` maps a tranche code to the
+    date of its live payment application (submitted or released); ``ended_on`` is when the
+    contract ended early."""
     blocks = blocks or {}
     releases = releases or {}
+    applications = applications or {}
     calendar = calendar or package_calendar()
     latest: dict[str, Event] = {}
     for happened in sorted(events, key=lambda e: e.on):
@@ -209,8 +252,11 @@ def schedule_tranches(
             trigger=term.trigger,
             status="scheduled",
             trigger_on=event.on if event else None,
+            due_from=term.due_from,
+            applied_on=applications.get(term.code),
         )
-        due = calendar.deadline(event.on, term.due_working_days) if event else None
+        start = _counts_from(term, event, base.applied_on)
+        due = calendar.deadline(start, term.due_working_days) if start else None
         dated = (
             replace(base, due_on=due.on, due_basis=due.basis, due_note=due.explain())
             if due
@@ -235,8 +281,23 @@ def schedule_tranches(
             )
         elif event is not None and blocking:
             out.append(replace(dated, status="withheld", blocked_by=blocking))
+        elif event is not None and due is None:  # counts from an application not made yet
+            out.append(replace(base, status="awaiting_application"))
         elif due is not None:  # the trigger happened, passed, and nothing blocks
             out.append(replace(dated, status="due", overdue=today > due.on))
         else:
             out.append(base)
     return out
+
+
+def _counts_from(
+    term: TrancheTerm, event: Event | None, applied_on: dt.date | None
+) -> dt.date | None:
+    """The day a tranche's N working days count from: its trigger's date, or (``due_from:
+    application``) its live application's date, never before the trigger; None while
+    either is missing."""
+    if event is None:
+        return None
+    if term.due_from != "application":
+        return event.on
+    return max(event.on, applied_on) if applied_on is not None else None

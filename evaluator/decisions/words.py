@@ -19,10 +19,27 @@ FINDING_STATE_ZH = {
 }
 TRANCHE_ZH = {
     "scheduled": "未到期",
+    "awaiting_application": "待申请",
     "due": "应付",
     "withheld": "暂缓",
     "released": "已拨付",
     "forfeited": "不再支付",
+}
+# a payment application (拨付申请) of the agency, and the kinds of voucher (凭证) it cites
+APPLICATION_ZH = {
+    "submitted": "已申请",
+    "released": "已拨付",
+    "returned": "已退回",
+    "withdrawn": "已撤回",
+}
+VOUCHER_ZH = {
+    "invoice": "发票",
+    "evaluation_result": "评估结果",
+    "staff_roster": "人员名册",
+    "service_report": "服务报告",
+    "expense_statement": "经费支出明细",
+    "contract": "合同文本",
+    "other": "其他凭证",
 }
 TRIGGER_ZH = {
     "signed": "合同生效",
@@ -94,6 +111,7 @@ def blocked_by_zh(code: str) -> str:
 
 
 __all__ = [
+    "APPLICATION_ZH",
     "EVIDENCE_ZH",
     "FINDING_STATE_ZH",
     "GRADE_ON_ZH",
@@ -106,6 +124,7 @@ __all__ = [
     "TRANCHE_ZH",
     "TRIGGER_EN",
     "TRIGGER_ZH",
+    "VOUCHER_ZH",
     "blocked_by_en",
     "blocked_by_words",
     "blocked_by_zh",

@@ -37,6 +37,35 @@ def first_release(contract) -> dt.date:
     return demo_calendar().add_working_days(contract.start, DEFAULT_SCHEDULE[0]["due_working_days"])
 
 
+# The county's first contract is paid against the agency's written application (拨付申请):
+# its signing tranche counts from the application (``due_from: application``), which the
+# agency makes five working days after signing with these vouchers; the bureau still pays
+# on the day it always has (first_release, well inside the 15 working days from the
+# application), so every figure of the demo stays as it was.
+APPLICATION_VOUCHERS = (
+    {"kind": "contract", "reference": "政府购买社会工作服务合同（签订版）"},
+    {"kind": "staff_roster", "reference": "各站点驻站社工花名册（首期）"},
+    {"kind": "invoice", "reference": "首期服务费增值税普通发票"},
+)
+
+
+def applies_for_payment(county: County, contract) -> bool:
+    """The contract whose tranches the agency applies for (the county's first)."""
+    return contract.code == county.contracts[0].code
+
+
+def demo_schedule(county: County, contract) -> list[dict]:
+    """The contract's tranche schedule: the usual one; the signing tranche of the contract
+    that applies for payment counts from the application."""
+    first = {"due_from": "application"} if applies_for_payment(county, contract) else {}
+    return [DEFAULT_SCHEDULE[0] | first, *DEFAULT_SCHEDULE[1:]]
+
+
+def application_day(contract) -> dt.date:
+    """When the agency applied for the signing tranche: five working days after signing."""
+    return demo_calendar().add_working_days(contract.start, 5)
+
+
 @dataclass(frozen=True)
 class Consequences:
     findings: tuple[FindingDraft, ...]
@@ -75,12 +104,14 @@ def consequences(
         ]
         # the bureau paid the signing tranche on its due date, before the mid-term round
         releases = {"T1": first_release(contract)}
+        applied = {"T1": application_day(contract)} if applies_for_payment(county, contract) else {}
         tables[contract.code] = schedule_tranches(
             contract.amount_fen,
-            terms_from_schedule(DEFAULT_SCHEDULE),
+            terms_from_schedule(demo_schedule(county, contract)),
             [Event("signed", contract.start), Event("mid_term_passed", on, rec.outcome != "rebid")],
             blocks={"*": blocking} if blocking else None,
             releases=releases,
+            applications=applied,
             today=max(on, clock.today()),  # the table as of today (never before the round)
             calendar=calendar,
         )

@@ -11,14 +11,20 @@ import pandas as pd
 
 from evaluator import clock
 from evaluator.demo import story as demo_story
-from evaluator.demo.consequences import first_release
+from evaluator.demo.consequences import (
+    APPLICATION_VOUCHERS,
+    application_day,
+    applies_for_payment,
+    demo_schedule,
+    first_release,
+)
 from evaluator.demo.county import cast
 from evaluator.demo.panel import HARSH, LENIENT, panel_rows, wide_disagreement
 from evaluator.demo.registers import import_registers, round_date
 from evaluator.demo.scoring import DemoReport
 from evaluator.demo.spot_check import SUPERVISOR, run_spot_check, spot_check_date
 from evaluator.evidence.measure import measured_leaves
-from evaluator.services import auth, panel_staff
+from evaluator.services import auth, panel_staff, payment_applications
 from evaluator.services import contracts as contract_svc
 from evaluator.services import rounds as round_svc
 from evaluator.services import tranches as tranche_svc
@@ -195,8 +201,19 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
             amount_fen=c.amount_fen,
             stations=terms,
             title=f"{agencies[c.agency].name} 社工站服务项目",
+            schedule=demo_schedule(county, c),
         )
         as_of = round_date(c, report.elapsed)
+        agency_actor = await actor_for(agency_users[c.agency])
+        if applies_for_payment(county, c):  # the agency applies in writing with its vouchers
+            with clock.pinned(application_day(c)):
+                await payment_applications.apply(
+                    agency_actor,
+                    contract.id,
+                    "T1",
+                    [dict(v) for v in APPLICATION_VOUCHERS],
+                    "首期款拨付申请，凭证随附",
+                )
         with clock.pinned(first_release(c)):  # the demo's history: T1 paid when it fell due
             await tranche_svc.release(bureau_actor, contract.id, "T1")
         round_ = await round_svc.create_round(
@@ -213,7 +230,6 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
         for rater in (HARSH, LENIENT):
             await panel_staff.assign(system_actor, round_, users[rater], Role.EVALUATOR)
         round_ = await round_svc.open_round(lead_actor, round_, round_.version)
-        agency_actor = await actor_for(agency_users[c.agency])
         await import_registers(
             round_.id, report.registers[c.code], agency_actor, evaluator_actor, c.code
         )

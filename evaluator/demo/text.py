@@ -329,6 +329,12 @@ def _consequences(report: DemoReport) -> list[str]:
         lines += ["  " + line for line in table(rows, {1, 2}, header_rows=1)]
         notes = {t.due_note for t in after.tranches[contract.code] if t.due_note}
         lines += [f"  说明 note: {n}" for n in sorted(notes)]
+        lines += [
+            f"  拨付申请 application: {t.code} applied 已申请 on {t.applied_on.isoformat()} "
+            "with its vouchers 附凭证 (its due date counts from it 付款期限自申请之日起算)"
+            for t in after.tranches[contract.code]
+            if t.applied_on is not None and t.due_from == "application"
+        ]
     return lines
 
 

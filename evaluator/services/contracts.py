@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from evaluator.decisions.tranches import DEFAULT_SCHEDULE
+from evaluator.decisions.tranches import DEFAULT_SCHEDULE, due_from_problems
 from evaluator.errors import AlreadyExists, InvalidInput, Problem
 from evaluator.evidence.values import CODE
 from evaluator.services import audit, station_links
@@ -423,6 +423,8 @@ def _check_contract(buyer, agency, start, end, amount_fen, schedule, stations) -
                 path="schedule",
             )
         )
+    for i, row in enumerate(schedule):
+        problems += due_from_problems(row, f"schedule[{i}]")
     codes = [t.station.code for t in stations]
     if len(set(codes)) != len(codes):
         problems.append(Problem("a station is listed twice", "社工站重复列出", path="stations"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import uuid
 from typing import Any
 
 from evaluator import clock
@@ -16,7 +17,15 @@ from evaluator.canonical import canonical_json, digest
 from evaluator.decisions.rectification import OPEN_STATES
 from evaluator.engine import Result
 from evaluator.errors import NotFound, Problem
-from evaluator.services import approved_cards, decisions, findings, listing, scorecards, tranches
+from evaluator.services import (
+    approved_cards,
+    decisions,
+    findings,
+    listing,
+    payment_applications,
+    scorecards,
+    tranches,
+)
 from evaluator.services.actors import (
     Actor,
     assignment_role,
@@ -388,6 +397,7 @@ async def _recommendation(actor: Actor, round_: Round) -> dict[str, Any] | None:
 
 async def _tranches(actor: Actor, round_: Round) -> list[dict[str, Any]]:
     _, items = await tranches.contract_tranches(actor, round_.contract_id)
+    latest = await payment_applications.latest_by_tranche(round_.contract_id)
     return [
         {
             "code": t.code,
@@ -401,9 +411,24 @@ async def _tranches(actor: Actor, round_: Round) -> list[dict[str, Any]]:
             "released_on": t.released_on and t.released_on.isoformat(),
             **t.words(),
             "when": t.date_label(),
+            "due_from": t.due_from,
+            "applied_on": t.applied_on and t.applied_on.isoformat(),
+            # the agency may apply (services.payment_applications.apply checks it again)
+            "may_apply": t.status in ("awaiting_application", "due", "withheld")
+            and t.applied_on is None,
+            "application": _plain_application(latest.get(t.code)),
         }
         for t in items
     ]
+
+
+def _plain_application(found) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        k: (v.isoformat() if isinstance(v, dt.date) else str(v) if isinstance(v, uuid.UUID) else v)
+        for k, v in payment_applications.as_dict(found).items()
+    }
 
 
 def _contract_facts(contract: Contract) -> dict[str, Any]:

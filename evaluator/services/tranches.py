@@ -6,6 +6,12 @@ unless the round's decision (the bureau's outcome, else the recommendation) is `
 Blocking conditions: open suspension and termination findings of the contract's rounds
 hold every unreleased tranche. Releasing is an explicit bureau action on a ``due`` tranche,
 dated today (the clock): never before its trigger has happened and its date has come.
+
+Payment applications (``services.payment_applications``): a tranche whose term counts from
+the application (``due_from: application``) is due only once the agency has a live
+application, and its date counts from the application's. Releasing a tranche turns its
+submitted application (if any; required when the term counts from it) into ``released``
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from evaluator.services import audit, calendars
 from evaluator.services.actors import Actor, get_contract, require
 from evaluator.store.base import Role, RoundKind, RoundState
 from evaluator.store.contracts import Contract
-from evaluator.store.decisions import Decision, Finding, TrancheRelease
+from evaluator.store.decisions import Decision, Finding, PaymentApplication, TrancheRelease
 from evaluator.store.rounds import Round
 
 TRIGGER_OF = {
@@ -58,15 +64,32 @@ async def _blocks(contract: Contract) -> dict[str, list[str]]:
 async def tranches_of(contract: Contract) -> list[Tranche]:
     """The tranches of a contract today (no permission check)."""
     releases = {r.code: r.released_on for r in await TrancheRelease.filter(contract_id=contract.id)}
+    applications = {
+        code: on
+        for code, on in await PaymentApplication.filter(
+            contract_id=contract.id, live_key__isnull=False
+        ).values_list("code", "applied_on")
+    }
     return schedule_tranches(
         contract.amount_fen,
         terms_from_schedule(contract.schedule),
         await _events(contract),
         blocks=await _blocks(contract),
         releases=releases,
+        applications=applications,
         today=clock.today(),
         calendar=await calendars.current(),
     )
+
+
+def tranche_named(table: list[Tranche], code: str) -> Tranche:
+    """The tranche ``code`` of a contract's table (InvalidInput at ``code`` if none)."""
+    found = next((t for t in table if t.code == code), None)
+    if found is None:
+        raise InvalidInput(
+            Problem(f"the contract has no tranche {code}", f"合同没有第 {code} 期款项", path="code")
+        )
+    return found
 
 
 async def contract_tranches(actor: Actor, contract_id) -> tuple[Contract, list[Tranche]]:
@@ -83,11 +106,7 @@ async def release(actor: Actor, contract_id, code: str) -> TrancheRelease:
         "仅购买方可拨付",
     )
     on = clock.today()
-    tranche = next((t for t in await tranches_of(contract) if t.code == code), None)
-    if tranche is None:
-        raise InvalidInput(
-            Problem(f"the contract has no tranche {code}", f"合同没有第 {code} 期款项", path="code")
-        )
+    tranche = tranche_named(await tranches_of(contract), code)
     if tranche.status == "scheduled" and tranche.trigger_on is not None:
         raise TooEarly(
             Problem(
@@ -103,13 +122,27 @@ async def release(actor: Actor, contract_id, code: str) -> TrancheRelease:
         raise StateError(
             Problem(
                 f"tranche {code} is {tranche.status}, not due"
-                + (f" (blocked by: {why_en})" if why_en else ""),
+                + (f" (blocked by: {why_en})" if why_en else "")
+                + (" (the agency has not applied for it)" if tranche.awaits_application else ""),
                 f"第 {code} 期款项状态为“{TRANCHE_ZH[tranche.status]}”，不可拨付"
-                + (f"（受阻于：{why_zh}）" if why_zh else ""),
+                + (f"（受阻于：{why_zh}）" if why_zh else "")
+                + ("（承接机构尚未提出拨付申请）" if tranche.awaits_application else ""),
             )
         )
+    application = await PaymentApplication.filter(
+        contract_id=contract.id, code=code, state="submitted"
+    ).first()
     try:
         async with in_transaction() as conn:
+            if application is not None:
+                await _release_application(actor, application, on, conn)
+            elif tranche.due_from == "application":  # a concurrent withdrawal or return
+                raise ConflictError(
+                    Problem(
+                        f"tranche {code} has no submitted payment application to release against",
+                        f"第 {code} 期款项没有待处理的拨付申请，不可拨付",
+                    )
+                )
             record = await TrancheRelease.create(
                 contract_id=contract.id,
                 code=code,
@@ -124,7 +157,8 @@ async def release(actor: Actor, contract_id, code: str) -> TrancheRelease:
                 "contract",
                 contract.id,
                 None,
-                {"tranche": code, "amount_fen": tranche.amount_fen, "on": on.isoformat()},
+                {"tranche": code, "amount_fen": tranche.amount_fen, "on": on.isoformat()}
+                | ({"application": str(application.id)} if application else {}),
                 connection=conn,
             )
     except IntegrityError:
@@ -132,3 +166,21 @@ async def release(actor: Actor, contract_id, code: str) -> TrancheRelease:
             Problem(f"tranche {code} was released already", f"第 {code} 期款项已拨付")
         ) from None
     return record
+
+
+async def _release_application(actor: Actor, application: PaymentApplication, on, conn) -> None:
+    """The submitted application the bureau pays against becomes ``released`` (a 409 when it
+    was withdrawn or returned meanwhile: the release is rolled back with it)."""
+    changed = (
+        await PaymentApplication.filter(id=application.id, state="submitted")
+        .using_db(conn)
+        .update(state="released", decided_on=on, decided_by_id=actor.user_id)
+    )
+    if not changed:
+        raise ConflictError(
+            Problem(
+                f"the payment application for tranche {application.code} was withdrawn, "
+                "returned or released meanwhile",
+                f"第 {application.code} 期款项的拨付申请已被撤回、退回或已拨付",
+            )
+        )

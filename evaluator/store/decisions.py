@@ -113,3 +113,32 @@ class Appeal(Entity):
 
     class Meta:
         table = "appeal"
+
+
+class PaymentApplication(Entity):
+    """The agency's written application for one tranche, with its vouchers (拨付申请).
+    submitted → released (with the bureau's release) | returned (with a reason) |
+    withdrawn (by the agency before a decision)."""
+
+    contract: fields.ForeignKeyRelation[Contract] = fields.ForeignKeyField(
+        "models.Contract", related_name="payment_applications", on_delete=fields.RESTRICT
+    )
+    code = fields.CharField(max_length=20)
+    applied_on = fields.DateField()
+    applied_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="payment_applications", null=True, on_delete=fields.RESTRICT
+    )
+    vouchers = fields.JSONField(default=list)  # [{kind, reference, evidence}]
+    note = fields.TextField(default="")
+    state = fields.CharField(max_length=12, default="submitted")
+    # "<contract id>:<code>" while submitted or released, NULL once returned or withdrawn:
+    # the unique constraint lets the database refuse a second live application
+    live_key = fields.CharField(max_length=80, null=True, unique=True)
+    decided_on = fields.DateField(null=True)  # released, returned or withdrawn on
+    decided_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="payment_decisions", null=True, on_delete=fields.RESTRICT
+    )
+    reason = fields.TextField(default="")  # why the bureau returned it
+
+    class Meta:
+        table = "payment_application"

@@ -14,6 +14,7 @@ from evaluator.decisions.recommend import OUTCOME_ZH
 from evaluator.decisions.rectification import STATES
 from evaluator.decisions.tranches import TRIGGERS, Tranche
 from evaluator.decisions.words import (
+    APPLICATION_ZH,
     EVIDENCE_ZH,
     FINDING_STATE_ZH,
     REGISTER_VERSION_ZH,
@@ -25,7 +26,7 @@ from evaluator.decisions.words import (
     blocked_by_en,
     blocked_by_zh,
 )
-from evaluator.server.api.tranches import TrancheOut
+from evaluator.server.api.tranches import ApplicationOut, TrancheOut
 from evaluator.services import registers
 from evaluator.store.base import ReviewStatus, RoundKind, RoundState
 
@@ -36,6 +37,10 @@ VOCABULARIES = {
         set(typing.get_args(TrancheOut.model_fields["status"].annotation)),
     ),
     "trigger": (TRIGGER_ZH, set(TRIGGERS)),
+    "payment application state": (
+        APPLICATION_ZH,
+        set(typing.get_args(ApplicationOut.model_fields["state"].annotation)),
+    ),
     "round kind": (ROUND_KIND_ZH, {k.value for k in RoundKind}),
     "round state": (ROUND_STATE_ZH, {s.value for s in RoundState}),
     "register version": (

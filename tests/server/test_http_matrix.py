@@ -27,7 +27,7 @@ import itertools
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -47,7 +47,14 @@ from api_fixtures import (
 from services.workflow_fixtures import SYSTEM, build_county, settle_gaps
 
 from evaluator.server import create_app
-from evaluator.services import appeals, auth, citations, panel_staff, register_versions
+from evaluator.services import (
+    appeals,
+    auth,
+    citations,
+    panel_staff,
+    payment_applications,
+    register_versions,
+)
 from evaluator.services import contracts as cs
 from evaluator.services import rounds as rs
 from evaluator.services.actors import Actor
@@ -459,6 +466,42 @@ async def release_first_tranche(m: Matrix, role: str) -> Call:
     return Call(params={"contract_id": contract.id, "code": "T1"})
 
 
+INVOICE = [{"kind": "invoice", "reference": "增值税发票 No. 00120931"}]
+
+
+async def on_application_contract(m: Matrix):
+    """A fresh contract of agency A (signed 1 Jan 2026) whose T1 counts from the application."""
+    c = m.world.county
+    return await cs.create_contract(
+        m.world.actors["bureau"],
+        code=unique("C"),
+        buyer=c.bureau,
+        agency=c.agency_a,
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 12, 31),
+        amount_fen=1_000_001,
+        stations=[cs.StationTerms(await fresh_station(m), {})],
+        schedule=[
+            {"code": "T1", "share_bp": 10_000, "trigger": "signed", "due_from": "application"}
+        ],
+    )
+
+
+async def apply_body(m: Matrix, role: str) -> Call:
+    contract = await on_application_contract(m)
+    return Call(params={"contract_id": contract.id, "code": "T1"}, json={"vouchers": INVOICE})
+
+
+async def fresh_application(m: Matrix, role: str) -> Call:
+    contract = await on_application_contract(m)
+    found = await payment_applications.apply(m.world.actors["agency_a"], contract.id, "T1", INVOICE)
+    return Call(params={"application_id": found.id}, json={"reason": "缺少人员名册"})
+
+
+async def fresh_application_bare(m: Matrix, role: str) -> Call:
+    return replace(await fresh_application(m, role), json=None)
+
+
 async def handover_body(m: Matrix, role: str) -> Call:
     """A fresh station under a fresh contract of agency A, handed to a fresh one of B."""
     c = m.world.county
@@ -603,6 +646,14 @@ ROWS = [
     row("GET", f"{V}/contracts/<contract_id:uuid>/tranches",        "200 200 404 200 200 404 200 404 200 401", ids(contract_id="contract_a")),
     row("POST", f"{V}/contracts/<contract_id:uuid>/tranches/<code:str>/release",
         "201 201 404 404 404 404 403 404 403 401", release_first_tranche, "(a new contract: no rounds yet)"),
+    row("POST", f"{V}/contracts/<contract_id:uuid>/tranches/<code:str>/applications",
+        "403 403 404 404 404 404 201 404 403 401", apply_body, "(only the contract's agency applies)"),
+    row("GET", f"{V}/contracts/<contract_id:uuid>/payment-applications",
+        "200 200 404 200 200 404 200 404 200 401", ids(contract_id="contract_a")),
+    row("POST", f"{V}/payment-applications/<application_id:uuid>/withdraw",
+        "403 403 404 404 404 404 200 404 403 401", fresh_application_bare),
+    row("POST", f"{V}/payment-applications/<application_id:uuid>/return",
+        "200 200 404 404 404 404 403 404 403 401", fresh_application),
     row("POST", f"{V}/rounds/<round_id:uuid>/appeal-window",        "200 200 404 403 403 404 403 404 403 401", extend_appeal_window),
     row("POST", f"{V}/rounds/<round_id:uuid>/appeals",              "201 403 404 403 403 404 201 404 403 401", appeal_body),
     row("GET", f"{V}/rounds/<round_id:uuid>/appeals",               "200 200 404 200 200 404 200 404 200 401", ids(round_id="approved")),

@@ -83,6 +83,22 @@ TABLE = {
         "agency_b": 404,
         "anon": 302,
     },
+    ("POST", "/rounds/<round_id:uuid>/tranches/<code:str>/apply"): {
+        "bureau": 403,  # only the contract's agency applies
+        "agency_a": 422,  # no voucher given
+        "agency_b": 404,
+        "anon": 302,
+    },
+    ("POST", "/rounds/<round_id:uuid>/payment-applications/<application_id:uuid>/return"): {
+        "bureau": 404,  # no such application
+        "agency_b": 404,
+        "anon": 302,
+    },
+    ("POST", "/rounds/<round_id:uuid>/payment-applications/<application_id:uuid>/withdraw"): {
+        "agency_a": 404,  # no such application
+        "agency_b": 404,
+        "anon": 302,
+    },
     ("POST", "/rounds/<round_id:uuid>/findings/<finding_id:uuid>/plan"): {
         "agency_b": 404,
         "anon": 302,
@@ -125,6 +141,7 @@ def fill(route: str, round_id, finding_id) -> str:
         .replace("<code:str>", "ST01")
         .replace("<finding_id:uuid>", str(finding_id))
         .replace("<citation_id:uuid>", str(finding_id))
+        .replace("<application_id:uuid>", str(finding_id))
         .replace("<lang:str>", "en")
         .replace("<username:str>", "evaluator")
     )
@@ -253,3 +270,44 @@ async def test_the_round_page_shows_how_far_the_raters_agree_to_those_who_may_se
     )
     section = lead.text.split('id="agreement"', 1)[1].split("</section>", 1)[0]
     assert "ICC(2,1)" in section and "4 条无上限指标的评分未计入" in section  # ratio leaves only
+
+
+async def test_the_agency_applies_for_a_tranche_and_the_bureau_returns_it(api, world):
+    r, _ = await approved_with_evidence(world)
+
+    async def post(token: str, path: str, data) -> int:
+        answer = await api.client.post(
+            path, headers={"Authorization": f"Bearer {world.tokens[token]}"}, data=data
+        )
+        return answer.status_code
+
+    async def read(token: str) -> str:
+        answer = await api.client.get(
+            f"/rounds/{r.id}", headers={"Authorization": f"Bearer {world.tokens[token]}"}
+        )
+        assert answer.status_code == 200
+        return answer.text
+
+    assert 'id="apply-T1"' in await read("agency_a")
+    assert 'id="apply-T1"' not in await read("bureau")
+    form = {"kind": ["invoice", "", "staff_roster"], "reference": ["发票 No. 12", "", "名册"]}
+    assert await post("agency_a", f"/rounds/{r.id}/tranches/T1/apply", form) == 302
+    seen = await read("bureau")
+    assert 'id="application-T1"' in seen and "发票 No. 12" in seen and "名册" in seen
+    assert "/payment-applications/" in seen  # the bureau's return form
+    assert 'id="apply-T1"' not in await read("agency_a")  # one live application
+    application = seen.split("/payment-applications/")[1].split("/")[0]
+    back = f"/rounds/{r.id}/payment-applications/{application}/return"
+    assert await post("agency_a", back, {"reason": "x"}) == 403
+    assert await post("bureau", back, {"reason": ""}) == 422
+    assert await post("bureau", back, {"reason": "缺少评估结果"}) == 302
+    again = await read("agency_a")
+    assert "缺少评估结果" in again and 'id="apply-T1"' in again
+    assert await post("agency_a", f"/rounds/{r.id}/tranches/T1/apply", form) == 302
+    mine = await read("agency_a")
+    second = mine.split("/payment-applications/")[1].split("/")[0]
+    assert f"/payment-applications/{second}/withdraw" in mine
+    withdraw = f"/rounds/{r.id}/payment-applications/{second}/withdraw"
+    assert await post("bureau", withdraw, {}) == 403
+    assert await post("agency_a", withdraw, {}) == 302
+    assert 'id="apply-T1"' in await read("agency_a")  # withdrawn: it may apply again

@@ -25,6 +25,11 @@ class Tranche(BaseModel):
     share_bp: int = Field(description="share in basis points; the shares sum to 10000 万分比")
     trigger: str = Field(description="signed, mid_term_passed, final_passed …")
     due_working_days: int = Field(ge=0)
+    due_from: Literal["trigger", "application"] = Field(
+        "trigger",
+        description="where the working days count from: the trigger (default) or the "
+        "agency's payment application 付款期限自触发之日或申请之日起算",
+    )
 
 
 class ContractOut(Out):
@@ -155,7 +160,9 @@ async def create_contract(request: Request) -> HTTPResponse:
         rectification_working_days=data.rectification_working_days,
         appeal_working_days=data.appeal_working_days,
         stations=[(s.station, s.targets) for s in data.stations],
-        schedule=[t.model_dump() for t in data.schedule] if data.schedule is not None else None,
+        schedule=[t.model_dump(exclude_defaults=True) for t in data.schedule]
+        if data.schedule is not None
+        else None,
         staffing_min=data.staffing_min,
         renewal_of_id=data.renewal_of,
         succession=data.succession,

@@ -20,6 +20,20 @@ def form_list(request: Request, name: str) -> list[str]:
     return [x for x in (request.form.getlist(name) if request.form else []) if x]
 
 
+def form_rows(request: Request, *names: str) -> list[dict[str, str]]:
+    """Repeated fields read side by side (the i-th ``kind`` with the i-th ``reference``);
+    a row whose fields are all empty is left out."""
+    columns = [request.form.getlist(n) if request.form else [] for n in names]
+    rows = [
+        {
+            n: (column[i] if i < len(column) else "") or ""
+            for n, column in zip(names, columns, strict=True)
+        }
+        for i in range(max((len(c) for c in columns), default=0))
+    ]
+    return [r for r in rows if any(v.strip() for v in r.values())]
+
+
 def query_value(request: Request, name: str) -> str | None:
     """One query parameter (the last value when repeated, as the API reads it); None when
     the request does not carry it."""

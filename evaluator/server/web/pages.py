@@ -14,6 +14,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
+from evaluator.decisions.words import VOUCHER_ZH
 from evaluator.errors import EvaluatorError, InvalidInput, PermissionDenied, Problem, SystemInvalid
 from evaluator.server.auth import clear_session_cookie, client_address, set_session_cookie
 from evaluator.server.errors import DOMAIN
@@ -29,6 +30,7 @@ from evaluator.services import (
     findings,
     panel,
     panel_staff,
+    payment_applications,
     reliability,
     reports,
     rounds,
@@ -195,6 +197,8 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
         summary=summary,
         summary_problems=summary_problems,
         is_bureau=actor.is_admin or bool(actor.orgs(Role.BUREAU_OFFICER)),
+        is_agency=bool(actor.orgs(Role.AGENCY_USER)),
+        voucher_kinds=VOUCHER_ZH,
     )
 
 
@@ -310,6 +314,45 @@ async def release(request: Request, round_id: uuid.UUID, code: str) -> HTTPRespo
     round_ = await get_round(request.ctx.actor, round_id)
     await tranches.release(request.ctx.actor, round_.contract_id, code)
     return redirect(f"/rounds/{round_id}")
+
+
+@bp.post("/rounds/<round_id:uuid>/tranches/<code:str>/apply")
+@signed_in
+async def apply_for_payment(request: Request, round_id: uuid.UUID, code: str) -> HTTPResponse:
+    """The agency applies for a tranche of the round's contract with its vouchers (拨付申请)."""
+    round_ = await get_round(request.ctx.actor, round_id)
+    await payment_applications.apply(
+        request.ctx.actor,
+        round_.contract_id,
+        code,
+        inputs.form_rows(request, "kind", "reference"),
+        inputs.form(request).get("note") or "",
+    )
+    return redirect(f"/rounds/{round_id}#tranches")
+
+
+@bp.post("/rounds/<round_id:uuid>/payment-applications/<application_id:uuid>/return")
+@signed_in
+async def return_payment_application(
+    request: Request, round_id: uuid.UUID, application_id: uuid.UUID
+) -> HTTPResponse:
+    """The buying bureau returns a payment application, saying why."""
+    await get_round(request.ctx.actor, round_id)
+    await payment_applications.return_application(
+        request.ctx.actor, application_id, inputs.form(request).get("reason") or ""
+    )
+    return redirect(f"/rounds/{round_id}#tranches")
+
+
+@bp.post("/rounds/<round_id:uuid>/payment-applications/<application_id:uuid>/withdraw")
+@signed_in
+async def withdraw_payment_application(
+    request: Request, round_id: uuid.UUID, application_id: uuid.UUID
+) -> HTTPResponse:
+    """The agency takes back its submitted payment application."""
+    await get_round(request.ctx.actor, round_id)
+    await payment_applications.withdraw(request.ctx.actor, application_id)
+    return redirect(f"/rounds/{round_id}#tranches")
 
 
 def _whole(text: str | None) -> int:
