@@ -16,9 +16,9 @@ Which facts count in a period ``[start, end]`` (both ends included):
   still open and overdue on the day of the report;
 - **money** (fen): the value of the contracts running during the period; tranches released
   within the period; released from the contracts' start to the period's end; and, on the
-  day of the report, what is due (overdue included), overdue, withheld, not yet due and no
-  longer payable. Released in all + due + withheld + not yet due + no longer payable = the
-  contracts' value.
+  day of the report, what is due (overdue included), overdue, awaiting the agency's payment
+  application, withheld, not yet due and no longer payable. Released in all + due +
+  awaiting application + withheld + not yet due + no longer payable = the contracts' value.
 """
 
 from __future__ import annotations
@@ -141,10 +141,20 @@ MONEY = (
     "released_to_period_end_fen",
     "due_now_fen",
     "overdue_now_fen",
+    "awaiting_application_now_fen",
     "withheld_now_fen",
     "scheduled_now_fen",
     "forfeited_now_fen",
 )
+
+# a tranche not released, by its status today (decisions/tranches.py)
+UNRELEASED = {
+    "due": "due_now_fen",
+    "awaiting_application": "awaiting_application_now_fen",
+    "withheld": "withheld_now_fen",
+    "scheduled": "scheduled_now_fen",
+    "forfeited": "forfeited_now_fen",
+}
 
 
 def _add(into: dict[str, int], key: str, n: int = 1) -> None:
@@ -180,11 +190,9 @@ def own_figures(facts: Facts, period: ReportPeriod) -> dict[str, dict[str, int]]
             _add(figures, "released_in_period_fen", fen if period.holds(on) else 0)
             _add(figures, "released_to_period_end_fen", fen if on <= period.end else 0)
         for status, fen, overdue in m.unreleased:
+            _add(figures, UNRELEASED[status], fen)  # every status but released has its figure
             if status == "due":
-                _add(figures, "due_now_fen", fen)
                 _add(figures, "overdue_now_fen", fen if overdue else 0)
-            elif status in ("withheld", "scheduled", "forfeited"):
-                _add(figures, f"{status}_now_fen", fen)
     return out
 
 
@@ -275,6 +283,10 @@ _PLAIN = {
     "released_to_period_end_fen": ("released to the period's end (yuan)", "截至期末累计拨付（元）"),
     "due_now_fen": ("due today, unpaid (yuan)", "当前应付未付（元）"),
     "overdue_now_fen": ("of which overdue (yuan)", "其中逾期（元）"),
+    "awaiting_application_now_fen": (
+        "awaiting the agency's application today (yuan)",
+        "当前待承接机构申请（元）",
+    ),
     "withheld_now_fen": ("withheld today (yuan)", "当前暂缓（元）"),
     "scheduled_now_fen": ("not yet due (yuan)", "尚未到期（元）"),
     "forfeited_now_fen": ("no longer payable (yuan)", "不再支付（元）"),

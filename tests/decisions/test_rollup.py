@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from evaluator.decisions.rollup import (
     MONEY,
+    UNRELEASED,
     DecisionFact,
     Facts,
     FindingFact,
@@ -23,6 +24,7 @@ from evaluator.decisions.rollup import (
     parse_period,
     roll_up,
 )
+from evaluator.decisions.words import TRANCHE_ZH
 from evaluator.errors import InvalidInput
 
 D = dt.date
@@ -143,6 +145,11 @@ def test_the_year_counts_both_releases():
     assert before["released_in_period_fen"] == 5000 == before["released_to_period_end_fen"]
 
 
+def test_every_unreleased_status_has_its_money_figure():
+    assert set(UNRELEASED) == set(TRANCHE_ZH) - {"released"}
+    assert set(UNRELEASED.values()) <= set(MONEY)
+
+
 def test_figure_order_and_words():
     rows = roll_up(REGIONS, "340000", _facts(), parse_period("2026-Q3"))
     keys = figure_keys(rows, ["excellent", "good", "pass", "fail"])
@@ -207,7 +214,9 @@ facts_strategy = st.builds(
             st.lists(st.tuples(fen, day), max_size=3),
             st.lists(
                 st.tuples(
-                    st.sampled_from(["due", "withheld", "scheduled", "forfeited"]),
+                    st.sampled_from(
+                        ["due", "awaiting_application", "withheld", "scheduled", "forfeited"]
+                    ),
                     fen,
                     st.booleans(),
                 ),
@@ -254,7 +263,13 @@ def test_every_region_is_its_own_plus_the_sum_of_its_children(facts, period_text
     released_all = sum(f for m in facts.money for f, _ in m.released)
     unreleased = sum(
         total.get(k, 0)
-        for k in ("due_now_fen", "withheld_now_fen", "scheduled_now_fen", "forfeited_now_fen")
+        for k in (
+            "due_now_fen",
+            "awaiting_application_now_fen",
+            "withheld_now_fen",
+            "scheduled_now_fen",
+            "forfeited_now_fen",
+        )
     )
     assert total.get("contract_value_fen", 0) == released_all + unreleased
     assert total.get("released_in_period_fen", 0) <= total.get("released_to_period_end_fen", 0)
