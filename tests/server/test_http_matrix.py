@@ -451,26 +451,8 @@ async def accept_recommendation(m: Matrix, role: str) -> Call:
     return Call(params={"round_id": r.id}, json={"accept": True, "version": 1})
 
 
-async def release_first_tranche(m: Matrix, role: str) -> Call:
-    c = m.world.county
-    contract = await cs.create_contract(
-        m.world.actors["bureau"],
-        code=unique("C"),
-        buyer=c.bureau,
-        agency=c.agency_a,
-        period_start=dt.date(2026, 1, 1),
-        period_end=dt.date(2026, 12, 31),
-        amount_fen=1_000_001,
-        stations=[cs.StationTerms(await fresh_station(m), {})],
-    )
-    return Call(params={"contract_id": contract.id, "code": "T1"})
-
-
-INVOICE = [{"kind": "invoice", "reference": "增值税发票 No. 00120931"}]
-
-
-async def on_application_contract(m: Matrix):
-    """A fresh contract of agency A (signed 1 Jan 2026) whose T1 counts from the application."""
+async def _fresh_contract(m: Matrix, **terms):
+    """A fresh contract of agency A (signed 1 Jan 2026) with one fresh station."""
     c = m.world.county
     return await cs.create_contract(
         m.world.actors["bureau"],
@@ -481,10 +463,21 @@ async def on_application_contract(m: Matrix):
         period_end=dt.date(2026, 12, 31),
         amount_fen=1_000_001,
         stations=[cs.StationTerms(await fresh_station(m), {})],
-        schedule=[
-            {"code": "T1", "share_bp": 10_000, "trigger": "signed", "due_from": "application"}
-        ],
+        **terms,
     )
+
+
+async def release_first_tranche(m: Matrix, role: str) -> Call:
+    return Call(params={"contract_id": (await _fresh_contract(m)).id, "code": "T1"})
+
+
+INVOICE = [{"kind": "invoice", "reference": "增值税发票 No. 00120931"}]
+
+
+async def on_application_contract(m: Matrix):
+    """A fresh contract whose T1 counts from the application."""
+    application = {"code": "T1", "share_bp": 10_000, "trigger": "signed", "due_from": "application"}
+    return await _fresh_contract(m, schedule=[application])
 
 
 async def apply_body(m: Matrix, role: str) -> Call:
