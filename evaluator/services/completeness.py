@@ -36,7 +36,7 @@ from evaluator.services.actors import (
     system_user_id,
 )
 from evaluator.services.contracts import round_cohort, round_unit
-from evaluator.services.scorecards import cohort_frame, round_inputs
+from evaluator.services.round_inputs import cohort_frame, round_inputs
 from evaluator.services.systems import system_of
 from evaluator.store.base import Role
 from evaluator.store.contracts import Contract

@@ -24,7 +24,7 @@ from evaluator.services.actors import (
     get_round,
     require,
 )
-from evaluator.services.scorecards import system_of_round
+from evaluator.services.round_inputs import system_of_round
 from evaluator.services.scoring_form import scoring_form, scoring_progress
 from evaluator.store.base import Role
 from evaluator.store.orgs import User

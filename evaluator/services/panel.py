@@ -34,7 +34,7 @@ from evaluator.services.actors import (
     get_round,
     require,
 )
-from evaluator.services.scorecards import raters_and_registers, system_of_round
+from evaluator.services.round_inputs import raters_and_registers, system_of_round
 from evaluator.store.base import Role
 from evaluator.store.rounds import Adjudication, Round
 from evaluator.systems import IndicatorSystem

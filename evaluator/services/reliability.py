@@ -23,7 +23,7 @@ from evaluator.analysis.reliability import ICC_FORMS, icc, krippendorff_alpha
 from evaluator.engine.reconcile import reconciliation_by_leaf
 from evaluator.errors import NotFound, PermissionDenied, Problem
 from evaluator.services.actors import Actor, assignment_role, get_round, round_bureau, round_scope
-from evaluator.services.scorecards import round_raw, system_of_round
+from evaluator.services.round_inputs import round_raw, system_of_round
 from evaluator.services.systems import system_of
 from evaluator.store.base import Role
 from evaluator.store.contracts import Contract

@@ -44,7 +44,8 @@ from evaluator.services.actors import (
 from evaluator.services.completeness import gaps_in, refuse_undecided, require_complete
 from evaluator.services.decisions import propose
 from evaluator.services.findings import open_findings
-from evaluator.services.scorecards import compute_round, inputs_digest, results_document
+from evaluator.services.round_inputs import inputs_digest, results_document
+from evaluator.services.scorecards import compute_round
 from evaluator.services.snapshots import freeze, write_snapshot
 from evaluator.store.base import OrgKind, Role, RoundKind, RoundState
 from evaluator.store.contracts import Contract

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from evaluator.canonical import canonical_json, digest
 from evaluator.services import audit
 from evaluator.services.actors import Actor, system_user_id
-from evaluator.services.scorecards import Computed, inputs_digest, results_document
+from evaluator.services.round_inputs import inputs_digest, results_document
+from evaluator.services.scorecards import Computed
 from evaluator.store.rounds import ApprovalSnapshot, Round
 
 

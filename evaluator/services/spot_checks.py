@@ -25,8 +25,9 @@ from evaluator.services.actors import (
     require_results,
 )
 from evaluator.services.regions import all_regions, ancestors, bureau_regions
+from evaluator.services.round_inputs import results_document, system_of_round
 from evaluator.services.rounds import create_round
-from evaluator.services.scorecards import compute_round, results_document, system_of_round
+from evaluator.services.scorecards import compute_round
 from evaluator.store.base import Role, RoundKind, RoundState
 from evaluator.store.contracts import Contract
 from evaluator.store.orgs import Organisation

@@ -32,7 +32,7 @@ from evaluator.services.actors import (
     require,
 )
 from evaluator.services.offline import FIELDS, MAX_BYTES, slot_key
-from evaluator.services.scorecards import system_of_round
+from evaluator.services.round_inputs import system_of_round
 from evaluator.services.scoring import key_text, require_scorer
 from evaluator.store.contracts import Station
 from evaluator.store.rounds import Round, Score, SystemVersion, WorkbookExport
