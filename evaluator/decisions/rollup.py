@@ -83,6 +83,11 @@ def parse_period(text: str, path: str = "period") -> ReportPeriod:
     return ReportPeriod(label, dt.date(year, first, 1), end)
 
 
+def half_year_of(day: dt.date) -> str:
+    """The half year a day falls in: ``2026-H2`` for 6 December 2026."""
+    return f"{day.year}-H{1 if day.month <= 6 else 2}"
+
+
 @dataclass(frozen=True)
 class RegionNode:
     code: str

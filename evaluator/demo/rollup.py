@@ -4,15 +4,11 @@ civil-affairs officer reads it (docs/rollups.md)."""
 from __future__ import annotations
 
 from evaluator import clock
+from evaluator.decisions.rollup import half_year_of
 from evaluator.demo.load import DemoAccounts
 from evaluator.services import rollups
 from evaluator.services.actors import actor_for
 from evaluator.store.orgs import User
-
-
-def half_year_of_today() -> str:
-    today = clock.today()
-    return f"{today.year}-H{1 if today.month <= 6 else 2}"
 
 
 async def city_rollup() -> tuple[str, dict] | None:
@@ -20,5 +16,5 @@ async def city_rollup() -> tuple[str, dict] | None:
     user = await User.get_or_none(username=DemoAccounts().city)
     if user is None:
         return None
-    done = await rollups.region_rollup(await actor_for(user), None, half_year_of_today())
+    done = await rollups.region_rollup(await actor_for(user), None, half_year_of(clock.today()))
     return user.username, rollups.document(done)

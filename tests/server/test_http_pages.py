@@ -112,6 +112,7 @@ TABLE = {
         "agency_b": 404,
         "anon": 302,
     },
+    ("GET", "/rollups"): {"bureau": 200, "auditor": 200, "agency_a": 403, "anon": 302},
     ("GET", "/audit"): {"auditor": 200, "admin": 200, "bureau": 403, "agency_a": 403, "anon": 302},
     ("GET", "/systems/new"): {"bureau": 200, "agency_a": 200, "anon": 302},
     ("POST", "/systems/new"): {"agency_a": 403, "bureau": 422, "anon": 302},

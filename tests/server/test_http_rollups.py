@@ -50,3 +50,18 @@ async def test_bad_queries_are_located(api, world):
         response = await api.get(f"{V}/rollups{query}", token=token)
         problem = assert_problem(response, 422)
         assert any(path in (p.get("path") or "") for p in problem["problems"]), problem
+
+
+async def test_the_roll_up_page(api, world):
+    bureau = {"Authorization": f"Bearer {world.tokens['bureau']}"}
+    home = await api.client.get("/", headers=bureau)
+    assert 'href="/rollups"' in home.text
+    page = await api.client.get("/rollups?period=2026-Q4", headers=bureau)
+    assert page.status_code == 200
+    assert "2026年第四季度" in page.text and "安平县" in page.text
+    assert "900,000.00" in page.text  # the two contracts' value, in yuan
+    assert "format=xlsx" in page.text
+    bad = await api.client.get("/rollups?period=2026-Q5", headers=bureau)
+    assert bad.status_code == 422 and "不是季度" in bad.text
+    agency = {"Authorization": f"Bearer {world.tokens['agency_a']}"}
+    assert 'href="/rollups"' not in (await api.client.get("/", headers=agency)).text
