@@ -171,6 +171,7 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
             amount_fen=c.amount_fen,
             stations=terms,
             title=f"{agencies[c.agency].name} 社工站服务项目",
+            report_schedule=None if c.report_schedule is None else list(c.report_schedule),
         )
         as_of = round_date(c, report.elapsed)
         with clock.pinned(first_release(c)):  # the demo's history: T1 paid when it fell due
