@@ -19,7 +19,9 @@ from evaluator.systems import load_system
 
 # Hand-computed from the station-annual bands (mid-term, elapsed 0.5):
 # A1.4 qualified share 2/3 ≥ 0.5 → share 0.5: 0.5 × 0.5 = 0.25 of 0.5 → loses 0.25
-# A4.1 on time 4/5 = 0.8 ≥ 0.75 → share 0.33: 1.5 × 0.33 = 0.495 of 1.5 → loses 1.005
+# A4.1 on time 6/7 = 0.857 ≥ 0.75 → share 0.33: 1.5 × 0.33 = 0.495 of 1.5 → loses 1.005
+#      (contract-02's schedule: 5 monthly briefs, the 2026-Q3 report and the mid-term report
+#      due by the round's date 2026-12-30; the third brief is late)
 # C1.3 groups 2 / (5 × 0.5) = 0.8 ≥ 0.8 → share 0.667: 1.334 of 2 → loses 0.666
 # E1.1 46 valid responses < min_n 60 (35 phone < quota 50) → 0 of 8; its clean twin's 62
 #      valid responses average 4.4484 → (4.4484 − 3) / 1.5 × 8 = 7.7247 → loses 7.7247
@@ -68,10 +70,9 @@ def test_each_flaw_is_explained_on_its_leaf(twins):
     _, county, out = twins
     station = cast(county)["flawed"][0]
     notes = out[True][1]
-    assert (
-        notes[(station, "A4.1")]["detail"]["on_time"] == 4
-        and len(notes[(station, "A4.1")]["detail"]["late"]) == 1
-    )
+    assert notes[(station, "A4.1")]["detail"]["on_time"] == 6 and notes[(station, "A4.1")][
+        "detail"
+    ]["late"] == ["2026-09"]
     assert notes[(station, "A1.4")]["detail"]["overdue"] == [f"{station}-P01"]
     assert notes[(station, "C1.3")]["detail"] == {
         "qualified": 2,
@@ -112,7 +113,7 @@ async def test_stored_demo_rounds_import_registers_and_scorecards_show_them(db):
     leaves = {leaf["leaf"]: leaf for leaf in card["leaves"]}
     assert (
         leaves["A4.1"]["source"] == "register"
-        and leaves["A4.1"]["measured"]["detail"]["on_time"] == 4
+        and leaves["A4.1"]["measured"]["detail"]["on_time"] == 6
     )
     assert leaves["E1.1"]["measured"]["flags"] == ["insufficient_sample"]
     assert leaves["C2.1"]["source"] == "raters" and leaves["C2.1"]["measured"] is None
@@ -201,3 +202,28 @@ async def test_the_served_demo_tells_replacements_a_refused_survey_and_an_appeal
     assert override.leaf == "A4.1" and override.value == 1.0
     card = await station_scorecard(Actor.system(), round_.id, (await Station.get(code=weak)).id)
     assert card["total"] > float(report.result.total[weak])  # the appeal moved it
+
+
+def test_the_unreported_station_misses_its_first_quarterly_report():
+    """Contract-02 (2026-07-01 – 2027-06-30) asks for quarterly reports due 15 days after
+    each quarter besides the monthly briefs and the default mid-term and final reports. By
+    its mid-term round's date, 2026-12-30, seven are due: the briefs for July – November
+    (10 Aug … 10 Dec), the 2026-Q3 report (15 Oct) and the mid-term report (30 Dec). ST09
+    never lists its 2026-Q3 report: 6 of 7 on time = 0.857 ≥ 0.75 → share 0.33 → A4.1
+    scores 1.5 × 0.33 = 0.495 of 1.5, and the observation DV-REPORTS names it."""
+    report = run_demo(None)
+    station = cast(report.county)["unreported"][0]
+    contract = report.county.contract_of(station)
+    assert station == "ST09" and contract.code.endswith("-02")
+    note = report.notes[(station, "A4.1")]
+    assert note["metric"] == "reports_scheduled_on_time_share"
+    assert note["detail"]["due"] == 7 and note["detail"]["on_time"] == 6
+    assert note["detail"]["missing"] == ["2026-Q3"] and note["detail"]["unlisted"] == ["2026-Q3"]
+    assert note["value"] == pytest.approx(6 / 7)
+    assert float(report.result.node_points.loc[station, "A4.1"]) == pytest.approx(0.495)
+    assert note["detail"]["late"] == []  # every report it lists is on time
+    finding = next(f for f in report.consequences.findings if f.unit == station)
+    assert finding.rule == "DV-REPORTS" and finding.severity == "observation"
+    assert "A4.1" in finding.en and "A4.1" in finding.zh
+    rows = [line for line in format_demo(report).splitlines() if station in line]
+    assert any("DV-REPORTS" in line for line in rows)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from evaluator.cli import backup as cli_backup
 from evaluator.cli import calendar as cli_calendar
+from evaluator.cli import contracts as cli_contracts
 from evaluator.cli import database as cli_database
 from evaluator.cli import decisions as cli_decisions
 from evaluator.cli import demo as cli_demo
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_registers.add_commands(sub)  # import, registers, metrics, rounds
     cli_gaps.add_commands(sub)  # gaps
     cli_decisions.add_commands(sub)  # findings, decide, tranches
+    cli_contracts.add_commands(sub)  # contract (its report schedule)
     cli_calendar.add_commands(sub)  # calendar, appeal-window
     cli_sensitivity.add_commands(sub)  # sensitivity
     cli_reliability.add_commands(sub)  # reliability

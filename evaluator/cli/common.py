@@ -14,7 +14,7 @@ import datetime as dt
 import re
 import uuid
 
-from evaluator.errors import InvalidInput, Problem
+from evaluator.errors import InvalidInput, NotFound, Problem
 from evaluator.services import database as db
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
@@ -100,3 +100,25 @@ def deadline_text(day: dt.date, basis: str) -> str:
         basis, ""
     )
     return f"{day.isoformat()}{mark}"
+
+
+async def contract_named(text: str):
+    """The contract whose id or code is ``text``, looked up by the command line's
+    administrator (the acting user's scope is checked by the services it is passed to)."""
+    from evaluator.services.actors import Actor, get_contract
+    from evaluator.services.listing import MAX_PER_PAGE, list_contracts
+
+    actor = Actor.system()
+    try:
+        return await get_contract(actor, uuid.UUID(text))
+    except NotFound:
+        pass
+    except ValueError:  # not an id: a code, on one of the pages of contracts
+        page, found = 1, None
+        while found is None or (page - 1) * MAX_PER_PAGE < found.total:
+            found = await list_contracts(actor, page=page, per_page=MAX_PER_PAGE)
+            for contract in found.items:
+                if contract.code == text:
+                    return contract
+            page += 1
+    raise InvalidInput(Problem(f"no contract {text}", f"没有合同 {text}", path="CONTRACT"))

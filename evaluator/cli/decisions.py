@@ -9,15 +9,10 @@ import datetime as dt
 import uuid
 
 from evaluator import clock
-from evaluator.cli.common import acting, deadline_text, round_uuid, with_database
+from evaluator.cli.common import acting, contract_named, deadline_text, round_uuid, with_database
 from evaluator.decisions.payment_applications import VOUCHER_KINDS
-from evaluator.decisions.words import (
-    TRANCHE_ZH,
-    TRIGGER_ZH,
-    blocked_by_en,
-    blocked_by_zh,
-)
-from evaluator.errors import InvalidInput, NotFound, Problem
+from evaluator.decisions.words import TRANCHE_ZH, TRIGGER_ZH, blocked_by_en, blocked_by_zh
+from evaluator.errors import InvalidInput, Problem
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -224,7 +219,7 @@ def cmd_tranches(args) -> int:
 
     async def run():
         actor = await acting(args.username)
-        contract = await _contract_named(args.contract)
+        contract = await contract_named(args.contract)
         applied = (
             await payment_applications.apply(
                 actor, contract.id, args.apply, _vouchers(args.voucher), args.note
@@ -265,25 +260,3 @@ def cmd_tranches(args) -> int:
         print(line)
     print(f"  {'total 合计':<10} {yuan(sum(t.amount_fen for t in table)):>15}")
     return 0
-
-
-async def _contract_named(text: str):
-    """The contract whose id or code is ``text``, looked up by the command line's
-    administrator (the acting user's scope is checked by the tranche services)."""
-    from evaluator.services.actors import Actor, get_contract
-    from evaluator.services.listing import MAX_PER_PAGE, list_contracts
-
-    actor = Actor.system()
-    try:
-        return await get_contract(actor, uuid.UUID(text))
-    except NotFound:
-        pass
-    except ValueError:  # not an id: a code, on one of the pages of contracts
-        page, found = 1, None
-        while found is None or (page - 1) * MAX_PER_PAGE < found.total:
-            found = await list_contracts(actor, page=page, per_page=MAX_PER_PAGE)
-            for contract in found.items:
-                if contract.code == text:
-                    return contract
-            page += 1
-    raise InvalidInput(Problem(f"no contract {text}", f"没有合同 {text}", path="CONTRACT"))

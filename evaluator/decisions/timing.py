@@ -30,6 +30,17 @@ def _month_before(day: dt.date) -> dt.date:
     return dt.date(year, month, min(day.day, last))
 
 
+def half_passed(period_start: dt.date, period_end: dt.date) -> dt.date:
+    """The day half the service period has passed: ``start + ⌊days ÷ 2⌋`` (``days`` counts
+    the period's days, first and last included)."""
+    return period_start + dt.timedelta(days=((period_end - period_start).days + 1) // 2)
+
+
+def last_month_begins(period_end: dt.date) -> dt.date:
+    """The first day of the service period's last month: the day after ``end − 1 month``."""
+    return _month_before(period_end) + dt.timedelta(days=1)
+
+
 def earliest_approval(
     kind: str, period_start: dt.date, period_end: dt.date, as_of: dt.date
 ) -> Earliest:
@@ -37,9 +48,8 @@ def earliest_approval(
     candidates = [
         Earliest(as_of, f"its evaluation date {as_of}", f"本轮评估日期 {as_of}"),
     ]
-    days = (period_end - period_start).days + 1
     if kind == "mid_term":
-        half = period_start + dt.timedelta(days=days // 2)
+        half = half_passed(period_start, period_end)
         candidates.append(
             Earliest(
                 half,
@@ -48,7 +58,7 @@ def earliest_approval(
             )
         )
     elif kind in ("final", "annual"):
-        last_month = _month_before(period_end) + dt.timedelta(days=1)
+        last_month = last_month_begins(period_end)
         candidates.append(
             Earliest(
                 last_month,

@@ -78,6 +78,20 @@ EVIDENCE_ZH = {
     "rejected": "不采信",
     "insufficient": "不充分",
 }
+REPORT_KIND_ZH = {
+    "monthly": "月度工作简报",
+    "quarterly": "季度报告",
+    "midterm": "中期报告",
+    "final": "末期报告",
+    "other": "其他报告",
+}
+REPORT_KIND_EN = {
+    "monthly": "Monthly work brief",
+    "quarterly": "Quarterly report",
+    "midterm": "Mid-term report",
+    "final": "Final report",
+    "other": "Other report",
+}
 SOURCE_ZH = {"raters": "评估员评分", "register": "台账计算", "appeal": "申诉核定"}
 GRADE_ON_ZH = {"total": "总分", "base": "基础分"}
 
@@ -117,6 +131,8 @@ __all__ = [
     "GRADE_ON_ZH",
     "OUTCOME_ZH",
     "REGISTER_VERSION_ZH",
+    "REPORT_KIND_EN",
+    "REPORT_KIND_ZH",
     "ROUND_KIND_ZH",
     "ROUND_STATE_ZH",
     "SEVERITY_ZH",

@@ -10,7 +10,13 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from evaluator.decisions.report_schedule import default_schedule
+
 YEAR = 2026
+# The second contract asks for quarterly reports besides the monthly briefs (one county plan
+# does), due 15 days after each quarter; the others give no schedule (the default).
+QUARTERLY_CONTRACT = 1
+QUARTERLY_DUE_DAYS = 15
 
 # (province, code, city, code): real prefectures; county names and codes are invented.
 REGIONS = [
@@ -160,6 +166,8 @@ class Contract:
     amount_fen: int
     tranches: tuple[Tranche, ...]
     targets: tuple[StationTargets, ...]
+    # the reports the contract asks for (decisions/report_schedule.py); None: the default
+    report_schedule: tuple[dict, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -287,9 +295,16 @@ def make_county(seed: int = 2026, stations: int = 14, agencies: int = 3) -> Coun
                 amount,
                 tranches,
                 targets,
+                _report_schedule(start, end) if i == QUARTERLY_CONTRACT else None,
             )
         )
     return County(seed, bureau, agency_list, tuple(station_list), tuple(contracts))
+
+
+def _report_schedule(start: date, end: date) -> tuple[dict, ...]:
+    """Monthly briefs and quarterly reports, with the default mid-term and final report."""
+    monthly, *dated = default_schedule(start, end)
+    return (monthly, {"kind": "quarterly", "due_days": QUARTERLY_DUE_DAYS}, *dated)
 
 
 def _station_targets(code: str, rng: np.random.Generator) -> StationTargets:
@@ -325,4 +340,7 @@ def cast(county: County) -> dict[str, tuple[str, ...]]:
         "missing": at(4, n - 2),
         "thin": at(n // 2 - 1),
         "flawed": at(n // 2 - 1),
+        # leaves its first quarterly report out of the report log (if its contract asks for
+        # quarterly reports): the contract's schedule sees it missing
+        "unreported": at(n // 2 + 1),
     }

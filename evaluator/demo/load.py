@@ -202,6 +202,7 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
             stations=terms,
             title=f"{agencies[c.agency].name} 社工站服务项目",
             schedule=demo_schedule(county, c),
+            report_schedule=None if c.report_schedule is None else list(c.report_schedule),
         )
         as_of = round_date(c, report.elapsed)
         agency_actor = await actor_for(agency_users[c.agency])

@@ -5,6 +5,11 @@ period the mid-term round reads (contract start → round date): a staff roster,
 log, a report log, a finance ledger, a volunteer register and a satisfaction survey, in the
 Chinese headers agencies use (the staff roster in GB18030, as Chinese Excel saves CSV).
 
+Every report log lists the monthly briefs and the mid-term report its contract asks for
+(contract-02's also its quarterly reports), each on time unless said otherwise; the
+*unreported* station (``cast(county)["unreported"]``) leaves its first quarterly report out
+of the log altogether, which only the contract's report schedule can see.
+
 Weak stations fall short everywhere. The *flawed* station (``cast(county)["flawed"]``) is a
 good station with four flaws, applied after everything else is drawn so that its clean
 twin (``flaws=False``) differs only by them:
@@ -26,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evaluator.decisions.report_schedule import contract_reports_due
 from evaluator.demo.county import Contract, County, StationTargets
 
 KINDS = ("staff", "service_log", "reports", "finance", "volunteers", "satisfaction")
@@ -153,6 +159,35 @@ def _months_due(period: Period) -> list[tuple[str, dt.date]]:
             return out
         out.append((f"{y}-{m:02d}", due))
         y, m = ny, nm
+
+
+REPORT_WORDS = {"quarterly": "季度报告", "midterm": "中期报告", "final": "末期报告"}
+
+
+def _scheduled_reports(code, contract: Contract, period: Period, unreported: bool) -> list[dict]:
+    """The reports besides the monthly briefs that the contract asks for and that are due
+    by the round's date, each submitted two days early; an unreported station leaves its
+    first quarterly report out."""
+    rows = []
+    due = contract_reports_due(contract.report_schedule, contract.start, contract.end)
+    quarters = 0
+    for kind, label, day in due:
+        if kind == "monthly" or day > period.end:
+            continue
+        if kind == "quarterly":
+            quarters += 1
+            if unreported and quarters == 1:
+                continue
+        rows.append(
+            {
+                "站点编码": code,
+                "报告类型": REPORT_WORDS[kind],
+                "报告期": label if kind == "quarterly" else str(day.year),
+                "应交日期": day.isoformat(),
+                "提交日期": (day - dt.timedelta(days=2)).isoformat(),
+            }
+        )
+    return rows
 
 
 def _reports(code, rng, period: Period, weak: bool) -> list[dict]:
@@ -328,6 +363,9 @@ def demo_registers(
             code, t, attain, rng, period, elapsed, code in roles.get("flawed", ())
         )
         rows["reports"] += _reports(code, rng, period, weak)
+        rows["reports"] += _scheduled_reports(
+            code, contract, period, code in roles.get("unreported", ())
+        )
         rows["finance"] += _finance(code, t, attain, rng, period, elapsed)
         rows["volunteers"] += _volunteers(code, t, attain, rng, elapsed)
         rows["satisfaction"] += _survey(code, quality, rng, period)

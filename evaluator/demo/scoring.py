@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from evaluator.decisions.report_schedule import contract_reports_due
 from evaluator.demo.consequences import Consequences, consequences
 from evaluator.demo.county import County, cast, make_county
 from evaluator.demo.registers import demo_registers, round_date, write_registers
@@ -293,7 +294,11 @@ def with_registers(
     for contract in county.contracts:
         frames = demo_registers(county, contract, roles, seed, elapsed, flaws)
         registers[contract.code] = frames
-        period = Period(contract.start, min(round_date(contract, elapsed), contract.end))
+        period = Period(
+            contract.start,
+            min(round_date(contract, elapsed), contract.end),
+            tuple(contract_reports_due(contract.report_schedule, contract.start, contract.end)),
+        )
         stations = list(contract.stations)
         metrics = {}
         for kind, path in write_registers(frames, folder / contract.code).items():

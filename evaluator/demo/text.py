@@ -226,10 +226,15 @@ def _explain_weakest(report: DemoReport, k: int = 3) -> list[str]:
 def register_finding(note: dict) -> str:
     """What a register showed for a measured leaf, in a few words (both languages)."""
     d, metric = note["detail"], note["metric"]
-    if metric.startswith("reports_on_time"):
+    if metric.startswith(("reports_on_time", "reports_scheduled")):
         late = f"; 迟交 late {', '.join(d['late'])}" if d["late"] else ""
         missing = f"; 未交 missing {', '.join(d['missing'])}" if d["missing"] else ""
-        return f"按时 on time {d['on_time']} / 应交 due {d['due']}{late}{missing}"
+        unlisted = (
+            f" (未列入报告记录 not in the log: {', '.join(d['unlisted'])})"
+            if d.get("unlisted")
+            else ""
+        )
+        return f"按时 on time {d['on_time']} / 应交 due {d['due']}{late}{missing}{unlisted}"
     if metric == "qualified_share":
         overdue = (
             f"; 逾期未取证 past the deadline {', '.join(d['overdue'])}" if d["overdue"] else ""

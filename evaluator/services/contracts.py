@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from evaluator.decisions.report_schedule import check_schedule
 from evaluator.decisions.tranches import DEFAULT_SCHEDULE, due_from_problems
 from evaluator.errors import AlreadyExists, InvalidInput, Problem
 from evaluator.evidence.values import CODE
@@ -221,10 +222,13 @@ async def create_contract(
     staffing_min: int = 2,
     rectification_working_days: int | None = None,
     appeal_working_days: int = 5,
+    report_schedule: object = None,
 ) -> Contract:
     """A contract year: buyer bureau, agency, stations with their targets, amount in fen
     and the payment schedule (tranche shares in basis points summing to 10,000); optionally
-    its own working days to correct findings (else each deviation rule's) and to appeal.
+    its own working days to correct findings (else each deviation rule's) and to appeal,
+    and the reports it asks for (``report_schedule``, :mod:`evaluator.decisions.report_schedule`;
+    None: the default).
 
     A contract that follows another (``renewal_of``; ``succession`` renewal or rebid,
     derived from the agencies when not given) takes over the predecessor's links of its
@@ -235,7 +239,9 @@ async def create_contract(
         "仅购买方或管理员可签订合同",
     )
     schedule = schedule if schedule is not None else DEFAULT_SCHEDULE
-    _check_contract(buyer, agency, period_start, period_end, amount_fen, schedule, stations)
+    reports = _check_contract(
+        buyer, agency, period_start, period_end, amount_fen, schedule, stations, report_schedule
+    )
     if renewal_of is not None:
         require(
             renewal_of.buyer_id == buyer.id,
@@ -261,6 +267,7 @@ async def create_contract(
                 rectification_working_days=rectification_working_days,
                 appeal_working_days=appeal_working_days,
                 succession=succession,
+                report_schedule=reports,
             ),
         )
 
@@ -282,6 +289,7 @@ async def sign_contract(
     succession: str | None = None,
     rectification_working_days: int | None = None,
     appeal_working_days: int = 5,
+    report_schedule: object = None,
 ) -> Contract:
     """``create_contract`` with the parties and stations named by id (each looked up in
     the actor's scope: what the actor may not see is not found)."""
@@ -308,6 +316,7 @@ async def sign_contract(
         succession=succession,
         rectification_working_days=rectification_working_days,
         appeal_working_days=appeal_working_days,
+        report_schedule=report_schedule,
     )
 
 
@@ -329,6 +338,7 @@ class ContractTerms:
     rectification_working_days: int | None
     appeal_working_days: int
     succession: str | None
+    report_schedule: list[dict] | None = None  # checked; None: the default
 
     def days(self) -> dict:
         """The columns stored and audited as they are (working days, succession)."""
@@ -353,6 +363,7 @@ async def _create_contract(actor: Actor, terms: ContractTerms) -> Contract:
             schedule=t.schedule,
             renewal_of=t.renewal_of,
             staffing_min=t.staffing_min,
+            report_schedule=t.report_schedule,
             using_db=conn,
             **t.days(),
         )
@@ -375,6 +386,7 @@ async def _create_contract(actor: Actor, terms: ContractTerms) -> Contract:
             "period": [t.period_start.isoformat(), t.period_end.isoformat()],
             "amount_fen": t.amount_fen,
             "schedule": t.schedule,
+            "report_schedule": t.report_schedule,
             "stations": {s.station.code: s.targets for s in stations},
             **t.days(),
         }
@@ -386,8 +398,17 @@ async def _create_contract(actor: Actor, terms: ContractTerms) -> Contract:
     return contract
 
 
-def _check_contract(buyer, agency, start, end, amount_fen, schedule, stations) -> None:
+def _check_contract(
+    buyer, agency, start, end, amount_fen, schedule, stations, report_schedule=None
+) -> list[dict] | None:
+    """Every problem of the terms at once; the report schedule as stored (None: default)."""
     problems = []
+    reports = None
+    if report_schedule is not None and end > start:
+        try:
+            reports = check_schedule(report_schedule, start, end)
+        except InvalidInput as exc:
+            problems += exc.problems
     if buyer.kind != OrgKind.BUREAU:
         problems.append(Problem("the buyer must be a bureau", "购买方须为民政局", path="buyer"))
     if agency.kind != OrgKind.SERVICE_AGENCY:
@@ -430,6 +451,7 @@ def _check_contract(buyer, agency, start, end, amount_fen, schedule, stations) -
         problems.append(Problem("a station is listed twice", "社工站重复列出", path="stations"))
     if problems:
         raise InvalidInput(problems)
+    return reports
 
 
 def _plain(details: dict) -> dict:

@@ -51,6 +51,7 @@ from evaluator.services.registers import (
     raced,
     read_register,
     retire,
+    schedule_still_read,
     upload_suffix,
     version_doc,
     version_fields,
@@ -183,6 +184,7 @@ async def submit_rectification(
             await Finding.filter(id=finding.id).using_db(conn).select_for_update().first()
         )  # the finding may have been closed meanwhile
         _check_open(locked)
+        await schedule_still_read(round_, kind, period, conn)
         record = await RegisterImport.create(
             **fields,
             state=RECTIFICATION,

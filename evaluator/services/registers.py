@@ -63,6 +63,7 @@ from evaluator.services.actors import (
 )
 from evaluator.services.contracts import round_units
 from evaluator.services.evidence import evidence_dir, spooled, stored_path
+from evaluator.services.report_schedules import check_schedule_unchanged, reports_due
 from evaluator.services.systems import system_of
 from evaluator.store.base import Role
 from evaluator.store.contracts import Contract
@@ -117,9 +118,21 @@ def import_note(done: Imported) -> tuple[str, str] | None:
 
 
 async def round_period(round_: Round) -> Period:
-    """The days a round's registers are read for: the contract year up to the round's date."""
+    """The days a round's registers are read for: the contract year up to the round's date;
+    with the reports its contract asks for in the year (its report schedule, expanded)."""
     contract = await Contract.get(id=round_.contract_id)
-    return Period(contract.period_start, min(round_.as_of, contract.period_end))
+    return Period(
+        contract.period_start,
+        min(round_.as_of, contract.period_end),
+        tuple(reports_due(contract)),
+    )
+
+
+async def schedule_still_read(round_: Round, kind: str, period: Period, conn) -> None:
+    """A report log is computed against its contract's report schedule: inside the
+    import's transaction, check (with the contract row locked) that it did not change."""
+    if kind == "reports":
+        await check_schedule_unchanged(round_.contract_id, list(period.reports_due or ()), conn)
 
 
 async def may_import(actor: Actor, round_: Round, kind: str) -> None:
@@ -300,6 +313,7 @@ async def import_register(
     fields = version_fields(actor, round_, kind, path, name, register, metrics, period)
     try:
         async with in_transaction() as conn:
+            await schedule_still_read(round_, kind, period, conn)
             if scored:  # stored aside: the version in force stays until the lead decides
                 record = await RegisterImport.create(
                     **fields, state=PENDING, active=False, replaces_id=current.id, using_db=conn

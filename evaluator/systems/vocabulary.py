@@ -105,12 +105,25 @@ MIN_PARTICIPANTS = Param(
     minimum=0,
     integer=True,
 )
+# The report kinds a contract's report schedule may ask for (decisions/report_schedule.py),
+# the codes of the report log's 报告类型 column: monthly work briefs (月度工作简报), quarterly
+# reports (季度报告), the mid-term (中期) and the final (末期) report. The log knows one more,
+# ``other``, which no schedule asks for.
+REPORT_KINDS = ("monthly", "quarterly", "midterm", "final")
+PERIODIC_REPORT_KINDS = ("monthly", "quarterly")  # one report a month / a quarter
 REPORT_TYPE = Param(
     "report_type",
     "monthly",
     "which reports count",
     "计入的报告类型",
-    choices=("monthly", "quarterly", "midterm", "final", "other"),
+    choices=(*REPORT_KINDS, "other"),
+)
+SCHEDULED_TYPE = Param(
+    "report_type",
+    "all",
+    "which of the contract's scheduled reports count (all: every kind it asks for)",
+    "计入合同报送要求中的哪类报告（all：合同要求的全部报告）",
+    choices=("all", *REPORT_KINDS),
 )
 CATEGORY = Param(
     "category",
@@ -227,6 +240,9 @@ _TERMS = (
     # report log
     MetricTerm("reports_on_time", "reports", _COUNT, (REPORT_TYPE,)),
     MetricTerm("reports_on_time_share", "reports", _COUNT, (REPORT_TYPE,), targets=False),
+    MetricTerm(
+        "reports_scheduled_on_time_share", "reports", _COUNT, (SCHEDULED_TYPE,), targets=False
+    ),
     # finance ledger
     MetricTerm("spending_share", "finance", _COUNT, (CATEGORY,), targets=False),
     MetricTerm("spending", "finance", _COUNT),

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evaluator.decisions.report_schedule import reports_due
 from evaluator.evidence.metrics import METRICS, Period
 from evaluator.evidence.metrics.surveys import mean_interval, t975
 from evaluator.evidence.parse import parse_register
@@ -380,3 +381,79 @@ def test_t_expansion_beyond_200_matches_the_exact_distribution(df):
     from evaluator.evidence.metrics.surveys import central_t
 
     assert central_t(t975(df), df) == pytest.approx(0.95, abs=1e-10)
+
+
+# -- the report log against the contract's report schedule -----------------------------------
+# The contract year 2025; its schedule: monthly briefs due 10 days after each month, quarterly
+# reports 15 days after each quarter, the mid-term report on 2025-07-02.
+SCHEDULED = tuple(
+    reports_due(
+        [
+            {"kind": "monthly", "due_days": 10},
+            {"kind": "quarterly", "due_days": 15},
+            {"kind": "midterm", "due": "2025-07-02"},
+        ],
+        dt.date(2025, 1, 1),
+        dt.date(2025, 12, 31),
+    )
+)
+TO_JULY = Period(dt.date(2025, 1, 1), dt.date(2025, 7, 15), SCHEDULED)
+LOG = """
+站点编码,报告类型,报告期,应交日期,提交日期
+S1,月度简报,2025-01,2025-02-10,2025-02-08
+S1,月度简报,2025-02,2025-03-31,2025-03-12
+S1,月度简报,2025-03,2025-04-10,
+,月度简报,2025-04,2025-05-10,2025-05-10
+S1,季度报告,2025-Q1,2025-04-15,2025-04-01
+,中期报告,2025-H1,2025-07-02,2025-07-03
+S1,中期报告,2025,2025-07-02,2025-06-30
+S1,末期报告,2025,2025-06-15,2025-06-15
+S2,季度报告,2024-Q4,2025-01-15,2025-01-15
+S2,月度简报,2025-06,2025-07-10,2025-07-11
+"""
+
+
+def test_scheduled_reports_are_matched_by_kind_and_period(tmp_path):
+    df = frame(tmp_path, "reports", LOG)
+    out = run("reports_scheduled_on_time_share", df, period=TO_JULY)
+    # due by 15 July: briefs 2025-01 … 2025-06 (due 10 Feb … 10 Jul), 2025-Q1 (15 Apr),
+    # 2025-Q2 (15 Jul), the mid-term report (2 Jul) → 9 for every station
+    s1 = out.loc["S1", "detail"]
+    # S1: Jan ✓; Feb submitted 12 Mar after the schedule's 10 Mar → late (the row's own due
+    # date, 31 Mar, is not read); Mar listed without a date → missing; Apr contract-level ✓;
+    # May and Jun not in the log → missing (unlisted); Q1 ✓; Q2 unlisted → missing; mid-term
+    # S1's own 30 Jun ✓ (the earliest of its own and the contract-level row) → 4 of 9
+    assert out.loc["S1", "n"] == 9 and s1["on_time"] == 4
+    assert out.loc["S1", "value"] == pytest.approx(4 / 9)
+    assert s1["late"] == ["2025-02"]
+    assert s1["missing"] == ["2025-03", "2025-05", "2025-06", "2025-Q2"]
+    assert s1["unlisted"] == ["2025-05", "2025-06", "2025-Q2"]
+    # a final report the schedule does not ask for neither counts nor costs: named
+    assert s1["unscheduled"] == ["final"]
+    s2 = out.loc["S2", "detail"]
+    # S2: Apr ✓ (contract-level) and the mid-term report, contract-level, 3 Jul: late; its
+    # June brief 11 Jul: late; 2024-Q4 is before the contract year: unscheduled → 1 of 9
+    assert s2["on_time"] == 1 and s2["late"] == ["midterm", "2025-06"]
+    assert s2["unscheduled"] == ["2024-Q4"]
+    assert len(s2["missing"]) == 6
+
+
+def test_scheduled_reports_of_one_kind_and_nothing_due(tmp_path):
+    df = frame(tmp_path, "reports", LOG)
+    quarterly = run("reports_scheduled_on_time_share", df, period=TO_JULY, report_type="quarterly")
+    assert quarterly.loc["S1", "n"] == 2 and quarterly.loc["S1", "value"] == pytest.approx(0.5)
+    assert quarterly.loc["S1", "detail"]["unscheduled"] == []  # other kinds are not read
+    # before the first report is due (a round dated 1 Feb) nothing is due: no value
+    early = Period(dt.date(2025, 1, 1), dt.date(2025, 2, 1), SCHEDULED)
+    none = run("reports_scheduled_on_time_share", df, period=early)
+    assert math.isnan(none.loc["S1", "value"]) and none.loc["S1", "n"] == 0
+    # no contract known (reports_due None): nothing due either
+    assert math.isnan(run("reports_scheduled_on_time_share", df).loc["S1", "value"])
+
+
+def test_a_report_never_listed_is_missing_for_the_scheduled_metric_only(tmp_path):
+    df = frame(tmp_path, "reports", LOG)
+    listed = run("reports_on_time_share", df, period=TO_JULY).loc["S1"]
+    scheduled = run("reports_scheduled_on_time_share", df, period=TO_JULY).loc["S1"]
+    assert "2025-05" not in listed["detail"]["missing"]  # the log's own view: not seen
+    assert "2025-05" in scheduled["detail"]["missing"]

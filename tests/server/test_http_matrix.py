@@ -495,6 +495,25 @@ async def fresh_application_bare(m: Matrix, role: str) -> Call:
     return replace(await fresh_application(m, role), json=None)
 
 
+async def set_report_schedule(m: Matrix, role: str) -> Call:
+    """A fresh contract of agency A (no report log read against its schedule yet)."""
+    c = m.world.county
+    contract = await cs.create_contract(
+        m.world.actors["bureau"],
+        code=unique("C"),
+        buyer=c.bureau,
+        agency=c.agency_a,
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 12, 31),
+        amount_fen=1_000_000,
+        stations=[cs.StationTerms(await fresh_station(m), {})],
+    )
+    return Call(
+        params={"contract_id": contract.id},
+        json={"report_schedule": [{"kind": "quarterly", "due_days": 15}]},
+    )
+
+
 async def handover_body(m: Matrix, role: str) -> Call:
     """A fresh station under a fresh contract of agency A, handed to a fresh one of B."""
     c = m.world.county
@@ -574,6 +593,8 @@ ROWS = [
     row("POST", f"{V}/contracts",                                   "201 201 404 404 404 404 404 404 403 401", new_contract,
         "(a station on no contract: only its bureau sees it)"),
     row("GET", f"{V}/contracts/<contract_id:uuid>",                 "200 200 404 200 200 404 200 404 200 401", ids(contract_id="contract_a")),
+    row("PUT", f"{V}/contracts/<contract_id:uuid>/report-schedule", "200 200 404 404 404 404 403 404 403 401", set_report_schedule,
+        "(a new contract: the agency sees it, never sets it)"),
     row("GET", f"{V}/systems",                                      "200 200 200 200 200 200 200 200 200 401"),
     row("POST", f"{V}/systems",                                     "201 201 201 201 403 403 403 403 403 401", new_system),
     row("GET", f"{V}/systems/<system_id:uuid>",                     "200 200 200 200 200 200 200 200 200 401", ids(system_id="system")),

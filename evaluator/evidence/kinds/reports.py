@@ -37,8 +37,11 @@ REPORTS = Schema(
     en="Report log",
     sheet="报告记录",
     description_en="One row per report due: monthly briefs, quarterly, mid-term and final "
-    "reports. An empty submitted date means not submitted.",
-    description_zh="每份应交报告一行：月度简报、季度、中期和末期报告。提交日期为空表示未提交。",
+    "reports. An empty submitted date means not submitted. Which reports are due, and by "
+    "when, is the contract's report schedule: a report it asks for that the log does not "
+    "list counts as missing.",
+    description_zh="每份应交报告一行：月度简报、季度、中期和末期报告。提交日期为空表示未提交。"
+    "应交哪些报告、何时应交以合同的报告报送要求为准：合同要求而未列入本表的报告计为未交。",
     columns=(
         station(required=False),
         _REPORT_TYPE,

@@ -17,17 +17,25 @@ import pandas as pd
 
 from evaluator.systems.vocabulary import Param
 
-__all__ = ["INSUFFICIENT_SAMPLE", "Compute", "Metric", "Param", "Period", "result"]
+__all__ = ["INSUFFICIENT_SAMPLE", "Compute", "DueReport", "Metric", "Param", "Period", "result"]
 
 INSUFFICIENT_SAMPLE = "insufficient_sample"
 
 
+DueReport = tuple[str, str, dt.date]  # (kind, period label, due date): a report a contract asks for
+
+
 @dataclass(frozen=True)
 class Period:
-    """The days a round looks at, both ends included."""
+    """The days a round looks at, both ends included (from the contract year's start), and
+    the reports its contract asks for in that year (``reports_due``: every (kind, period
+    label, due date) of the contract's report schedule, expanded by
+    :func:`evaluator.decisions.report_schedule.reports_due`; None when no contract is known:
+    the metrics that read the schedule then have nothing due)."""
 
     start: dt.date
     end: dt.date
+    reports_due: tuple[DueReport, ...] | None = None
 
     def month_ends(self) -> list[np.datetime64]:
         """One reference day per calendar month the period touches: the month's last day,

@@ -43,6 +43,17 @@ the parameters it declares, nothing else; no expression or code is ever read fro
   the contract's minimum. A leaf's own `target` works as always; give a target once. A
   contract that does not give the named target leaves the leaf unscored and flagged
   `no_target`. Pro-rating at mid-term is the leaf's `prorate`, as for typed-in targets.
+- **The contract's report schedule.** The reports a contract asks for (its
+  `report_schedule`: monthly briefs, quarterly, mid-term and final reports, each with how
+  its due dates are set; the default where it gives none — docs/decisions.md) reach the
+  report-log metrics with the period, as every (kind, period, due date) of the contract
+  year. `reports_scheduled_on_time_share` counts each one due in the period, matched with
+  the log's rows of its kind and period (the mid-term and final report by kind alone),
+  the station's own or a contract-level row, the earliest submission counting against the
+  schedule's due date (the rows' own due dates are not read). A report due but not in the
+  log is missing (named `unlisted` too); rows the schedule does not ask for neither count
+  nor cost (named `unscheduled`). Since the values are kept with the import, the schedule
+  is locked once a report log of the contract is imported.
 - **Undefined values.** A share of nothing (no service hours, no reports due, no valid
   survey responses) has no value: the leaf's missing rule applies, and the scorecard says why.
 - **Sample size.** Only a likert leaf uses `n` (the valid responses); below the leaf's

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -15,7 +15,7 @@ from evaluator.server import parsing
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
 from evaluator.server.models import In, Out, PageOut, Paging, page_of, render
-from evaluator.services import contracts, listing
+from evaluator.services import contracts, listing, report_schedules
 
 bp = Blueprint("contracts", url_prefix="/contracts")
 
@@ -32,6 +32,39 @@ class Tranche(BaseModel):
     )
 
 
+ReportKind = Literal["monthly", "quarterly", "midterm", "final"]
+
+
+class ReportDuty(BaseModel):
+    """One report the contract asks for: a periodic kind (monthly, quarterly) with
+    due_days, or a dated kind (midterm, final) with due."""
+
+    kind: ReportKind = Field(
+        description="monthly 月度工作简报, quarterly 季度报告, midterm 中期报告, final 末期报告"
+    )
+    due_days: int | None = Field(
+        None,
+        description="monthly, quarterly: due this many calendar days after each month "
+        "(quarter) ends (10: by the 10th of the next month)",
+    )
+    due: dt.date | None = Field(
+        None, description="midterm, final: the day it is due, inside the contract year"
+    )
+
+
+class ReportDutyIn(In, ReportDuty):
+    pass
+
+
+class ReportDueOut(BaseModel):
+    kind: ReportKind
+    period: str = Field(
+        description="as the report log names it: 2026-07 (month), 2026-Q3 (quarter); the "
+        "kind for midterm and final"
+    )
+    due: dt.date
+
+
 class ContractOut(Out):
     id: uuid.UUID
     code: str
@@ -42,6 +75,14 @@ class ContractOut(Out):
     period_end: dt.date
     amount_fen: int = Field(description="amount in fen (分)")
     schedule: list[Tranche]
+    report_schedule: list[ReportDuty] = Field(
+        description="the reports the contract asks for (its own, or the default)"
+    )
+    report_schedule_default: bool = Field(
+        description="true when the contract gives no schedule and the default holds: monthly "
+        "briefs due 10 days after each month, the mid-term report the day half the year has "
+        "passed, the final report the first day of its last month"
+    )
     staffing_min: int
     rectification_working_days: int | None
     appeal_working_days: int
@@ -51,6 +92,20 @@ class ContractOut(Out):
         "or the stations re-tendered (rebid)"
     )
     created_at: dt.datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _in_force(cls, data: Any) -> Any:
+        """From a stored contract: its report schedule in force (the default for none)."""
+        if isinstance(data, dict) or not hasattr(data, "report_schedule"):
+            return data
+        fields = {name: getattr(data, name, None) for name in cls.model_fields}
+        return fields | {
+            "report_schedule": [
+                {k: v for k, v in d.items()} for d in report_schedules.report_schedule(data)
+            ],
+            "report_schedule_default": data.report_schedule is None,
+        }
 
 
 class ContractStationOut(BaseModel):
@@ -63,6 +118,9 @@ class ContractStationOut(BaseModel):
 
 class ContractDetailOut(ContractOut):
     stations: list[ContractStationOut]
+    reports_due: list[ReportDueOut] = Field(
+        description="every report the schedule asks for in the contract year, by due date"
+    )
 
 
 class ContractPage(PageOut[ContractOut]):
@@ -120,6 +178,22 @@ class ContractIn(In):
     appeal_working_days: int = Field(
         5, ge=1, le=60, description="working days after approval to appeal"
     )
+    report_schedule: list[ReportDutyIn] | None = Field(
+        None,
+        description="the reports the contract asks for, one duty per kind (default: monthly "
+        "briefs due 10 days after each month, a mid-term and a final report)",
+    )
+
+
+class ReportScheduleIn(In):
+    report_schedule: list[ReportDutyIn] | None = Field(
+        description="the reports the contract asks for; null: the default"
+    )
+
+
+def _duties(given: list[ReportDutyIn] | None) -> list[dict] | None:
+    """The duties as the service checks them: only the fields given."""
+    return None if given is None else [d.model_dump(exclude_none=True) for d in given]
 
 
 @bp.get("")
@@ -166,10 +240,26 @@ async def create_contract(request: Request) -> HTTPResponse:
         staffing_min=data.staffing_min,
         renewal_of_id=data.renewal_of,
         succession=data.succession,
+        report_schedule=_duties(data.report_schedule),
     )
     return render(
         ContractOut.model_validate(contract), 201, {"Location": f"{request.path}/{contract.id}"}
     )
+
+
+@bp.put("/<contract_id:uuid>/report-schedule")
+@doc(
+    "Set the reports a contract asks for (the buying bureau) 设定报告报送要求（购买方）",
+    body=ReportScheduleIn,
+    response=ContractOut,
+    errors=(403, 404, 422, 423),
+)
+async def set_report_schedule(request: Request, contract_id: uuid.UUID) -> HTTPResponse:
+    data = parsing.body(request, ReportScheduleIn)
+    contract = await report_schedules.set_report_schedule(
+        actor_of(request), contract_id, _duties(data.report_schedule)
+    )
+    return render(ContractOut.model_validate(contract))
 
 
 @bp.get("/<contract_id:uuid>")
@@ -195,6 +285,8 @@ def _detail(detail: listing.ContractDetail) -> ContractDetailOut:
         )
         for link in detail.links
     ]
+    due = [r._asdict() for r in report_schedules.reports_due(detail.contract)]
     return ContractDetailOut.model_validate(
-        ContractOut.model_validate(detail.contract).model_dump() | {"stations": stations}
+        ContractOut.model_validate(detail.contract).model_dump()
+        | {"stations": stations, "reports_due": due}
     )

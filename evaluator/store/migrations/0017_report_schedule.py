@@ -1,0 +1,19 @@
+# The reports a contract asks for (issue 20, item 3): Contract.report_schedule, NULL = the default.
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
+from tortoise import fields
+
+class Migration(migrations.Migration):
+    dependencies = [('models', '0016_commissioned_spot_checks')]
+
+    initial = False
+
+    operations = [
+        ops.AddField(
+            model_name='Contract',
+            name='report_schedule',
+            field=fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
+        ),
+    ]
