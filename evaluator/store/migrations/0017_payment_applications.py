@@ -8,7 +8,7 @@ from uuid import uuid4
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0014_snapshot_cards')]
+    dependencies = [('models', '0016_report_schedule')]
 
     initial = False
 

@@ -6,7 +6,7 @@ from json import dumps, loads
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0016_commissioned_spot_checks')]
+    dependencies = [('models', '0015_commissioned_spot_checks')]
 
     initial = False
 
