@@ -193,6 +193,19 @@ def _settings_follow_the_environment() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_statement_cache() -> Iterator[None]:
+    """tortoise keeps each model's INSERT, UPDATE and DELETE text per connection *name*
+    (``EXECUTOR_CACHE``), not per database kind: a test that ran the command line on an
+    embedded SQLite file in this process would leave ``?`` placeholders for the next
+    PostgreSQL test (``syntax error at or near ","``). Every test starts without them."""
+    from tortoise.backends.base import executor
+
+    executor.EXECUTOR_CACHE.clear()
+    yield
+    executor.EXECUTOR_CACHE.clear()
+
+
+@pytest.fixture(autouse=True)
 def evidence_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test stores evidence files in a folder of its own (``EVIDENCE_DIR``)."""
     path = tmp_path / "evidence"
