@@ -227,3 +227,32 @@ def test_the_unreported_station_misses_its_first_quarterly_report():
     assert "A4.1" in finding.en and "A4.1" in finding.zh
     rows = [line for line in format_demo(report).splitlines() if station in line]
     assert any("DV-REPORTS" in line for line in rows)
+
+
+def test_the_contract_s_years_to_qualify_on_the_demo_roster(tmp_path):
+    """The flawed station's worker P01, hired 2022-03-01 and still unqualified, is overdue
+    under the plans' 2 years (deadline 2024-03-01) and under a contract's 3 (2025-03-01) on
+    the round's date; only a contract of 5 years would leave them within their deadline."""
+    from evaluator.demo.registers import demo_registers, round_date, write_registers
+    from evaluator.evidence.metrics import METRICS, Period
+    from evaluator.evidence.parse import parse_register
+
+    county = make_county(2026)
+    station = cast(county)["flawed"][0]
+    contract = county.contract_of(station)
+    frames = demo_registers(county, contract, cast(county), 2026, 0.5, True)
+    roster = parse_register("staff", write_registers(frames, tmp_path)["staff"]).frame
+    on = round_date(contract, 0.5)
+
+    def qualified(years):
+        period = Period(contract.start, on, qualification_years=years)
+        out = METRICS["qualified_share"].run(roster, [station], period, {"grace_years": 2})
+        return out.loc[station, "value"], out.loc[station, "detail"]
+
+    default, detail = qualified(None)
+    assert detail["overdue"] == [f"{station}-P01"] and detail["deadline_from"] == "system"
+    three, detail = qualified(3)
+    assert three == default and detail["overdue"] == [f"{station}-P01"]
+    assert (detail["deadline_years"], detail["deadline_from"]) == (3, "contract")
+    five, detail = qualified(5)
+    assert detail["overdue"] == [] and five == 1.0 > default

@@ -223,12 +223,14 @@ async def create_contract(
     rectification_working_days: int | None = None,
     appeal_working_days: int = 5,
     report_schedule: object = None,
+    qualification_years: int | None = None,
 ) -> Contract:
     """A contract year: buyer bureau, agency, stations with their targets, amount in fen
     and the payment schedule (tranche shares in basis points summing to 10,000); optionally
     its own working days to correct findings (else each deviation rule's) and to appeal,
     and the reports it asks for (``report_schedule``, :mod:`evaluator.decisions.report_schedule`;
-    None: the default).
+    None: the default), and the years a worker has from hiring to qualify
+    (``qualification_years``, 1–5; None: the indicator system's ``grace_years``).
 
     A contract that follows another (``renewal_of``; ``succession`` renewal or rebid,
     derived from the agencies when not given) takes over the predecessor's links of its
@@ -242,6 +244,14 @@ async def create_contract(
     reports = _check_contract(
         buyer, agency, period_start, period_end, amount_fen, schedule, stations, report_schedule
     )
+    if qualification_years is not None and not 1 <= qualification_years <= 5:
+        raise InvalidInput(
+            Problem(
+                f"qualification_years must be 1 to 5 years, not {qualification_years}",
+                f"取证期限须为 1–5 年，而非 {qualification_years}",
+                path="qualification_years",
+            )
+        )
     if renewal_of is not None:
         require(
             renewal_of.buyer_id == buyer.id,
@@ -268,6 +278,7 @@ async def create_contract(
                 appeal_working_days=appeal_working_days,
                 succession=succession,
                 report_schedule=reports,
+                qualification_years=qualification_years,
             ),
         )
 
@@ -290,6 +301,7 @@ async def sign_contract(
     rectification_working_days: int | None = None,
     appeal_working_days: int = 5,
     report_schedule: object = None,
+    qualification_years: int | None = None,
 ) -> Contract:
     """``create_contract`` with the parties and stations named by id (each looked up in
     the actor's scope: what the actor may not see is not found)."""
@@ -317,6 +329,7 @@ async def sign_contract(
         rectification_working_days=rectification_working_days,
         appeal_working_days=appeal_working_days,
         report_schedule=report_schedule,
+        qualification_years=qualification_years,
     )
 
 
@@ -339,13 +352,16 @@ class ContractTerms:
     appeal_working_days: int
     succession: str | None
     report_schedule: list[dict] | None = None  # checked; None: the default
+    qualification_years: int | None = None  # None: the system's grace_years
 
     def days(self) -> dict:
-        """The columns stored and audited as they are (working days, succession)."""
+        """The columns stored and audited as they are (working days, succession, the years
+        to qualify)."""
         return {
             "rectification_working_days": self.rectification_working_days,
             "appeal_working_days": self.appeal_working_days,
             "succession": self.succession,
+            "qualification_years": self.qualification_years,
         }
 
 

@@ -51,6 +51,9 @@ class Contract(Entity):
     # [{code, share_bp (basis points, sums to 10000), trigger, due_working_days}]
     schedule = fields.JSONField(default=list)
     staffing_min = fields.IntField(default=2)  # resident social workers per station
+    # years a worker has from hiring to obtain the social-worker qualification (2, or 3 in
+    # one province); NULL: the indicator system's grace_years
+    qualification_years = fields.IntField(null=True)
     # the reports the agency owes: [{kind, due_days} | {kind, due}] (decisions/report_schedule.py);
     # NULL: the contract gives none, so the default (monthly briefs, a mid-term and a final report)
     report_schedule = fields.JSONField(null=True)

@@ -62,6 +62,30 @@ def test_qualified_share_counts_the_deadline_from_hiring(tmp_path):
     assert run("qualified_share", df, grace_years=1).loc["S1", "value"] == pytest.approx(2 / 3)
 
 
+def test_the_contract_s_years_to_qualify_win_over_the_system_s(tmp_path):
+    df = frame(tmp_path, "staff", STAFF)
+    # P2 hired 2024-03-01, unqualified; at the end of 2025: 1 year 10 months since hiring.
+    # A contract of 1 year: overdue (2/3 at S1), whatever the system says (grace_years 2)
+    one = Period(YEAR.start, YEAR.end, qualification_years=1)
+    out = run("qualified_share", df, period=one, grace_years=2)
+    assert out.loc["S1", "value"] == pytest.approx(2 / 3)
+    assert out.loc["S1", "detail"]["overdue"] == ["P2"]
+    assert (
+        out.loc["S1", "detail"]["deadline_years"],
+        out.loc["S1", "detail"]["deadline_from"],
+    ) == (
+        1,
+        "contract",
+    )
+    # P6 (S2) hired 2021-05-01: overdue after 2 years (2023-05) and after 3 (2024-05) alike;
+    # at 30 June 2023 it is overdue under 2 years (deadline 1 May 2023), within under 3
+    mid_2023 = (dt.date(2023, 1, 1), dt.date(2023, 6, 30))
+    two = run("qualified_share", df, period=Period(*mid_2023))
+    three = run("qualified_share", df, period=Period(*mid_2023, qualification_years=3))
+    assert two.loc["S2", "value"] == 0.0 and two.loc["S2", "detail"]["deadline_from"] == "system"
+    assert three.loc["S2", "value"] == 1.0 and three.loc["S2", "detail"]["overdue"] == []
+
+
 def test_hours_per_worker_and_retention(tmp_path):
     df = frame(tmp_path, "staff", STAFF)
     # training: P1 60 + P2 40 + P3 20 + P4 30 = 150 over average headcount 3 → 50

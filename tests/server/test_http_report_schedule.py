@@ -153,3 +153,25 @@ async def test_an_import_finding_the_schedule_changed_is_refused(world):
         with pytest.raises(ConflictError):
             await report_schedules.check_schedule_unchanged(contract.id, due[1:], conn)
     assert due[0].due == dt.date(2026, 2, 10)
+
+
+async def test_the_years_to_qualify_are_contract_data(api, world):
+    """Issue 20, item 1: the years a worker has from hiring to qualify are the contract's
+    (3 in one province), else the indicator system's grace_years; 1 to 5, at its path."""
+    token = world.tokens["bureau"]
+    r = await api.post(
+        "/contracts", token=token, json=contract_body(world, "C-Y", qualification_years=3)
+    )
+    assert r.status_code == 201, r.text
+    detail = (await api.get(f"/contracts/{r.json()['id']}", token=token)).json()
+    assert detail["qualification_years"] == 3
+    assert (await api.get(f"/contracts/{world.county.contract_a.id}", token=token)).json()[
+        "qualification_years"
+    ] is None
+    bad = await api.post(
+        "/contracts", token=token, json=contract_body(world, "C-Z", qualification_years=9)
+    )
+    problem = assert_problem(bad, 422)
+    assert any("qualification_years" in (p.get("path") or "") for p in problem["problems"])
+    events = await AuditEvent.filter(action="contract.create").order_by("-seq").first()
+    assert json.loads(events.after)["qualification_years"] == 3

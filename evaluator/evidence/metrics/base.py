@@ -36,6 +36,8 @@ class Period:
     start: dt.date
     end: dt.date
     reports_due: tuple[DueReport, ...] | None = None
+    # the contract's years from hiring to qualify (None: the metric's grace_years)
+    qualification_years: int | None = None
 
     def month_ends(self) -> list[np.datetime64]:
         """One reference day per calendar month the period touches: the month's last day,

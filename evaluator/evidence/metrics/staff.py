@@ -66,7 +66,8 @@ def _qualified(frame, stations, period, params):
     qual = np.asarray(frame["qualification"].astype(object).fillna("none"), dtype=object)
     qdate = _dates(frame, "qualification_date")
     holds = (qual != "none") & ~np.isnat(qdate) & (qdate <= day)
-    years = int(params["grace_years"])
+    # the contract's rule when it gives one (2 years, 3 in one province), else the system's
+    years = period.qualification_years or int(params["grace_years"])
     hire = pd.Series(_dates(frame, "hire_date"))
     deadline = np.asarray(hire + pd.DateOffset(years=years), dtype="datetime64[s]")
     in_grace = ~holds & (deadline > day)
@@ -95,6 +96,8 @@ def _qualified(frame, stations, period, params):
             "qualified": int(qualified.get(s, 0)),
             "within_deadline": int(within.get(s, 0)),
             "overdue": sorted(late.get(s, [])),
+            "deadline_years": years,
+            "deadline_from": "system" if period.qualification_years is None else "contract",
         }
         for s in stations
     }
@@ -274,8 +277,8 @@ STAFF_METRICS = (
         "staff",
         "持证（或在取证期限内）人员比例",
         "Share qualified or within the qualification deadline",
-        "full-time workers on duty at the period's end who hold a qualification, or were hired less than grace_years before it, ÷ full-time workers on duty then",
-        "期末在岗专职社工中已取得职业资格、或入职未满取证期限（默认 2 年）者所占比例",
+        "full-time workers on duty at the period's end who hold a qualification, or were hired less than the years to qualify before it (the contract's qualification_years, else grace_years), ÷ full-time workers on duty then",
+        "期末在岗专职社工中已取得职业资格、或入职未满取证期限（合同约定的年限，未约定时按 grace_years，默认 2 年）者所占比例",
         ("ratio", "count"),
         _qualified,
         (GRACE_YEARS,),

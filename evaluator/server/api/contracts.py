@@ -84,6 +84,11 @@ class ContractOut(Out):
         "passed, the final report the first day of its last month"
     )
     staffing_min: int
+    qualification_years: int | None = Field(
+        None,
+        description="years a worker has from hiring to obtain the social-worker "
+        "qualification (取证期限); null: the indicator system's grace_years (2 in the shipped one)",
+    )
     rectification_working_days: int | None
     appeal_working_days: int
     renewal_of_id: uuid.UUID | None
@@ -161,6 +166,13 @@ class ContractIn(In):
         description="default: 50% on signing, 30% after the mid-term, 20% after the final evaluation",
     )
     staffing_min: int = Field(2, ge=1)
+    qualification_years: int | None = Field(
+        None,
+        ge=1,
+        le=5,
+        description="years a worker has from hiring to qualify (2; 3 in one province); "
+        "default: the indicator system's grace_years",
+    )
     renewal_of: uuid.UUID | None = Field(
         None,
         description="the contract this one follows: its links of the same stations end the "
@@ -238,6 +250,7 @@ async def create_contract(request: Request) -> HTTPResponse:
         if data.schedule is not None
         else None,
         staffing_min=data.staffing_min,
+        qualification_years=data.qualification_years,
         renewal_of_id=data.renewal_of,
         succession=data.succession,
         report_schedule=_duties(data.report_schedule),

@@ -1,4 +1,5 @@
-# The reports a contract asks for (issue 20, item 3): Contract.report_schedule, NULL = the default.
+# The reports a contract asks for (issue 20, item 3): Contract.report_schedule, NULL = the default;
+# and the years its workers have to qualify (item 1): Contract.qualification_years, NULL = the system's.
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
@@ -15,5 +16,10 @@ class Migration(migrations.Migration):
             model_name='Contract',
             name='report_schedule',
             field=fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
+        ),
+        ops.AddField(
+            model_name='Contract',
+            name='qualification_years',
+            field=fields.IntField(null=True),
         ),
     ]
