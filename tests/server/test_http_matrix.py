@@ -497,17 +497,7 @@ async def fresh_application_bare(m: Matrix, role: str) -> Call:
 
 async def set_report_schedule(m: Matrix, role: str) -> Call:
     """A fresh contract of agency A (no report log read against its schedule yet)."""
-    c = m.world.county
-    contract = await cs.create_contract(
-        m.world.actors["bureau"],
-        code=unique("C"),
-        buyer=c.bureau,
-        agency=c.agency_a,
-        period_start=dt.date(2026, 1, 1),
-        period_end=dt.date(2026, 12, 31),
-        amount_fen=1_000_000,
-        stations=[cs.StationTerms(await fresh_station(m), {})],
-    )
+    contract = await _fresh_contract(m)
     return Call(
         params={"contract_id": contract.id},
         json={"report_schedule": [{"kind": "quarterly", "due_days": 15}]},
