@@ -140,7 +140,7 @@ async def measure(url: str, round_id: str, args: argparse.Namespace) -> dict:
     from evaluator.services import card_documents as cd
     from evaluator.services import scorecards as sc
     from evaluator.services.citations import leaf_evidence
-    from evaluator.services.contracts import round_cohort
+    from evaluator.services.cohorts import round_cohort
     from evaluator.services.sensitivity import robustness
     from evaluator.store.contracts import Station
     from evaluator.store.db import close_database, open_database

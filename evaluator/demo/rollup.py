@@ -3,8 +3,6 @@ civil-affairs officer reads it (docs/rollups.md)."""
 
 from __future__ import annotations
 
-from evaluator import clock
-from evaluator.decisions.rollup import half_year_of
 from evaluator.demo.load import DemoAccounts
 from evaluator.services import rollups
 from evaluator.services.actors import actor_for
@@ -16,5 +14,5 @@ async def city_rollup() -> tuple[str, dict] | None:
     user = await User.get_or_none(username=DemoAccounts().city)
     if user is None:
         return None
-    done = await rollups.region_rollup(await actor_for(user), None, half_year_of(clock.today()))
+    done = await rollups.region_rollup(await actor_for(user), None)  # this half year
     return user.username, rollups.document(done)

@@ -24,7 +24,7 @@ from evaluator.services.actors import (
     require,
     round_scope,
 )
-from evaluator.services.contracts import round_unit, unit_code
+from evaluator.services.cohorts import round_unit, unit_code
 from evaluator.services.evidence import no_such_file, round_files
 from evaluator.services.reviews import record_review
 from evaluator.services.systems import system_of

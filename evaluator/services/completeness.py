@@ -35,7 +35,7 @@ from evaluator.services.actors import (
     require,
     system_user_id,
 )
-from evaluator.services.contracts import round_cohort, round_unit
+from evaluator.services.cohorts import round_cohort, round_unit
 from evaluator.services.round_inputs import cohort_frame, round_inputs
 from evaluator.services.systems import system_of
 from evaluator.store.base import Role

@@ -27,7 +27,7 @@ from evaluator.services.actors import (
     round_scope,
     station_scope,
 )
-from evaluator.services.contracts import unit_code
+from evaluator.services.cohorts import unit_code
 from evaluator.store.base import OrgKind, ReviewStatus, RoundKind, RoundState
 from evaluator.store.contracts import Contract, ContractStation
 from evaluator.store.orgs import Organisation

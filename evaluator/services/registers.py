@@ -61,7 +61,7 @@ from evaluator.services.actors import (
     may_see_scores,
     require,
 )
-from evaluator.services.contracts import round_units
+from evaluator.services.cohorts import round_units
 from evaluator.services.evidence import evidence_dir, spooled, stored_path
 from evaluator.services.report_schedules import check_schedule_unchanged, reports_due
 from evaluator.services.systems import system_of

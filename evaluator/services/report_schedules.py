@@ -14,8 +14,7 @@ from evaluator.decisions.report_schedule import (
 )
 from evaluator.errors import ConflictError, LockedError, Problem
 from evaluator.services import audit
-from evaluator.services.actors import Actor, get_contract, require
-from evaluator.store.base import Role
+from evaluator.services.actors import Actor, buys, get_contract, require
 from evaluator.store.contracts import Contract
 from evaluator.store.registers import RegisterImport
 
@@ -53,7 +52,7 @@ async def set_report_schedule(actor: Actor, contract_id, data: object) -> Contra
     each other."""
     contract = await get_contract(actor, contract_id)
     require(
-        actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id),
+        buys(actor, contract),
         "only the buying bureau or an administrator may set a contract's report schedule",
         "仅购买方或管理员可设定合同的报告报送要求",
     )

@@ -33,7 +33,7 @@ from evaluator.services.actors import (
     may_see_results,
     require_results,
 )
-from evaluator.services.contracts import unit_code
+from evaluator.services.cohorts import unit_code
 from evaluator.services.sensitivity import open_finding_facts, robustness
 from evaluator.store.contracts import Contract, Station
 from evaluator.store.orgs import Organisation

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from evaluator import clock
@@ -32,6 +31,9 @@ from evaluator.decisions.rollup import (
     ReportPeriod,
     RollupRow,
     figure_keys,
+    figure_label,
+    half_year_of,
+    is_money,
     parse_period,
     roll_up,
 )
@@ -40,14 +42,11 @@ from evaluator.services.actors import Actor, require
 from evaluator.services.regions import all_regions, ancestors, below, bureau_regions
 from evaluator.services.systems import system_of
 from evaluator.services.tranches import tranches_of
-from evaluator.store.base import Role, RoundKind, RoundState
+from evaluator.store.base import OWN_EVALUATIONS, Role, RoundState
 from evaluator.store.contracts import Contract
 from evaluator.store.decisions import Decision, Finding, TrancheRelease
 from evaluator.store.orgs import Organisation
 from evaluator.store.rounds import ApprovalSnapshot, Round, SystemVersion
-
-# spot checks are graded and counted, but recommend nothing to renew or rebid on
-RECOMMENDING = (RoundKind.MID_TERM, RoundKind.FINAL, RoundKind.ANNUAL)
 
 
 @dataclass(frozen=True)
@@ -82,9 +81,13 @@ async def readable_regions(actor: Actor) -> list[str]:
     return sorted(set(found))
 
 
-async def region_rollup(actor: Actor, region: str | None, period: ReportPeriod | str) -> Rollup:
+async def region_rollup(
+    actor: Actor, region: str | None, period: ReportPeriod | str | None = None
+) -> Rollup:
     """``period``: a :class:`ReportPeriod`, or its text (``2026-Q3``: refused with a located
-    problem when it is not one)."""
+    problem when it is not one); None: the half year of today."""
+    if period is None:
+        period = half_year_of(clock.today())
     period = parse_period(period) if isinstance(period, str) else period
     regions = await all_regions()
     mine = await readable_regions(actor)
@@ -166,7 +169,7 @@ async def _facts(
             if g.code not in grade_names:
                 grade_names[g.code] = (g.en, g.zh)
                 grade_order.append(g.code)
-        if round_.kind in RECOMMENDING:
+        if round_.kind in OWN_EVALUATIONS:  # a spot check recommends nothing
             outcome = decision.outcome if decision.status != "proposed" else None
             facts.decisions.append(DecisionFact(where, decision.recommended, outcome))
 
@@ -211,16 +214,9 @@ async def _facts(
 
 def document(rollup: Rollup) -> dict:
     """The roll-up as the API, the CLI's JSON and the workbook read it."""
-    from evaluator.decisions.rollup import figure_label, is_money
-
+    labels = {key: figure_label(key, rollup.grade_names) for key in rollup.keys}
     columns = [
-        {
-            "key": key,
-            "en": figure_label(key, rollup.grade_names)[0],
-            "zh": figure_label(key, rollup.grade_names)[1],
-            "money": is_money(key),
-        }
-        for key in rollup.keys
+        {"key": key, "en": en, "zh": zh, "money": is_money(key)} for key, (en, zh) in labels.items()
     ]
     return {
         "region": _region_doc(rollup.root),
@@ -250,6 +246,3 @@ def _region_doc(region: RegionNode) -> dict:
         "level": region.level,
         "parent": region.parent,
     }
-
-
-__all__: Sequence[str] = ["Rollup", "document", "readable_regions", "region_rollup"]

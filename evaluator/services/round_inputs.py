@@ -13,7 +13,7 @@ from evaluator.canonical import digest
 from evaluator.engine import Result
 from evaluator.engine.reconcile import reconciliation_by_leaf
 from evaluator.evidence.measure import measured_inputs
-from evaluator.services.contracts import Cohort, round_cohort
+from evaluator.services.cohorts import Cohort, round_cohort
 from evaluator.services.interests import excluded_raters
 from evaluator.services.systems import system_of
 from evaluator.store.registers import MeasuredOverride, RegisterImport

@@ -25,7 +25,6 @@ from evaluator.decisions.timing import earliest_approval
 from evaluator.errors import (
     ConflictError,
     InvalidInput,
-    NotFound,
     Problem,
     TooEarly,
 )
@@ -34,6 +33,7 @@ from evaluator.services import audit, calendars, panel
 from evaluator.services.actors import (
     Actor,
     assignment_role,
+    buys,
     contract_parties,
     get_contract,
     get_organisation,
@@ -44,6 +44,7 @@ from evaluator.services.actors import (
 from evaluator.services.completeness import gaps_in, refuse_undecided, require_complete
 from evaluator.services.decisions import propose
 from evaluator.services.findings import open_findings
+from evaluator.services.listing import get_system
 from evaluator.services.round_inputs import inputs_digest, results_document
 from evaluator.services.scorecards import compute_round
 from evaluator.services.snapshots import freeze, write_snapshot
@@ -68,7 +69,7 @@ async def create_round(
     that commissions a spot check (its officer acts; the caller checked its region)."""
     if commissioned_by is None:
         require(
-            actor.is_admin or actor.has(Role.BUREAU_OFFICER, contract.buyer_id),
+            buys(actor, contract),
             "only the buying bureau or an administrator may open rounds",
             "仅购买方或管理员可创建评估轮次",
         )
@@ -147,15 +148,12 @@ async def start_round(
     """``create_round`` with the contract, evaluation agency and system named by id."""
     contract = await get_contract(actor, contract_id)
     agency = await get_organisation(actor, evaluation_agency_id)
-    system = await SystemVersion.get_or_none(id=system_id)
-    if system is None:
-        raise NotFound(Problem(f"no indicator system {system_id}", f"未找到指标体系 {system_id}"))
     return await create_round(
         actor,
         contract=contract,
         evaluation_agency=agency,
         kind=kind,
-        system=system,
+        system=await get_system(actor, system_id),
         as_of=as_of,
         elapsed=elapsed,
     )

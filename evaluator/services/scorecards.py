@@ -30,8 +30,8 @@ from evaluator.services.card_documents import (
     unit_cards,
 )
 from evaluator.services.citations import leaf_evidence, round_evidence
+from evaluator.services.cohorts import round_cohort
 from evaluator.services.computed import Computed
-from evaluator.services.contracts import round_cohort
 from evaluator.services.registers import register_history
 from evaluator.services.round_cache import inputs_key
 from evaluator.services.round_inputs import (

@@ -34,7 +34,7 @@ from evaluator.services.actors import (
     round_scope,
 )
 from evaluator.services.citations import audit_citations, citable_files, insert_citations
-from evaluator.services.contracts import round_unit, round_units, unit_named
+from evaluator.services.cohorts import round_unit, round_units, unit_named
 from evaluator.services.systems import system_of
 from evaluator.store.contracts import Station
 from evaluator.store.rounds import Round, Score, SystemVersion

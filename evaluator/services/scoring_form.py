@@ -13,7 +13,7 @@ from typing import Any
 from evaluator.errors import PermissionDenied, Problem
 from evaluator.services import citations, registers
 from evaluator.services.actors import WRITABLE, Actor, assignment_of, get_round
-from evaluator.services.contracts import round_cohort, unit_named
+from evaluator.services.cohorts import round_cohort, unit_named
 from evaluator.services.round_inputs import system_of_round
 from evaluator.store.base import Role
 from evaluator.store.contracts import Station

@@ -24,17 +24,16 @@ from evaluator.services.actors import (
     require,
     require_results,
 )
+from evaluator.services.listing import get_system
 from evaluator.services.regions import all_regions, ancestors, bureau_regions
 from evaluator.services.round_inputs import results_document, system_of_round
 from evaluator.services.rounds import create_round
 from evaluator.services.scorecards import compute_round
-from evaluator.store.base import Role, RoundKind, RoundState
+from evaluator.store.base import OWN_EVALUATIONS, Role, RoundKind, RoundState
 from evaluator.store.contracts import Contract
 from evaluator.store.orgs import Organisation
-from evaluator.store.rounds import ApprovalSnapshot, Round, SystemVersion
+from evaluator.store.rounds import ApprovalSnapshot, Round
 from evaluator.systems import IndicatorSystem
-
-OWN_KINDS = (RoundKind.MID_TERM, RoundKind.FINAL, RoundKind.ANNUAL)
 
 
 async def commission(
@@ -75,19 +74,12 @@ async def commission(
             )
         )
     agency = await get_organisation(actor, evaluation_agency_id)
-    system = await SystemVersion.get_or_none(id=system_id)
-    if system is None:
-        raise NotFound(
-            Problem(
-                f"no indicator system {system_id}", f"未找到指标体系 {system_id}", path="system"
-            )
-        )
     return await create_round(
         actor,
         contract=contract,
         evaluation_agency=agency,
         kind=RoundKind.SPOT_CHECK,
-        system=system,
+        system=await get_system(actor, system_id),
         as_of=as_of,
         elapsed=elapsed,
         commissioned_by=await Organisation.get(id=commissioner),
@@ -97,7 +89,7 @@ async def commission(
 async def county_round(check: Round) -> Round | None:
     """The county's own approved round the spot check is compared with (module docstring)."""
     approved = Round.filter(
-        contract_id=check.contract_id, state=RoundState.APPROVED, kind__in=list(OWN_KINDS)
+        contract_id=check.contract_id, state=RoundState.APPROVED, kind__in=list(OWN_EVALUATIONS)
     )
     before = await approved.filter(as_of__lte=check.as_of).order_by("-as_of", "-id").first()
     return before or await approved.order_by("-as_of", "-id").first()

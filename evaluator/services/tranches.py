@@ -26,7 +26,7 @@ from evaluator.decisions.words import TRANCHE_ZH, blocked_by_en, blocked_by_zh
 from evaluator.errors import ConflictError, InvalidInput, Problem, StateError, TooEarly
 from evaluator.services import audit, calendars
 from evaluator.services.actors import Actor, get_contract, require
-from evaluator.store.base import Role, RoundKind, RoundState
+from evaluator.store.base import OWN_EVALUATIONS, Role, RoundKind, RoundState
 from evaluator.store.contracts import Contract
 from evaluator.store.decisions import Decision, Finding, PaymentApplication, TrancheRelease
 from evaluator.store.rounds import Round
@@ -41,7 +41,7 @@ TRIGGER_OF = {
 async def _events(contract: Contract) -> list[Event]:
     events = [Event("signed", contract.period_start)]
     for round_ in await Round.filter(
-        contract_id=contract.id, state=RoundState.APPROVED, kind__in=list(TRIGGER_OF)
+        contract_id=contract.id, state=RoundState.APPROVED, kind__in=list(OWN_EVALUATIONS)
     ):
         decision = await Decision.filter(round_id=round_.id, superseded=False).first()
         if decision is None:

@@ -48,6 +48,11 @@ class RoundKind(StrEnum):
     SPOT_CHECK = "spot_check"  # 抽查
 
 
+# the buying bureau's own evaluations of a contract (they gate its tranches and recommend
+# renewal); a spot check is scored like them but does neither
+OWN_EVALUATIONS = (RoundKind.MID_TERM, RoundKind.FINAL, RoundKind.ANNUAL)
+
+
 class RoundState(StrEnum):
     DRAFT = "draft"
     OPEN = "open"

@@ -1,4 +1,4 @@
-"""The unit a write names, read with one query (contracts.round_unit), is the unit the
+"""The unit a write names, read with one query (cohorts.round_unit), is the unit the
 round's whole cohort would give (unit_named over round_units): exact codes, codes typed in
 another case or width, stations of another contract or gone by a rebid, unknown codes, and
 the agency of an agency-scored round."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 from test_station_links import rebid
 from workflow_fixtures import build_county, final_round
 
-from evaluator.services.contracts import round_unit, round_units, unit_named
+from evaluator.services.cohorts import round_unit, round_units, unit_named
 from evaluator.services.systems import system_of
 from evaluator.store.rounds import SystemVersion
 

@@ -29,7 +29,7 @@ from evaluator.services import audit, station_links
 from evaluator.services import contracts as cs
 from evaluator.services import rounds as rs
 from evaluator.services.actors import station_scope
-from evaluator.services.contracts import round_units
+from evaluator.services.cohorts import round_units
 from evaluator.services.systems import system_of
 from evaluator.store.audit import AuditEvent
 from evaluator.store.base import RoundKind

@@ -21,6 +21,7 @@ from evaluator.services import audit, station_links
 from evaluator.services import contracts as cs
 from evaluator.services import rounds as rs
 from evaluator.services.actors import round_scope, station_scope
+from evaluator.services.cohorts import unit_code
 from evaluator.services.scorecards import agency_scorecard, station_scorecard
 from evaluator.services.scoring import record_score
 from evaluator.store.audit import AuditEvent
@@ -387,4 +388,4 @@ async def test_reads_by_unit_name_a_station_however_typed(county, typed):
     await record_score(county.actors["evaluator"], county.round_a.id, "ST02", "L00", 3)
     page = await listing.list_scores(county.actors["lead"], county.round_a.id, unit=typed)
     assert [(s.unit, s.value) for s in page.items] == [("ST01", 7)]
-    assert await cs.unit_code("no-such") == "no-such"
+    assert await unit_code("no-such") == "no-such"

@@ -14,8 +14,6 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from evaluator import clock
-from evaluator.decisions.rollup import half_year_of
 from evaluator.decisions.words import VOUCHER_ZH
 from evaluator.errors import EvaluatorError, InvalidInput, PermissionDenied, Problem, SystemInvalid
 from evaluator.server.auth import clear_session_cookie, client_address, set_session_cookie
@@ -154,7 +152,7 @@ async def home(request: Request) -> HTTPResponse:
 async def rollup_page(request: Request) -> HTTPResponse:
     """A region's roll-up (汇总上报): this half year and the reader's region unless the
     query names others; the workbook is the API's download."""
-    period = inputs.query_value(request, "period") or half_year_of(clock.today())
+    period = inputs.query_value(request, "period") or None  # the service's default
     region = inputs.query_value(request, "region") or None
     done = await rollups.region_rollup(request.ctx.actor, region, period)
     return page(request, "rollup.html", doc=rollups.document(done))
