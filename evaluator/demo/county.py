@@ -343,4 +343,7 @@ def cast(county: County) -> dict[str, tuple[str, ...]]:
         # leaves its first quarterly report out of the report log (if its contract asks for
         # quarterly reports): the contract's schedule sees it missing
         "unreported": at(n // 2 + 1),
+        # spends a sixth of its logged hours on township administrative work, above the
+        # 10% the shipped system allows when the contract sets no limit (去行政化)
+        "diverted": at(n // 2 - 2),
     }

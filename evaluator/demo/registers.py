@@ -10,7 +10,11 @@ Every report log lists the monthly briefs and the mid-term report its contract a
 *unreported* station (``cast(county)["unreported"]``) leaves its first quarterly report out
 of the log altogether, which only the contract's report schedule can see.
 
-Weak stations fall short everywhere. The *flawed* station (``cast(county)["flawed"]``) is a
+Each station's last listed worker is its supervisor (岗位 督导), holding 社会工作师 or
+above. Weak stations fall short everywhere; the weak station's supervisor leaves and an
+assistant without a certificate takes the post (A1.5, DV-SUPERVISOR). The *diverted*
+station spends a half day a week on township administrative work, a sixth of its logged
+hours (C1.7, DV-DIVERSION). The *flawed* station (``cast(county)["flawed"]``) is a
 good station with four flaws, applied after everything else is drawn so that its clean
 twin (``flaws=False``) differs only by them:
 
@@ -61,6 +65,8 @@ def _day(rng, period: Period, size: int) -> list[str]:
 
 
 def _staff(code, t: StationTargets, attain, rng, period: Period, weak: bool) -> list[dict]:
+    """The roster: the last worker listed is the station's supervisor (督导), holding the
+    intermediate qualification (社会工作师) or above."""
     rows = []
     for k in range(t.staff):
         hired = dt.date(int(rng.integers(2018, 2024)), int(rng.integers(1, 13)), 1)
@@ -80,8 +86,13 @@ def _staff(code, t: StationTargets, attain, rng, period: Period, weak: bool) -> 
                 "出生年份": int(rng.integers(1975, 2000)),
                 "培训时数": round(60 * attain + float(rng.normal(0, 3)), 1),
                 "督导时数": round(24 * attain + float(rng.normal(0, 1)), 1),
+                "岗位": "社工",
             }
         )
+    rows[-1]["岗位"] = "督导"
+    if rows[-1]["职业资格等级"] == "助理社会工作师":
+        rows[-1]["职业资格等级"] = "社会工作师"
+    # the weak station's supervisor leaves; an assistant without a certificate takes the post
     if weak:  # one departure, replaced three months later by an assistant without a certificate
         gone = period.start + dt.timedelta(days=40)
         rows[-1]["离职日期"] = gone.isoformat()
@@ -148,6 +159,28 @@ def _service_log(
     for r, d in zip(rows, _day(rng, period, len(rows)), strict=True):
         r["服务日期"] = d
     return rows
+
+
+def _township_work(code: str, log: list[dict], period: Period) -> list[dict]:
+    """The diverted station's township administrative work (乡镇行政事务): a four-hour
+    half day each week from the period's start, a sixth of all its logged hours or more."""
+    hours = sum(r["服务时数"] for r in log if r["站点编码"] == code)
+    weeks = int(np.ceil(hours / 5 / 4))  # admin / (admin + services) ≥ 1/6
+    days = [period.start + dt.timedelta(days=7 * w) for w in range(weeks)]
+    return [
+        {
+            "站点编码": code,
+            "服务日期": min(day, period.end).isoformat(),
+            "服务类型": "乡镇行政事务",
+            "个案/小组编号": "",
+            "服务对象类别": "",
+            "节次/跟进次数": 1,
+            "参与人数": 0,
+            "服务时数": 4.0,
+            "服务地点": "乡镇机关",
+        }
+        for day in days
+    ]
 
 
 def _months_due(period: Period) -> list[tuple[str, dt.date]]:
@@ -362,6 +395,8 @@ def demo_registers(
         rows["service_log"] += _service_log(
             code, t, attain, rng, period, elapsed, code in roles.get("flawed", ())
         )
+        if code in roles.get("diverted", ()):
+            rows["service_log"] += _township_work(code, rows["service_log"], period)
         rows["reports"] += _reports(code, rng, period, weak)
         rows["reports"] += _scheduled_reports(
             code, contract, period, code in roles.get("unreported", ())

@@ -222,13 +222,16 @@ async def create_contract(
     appeal_working_days: int = 5,
     report_schedule: object = None,
     qualification_years: int | None = None,
+    township_hours_limit: int | None = None,
 ) -> Contract:
     """A contract year: buyer bureau, agency, stations with their targets, amount in fen
     and the payment schedule (tranche shares in basis points summing to 10,000); optionally
     its own working days to correct findings (else each deviation rule's) and to appeal,
     and the reports it asks for (``report_schedule``, :mod:`evaluator.decisions.report_schedule`;
     None: the default), and the years a worker has from hiring to qualify
-    (``qualification_years``, 1–5; None: the indicator system's ``grace_years``).
+    (``qualification_years``, 1–5; None: the indicator system's ``grace_years``) and the
+    most of its logged hours, in percent, a station may spend on township administrative
+    work (``township_hours_limit``, 0–100; None: the indicator system's ``max_share``).
 
     A contract that follows another (``renewal_of``; ``succession`` renewal or rebid,
     derived from the agencies when not given) takes over the predecessor's links of its
@@ -248,6 +251,14 @@ async def create_contract(
                 f"qualification_years must be 1 to 5 years, not {qualification_years}",
                 f"取证期限须为 1–5 年，而非 {qualification_years}",
                 path="qualification_years",
+            )
+        )
+    if township_hours_limit is not None and not 0 <= township_hours_limit <= 100:
+        raise InvalidInput(
+            Problem(
+                f"township_hours_limit must be 0 to 100 percent, not {township_hours_limit}",
+                f"乡镇行政事务时数上限须为 0–100（百分比），而非 {township_hours_limit}",
+                path="township_hours_limit",
             )
         )
     if renewal_of is not None:
@@ -277,6 +288,7 @@ async def create_contract(
                 succession=succession,
                 report_schedule=reports,
                 qualification_years=qualification_years,
+                township_hours_limit=township_hours_limit,
             ),
         )
 
@@ -300,6 +312,7 @@ async def sign_contract(
     appeal_working_days: int = 5,
     report_schedule: object = None,
     qualification_years: int | None = None,
+    township_hours_limit: int | None = None,
 ) -> Contract:
     """``create_contract`` with the parties and stations named by id (each looked up in
     the actor's scope: what the actor may not see is not found)."""
@@ -328,6 +341,7 @@ async def sign_contract(
         appeal_working_days=appeal_working_days,
         report_schedule=report_schedule,
         qualification_years=qualification_years,
+        township_hours_limit=township_hours_limit,
     )
 
 
@@ -351,15 +365,17 @@ class ContractTerms:
     succession: str | None
     report_schedule: list[dict] | None = None  # checked; None: the default
     qualification_years: int | None = None  # None: the system's grace_years
+    township_hours_limit: int | None = None  # percent; None: the system's max_share
 
     def days(self) -> dict:
         """The columns stored and audited as they are (working days, succession, the years
-        to qualify)."""
+        to qualify, the limit on township administrative work)."""
         return {
             "rectification_working_days": self.rectification_working_days,
             "appeal_working_days": self.appeal_working_days,
             "succession": self.succession,
             "qualification_years": self.qualification_years,
+            "township_hours_limit": self.township_hours_limit,
         }
 
 

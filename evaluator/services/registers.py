@@ -120,13 +120,14 @@ def import_note(done: Imported) -> tuple[str, str] | None:
 async def round_period(round_: Round) -> Period:
     """The days a round's registers are read for: the contract year up to the round's date;
     with the reports its contract asks for in the year (its report schedule, expanded) and
-    the years its workers have to qualify."""
+    the years its workers have to qualify and its limit on township administrative work."""
     contract = await Contract.get(id=round_.contract_id)
     return Period(
         contract.period_start,
         min(round_.as_of, contract.period_end),
         tuple(reports_due(contract)),
         contract.qualification_years,
+        None if contract.township_hours_limit is None else contract.township_hours_limit / 100,
     )
 
 

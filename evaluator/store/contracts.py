@@ -54,6 +54,9 @@ class Contract(Entity):
     # years a worker has from hiring to obtain the social-worker qualification (2, or 3 in
     # one province); NULL: the indicator system's grace_years
     qualification_years = fields.IntField(null=True)
+    # the most of its logged hours, in percent, a station may spend on township
+    # administrative work (去行政化); NULL: the indicator system's max_share
+    township_hours_limit = fields.IntField(null=True)
     # the reports the agency owes: [{kind, due_days} | {kind, due}] (decisions/report_schedule.py);
     # NULL: the contract gives none, so the default (monthly briefs, a mid-term and a final report)
     report_schedule = fields.JSONField(null=True)

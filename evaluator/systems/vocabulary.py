@@ -24,6 +24,7 @@ class Param:
     minimum: float | None = None
     choices: tuple[str, ...] = ()
     integer: bool = False
+    maximum: float | None = None
 
     def check(self, value: object) -> tuple[str, str] | None:
         """None if ``value`` is acceptable, else (English, Chinese) reasons."""
@@ -42,6 +43,11 @@ class Param:
             return (
                 f"must be at least {self.minimum:g}, got {value!r}",
                 f"不得小于 {self.minimum:g}，实际为 {value!r}",
+            )
+        if self.maximum is not None and value > self.maximum:
+            return (
+                f"must be at most {self.maximum:g}, got {value!r}",
+                f"不得大于 {self.maximum:g}，实际为 {value!r}",
             )
         return None
 
@@ -185,18 +191,26 @@ SETUP_MONTHS = Param(
     minimum=0,
     integer=True,
 )
+MAX_SHARE = Param(
+    "max_share",
+    0.1,
+    "share of logged hours a station may spend on township administrative work when its contract sets no limit",
+    "合同未约定时，乡镇行政事务时数占全部记录时数的上限比例",
+    minimum=0,
+    maximum=1,
+)
 EQUIVALENT_HOURS = Param(
     "equivalent_hours",
     0,
-    "training hours a supervisor without the intermediate qualification may count instead (0: none)",
-    "未持中级资格的督导可视同达标的培训时数（0 表示不认可）",
+    "training hours that count instead of the qualification asked for (0: none)",
+    "可视同取得所要求资格的培训时数（0 表示不认可）",
     minimum=0,
 )
 DEGREE_COUNTS = Param(
     "degree_counts",
     "no",
-    "whether a relevant degree counts as the intermediate qualification",
-    "相关专业学历是否视同中级资格",
+    "whether a relevant degree counts as the qualification asked for",
+    "相关专业学历是否视同取得所要求的资格",
     choices=("no", "yes"),
 )
 MIN_KNOWN = Param(
@@ -216,7 +230,13 @@ _COUNT_OR_BONUS = ("ratio", "count", "bonus")
 _TERMS = (
     # staff roster
     MetricTerm("fulltime_headcount", "staff", _COUNT),
-    MetricTerm("qualified_share", "staff", _COUNT, (GRACE_YEARS,), targets=False),
+    MetricTerm(
+        "qualified_share",
+        "staff",
+        _COUNT,
+        (GRACE_YEARS, EQUIVALENT_HOURS, DEGREE_COUNTS),
+        targets=False,
+    ),
     MetricTerm("supervision_hours_per_worker", "staff", _COUNT),
     MetricTerm("training_hours_per_worker", "staff", _COUNT),
     MetricTerm("training_hours_met_share", "staff", _COUNT, (MIN_HOURS,), targets=False),
@@ -237,6 +257,7 @@ _TERMS = (
     MetricTerm("activities_qualified", "service_log", _COUNT_OR_BONUS, (MIN_PARTICIPANTS,)),
     MetricTerm("community_hours_share", "service_log", _COUNT, targets=False),
     MetricTerm("service_hours", "service_log", _COUNT),
+    MetricTerm("township_work_within_limit", "service_log", _COUNT, (MAX_SHARE,), targets=False),
     # report log
     MetricTerm("reports_on_time", "reports", _COUNT, (REPORT_TYPE,)),
     MetricTerm("reports_on_time_share", "reports", _COUNT, (REPORT_TYPE,), targets=False),

@@ -13,8 +13,10 @@ from api_fixtures import assert_problem
 
 from evaluator.errors import ConflictError
 from evaluator.services import report_schedules
-from evaluator.services.registers import import_register
+from evaluator.services.registers import import_register, round_period
 from evaluator.store.audit import AuditEvent
+from evaluator.store.contracts import Contract
+from evaluator.store.rounds import Round
 
 SCHEDULE = [
     {"kind": "monthly", "due_days": 5},
@@ -175,3 +177,33 @@ async def test_the_years_to_qualify_are_contract_data(api, world):
     assert any("qualification_years" in (p.get("path") or "") for p in problem["problems"])
     events = await AuditEvent.filter(action="contract.create").order_by("-seq").first()
     assert json.loads(events.after)["qualification_years"] == 3
+
+
+async def test_the_limit_on_township_work_is_contract_data(api, world):
+    """Issue 20, item 2: the most of its logged hours a station may spend on township
+    administrative work is the contract's (percent, 0–100), else the system's max_share;
+    audited with the contract, refused at its path when out of range; the period of its
+    rounds carries it to metric township_work_within_limit as a share."""
+    token = world.tokens["bureau"]
+    r = await api.post(
+        "/contracts", token=token, json=contract_body(world, "C-T", township_hours_limit=5)
+    )
+    assert r.status_code == 201, r.text
+    detail = (await api.get(f"/contracts/{r.json()['id']}", token=token)).json()
+    assert detail["township_hours_limit"] == 5
+    assert (await api.get(f"/contracts/{world.county.contract_a.id}", token=token)).json()[
+        "township_hours_limit"
+    ] is None
+    for wrong in (101, -1):
+        bad = await api.post(
+            "/contracts", token=token, json=contract_body(world, "C-U", township_hours_limit=wrong)
+        )
+        problem = assert_problem(bad, 422)
+        assert any("township_hours_limit" in (p.get("path") or "") for p in problem["problems"])
+    event = await AuditEvent.filter(action="contract.create").order_by("-seq").first()
+    assert json.loads(event.after)["township_hours_limit"] == 5
+    round_ = await Round.filter(contract_id=world.county.contract_a.id).first()
+    assert (await round_period(round_)).township_share_limit is None
+    contract = await Contract.get(id=r.json()["id"])
+    round_.contract_id = contract.id
+    assert (await round_period(round_)).township_share_limit == 0.05

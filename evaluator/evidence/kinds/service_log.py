@@ -41,6 +41,17 @@ SERVICE_LOG = Schema(
                 opt("consultation", "咨询", "Consultation", "政策咨询"),
                 opt("assistance", "协助事项", "Assistance", "政策宣传", "救助申请协助"),
                 opt("other", "其他", "Other"),
+                # not a service: hours the station's staff spent on township administrative
+                # work (meetings, statistics, inspections, staffing a township office), logged
+                # so that diversion (去行政化) can be seen; no service metric counts them
+                opt(
+                    "township_admin",
+                    "乡镇行政事务",
+                    "Township administrative work",
+                    "行政事务",
+                    "乡镇交办行政事务",
+                    "Township admin",
+                ),
             ),
             example="个案",
         ),
@@ -115,6 +126,7 @@ SERVICE_LOG = Schema(
                 opt("community", "社区", "Community", "村居", "村（居）", "村"),
                 opt("household", "入户", "Household", "家中", "家庭", "Home"),
                 opt("station", "站内", "Station", "站点", "社工站"),
+                opt("township", "乡镇机关", "Township office", "镇街机关", "乡镇政府", "街道办"),
             ),
             example="入户",
         ),

@@ -38,6 +38,9 @@ class Period:
     reports_due: tuple[DueReport, ...] | None = None
     # the contract's years from hiring to qualify (None: the metric's grace_years)
     qualification_years: int | None = None
+    # the contract's limit on the share of hours spent on township administrative work
+    # (None: the metric's max_share)
+    township_share_limit: float | None = None
 
     def month_ends(self) -> list[np.datetime64]:
         """One reference day per calendar month the period touches: the month's last day,

@@ -13,15 +13,24 @@ import pandas as pd
 
 from evaluator.evidence.metrics.base import Metric, Period, result, station_codes
 from evaluator.systems.vocabulary import (
+    MAX_SHARE,
     MIN_FOLLOWUPS,
     MIN_PARTICIPANTS,
     MIN_PERSON_TIMES,
     MIN_SESSIONS,
 )
 
+TOWNSHIP_ADMIN = "township_admin"  # logged hours of township administrative work, not a service
+
 
 def _in_period(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
     return frame[period.holds(frame["date"])]
+
+
+def _services(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """The period's rows that are services (not township administrative work)."""
+    rows = _in_period(frame, period)
+    return rows[np.asarray(rows["service_type"].astype(object) != TOWNSHIP_ADMIN, dtype=bool)]
 
 
 def _units(frame: pd.DataFrame, service_type: str) -> pd.DataFrame:
@@ -83,7 +92,7 @@ def _activities(units, params):
 
 
 def _community_share(frame, stations, period, params):
-    rows = _in_period(frame, period)
+    rows = _services(frame, period)
     codes = station_codes(rows)
     hours = np.asarray(rows["hours"], dtype=float)
     place = np.asarray(rows["place"].astype(object), dtype=object)
@@ -102,7 +111,7 @@ def _community_share(frame, stations, period, params):
 
 
 def _hours(frame, stations, period, params):
-    rows = _in_period(frame, period)
+    rows = _services(frame, period)
     total = (
         pd.Series(np.asarray(rows["hours"], dtype=float))
         .groupby(station_codes(rows))
@@ -113,6 +122,33 @@ def _hours(frame, stations, period, params):
     return result(
         stations, total, None, {s: {"total_hours": round(float(total[s]), 2)} for s in stations}
     )
+
+
+def _township_work(frame, stations, period, params):
+    rows = _in_period(frame, period)
+    codes = station_codes(rows)
+    hours = np.asarray(rows["hours"], dtype=float)
+    admin = np.where(np.asarray(rows["service_type"].astype(object) == TOWNSHIP_ADMIN), hours, 0.0)
+    total = pd.Series(hours).groupby(codes).sum().reindex(stations).fillna(0.0)
+    spent = pd.Series(admin).groupby(codes).sum().reindex(stations).fillna(0.0)
+    # the contract's limit when it sets one, else the system's
+    limit = (
+        float(params["max_share"])
+        if period.township_share_limit is None
+        else period.township_share_limit
+    )
+    within = (spent <= limit * total + 1e-9).astype(float).where(total > 0)
+    detail = {
+        s: {
+            "township_hours": round(float(spent[s]), 2),
+            "total_hours": round(float(total[s]), 2),
+            "share": round(float(spent[s] / total[s]), 4) if total[s] > 0 else None,
+            "limit": limit,
+            "limit_from": "system" if period.township_share_limit is None else "contract",
+        }
+        for s in stations
+    }
+    return result(stations, within, total, detail)
 
 
 SERVICE_METRICS = (
@@ -169,8 +205,8 @@ SERVICE_METRICS = (
         "service_log",
         "社区及入户服务时数占比",
         "Share of service hours in communities and households",
-        "service hours at places community or household ÷ all service hours in the period",
-        "期内服务地点为社区或入户的服务时数 ÷ 全部服务时数",
+        "service hours at places community or household ÷ all service hours in the period (township administrative work is not a service)",
+        "期内服务地点为社区或入户的服务时数 ÷ 全部服务时数（乡镇行政事务不是服务，不计）",
         ("ratio", "count"),
         _community_share,
         targets=False,
@@ -180,11 +216,23 @@ SERVICE_METRICS = (
         "service_log",
         "服务总时数",
         "Service hours",
-        "sum of service hours in the period",
-        "期内服务时数合计",
+        "sum of service hours in the period (township administrative work is not a service)",
+        "期内服务时数合计（乡镇行政事务不计）",
         ("ratio", "count"),
         _hours,
         unit_en="hours",
         unit_zh="小时",
+    ),
+    Metric(
+        "township_work_within_limit",
+        "service_log",
+        "乡镇行政事务时数未超上限",
+        "Township administrative work within the limit",
+        "1 when hours logged as township administrative work are at most the limit's share of all hours logged in the period (the contract's township_hours_limit, else max_share, 0.1), 0 when above; missing with no hours logged",
+        "期内记为乡镇行政事务的时数占全部记录时数的比例不超过上限（合同约定的 township_hours_limit，未约定时按 max_share，默认 10%）记 1，超过记 0；无记录时数的为缺失",
+        ("ratio", "count"),
+        _township_work,
+        (MAX_SHARE,),
+        targets=False,
     ),
 )

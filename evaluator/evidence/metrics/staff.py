@@ -59,13 +59,31 @@ def _headcount(frame, stations, period, params):
     return result(stations, avg, None, detail)
 
 
+def equivalent(frame: pd.DataFrame, params) -> np.ndarray:
+    """The rows a system counts as qualified without the certificate it asks for: at least
+    ``equivalent_hours`` of training (0: never) or, where ``degree_counts`` is yes, a
+    relevant degree (one province's rule; the shipped system allows neither)."""
+    hours = np.nan_to_num(np.asarray(frame["training_hours"], dtype=float))
+    need = float(params["equivalent_hours"])
+    by_hours = (need > 0) & (hours >= need)
+    degree = np.asarray(frame["relevant_degree"].astype(object).fillna(False), dtype=bool)
+    return by_hours | (degree & (params["degree_counts"] == "yes"))
+
+
+def holds_level(frame: pd.DataFrame, day: np.datetime64, levels: Sequence[str] | None):
+    """The rows holding a qualification (of ``levels``; any level when None) on ``day``."""
+    qual = np.asarray(frame["qualification"].astype(object).fillna("none"), dtype=object)
+    qdate = _dates(frame, "qualification_date")
+    level = (qual != "none") if levels is None else np.isin(qual, levels)
+    return level & ~np.isnat(qdate) & (qdate <= day)
+
+
 def _qualified(frame, stations, period, params):
     codes = station_codes(frame)
     day = period.last
     duty = on_duty(frame, day)
-    qual = np.asarray(frame["qualification"].astype(object).fillna("none"), dtype=object)
-    qdate = _dates(frame, "qualification_date")
-    holds = (qual != "none") & ~np.isnat(qdate) & (qdate <= day)
+    certified = holds_level(frame, day, None)
+    holds = certified | equivalent(frame, params)
     # the contract's rule when it gives one (2 years, 3 in one province), else the system's
     years = period.qualification_years or int(params["grace_years"])
     hire = pd.Series(_dates(frame, "hire_date"))
@@ -86,7 +104,8 @@ def _qualified(frame, stations, period, params):
     def per_station(mask: np.ndarray) -> dict[str, int]:
         return pd.Series(mask.astype(int)).groupby(codes).sum().to_dict()
 
-    qualified, within = per_station(duty & holds), per_station(duty & in_grace)
+    qualified, within = per_station(duty & certified), per_station(duty & in_grace)
+    counted = per_station(duty & holds & ~certified)
     late: dict[str, list[str]] = {}
     for code, person in zip(codes[overdue], ids[overdue], strict=True):
         late.setdefault(code, []).append(str(person))
@@ -94,6 +113,7 @@ def _qualified(frame, stations, period, params):
         s: {
             "on_duty": int(n[s]),
             "qualified": int(qualified.get(s, 0)),
+            "equivalent": int(counted.get(s, 0)),
             "within_deadline": int(within.get(s, 0)),
             "overdue": sorted(late.get(s, [])),
             "deadline_years": years,
@@ -216,16 +236,7 @@ def _supervisor_qualified(frame, stations, period, params):
     day = period.last
     position = np.asarray(frame["position"].astype(object), dtype=object)
     duty = on_duty(frame, day) & (position == "supervisor")
-    qual = np.asarray(frame["qualification"].astype(object).fillna("none"), dtype=object)
-    qdate = _dates(frame, "qualification_date")
-    holds = np.isin(qual, INTERMEDIATE) & ~np.isnat(qdate) & (qdate <= day)
-    hours = np.nan_to_num(np.asarray(frame["training_hours"], dtype=float))
-    by_hours = holds | (
-        (float(params["equivalent_hours"]) > 0) & (hours >= float(params["equivalent_hours"]))
-    )
-    degree = np.asarray(frame["relevant_degree"].astype(object).fillna(False), dtype=bool)
-    by_degree = degree & (params["degree_counts"] == "yes")
-    ok = duty & (holds | by_hours | by_degree)
+    ok = duty & (holds_level(frame, day, INTERMEDIATE) | equivalent(frame, params))
     n = pd.Series(duty.astype(float)).groupby(codes).sum().reindex(list(stations)).fillna(0.0)
     good = pd.Series(ok.astype(float)).groupby(codes).sum().reindex(list(stations)).fillna(0.0)
     ids = np.asarray(frame["person_id"].astype(object), dtype=object)
@@ -277,11 +288,11 @@ STAFF_METRICS = (
         "staff",
         "持证（或在取证期限内）人员比例",
         "Share qualified or within the qualification deadline",
-        "full-time workers on duty at the period's end who hold a qualification, or were hired less than the years to qualify before it (the contract's qualification_years, else grace_years), ÷ full-time workers on duty then",
-        "期末在岗专职社工中已取得职业资格、或入职未满取证期限（合同约定的年限，未约定时按 grace_years，默认 2 年）者所占比例",
+        "full-time workers on duty at the period's end who hold a qualification — or, where the system allows, at least equivalent_hours of training or a relevant degree (degree_counts) — or were hired less than the years to qualify before it (the contract's qualification_years, else grace_years), ÷ full-time workers on duty then",
+        "期末在岗专职社工中已取得职业资格（或按体系认可的 equivalent_hours 培训时数、相关专业学历 degree_counts 视同）、或入职未满取证期限（合同约定的年限，未约定时按 grace_years，默认 2 年）者所占比例",
         ("ratio", "count"),
         _qualified,
-        (GRACE_YEARS,),
+        (GRACE_YEARS, EQUIVALENT_HOURS, DEGREE_COUNTS),
         targets=False,
     ),
     Metric(

@@ -89,6 +89,12 @@ class ContractOut(Out):
         description="years a worker has from hiring to obtain the social-worker "
         "qualification (取证期限); null: the indicator system's grace_years (2 in the shipped one)",
     )
+    township_hours_limit: int | None = Field(
+        None,
+        description="the most of its logged hours, in percent, a station may spend on township "
+        "administrative work (去行政化); null: the indicator system's max_share (10% in the "
+        "shipped one)",
+    )
     rectification_working_days: int | None
     appeal_working_days: int
     renewal_of_id: uuid.UUID | None
@@ -173,6 +179,13 @@ class ContractIn(In):
         description="years a worker has from hiring to qualify (2; 3 in one province); "
         "default: the indicator system's grace_years",
     )
+    township_hours_limit: int | None = Field(
+        None,
+        ge=0,
+        le=100,
+        description="the most of its logged hours, in percent, a station may spend on township "
+        "administrative work (去行政化); default: the indicator system's max_share",
+    )
     renewal_of: uuid.UUID | None = Field(
         None,
         description="the contract this one follows: its links of the same stations end the "
@@ -251,6 +264,7 @@ async def create_contract(request: Request) -> HTTPResponse:
         else None,
         staffing_min=data.staffing_min,
         qualification_years=data.qualification_years,
+        township_hours_limit=data.township_hours_limit,
         renewal_of_id=data.renewal_of,
         succession=data.succession,
         report_schedule=_duties(data.report_schedule),
