@@ -59,6 +59,9 @@ def test_score_csv_and_xlsx_outputs(demo_files, tmp_path, capsys):
     st07 = summary.set_index("unit").loc["ST07"]
     # its satisfaction family falls below its floor (at most 合格); its total 79.47 is a pass too
     assert (st07["grade_uncapped"], st07["grade"], st07["floor"]) == ("pass", "pass", "E")
+    # the capped station: a good total (83.67) capped at 合格 by its satisfaction family
+    st06 = summary.set_index("unit").loc["ST06"]
+    assert (st06["grade_uncapped"], st06["grade"], st06["floor"]) == ("good", "pass", "E")
 
 
 def test_score_bad_input_exits_2_with_located_problems_and_writes_nothing(tmp_path, capsys):

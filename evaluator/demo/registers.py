@@ -403,7 +403,10 @@ def demo_registers(
         )
         rows["finance"] += _finance(code, t, attain, rng, period, elapsed)
         rows["volunteers"] += _volunteers(code, t, attain, rng, elapsed)
-        rows["satisfaction"] += _survey(code, quality, rng, period)
+        # the capped station's respondents are lukewarm: its satisfaction family alone falls
+        # below its floor and caps a good total at 合格
+        capped = code in roles.get("capped", ())
+        rows["satisfaction"] += _survey(code, 0.0 if capped else quality, rng, period)
     frames = {k: pd.DataFrame(v).fillna("") for k, v in rows.items()}
     flawed = [c for c in roles.get("flawed", ()) if c in contract.stations]
     if flaws:
