@@ -13,6 +13,7 @@ skips, unless CI_REQUIRE_POSTGRES is set.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -35,7 +36,7 @@ from evaluator.errors import BackupRefused, BackupUnusable, DatabaseNotEmpty, Da
 from evaluator.services import backup, restore
 from evaluator.services import contracts as contract_svc
 from evaluator.services.actors import Actor, actor_for
-from evaluator.services.backup_format import MANIFEST, Manifest
+from evaluator.services.backup_format import MANIFEST, Manifest, row_line
 from evaluator.services.evidence import attach_evidence, stored_path
 from evaluator.store import db as store_db
 from evaluator.store.base import OrgKind, RegionLevel, RoundKind
@@ -375,12 +376,7 @@ async def _tables_of(url: str) -> list[str]:
     if url.startswith("sqlite://") and not Path(url[len("sqlite://") :]).exists():
         return []
     async with store_db.apart(url):
-        conn = get_connection("default")
-        if conn.capabilities.dialect == "sqlite":
-            sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
-        else:
-            sql = "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()"
-        return sorted(r["name"] for r in await conn.execute_query_dict(sql))
+        return await _tables_of_connection(get_connection("default"))
 
 
 @pytest.mark.parametrize("injury", list(INJURIES))
@@ -415,21 +411,64 @@ async def test_restore_refuses_a_database_that_holds_rows(db, tmp_path):
     assert after == counts
 
 
+async def _columns_of(url: str) -> dict[str, set[str]]:
+    """The columns of each table of the database at ``url``."""
+    async with store_db.apart(url):
+        conn = get_connection("default")
+        out: dict[str, set[str]] = {}
+        for table in await _tables_of_connection(conn):
+            if conn.capabilities.dialect == "sqlite":
+                rows = await conn.execute_query_dict(f'PRAGMA table_info("{table}")')
+            else:
+                rows = await conn.execute_query_dict(
+                    "SELECT column_name AS name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND table_name = $1",
+                    [table],
+                )
+            out[table] = {r["name"] for r in rows}
+        return out
+
+
+async def _tables_of_connection(conn) -> list[str]:
+    if conn.capabilities.dialect == "sqlite":
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    else:
+        sql = "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()"
+    return sorted(r["name"] for r in await conn.execute_query_dict(sql))
+
+
 async def test_an_archive_of_older_migrations_is_restored_then_migrated(
     db, tmp_path, empty_database
 ):
     """An archive made before this code's last migration: the target is migrated to the
     archive's migrations, the rows go in, then the later migration runs. A database
-    migrated beyond the archive is refused."""
+    migrated beyond the archive is refused. The older archive is the current one without
+    what the last migration added: its tables, or its nullable columns (which the archive's
+    rows must leave empty for it to be older)."""
     good = await _small_archive(tmp_path / "good.zip")
     known = await store_db.known_migrations()
     last = known[-1]
     target = await empty_database("older")
     await store_db.migrate(target, target=known[-2])  # the target may be migrated that far
     tables = {t.name: t for t in _manifest(good).tables}
-    added = set(tables) - set(await _tables_of(target))
-    if not added or any(tables[name].rows for name in added):
-        pytest.skip(f"{last} does not only add tables (the archive could not drop it)")
+    before = await _columns_of(target)
+    added = set(tables) - set(before)
+    columns = {
+        name: [c for c in t.columns if c.name not in before[name]]
+        for name, t in tables.items()
+        if name in before
+    }
+    columns = {name: cs for name, cs in columns.items() if cs}
+    with zipfile.ZipFile(good) as z:
+        rows = {t.name: z.read(t.member).decode().splitlines() for t in tables.values()}
+    filled = any(
+        json.loads(line)[c.name] is not None
+        for name, cs in columns.items()
+        for line in rows[name]
+        for c in cs
+    )
+    if not (added or columns) or any(tables[name].rows for name in added) or filled:
+        pytest.skip(f"{last} neither only adds tables nor only adds empty columns")
 
     def before_the_last_migration(members):
         manifest = json.loads(members[MANIFEST])
@@ -438,12 +477,26 @@ async def test_an_archive_of_older_migrations_is_restored_then_migrated(
             manifest["tables"].remove(table)
             del manifest["members"][table["member"]]
             members.pop(table["member"])
+        for table in [t for t in manifest["tables"] if t["name"] in columns]:
+            gone = {c.name for c in columns[table["name"]]}
+            table["columns"] = [c for c in table["columns"] if c["name"] not in gone]
+            data = b"".join(
+                row_line({k: v for k, v in json.loads(line).items() if k not in gone})
+                for line in rows[table["name"]]
+            )
+            members[table["member"]] = data
+            manifest["members"][table["member"]] = {
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "size": len(data),
+            }
         members[MANIFEST] = json.dumps(manifest).encode()
 
     old = _rewrite(good, tmp_path / "old.zip", before_the_last_migration)
     done = await restore.restore(old, target)
     assert done.migrated == [last] and done.audit_matches and done.audit.ok
-    assert added <= set(await _tables_of(target))
+    after = await _columns_of(target)
+    assert added <= set(after)
+    assert all({c.name for c in cs} <= after[name] for name, cs in columns.items())
 
     with pytest.raises(DatabaseNotReady) as refused:  # now migrated beyond the archive
         await restore.restore(old, target)
