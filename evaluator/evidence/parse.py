@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +26,17 @@ from evaluator import settings
 from evaluator.errors import InvalidInput, Problem
 from evaluator.evidence.columns import Bad, Column, finalise
 from evaluator.evidence.registers import REGISTERS
-from evaluator.evidence.schema import Message, Schema
+from evaluator.evidence.schema import Schema
+from evaluator.evidence.sheet_problems import (
+    Report,
+    formula_cells,
+    header_hint,
+    merged_cells,
+    skipped_rows,
+    unknown_columns,
+)
 from evaluator.tables.cells import code_key
-from evaluator.tables.read import Table, column_letter, header_key, read_table, resolve_columns
+from evaluator.tables.read import header_key, read_table, resolve_columns
 
 MAX_PROBLEMS = 500
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
@@ -127,26 +134,26 @@ def parse_register(
         sheet,
         header=lambda cells: sum(header_key(c) in known for c in cells if c) >= 2,
         name=name,
-        formulas="report",  # located with the register's own columns (_formula_cells)
-        merged="report",  # a merged title above the header is allowed (_merged_cells)
+        formulas="report",  # located with the register's own columns (formula_cells)
+        merged="report",  # a merged title above the header is allowed (merged_cells)
     )
-    report = _Report(table)
+    report = Report(table)
     problems: list[Problem] = []
     headers = resolve_columns(
         table, {c.name: c.headers for c in spec.columns}, spec.required, problems=problems
     )
     for p in problems:
         report.add(p)
-    warnings = _skipped_rows(table) + _unknown_columns(table, spec, headers)
+    warnings = skipped_rows(table) + unknown_columns(table, spec, headers)
     if not headers:
-        report.add(_header_hint(table, spec))
+        report.add(header_hint(table, spec))
     if (empty := table.no_rows_problem()) is not None:
         report.add(empty)
     position = {h: j for j, h in enumerate(table.frame.columns)}
     letter_of = {c: table.letters[h] for c, h in headers.items() if h in table.letters}
     # cells that read as empty for a reason already reported: not "required" problems too
-    explained = _formula_cells(table, report, set(letter_of.values()))
-    for letter, rows_ in _merged_cells(table, report, set(letter_of.values())).items():
+    explained = formula_cells(table, report, set(letter_of.values()))
+    for letter, rows_ in merged_cells(table, report, set(letter_of.values())).items():
         explained[letter] = np.concatenate([explained.get(letter, rows_[:0]), rows_])
 
     n = len(table.frame)
@@ -209,7 +216,7 @@ def parse_register(
 def _parse_column(
     col: Column,
     factors: tuple[np.ndarray, np.ndarray],
-    report: _Report,
+    report: Report,
     header: str,
     at: int,
     explained: np.ndarray | None,
@@ -243,7 +250,7 @@ def _parse_column(
 
 
 def _check_period(
-    dates: pd.Series, period: tuple[dt.date, dt.date], report: _Report, header: str, at: int
+    dates: pd.Series, period: tuple[dt.date, dt.date], report: Report, header: str, at: int
 ) -> None:
     """Rows dated outside the contract's period (a service before it began, an expenditure
     after it ended, a year typed 2099) are reported: they are not this contract's work."""
@@ -262,7 +269,7 @@ def _check_period(
 
 
 def _check_stations(
-    codes: pd.Series, allowed: list[str], report: _Report, header: str, at: int
+    codes: pd.Series, allowed: list[str], report: Report, header: str, at: int
 ) -> pd.Series:
     """The station column with each code as ``allowed`` spells it (codes compare without
     case or width: ``s01`` is ``S01``); rows naming a station outside ``allowed`` are
@@ -290,116 +297,6 @@ def _check_stations(
     return codes
 
 
-def _skipped_rows(table: Table) -> list[Problem]:
-    if not table.skipped:
-        return []
-    shown = ", ".join(map(str, table.skipped))
-    return [
-        Problem(
-            f"row(s) {shown} above the header row {table.header_row} are ignored (a title?)",
-            f"表头行（第 {table.header_row} 行）上方的第 {shown} 行已忽略（标题？）",
-            file=table.file,
-            sheet=table.sheet,
-            row=table.skipped[0],
-        )
-    ]
-
-
-def _unknown_columns(table: Table, spec: Schema, headers: Mapping[str, str]) -> list[Problem]:
-    used = set(headers.values())
-    return [
-        table.problem(
-            None,
-            h,
-            f"column {h!r} is not a {spec.en.lower()} column: ignored",
-            f"列 {h!r} 不属于{spec.zh}：已忽略",
-        )
-        for h in table.frame.columns
-        if h not in used
-    ]
-
-
-def _header_hint(table: Table, spec: Schema) -> Problem:
-    en = (
-        f"none of the headers is a {spec.en.lower()} column: the first non-empty row must be "
-        "the header row (see the template)"
-    )
-    zh = f"没有一个表头属于{spec.zh}：第一个非空行必须是表头行（参见模板）"
-    if table.encoding == "gb18030":
-        en += "; the file was read as GB18030: if its headers look garbled it is in another encoding, save it as CSV UTF-8"
-        zh += "；文件按 GB18030 读取：如果表头显示为乱码，说明文件是其他编码，请另存为“CSV UTF-8”"
-    return table.problem(None, None, en, zh)
-
-
-_REF = re.compile(r"([A-Z]+)(\d+)")
-
-
-def _formula_cells(table: Table, report: _Report, used: set[str]) -> dict[str, np.ndarray]:
-    """Report formula cells without a saved value; return {column letter: their rows}."""
-    data_rows = set(map(int, table.rows)) if table.formulas else set()
-    by_letter: dict[str, list[int]] = {}
-    for ref in table.formulas:
-        m = _REF.fullmatch(ref)
-        if m is None:
-            continue
-        letter, row = m[1], int(m[2])
-        if letter not in used and row in data_rows:
-            continue  # a column the register ignores
-        by_letter.setdefault(letter, []).append(row)
-        report.add(
-            Problem(
-                "formula without a saved value: open and save the file in Excel",
-                "公式没有保存的计算结果：请用 Excel 打开并保存文件",
-                file=table.file,
-                sheet=table.sheet,
-                row=row,
-                column=letter,
-            )
-        )
-    return {k: np.array(v, dtype=np.int64) for k, v in by_letter.items()}
-
-
-def _merged_cells(table: Table, report: _Report, used: set[str]) -> dict[str, np.ndarray]:
-    """Report merged ranges over the header or data; return {letter: rows read as empty}."""
-    covered: dict[str, list[int]] = {}
-    for ref in table.merged:
-        first, _, last = ref.partition(":")
-        a, b = _REF.fullmatch(first), _REF.fullmatch(last or first)
-        if a is None or b is None:
-            continue
-        letters = _letters_between(a[1], b[1])
-        if int(b[2]) < table.header_row:
-            continue  # a merged title above the header
-        in_header = int(a[2]) <= table.header_row <= int(b[2])
-        if used and not in_header and not (letters & used):
-            continue
-        report.add(
-            Problem(
-                f"cells {ref} are merged: only {first} keeps its value, the others read as "
-                "empty; unmerge them and fill in every cell",
-                f"{ref} 为合并单元格：只有 {first} 保留数值，其余单元格读作空白；请取消合并并逐格填写",
-                file=table.file,
-                sheet=table.sheet,
-                row=int(a[2]),
-                column=a[1],
-            )
-        )
-        for letter in letters:
-            top = int(a[2]) + (letter == a[1])
-            covered.setdefault(letter, []).extend(range(top, int(b[2]) + 1))
-    return {k: np.array(v, dtype=np.int64) for k, v in covered.items()}
-
-
-def _letters_between(a: str, b: str) -> set[str]:
-    def index(s: str) -> int:
-        n = 0
-        for ch in s:
-            n = n * 26 + ord(ch) - 64
-        return n - 1
-
-    return {column_letter(j) for j in range(index(a), index(b) + 1)}
-
-
 def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
@@ -411,62 +308,3 @@ def sha256_of(path: Path) -> str:
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
-
-
-class _Report:
-    """Problems found so far: whole ones, and groups of cells sharing a column and message.
-
-    A group keeps only row indices and a message (text, or a function of the row called only
-    for the problems shown), so a file with a million bad cells costs arrays, not objects.
-    """
-
-    def __init__(self, table: Table):
-        self.table = table
-        self.fixed: list[Problem] = []
-        self.groups: list[tuple[np.ndarray, int, str, Message, Message]] = []
-
-    @property
-    def total(self) -> int:
-        return len(self.fixed) + sum(len(g[0]) for g in self.groups)
-
-    def add(self, problem: Problem) -> None:
-        self.fixed.append(problem)
-
-    def rows(self, index: np.ndarray, at: int, column: str, en: Message, zh: Message) -> None:
-        if len(index):
-            self.groups.append((index, at, column, en, zh))
-
-    def problems(self, cap: int) -> list[Problem]:
-        """Every problem in file order (file-level first, then by row and column), capped."""
-        table = self.table
-        rows = np.asarray(table.rows, dtype=np.int64)
-        # (row, column position, sequence, maker); at most ``cap`` candidates per group
-        candidates: list[tuple[int, int, int, object]] = []
-        for seq, p in enumerate(self.fixed):
-            candidates.append((p.row or 0, -1, seq, p))
-        for g, (index, at, column, en, zh) in enumerate(self.groups):
-            for i in index[:cap]:
-                candidates.append((int(rows[i]), at, len(self.fixed) + g, (int(i), column, en, zh)))
-        candidates.sort(key=lambda c: c[:3])
-        out: list[Problem] = []
-        for *_, made in candidates[:cap]:
-            if isinstance(made, Problem):
-                out.append(made)
-            else:
-                i, column, en, zh = made
-                out.append(
-                    table.problem(
-                        i, column, en(i) if callable(en) else en, zh(i) if callable(zh) else zh
-                    )
-                )
-        more = self.total - len(out)
-        if more > 0:
-            out.append(
-                Problem(
-                    f"… and {more} more problems",
-                    f"……另有 {more} 处问题",
-                    file=table.file,
-                    sheet=table.sheet,
-                )
-            )
-        return out
