@@ -58,6 +58,19 @@ async def round_cohort(round_: Round, system: IndicatorSystem, conn=None) -> Coh
     )
 
 
+async def contract_stations(round_: Round, conn=None) -> list[str]:
+    """The codes of the stations the round's contract runs on the round's date, whatever
+    the round scores: an agency round reads its registers' rows of these stations only."""
+    return list(
+        await ContractStation.filter(
+            station_links.active_on(round_.as_of), contract_id=round_.contract_id
+        )
+        .using_db(conn)
+        .order_by("station__code")
+        .values_list("station__code", flat=True)
+    )
+
+
 async def round_unit(round_: Round, system: IndicatorSystem, text: str, conn=None) -> str | None:
     """The unit of the round that ``text`` names, as :func:`unit_named` finds it among
     :func:`round_units`, read with one query: a write names one unit, and a province's

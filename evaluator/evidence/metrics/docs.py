@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evaluator.evidence.metrics import CONTRACT_FIELDS, METRICS, TARGET_KEYS
+from evaluator.evidence.metrics import CONTRACT_FIELDS, METRICS, RESULTS_KIND, TARGET_KEYS
 from evaluator.evidence.registers import REGISTERS
 
 INTRO = """# Metrics: leaves computed from registers (台账指标)
@@ -73,6 +73,23 @@ the parameters it declares, nothing else; no expression or code is ever read fro
 |---|---|
 """
 
+RESULTS_HEADING = (
+    f"### From the stations' approved results (社工站已审定评估结果, `{RESULTS_KIND}`)"
+)
+RESULTS_INTRO = """Not a register anyone imports: an agency-scored round (`unit: agency`; a station
+system may not name these metrics) reads the approved results of its **contract's own
+evaluation of its stations** (mid-term, final or annual; never a spot check): the latest
+such round evaluated on or before the agency round's date. The rows are that round's
+**approval snapshot**, never a recomputation: the snapshot in force while the agency round
+is open; once the agency round is approved, the snapshot that was in force when it was
+approved, so that a station round reopened or approved again later changes nothing in it.
+Until a station round of the contract is approved the leaves keep the evaluators' values.
+A station **passes** when its grade is above its system's lowest (合格及以上) and no veto
+is confirmed; scores are compared as points of 100 of the station system's total. The
+scorecard's explanation (`source: results`) names the round, its snapshot and every
+station's approved total, grade, vetoes and pass, and the agency scorecard repeats them
+as its `portfolio`."""
+
 
 def metrics_markdown() -> str:
     lines = [INTRO.rstrip("\n")]
@@ -81,14 +98,27 @@ def metrics_markdown() -> str:
     for key, (zh, en) in CONTRACT_FIELDS.items():
         lines.append(f"| `{key}` | {en}（{zh}） |")
     lines += ["", "## The metrics", ""]
-    for kind, spec in REGISTERS.items():
+    sources = [
+        (kind, f"### From the {spec.en.lower()} ({spec.zh}, `{kind}`)")
+        for kind, spec in REGISTERS.items()
+    ]
+    sources.append((RESULTS_KIND, RESULTS_HEADING))
+    for kind, heading in sources:
         metrics = [m for m in METRICS.values() if m.kind == kind]
         if not metrics:
             continue
-        lines += [f"### From the {spec.en.lower()} ({spec.zh}, `{kind}`)", ""]
+        lines += [heading, ""]
+        if kind == RESULTS_KIND:
+            lines += [RESULTS_INTRO, ""]
         for m in metrics:
             unit = f" · unit: {m.unit_en}（{m.unit_zh}）" if m.unit_en else ""
-            share = " · a share (0–1): compare with a constant target only" if not m.targets else ""
+            share = (
+                ""
+                if m.targets
+                else " · compare with a constant target only"
+                if m.unit_en
+                else " · a share (0–1): compare with a constant target only"
+            )
             lines += [
                 f"#### `{m.name}`: {m.en}（{m.zh}）",
                 "",

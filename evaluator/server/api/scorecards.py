@@ -53,9 +53,10 @@ class Family(BaseModel):
 
 
 class Measured(BaseModel):
-    """How a register filled a leaf."""
+    """How a register (or, for an agency's portfolio, its stations' approved results)
+    filled a leaf."""
 
-    source: Literal["register"]
+    source: Literal["register", "results"]
     register_kind: str = Field(description="register kind 台账类型")
     metric: str
     params: dict[str, Any]
@@ -104,8 +105,9 @@ class Leaf(BaseModel):
     points: float | None
     max_points: float
     flag: str | None
-    source: Literal["raters", "register"] = Field(
-        description="where the value came from: evaluators' scores or a register (台账)"
+    source: Literal["raters", "register", "results"] = Field(
+        description="where the value came from: evaluators' scores, a register (台账) or the"
+        " stations' approved results (an agency's portfolio)"
     )
     measured: Measured | None = Field(
         None,
@@ -215,6 +217,32 @@ class Aggregate(BaseModel):
     vetoed: int
 
 
+class PortfolioRound(BaseModel):
+    round: uuid.UUID
+    kind: str
+    as_of: str
+    snapshot: uuid.UUID = Field(description="the station round's approval snapshot read")
+
+
+class PortfolioStation(BaseModel):
+    code: str
+    total: float = Field(description="the approved total")
+    out_of: float = Field(description="its system's total points")
+    grade: str
+    vetoes: list[str]
+    passed: bool = Field(description="graded above its system's lowest grade, no veto")
+
+
+class Portfolio(BaseModel):
+    """The stations' approved results an agency round read (P1–P3)."""
+
+    rounds: list[PortfolioRound]
+    stations: list[PortfolioStation]
+    evaluated: int
+    mean: float | None = Field(description="mean score, points of 100")
+    passing: int
+
+
 class AgencyScorecard(BaseModel):
     """Station systems: ``stations`` and ``aggregate``; agency systems: the agency's own card."""
 
@@ -238,6 +266,11 @@ class AgencyScorecard(BaseModel):
     leaves: list[Leaf] | None = None
     robustness: Robustness | None = None
     recommendation_robustness: RecommendationRobustness | None = None
+    portfolio: Portfolio | None = Field(
+        None,
+        description="agency systems: the stations' approved results its portfolio leaves read"
+        " (which round, which stations, their scores and grades); none before any is approved",
+    )
 
 
 class ReportQuery(BaseModel):
