@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-from workflow_fixtures import N_LEAVES, County, settle_gaps
+from services.workflow_fixtures import N_LEAVES, County, settle_gaps
 
 from evaluator.services import panel_staff
 from evaluator.services import rounds as rs
