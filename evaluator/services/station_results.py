@@ -7,16 +7,17 @@ annual; never a spot check): the latest such round evaluated on or before the ag
 round's date (``as_of``, then the latest created), whose system scores stations.
 
 **What was approved is what is shown, forever.** The rows come from the station round's
-approval snapshot, never from a recomputation:
-
-- while the agency round is not approved, the station round must be approved and its
-  snapshot in force is read (a reopened station round does not count until approved
-  again);
-- once the agency round is approved, the snapshots read are those that existed when the
-  agency round's own snapshot in force was written: the newest snapshot of the station
-  round created at or before it. A station round approved, reopened or re-approved after
-  the agency round's approval changes nothing in the agency round's results; an upheld
-  appeal on the agency round writes a new snapshot and reads what was approved then.
+approval snapshot, never from a recomputation: the station round's newest snapshot (its
+snapshot in force) — until the agency round is approved; from then on, the newest one
+written at or before the agency round's own snapshot in force. So a station round approved,
+reopened or approved again after the agency round's approval changes nothing in the agency
+round's results (and its snapshot still verifies); a rescore after an upheld appeal on
+the agency round amends its approval and reads what the approval read (a reopened agency
+round reads afresh, and its new approval freezes what it read then). A station round reopened for an
+appeal is read with its last approved results until it is approved again (what was
+approved stands until something else is): reading "approved rounds only" would make an
+agency round approved during the reopening read differently from the same round
+afterwards.
 
 No station round with approved results: no document, and the leaves stay with the raters'
 values (as a measured leaf does before its register is imported).
@@ -37,23 +38,41 @@ from evaluator.evidence.metrics import RESULTS_KIND, Period
 from evaluator.evidence.metrics.results import RESULTS_COLUMNS
 from evaluator.services.cohorts import Cohort
 from evaluator.services.systems import system_of
+from evaluator.store.audit import AuditEvent
 from evaluator.store.base import OWN_EVALUATIONS, RoundState
 from evaluator.store.rounds import ApprovalSnapshot, Round, SystemVersion
 from evaluator.systems import IndicatorSystem
 
 
 async def _cutoff(round_: Round, conn=None):
-    """When the agency round's snapshot in force was written (None: not approved)."""
-    if round_.state != RoundState.APPROVED or round_.snapshot_in_force is None:
+    """When the agency round's approval in force froze its results (None: not approved):
+    the time of the snapshot its latest approval wrote, as the audit trail names it. A
+    rescore after an upheld appeal amends that approval: it reads what the approval read,
+    so that its snapshot, too, is reproduced by every later read."""
+    if round_.state != RoundState.APPROVED:
         return None
-    snapshot = await ApprovalSnapshot.get(id=round_.snapshot_in_force).using_db(conn)
-    return snapshot.created_at
+    written = (
+        await AuditEvent.filter(
+            object_type="round", object_id=str(round_.id), action="round.snapshot"
+        )
+        .using_db(conn)
+        .order_by("-seq")
+        .values_list("after", flat=True)
+    )
+    for after in written:
+        doc = json.loads(after or "{}")
+        if doc.get("after") == "appeal" or "snapshot" not in doc:
+            continue
+        snapshot = await ApprovalSnapshot.get_or_none(id=doc["snapshot"]).using_db(conn)
+        return None if snapshot is None else snapshot.created_at
+    return None
 
 
 async def _snapshot(candidate: Round, cutoff, conn=None) -> ApprovalSnapshot | None:
-    """The candidate station round's approved snapshot as the agency round reads it."""
+    """The candidate station round's approved snapshot as the agency round reads it: its
+    newest (the one in force), or its newest written at or before ``cutoff``."""
     if cutoff is None:
-        if candidate.state != RoundState.APPROVED or candidate.snapshot_in_force is None:
+        if candidate.snapshot_in_force is None:  # never approved
             return None
         return await ApprovalSnapshot.get(id=candidate.snapshot_in_force).using_db(conn)
     return (

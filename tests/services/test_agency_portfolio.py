@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from portfolio_fixtures import (
     agency_round,
@@ -24,7 +25,7 @@ from workflow_fixtures import build_county, final_round
 
 from evaluator import clock
 from evaluator.errors import InvalidInput, NotFound
-from evaluator.services import panel_staff
+from evaluator.services import appeals, panel_staff
 from evaluator.services import rounds as rs
 from evaluator.services.decisions import current_decision
 from evaluator.services.scorecards import agency_scorecard, compute_round
@@ -91,7 +92,7 @@ async def test_without_approved_station_results_the_raters_values_stand(county):
     await record_scores(
         county.actors["evaluator"],
         round_.id,
-        __import__("pandas").DataFrame([{"unit": unit, "leaf": "P1", "value": 4.0}]),
+        pd.DataFrame([{"unit": unit, "leaf": "P1", "value": 4.0}]),
     )
     card = await agency_scorecard(county.actors["bureau"], round_.id)
     got = leaves(card)
@@ -100,32 +101,47 @@ async def test_without_approved_station_results_the_raters_values_stand(county):
 
 
 async def test_what_was_approved_is_what_is_shown_forever(county):
-    bureau = county.actors["bureau"]
-    await score_station_round(county, {"ST01": 10, "ST02": 7})
+    bureau, unit = county.actors["bureau"], str(county.agency_a.id)
+    await score_station_round(county, {"ST01": 10, "ST02": 7})  # 100 and 70
     await approve(county, county.round_a)
-    first = await agency_round(county)
-    first = await approve(county, first)
-    # the station round is reopened and approved again with ST02 failing: a second rater
-    # (evaluator2, on the panel from the start)
+    first = await approve(county, await agency_round(county))
+    # the station round is reopened; a second rater (evaluator2, on the panel from the
+    # start) gives ST02 1 everywhere: (7 + 1) / 2 → 40, failing, once approved again
     station_round = await Round.get(id=county.round_a.id)
     station_round = await rs.reopen_round(bureau, station_round, station_round.version, "复核")
     await record_scores(
         county.actors["evaluator2"],
         station_round.id,
-        __import__("pandas").DataFrame(
-            [{"unit": "ST02", "leaf": f"L{i:02d}", "value": 1.0} for i in range(50)]
-        ),
+        pd.DataFrame([{"unit": "ST02", "leaf": f"L{i:02d}", "value": 1.0} for i in range(50)]),
     )
+    # an agency round approved meanwhile reads the last approved results: 85
+    second = await approve(county, await agency_round(county))
     station_round = await approve(county, station_round)
-    # the approved agency round still reads what was approved when it was approved …
-    done = await compute_round(await Round.get(id=first.id))
-    assert done.notes[(str(county.agency_a.id), "P2")]["value"] == pytest.approx(85.0)
-    assert await rs.verify_snapshot(await ApprovalSnapshot.get(id=first.snapshot_in_force))
+    # the agency's appeal on G5 is upheld after the station round's new approval: the
+    # rescore amends the first approval and reads what it read
+    appeal = await appeals.submit_appeal(
+        county.actors["agency_a"], first.id, unit, ["G5"], "制度汇编已补交"
+    )
+    await appeals.decide_appeal(
+        county.actors["lead"],
+        appeal.id,
+        uphold=True,
+        answer="核实后改为 2 级",
+        rescored={"G5": 2},
+        expected_version=appeal.version,
+    )
+    for agency in (first, second):
+        agency = await Round.get(id=agency.id)
+        done = await compute_round(agency)
+        assert done.notes[(unit, "P2")]["value"] == pytest.approx(85.0)
+        assert done.notes[(unit, "P3")]["value"] == 1.0
+        assert await rs.verify_snapshot(await ApprovalSnapshot.get(id=agency.snapshot_in_force))
     got = leaves(await agency_scorecard(bureau, first.id))
-    assert got["P2"]["raw"] == pytest.approx(85.0) and got["P3"]["raw"] == 1.0
-    # … a new agency round reads the snapshot now in force: ST02 at (7 + 1) / 2 → 40, fail
-    second = await agency_round(county)
-    got = leaves(await agency_scorecard(bureau, second.id))
+    assert got["P2"]["raw"] == pytest.approx(85.0) and got["G5"]["raw"] == 2
+    assert await ApprovalSnapshot.filter(round_id=first.id).count() == 2  # approval + appeal
+    # a new agency round reads the snapshot now in force
+    third = await agency_round(county)
+    got = leaves(await agency_scorecard(bureau, third.id))
     assert got["P2"]["raw"] == pytest.approx(70.0) and got["P3"]["raw"] == 0.5
     assert got["P2"]["measured"]["detail"]["rounds"][0]["snapshot"] == str(
         station_round.snapshot_in_force

@@ -80,9 +80,11 @@ RESULTS_INTRO = """Not a register anyone imports: an agency-scored round (`unit:
 system may not name these metrics) reads the approved results of its **contract's own
 evaluation of its stations** (mid-term, final or annual; never a spot check): the latest
 such round evaluated on or before the agency round's date. The rows are that round's
-**approval snapshot**, never a recomputation: the snapshot in force while the agency round
-is open; once the agency round is approved, the snapshot that was in force when it was
-approved, so that a station round reopened or approved again later changes nothing in it.
+**approval snapshot**, never a recomputation: its snapshot in force (its latest approval;
+a station round reopened for an appeal counts with it until approved again) while the
+agency round is not approved; once it is, the snapshot that was in force at the agency
+round's approval — a station round reopened or approved again later changes nothing in it,
+and a rescore after an upheld appeal on the agency round reads what the approval read.
 Until a station round of the contract is approved the leaves keep the evaluators' values.
 A station **passes** when its grade is above its system's lowest (合格及以上) and no veto
 is confirmed; scores are compared as points of 100 of the station system's total. The
