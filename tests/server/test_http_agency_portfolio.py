@@ -13,6 +13,8 @@ from services.portfolio_fixtures import (
     score_station_round,
 )
 
+from evaluator.services import appeals
+
 
 async def test_the_agency_scorecard_shows_its_portfolio_and_budget_split(api, world, tmp_path):
     county = world.county
@@ -36,3 +38,27 @@ async def test_the_agency_scorecard_shows_its_portfolio_and_budget_split(api, wo
     mine = await api.get(url, token=world.tokens["agency_a"])
     assert mine.status_code == 200 and mine.json()["portfolio"] == card["portfolio"]
     assert (await api.get(url, token=world.tokens["agency_b"])).status_code == 404
+
+
+async def test_an_upheld_appeal_on_a_portfolio_leaf_shows_on_the_card(api, world):
+    county = world.county
+    await score_station_round(county, {"ST01": 10, "ST02": 7})  # mean 85
+    await approve(county, county.round_a)
+    round_ = await approve(county, await agency_round(county))
+    appeal = await appeals.submit_appeal(
+        county.actors["agency_a"], round_.id, str(county.agency_a.id), ["P2"], "ST02 复核后为 80 分"
+    )
+    await appeals.decide_appeal(
+        county.actors["lead"],
+        appeal.id,
+        uphold=True,
+        answer="核实",
+        rescored={"P2": 90.0},
+        expected_version=appeal.version,
+    )
+    got = await api.get(f"/rounds/{round_.id}/agency-scorecard", token=world.tokens["agency_a"])
+    assert got.status_code == 200, got.text
+    p2 = {leaf["leaf"]: leaf for leaf in got.json()["leaves"]}["P2"]
+    assert p2["source"] == "appeal" and p2["raw"] == 90.0 and p2["points"] == 10
+    assert p2["measured"]["override"]["register_value"] == 85.0
+    assert got.json()["portfolio"]["mean"] == 85.0  # what the stations' approval says

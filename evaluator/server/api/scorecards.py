@@ -52,11 +52,20 @@ class Family(BaseModel):
     max: float
 
 
+class Override(BaseModel):
+    """An upheld appeal's value in place of the measured one."""
+
+    value: float
+    register_value: float | None = Field(description="the value the register or results gave")
+    reason: str
+    appeal: uuid.UUID | None
+
+
 class Measured(BaseModel):
     """How a register (or, for an agency's portfolio, its stations' approved results)
-    filled a leaf."""
+    filled a leaf, and the upheld appeal that replaced its value, if any."""
 
-    source: Literal["register", "results"]
+    source: Literal["register", "results", "appeal"]
     register_kind: str = Field(description="register kind 台账类型")
     metric: str
     params: dict[str, Any]
@@ -70,6 +79,7 @@ class Measured(BaseModel):
         description="the figures behind the value (e.g. late reports, overdue qualifications)"
     )
     flags: list[str] = Field(description="e.g. insufficient_sample (quota not met), no_target")
+    override: Override | None = None
 
 
 class Citation(BaseModel):
@@ -105,9 +115,10 @@ class Leaf(BaseModel):
     points: float | None
     max_points: float
     flag: str | None
-    source: Literal["raters", "register", "results"] = Field(
-        description="where the value came from: evaluators' scores, a register (台账) or the"
-        " stations' approved results (an agency's portfolio)"
+    source: Literal["raters", "register", "results", "appeal"] = Field(
+        description="where the value came from: evaluators' scores, a register (台账), the"
+        " stations' approved results (an agency's portfolio) or an upheld appeal in place of"
+        " a measured value"
     )
     measured: Measured | None = Field(
         None,
