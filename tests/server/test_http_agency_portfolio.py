@@ -62,3 +62,18 @@ async def test_an_upheld_appeal_on_a_portfolio_leaf_shows_on_the_card(api, world
     assert p2["source"] == "appeal" and p2["raw"] == 90.0 and p2["points"] == 10
     assert p2["measured"]["override"]["register_value"] == 85.0
     assert got.json()["portfolio"]["mean"] == 85.0  # what the stations' approval says
+
+
+async def test_the_scoring_page_of_the_agency_shows_its_stations_results(api, world):
+    county = world.county
+    await score_station_round(county, {"ST01": 10, "ST02": 7})
+    await approve(county, county.round_a)
+    round_ = await agency_round(county)
+    page = await api.client.get(
+        f"/rounds/{round_.id}/stations/{county.agency_a.id}",
+        headers={"Authorization": f"Bearer {world.tokens['evaluator']}"},
+    )
+    assert page.status_code == 200, page.text
+    shown = page.text.split('id="register-P2"', 1)[1].split("</div>", 1)[0]
+    assert "由社工站已审定评估结果计算" in shown and "：85</strong>" in shown
+    assert "station_results" not in shown

@@ -253,3 +253,18 @@ async def test_an_agency_sees_its_own_portfolio_only(county):
     assert [s["code"] for s in card["portfolio"]["stations"]] == ["ST01", "ST02"]
     with pytest.raises(NotFound):  # agency B never learns that the round exists
         await agency_scorecard(county.actors["agency_b"], round_.id)
+
+
+async def test_the_evaluator_s_form_shows_the_results_the_leaves_read(county):
+    from evaluator.services.scoring_form import scoring_form
+
+    await score_station_round(county, {"ST01": 10, "ST02": 7})
+    await approve(county, county.round_a)
+    round_ = await agency_round(county)
+    form = await scoring_form(county.actors["evaluator"], round_.id, str(county.agency_a.id))
+    shown = {
+        leaf["code"]: leaf["register"] for family in form["families"] for leaf in family["leaves"]
+    }
+    assert shown["P2"]["kind"] == "station_results" and shown["P2"]["value"] == 85.0
+    assert shown["P3"]["detail"] == {"evaluated": 2, "passing": 2}
+    assert shown["F3"] is None  # no ledger imported yet
