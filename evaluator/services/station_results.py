@@ -105,6 +105,7 @@ async def approved_station_results(round_: Round, cohort: Cohort, conn=None) -> 
             continue
         system = await system_of(await SystemVersion.get(id=candidate.system_id).using_db(conn))
         results = json.loads(snapshot.results)
+        grade_zh = {g.code: g.zh for g in system.spec.grades}
         rows = [
             {
                 "station": unit,
@@ -116,6 +117,7 @@ async def approved_station_results(round_: Round, cohort: Cohort, conn=None) -> 
                 "total": float(doc["total"]),
                 "out_of": float(system.total_points),
                 "grade": str(doc["grade"]),
+                "grade_zh": grade_zh.get(str(doc["grade"]), str(doc["grade"])),
                 "lowest_grade": system.spec.grades[-1].code,
                 "vetoes": ";".join(doc.get("vetoes") or ()),
             }

@@ -37,6 +37,7 @@ def results(stations: list[tuple], unit: str = AGENCY, out_of: float = 100.0) ->
                 "total": float(total),
                 "out_of": out_of,
                 "grade": grade,
+                "grade_zh": grade,
                 "lowest_grade": "fail",
                 "vetoes": vetoes,
             }

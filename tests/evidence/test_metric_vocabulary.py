@@ -81,6 +81,7 @@ def registers(tmp_path_factory):
                 "total": 70.0 + i,
                 "out_of": 100.0,
                 "grade": "pass",
+                "grade_zh": "合格",
                 "lowest_grade": "fail",
                 "vetoes": "",
             }

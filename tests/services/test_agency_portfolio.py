@@ -268,3 +268,16 @@ async def test_the_evaluator_s_form_shows_the_results_the_leaves_read(county):
     assert shown["P2"]["kind"] == "station_results" and shown["P2"]["value"] == 85.0
     assert shown["P3"]["detail"] == {"evaluated": 2, "passing": 2}
     assert shown["F3"] is None  # no ledger imported yet
+
+
+async def test_the_agency_s_report_lists_the_stations_it_read(county):
+    from evaluator.reporting.report import render_markdown
+    from evaluator.services.reports import contract_report
+
+    await score_station_round(county, {"ST01": 10, "ST02": 5.5})  # 100 good, 55 fail
+    await approve(county, county.round_a)
+    round_ = await agency_round(county)
+    text = render_markdown(await contract_report(county.actors["bureau"], round_.id))
+    assert "服务组合指标（P1–P3）读取本合同 2026-06-30" in text
+    assert "2 个站点，合格及以上且无否决 1 个，平均 77.50 分" in text
+    assert "| ST02 | 55.00 | 100 | 不合格 | — | 否 |" in text

@@ -10,7 +10,7 @@ approved, never a recomputation). Its columns:
 - ``evaluated``: the station's code; ``round``, ``round_kind``, ``as_of``, ``snapshot``:
   the station round and its snapshot the row was read from;
 - ``total``: the station's approved total; ``out_of``: its system's total points;
-- ``grade``: its approved grade code; ``lowest_grade``: the lowest grade of its system
+- ``grade``: its approved grade code (``grade_zh`` its name, 优秀 …); ``lowest_grade``: the lowest grade of its system
   (不合格 in the usual bands); ``vetoes``: the veto items confirmed for it, ``;``-joined.
 
 A station *passes* when its grade is not its system's lowest and no veto is confirmed
@@ -37,6 +37,7 @@ RESULTS_COLUMNS = (
     "total",
     "out_of",
     "grade",
+    "grade_zh",
     "lowest_grade",
     "vetoes",
 )
@@ -75,14 +76,16 @@ def _explained(rows: pd.DataFrame, stations) -> dict[str, dict]:
                     "total": round(float(total), 6),
                     "out_of": float(out_of),
                     "grade": str(grade),
+                    "grade_zh": str(grade_zh),
                     "vetoes": [v for v in str(vetoes or "").split(";") if v],
                     "passed": bool(passed),
                 }
-                for code, total, out_of, grade, vetoes, passed in zip(
+                for code, total, out_of, grade, grade_zh, vetoes, passed in zip(
                     mine["evaluated"],
                     mine["total"],
                     mine["out_of"],
                     mine["grade"],
+                    mine["grade_zh"],
                     mine["vetoes"],
                     mine["passed"],
                     strict=True,

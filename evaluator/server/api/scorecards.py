@@ -240,6 +240,7 @@ class PortfolioStation(BaseModel):
     total: float = Field(description="the approved total")
     out_of: float = Field(description="its system's total points")
     grade: str
+    grade_zh: str
     vetoes: list[str]
     passed: bool = Field(description="graded above its system's lowest grade, no veto")
 
