@@ -90,7 +90,7 @@ AGENCY_FULL = (  # every leaf the evaluators enter in agency-annual, at its best
     + [("F1", i, 1) for i in "abc"]
     + [("F2", i, 1) for i in "abc"]
     + [("F4", None, 1.0)]
-    + [("F5", i, 1) for i in "abc"]
+    + [("F5", i, 1) for i in "ac"]
     + [("S1", None, 0.7), ("S2", None, 1.0), ("S3", None, 3), ("S4", None, 1.0)]
     + [("S5", i, 1) for i in "abc"]
     + [("P4", None, 4), ("P5", None, 3)]

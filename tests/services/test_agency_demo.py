@@ -35,6 +35,10 @@ def fen(text: str) -> int:
     return int(yuan) * 100 + int((cents + "00")[:2])
 
 
+def county_contract(report, code: str):
+    return next(c for c in report.county.contracts if c.code == code)
+
+
 async def test_the_demo_county_s_agencies_worked_through(db, tmp_path):
     report = run_demo(None)
     loaded = await load_demo(report)
@@ -94,6 +98,13 @@ async def test_the_demo_county_s_agencies_worked_through(db, tmp_path):
         assert got["F3"]["measured"]["value"] == personnel / sum(amounts)
         assert 0.6 < personnel / sum(amounts) < 0.64  # the demo's 62%: below the plan's 90%
         assert got["F3"]["points"] == 0  # 0.62 ÷ 0.9 < 0.8: no band
+        # F4: the ledger's spending (yuan) against the contract's station budgets summed
+        budgets = sum(t.budget_yuan for t in county_contract(report, contract.code).targets)
+        f4 = got["F4"]["measured"]
+        assert (f4["value"], f4["target"]) == (sum(amounts) / 100, budgets)
+        assert f4["target_from"] == "contract.targets.budget"
+        # F6: every demo entry has its vouchers
+        assert got["F6"]["measured"]["value"] == 1.0 and got["F6"]["points"] == 1
         done = await compute_round(await Round.get(id=round_.id))
         budget = [
             d

@@ -27,6 +27,7 @@ from evaluator import clock
 from evaluator.errors import InvalidInput, NotFound
 from evaluator.services import appeals, panel_staff
 from evaluator.services import rounds as rs
+from evaluator.services.cohorts import agency_targets
 from evaluator.services.decisions import current_decision
 from evaluator.services.scorecards import agency_scorecard, compute_round
 from evaluator.services.scoring import record_scores
@@ -190,6 +191,25 @@ async def test_f3_is_the_personnel_share_of_the_contract_ledger_in_fen(county, t
     assert f3["measured"]["value"] == 223455 / 238456  # exact: one division of integer fen
     assert f3["raw"] == pytest.approx(223455 / 238456)  # as the scorecard rounds it
     assert f3["points"] == pytest.approx(3)  # 93.7% ÷ 90% ≥ 0.97: full
+    got = leaves(await agency_scorecard(county.actors["bureau"], round_.id))
+    # F4: contract A's stations give no budget → unscored and said so, never a guess
+    assert (
+        got["F4"]["measured"]["flags"] == ["no_target"]
+        and got["F4"]["measured"]["value"] == 2384.56
+    )
+    # F6: every entry has its vouchers
+    assert got["F6"]["measured"]["detail"] == {"complete": 4, "entries": 4}
+
+
+def test_the_agency_s_targets_are_its_stations_summed():
+    stations = [
+        {"budget": 300000, "cases": 20, "staff": 3},
+        {"budget": 250000.5},
+        None,
+        {"x": True},
+    ]
+    assert agency_targets(stations) == {"budget": 550000.5, "cases": 20, "staff": 3}
+    assert agency_targets([]) == {}
 
 
 async def test_a_ledger_row_of_another_contract_s_station_is_refused(county, tmp_path):

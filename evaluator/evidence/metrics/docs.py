@@ -39,8 +39,9 @@ the parameters it declares, nothing else; no expression or code is ever read fro
   metric's kind once that register is imported in the round; until then (or in a county that
   keeps paper registers only) evaluators' scores for the leaf count as for any other leaf.
 - **Targets.** `target` in `measure` is a number or a contract field, resolved per station:
-  `contract.targets.<key>` reads the station's contract targets, `contract.staffing_min`
-  the contract's minimum. A leaf's own `target` works as always; give a target once. A
+  `contract.targets.<key>` reads the station's contract targets (an agency round's unit,
+  the agency, has its stations' targets summed: the contract's whole budget),
+  `contract.staffing_min` the contract's minimum. A leaf's own `target` works as always; give a target once. A
   contract that does not give the named target leaves the leaf unscored and flagged
   `no_target`. Pro-rating at mid-term is the leaf's `prorate`, as for typed-in targets.
 - **The contract's report schedule.** The reports a contract asks for (its
@@ -60,7 +61,10 @@ the parameters it declares, nothing else; no expression or code is ever read fro
   `min_n` its `below_min_n` rule applies. A satisfaction quota not met flags the leaf
   `insufficient_sample` on the scorecard whatever its score: never a silent number.
 - **Contract-level rows.** In the report log and the finance ledger a row without a station
-  belongs to the whole contract and counts for each of its stations.
+  belongs to the whole contract and counts for each of its stations. An agency round reads
+  the registers of its contract's stations as one: every station's rows and the
+  contract-level rows, summed for the agency (a row naming a station outside the contract
+  is refused at import).
 - **Explanations.** Each measured leaf on a scorecard carries `source: register`, the metric,
   its parameters, the value, `n`, the target and where it came from, the figures behind the
   value (`detail`: e.g. which report was late, whose qualification is overdue, how many
