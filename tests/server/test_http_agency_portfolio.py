@@ -77,3 +77,16 @@ async def test_the_scoring_page_of_the_agency_shows_its_stations_results(api, wo
     shown = page.text.split('id="register-P2"', 1)[1].split("</div>", 1)[0]
     assert "由社工站已审定评估结果计算" in shown and "：85</strong>" in shown
     assert "station_results" not in shown
+
+
+async def test_the_agency_round_s_report_and_workbook_download(api, world):
+    county = world.county
+    await score_station_round(county, {"ST01": 10, "ST02": 7})
+    await approve(county, county.round_a)
+    round_ = await agency_round(county)
+    for fmt in ("xlsx", "html", "md"):
+        got = await api.get(
+            f"/rounds/{round_.id}/agency-scorecard?format={fmt}", token=world.tokens["bureau"]
+        )
+        assert got.status_code == 200, (fmt, got.text[:500])
+    assert "服务组合指标（P1–P3）" in got.text
