@@ -245,7 +245,9 @@ async def test_a_personnel_share_below_90_percent_opens_dv_budget_and_conditions
     decision = await current_decision(county.actors["bureau"], round_.id)
     assert decision.recommended == "conditional"
     assert [r["rule"] for r in decision.reasons] == ["open_findings"]
-    assert "DV-BUDGET" in decision.explanation_zh and "整改" in decision.explanation_zh
+    assert "存在未结的整改类问题：阳光社工 DV-BUDGET（整改）" in decision.explanation_zh
+    assert "DV-BUDGET (correction) at 阳光社工" in decision.explanation_en
+    assert unit not in decision.explanation_zh  # the agency by its name, not its id
 
 
 async def test_at_90_percent_nothing_is_open_and_the_agency_is_renewed(county, tmp_path):
