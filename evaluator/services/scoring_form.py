@@ -73,7 +73,11 @@ async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]
     _, metric_rows = await registers.metric_values(actor, round_.id, unit)
     measured = {row["leaf"]: _figures(row) for row in metric_rows if row["leaf"]}
     # an agency round: the leaves its stations' approved results fill (services/station_results.py)
-    results = await results_metrics(round_, system, await round_cohort(round_, system))
+    results = (
+        await results_metrics(round_, system, await round_cohort(round_, system))
+        if system.unit == "agency"
+        else None
+    )
     for leaf, entry in (results or {}).get("leaves", {}).items():
         if unit in entry["stations"]:
             measured[leaf] = _figures({"kind": RESULTS_KIND, **entry["stations"][unit]})
