@@ -23,7 +23,7 @@ units) and the leaves losing most.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,13 +76,18 @@ def _grade_of(system: IndicatorSystem, total: float) -> str:
 
 
 def recommend(
-    system: IndicatorSystem, result: Result, findings: Sequence[OpenFinding] = ()
+    system: IndicatorSystem,
+    result: Result,
+    findings: Sequence[OpenFinding] = (),
+    names: Mapping[str, str] | None = None,
 ) -> Recommendation:
+    """``names``: how the explanation names a unit (an agency round's unit is the agency's
+    id: its name reads better); a unit without one is named by its code."""
     units = [str(u) for u in result.units]
     vetoed = [(u, c) for u in units for c in result.vetoes.columns if bool(result.vetoes.loc[u, c])]
     grades = [str(g) for g in result.grade]
     graded = result.graded.to_numpy(dtype=float)
-    outcome, reasons = decide_outcome(system, units, grades, graded, vetoed, findings)
+    outcome, reasons = decide_outcome(system, units, grades, graded, vetoed, findings, names)
     losses = _losses(system, result)
     en, zh = _explain(outcome, reasons, losses)
     return Recommendation(outcome, tuple(reasons), losses, en, zh)
@@ -112,9 +117,15 @@ def decide_outcome(
     graded: np.ndarray,
     vetoed: Sequence[tuple[str, str]],
     findings: Sequence[OpenFinding] = (),
+    names: Mapping[str, str] | None = None,
 ) -> tuple[str, list[Reason]]:
     """The rules of the module docstring, in order: (outcome, the deciding reasons).
-    ``graded``: the units' graded scores (totals, or base scores under ``grade_on: base``)."""
+    ``graded``: the units' graded scores (totals, or base scores under ``grade_on: base``);
+    ``names``: how the reasons name a unit (else by its code)."""
+
+    def n(unit: str) -> str:
+        return (names or {}).get(unit, unit)
+
     rec = system.spec.recommendation
     rebid_grades, conditional_grades = grade_sets(system)
     grade_of = dict(zip(units, grades, strict=True))
@@ -129,19 +140,19 @@ def decide_outcome(
         reasons.append({"rule": rule, "en": en, "zh": zh})
 
     if rec.rebid_on_veto and vetoed:
-        shown = ", ".join(f"{c} at {u}" for u, c in vetoed)
+        shown = ", ".join(f"{c} at {n(u)}" for u, c in vetoed)
         reason(
             "veto",
             f"a veto item is confirmed ({shown})",
-            f"否决项成立（{'，'.join(f'{u} {c}' for u, c in vetoed)}）",
+            f"否决项成立（{'，'.join(f'{n(u)} {c}' for u, c in vetoed)}）",
         )
     terminations = [f for f in findings if f.severity == "termination"]
     if terminations:
-        shown = ", ".join(f"{f.rule} at {f.unit}" for f in terminations)
+        shown = ", ".join(f"{f.rule} at {n(f.unit)}" for f in terminations)
         reason(
             "termination",
             f"a termination finding is open ({shown})",
-            f"存在未结的停止类问题（{'，'.join(f'{f.unit} {f.rule}' for f in terminations)}）",
+            f"存在未结的停止类问题（{'，'.join(f'{n(f.unit)} {f.rule}' for f in terminations)}）",
         )
     mean_grade = _grade_of(system, mean)
     failing = [u for u in units if grade_of[u] in rebid_grades]
@@ -166,16 +177,16 @@ def decide_outcome(
         if weak:
             reason(
                 "weak_units",
-                f"units graded {'/'.join(rebid_grades + conditional_grades)}: {', '.join(weak)}",
-                f"被评为 {'/'.join(rebid_grades + conditional_grades)} 的对象：{'、'.join(weak)}",
+                f"units graded {'/'.join(rebid_grades + conditional_grades)}: {', '.join(map(n, weak))}",
+                f"被评为 {'/'.join(rebid_grades + conditional_grades)} 的对象：{'、'.join(map(n, weak))}",
             )
         open_ = [f for f in findings if f.severity in ("correction", "suspension")]
         if open_:
-            shown = ", ".join(f"{f.rule} ({f.severity}) at {f.unit}" for f in open_)
+            shown = ", ".join(f"{f.rule} ({f.severity}) at {n(f.unit)}" for f in open_)
             reason(
                 "open_findings",
                 f"findings to correct are open: {shown}",
-                f"存在未结的整改类问题：{'，'.join(f'{f.unit} {f.rule}（{SEVERITY_ZH[f.severity]}）' for f in open_)}",
+                f"存在未结的整改类问题：{'，'.join(f'{n(f.unit)} {f.rule}（{SEVERITY_ZH[f.severity]}）' for f in open_)}",
             )
         if mean < rec.renew_min - 1e-9:
             reason(

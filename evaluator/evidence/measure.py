@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from evaluator.evidence.metrics import METRICS, Metric, Period
+from evaluator.evidence.metrics import METRICS, RESULTS_KIND, Metric, Period
 from evaluator.systems import IndicatorSystem
 from evaluator.systems.vocabulary import TARGET_PREFIX
 
@@ -134,7 +134,7 @@ def measured_inputs(
             if spec.target is not None and (target is None or zero_refused):
                 flags.append("no_target")
             notes[(unit, code)] = {
-                "source": "register",
+                "source": "results" if metric.kind == RESULTS_KIND else "register",
                 "register_kind": metric.kind,
                 "metric": metric.name,
                 "params": entry["params"],

@@ -1,5 +1,6 @@
 """The units a round scores: the contract's stations linked on the round's date (or the
-agency), their contract targets, and the unit a typed code names."""
+agency), their contract targets (the agency's: its stations' summed), and the unit a typed
+code names."""
 
 from __future__ import annotations
 
@@ -28,6 +29,18 @@ async def unit_code(text: str) -> str:
     return station.code if station else text
 
 
+def agency_targets(stations: list[dict | None]) -> dict[str, float]:
+    """The agency's contract targets: each target its stations' contract terms give, summed
+    over the stations that give it (the contract's whole budget, cases, …); a target no
+    station gives is absent (a measure naming it is then flagged ``no_target``)."""
+    out: dict[str, float] = {}
+    for targets in stations:
+        for key, value in (targets or {}).items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                out[key] = out.get(key, 0) + value
+    return out
+
+
 @dataclass(frozen=True)
 class Cohort:
     """What a round scores, read once: its contract, its units (the contract's stations in
@@ -35,7 +48,7 @@ class Cohort:
 
     contract: Contract
     units: list[str]
-    targets: dict[str, dict]  # unit → its targets in the contract ({} for the agency)
+    targets: dict[str, dict]  # unit → its targets in the contract (the agency: its stations' sums)
 
 
 async def round_cohort(round_: Round, system: IndicatorSystem, conn=None) -> Cohort:
@@ -43,7 +56,14 @@ async def round_cohort(round_: Round, system: IndicatorSystem, conn=None) -> Coh
     contract = await Contract.get(id=round_.contract_id).using_db(conn)
     if system.unit == "agency":
         unit = str(contract.agency_id)
-        return Cohort(contract, [unit], {unit: {}})
+        targets = (
+            await ContractStation.filter(
+                station_links.active_on(round_.as_of), contract_id=contract.id
+            )
+            .using_db(conn)
+            .values_list("targets", flat=True)
+        )
+        return Cohort(contract, [unit], {unit: agency_targets(targets)})
     # the links in force as plain rows (a national round has 30,000: no model objects)
     links = (
         await ContractStation.filter(station_links.active_on(round_.as_of), contract_id=contract.id)
@@ -55,6 +75,19 @@ async def round_cohort(round_: Round, system: IndicatorSystem, conn=None) -> Coh
         contract,
         [code for code, _ in links],
         {code: targets or {} for code, targets in links},
+    )
+
+
+async def contract_stations(round_: Round, conn=None) -> list[str]:
+    """The codes of the stations the round's contract runs on the round's date, whatever
+    the round scores: an agency round reads its registers' rows of these stations only."""
+    return list(
+        await ContractStation.filter(
+            station_links.active_on(round_.as_of), contract_id=round_.contract_id
+        )
+        .using_db(conn)
+        .order_by("station__code")
+        .values_list("station__code", flat=True)
     )
 
 

@@ -20,9 +20,20 @@ from evaluator.services.actors import Actor, get_round, may_see_scores, require
 from evaluator.store.base import Role
 from evaluator.store.contracts import Contract
 from evaluator.store.decisions import Decision, Finding
+from evaluator.store.orgs import Organisation
 from evaluator.store.rounds import Round
 
 OUTCOMES = tuple(OUTCOME_ZH)
+
+
+async def unit_names(round_: Round, system, conn=None) -> dict[str, str]:
+    """How a recommendation names the round's units: an agency round's one unit (the
+    agency's id) by the agency's name; stations by their codes (no entry)."""
+    if system.unit != "agency":
+        return {}
+    contract = await Contract.get(id=round_.contract_id).using_db(conn)
+    agency = await Organisation.get(id=contract.agency_id).using_db(conn)
+    return {str(agency.id): agency.name}
 
 
 async def propose(round_: Round, done, actor: Actor, conn, on: dt.date) -> Decision:
@@ -32,7 +43,12 @@ async def propose(round_: Round, done, actor: Actor, conn, on: dt.date) -> Decis
         .using_db(conn)
         .values_list("unit", "rule", "severity")
     )
-    rec = recommend(done.system, done.result, [OpenFinding(*row) for row in open_])
+    rec = recommend(
+        done.system,
+        done.result,
+        [OpenFinding(*row) for row in open_],
+        await unit_names(round_, done.system, conn),
+    )
     await (
         Decision.filter(round_id=round_.id, superseded=False).using_db(conn).update(superseded=True)
     )

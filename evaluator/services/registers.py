@@ -61,7 +61,7 @@ from evaluator.services.actors import (
     may_see_scores,
     require,
 )
-from evaluator.services.cohorts import round_units
+from evaluator.services.cohorts import contract_stations, round_units
 from evaluator.services.evidence import evidence_dir, spooled, stored_path
 from evaluator.services.report_schedules import check_schedule_unchanged, reports_due
 from evaluator.services.systems import system_of
@@ -183,6 +183,8 @@ async def read_register(
 ) -> tuple[Register, dict, Period]:
     """Parse and check the whole file against the round's units; its metric values."""
     units = await round_units(round_, system)
+    # an agency round reads the rows of its contract's stations (and contract-level rows)
+    stations = units if system.unit == "station" else await contract_stations(round_)
     period = await round_period(round_)
     contract = await Contract.get(id=round_.contract_id)
 
@@ -192,7 +194,7 @@ async def read_register(
             path,
             sheet,
             name=name,
-            stations=units if system.unit == "station" else None,
+            stations=stations,
             period=(contract.period_start, contract.period_end),
         )
         frame = register.frame

@@ -13,8 +13,10 @@ from evaluator.canonical import digest
 from evaluator.engine import Result
 from evaluator.engine.reconcile import reconciliation_by_leaf
 from evaluator.evidence.measure import measured_inputs
+from evaluator.evidence.metrics import RESULTS_KIND
 from evaluator.services.cohorts import Cohort, round_cohort
 from evaluator.services.interests import excluded_raters
+from evaluator.services.station_results import results_metrics
 from evaluator.services.systems import system_of
 from evaluator.store.registers import MeasuredOverride, RegisterImport
 from evaluator.store.rounds import Adjudication, LeafWaiver, Round, SystemVersion
@@ -82,8 +84,13 @@ async def active_metrics(round_: Round, conn=None) -> dict[str, dict]:
 async def round_measured(
     round_: Round, system: IndicatorSystem, cohort: Cohort, conn=None
 ) -> tuple[pd.DataFrame, dict]:
-    """Inputs of the leaves computed from the round's registers, and their explanations."""
+    """Inputs of the leaves computed from the round's registers (and, for an agency round,
+    from its stations' approved results: services/station_results.py), and their
+    explanations."""
     metrics = await active_metrics(round_, conn)
+    results = await results_metrics(round_, system, cohort, conn)
+    if results is not None:
+        metrics[RESULTS_KIND] = results
     if not metrics:
         return pd.DataFrame(columns=["unit", "leaf", "item", "value", "target", "n"]), {}
     return measured_inputs(system, metrics, cohort.targets, cohort.contract.staffing_min)

@@ -41,6 +41,7 @@ from evaluator.services.round_inputs import (
     system_of_round,
 )
 from evaluator.services.sensitivity import robustness, round_report
+from evaluator.services.station_results import portfolio
 from evaluator.store.base import RoundState
 from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.orgs import Organisation
@@ -233,6 +234,7 @@ async def _agency_card(round_: Round) -> tuple[dict, Computed]:
             unit_card, done, done.units[0], await leaf_evidence(round_, done.units[0])
         )
         card["robustness"] = robust_unit(robust, done.units[0])
+        card["portfolio"] = portfolio(done.notes, done.units[0])
     else:
         card |= await asyncio.to_thread(aggregate, done.system, done.result)
         by_unit = robust_index(robust)

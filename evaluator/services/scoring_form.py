@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from evaluator.errors import PermissionDenied, Problem
+from evaluator.evidence.metrics import RESULTS_KIND
 from evaluator.services import citations, registers
 from evaluator.services.actors import WRITABLE, Actor, assignment_of, get_round
 from evaluator.services.cohorts import round_cohort, unit_named
 from evaluator.services.round_inputs import system_of_round
+from evaluator.services.station_results import results_metrics
 from evaluator.store.base import Role
 from evaluator.store.contracts import Station
 from evaluator.store.rounds import Round, Score
@@ -70,6 +72,15 @@ async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]
     }
     _, metric_rows = await registers.metric_values(actor, round_.id, unit)
     measured = {row["leaf"]: _figures(row) for row in metric_rows if row["leaf"]}
+    # an agency round: the leaves its stations' approved results fill (services/station_results.py)
+    results = (
+        await results_metrics(round_, system, await round_cohort(round_, system))
+        if system.unit == "agency"
+        else None
+    )
+    for leaf, entry in (results or {}).get("leaves", {}).items():
+        if unit in entry["stations"]:
+            measured[leaf] = _figures({"kind": RESULTS_KIND, **entry["stations"][unit]})
     cited = await citations.leaf_evidence(round_, unit)
 
     def leaf_of(node: Node) -> dict[str, Any]:

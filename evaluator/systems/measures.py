@@ -11,6 +11,7 @@ from evaluator.errors import Problem
 from evaluator.systems.vocabulary import (
     CONTRACT_FIELDS,
     METRIC_TERMS,
+    RESULTS_KIND,
     TARGET_KEYS,
     TARGET_PREFIX,
     MetricTerm,
@@ -38,6 +39,17 @@ def check_measure(doc: Located, path: Path_, node: dict[str, Any]) -> list[Probl
             )
         ]
     problems = []
+    unit = _unit(doc)
+    if metric.kind == RESULTS_KIND and unit is not None and unit != "agency":
+        problems.append(
+            doc.problem(
+                (*here, "metric"),
+                f"metric {name} reads the stations' approved results: it fills leaves of an"
+                f" agency system (unit: agency), not of a {unit} system",
+                f"指标计算 {name} 读取各社工站已审定的评估结果，仅适用于评估机构的指标体系"
+                f"（unit: agency），不适用于 {unit} 体系",
+            )
+        )
     method = node.get("method")
     if isinstance(method, str) and method not in metric.methods:
         fits = ", ".join(metric.methods)
@@ -69,6 +81,14 @@ def check_measure(doc: Located, path: Path_, node: dict[str, Any]) -> list[Probl
             )
     problems += _target(doc, here, node, metric, measure.get("target"))
     return problems
+
+
+def _unit(doc: Located) -> object:
+    """The system's unit as the document gives it (None when it gives none: the schema
+    reports that)."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    header = data.get("system")
+    return header.get("unit") if isinstance(header, dict) else None
 
 
 def _target(

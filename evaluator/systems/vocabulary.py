@@ -224,6 +224,10 @@ MIN_KNOWN = Param(
 
 # --- metrics -------------------------------------------------------------------------------
 
+# The kind of the metrics that read the stations' approved results instead of a register
+# (evaluator/evidence/metrics/results.py): an agency's portfolio leaves.
+RESULTS_KIND = "station_results"
+
 _COUNT = ("ratio", "count")
 _COUNT_OR_BONUS = ("ratio", "count", "bonus")
 
@@ -286,6 +290,10 @@ _TERMS = (
         (RESPONDENT, MIN_ANSWERED, MIN_KNOWN),
         targets=False,
     ),
+    # the stations' approved results (an agency's portfolio; not a register anyone imports)
+    MetricTerm("stations_evaluated", RESULTS_KIND, _COUNT),
+    MetricTerm("stations_mean_score", RESULTS_KIND, _COUNT, targets=False),
+    MetricTerm("stations_passing_share", RESULTS_KIND, _COUNT, targets=False),
 )
 
 METRIC_TERMS: MappingProxyType[str, MetricTerm] = MappingProxyType({t.name: t for t in _TERMS})

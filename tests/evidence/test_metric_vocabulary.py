@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+import pandas as pd
 import pytest
 
 from evaluator.demo.county import make_county
 from evaluator.demo.registers import demo_registers, round_date, write_registers
 from evaluator.demo.scoring import cast
-from evaluator.evidence.metrics import CONTRACT_FIELDS, METRICS, TARGET_KEYS, Period
+from evaluator.evidence.metrics import CONTRACT_FIELDS, METRICS, RESULTS_KIND, TARGET_KEYS, Period
+from evaluator.evidence.metrics.results import RESULTS_COLUMNS
 from evaluator.evidence.parse import parse_register
 from evaluator.systems import vocabulary
 from evaluator.systems.vocabulary import METRIC_TERMS
@@ -67,6 +69,26 @@ def registers(tmp_path_factory):
         kind: parse_register(kind, path).frame
         for kind, path in write_registers(frames, folder).items()
     }
+    parsed[RESULTS_KIND] = pd.DataFrame(  # the stations' approved results: no file to parse
+        [
+            {
+                "station": code,
+                "evaluated": code,
+                "round": "r1",
+                "round_kind": "mid_term",
+                "as_of": period.end.isoformat(),
+                "snapshot": "s1",
+                "total": 70.0 + i,
+                "out_of": 100.0,
+                "grade": "pass",
+                "grade_zh": "合格",
+                "lowest_grade": "fail",
+                "vetoes": "",
+            }
+            for i, code in enumerate(contract.stations)
+        ],
+        columns=list(RESULTS_COLUMNS),
+    )
     return parsed, list(contract.stations), period
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from evaluator.evidence.metrics.base import INSUFFICIENT_SAMPLE, Metric, Param, Period
 from evaluator.evidence.metrics.finance import FINANCE_METRICS
 from evaluator.evidence.metrics.reports import REPORT_METRICS
+from evaluator.evidence.metrics.results import RESULTS_KIND, RESULTS_METRICS
 from evaluator.evidence.metrics.services import SERVICE_METRICS
 from evaluator.evidence.metrics.staff import STAFF_METRICS
 from evaluator.evidence.metrics.surveys import SURVEY_METRICS
@@ -23,6 +24,7 @@ METRICS: dict[str, Metric] = {
         *FINANCE_METRICS,
         *VOLUNTEER_METRICS,
         *SURVEY_METRICS,
+        *RESULTS_METRICS,
     )
 }
 
@@ -30,6 +32,7 @@ __all__ = [
     "CONTRACT_FIELDS",
     "INSUFFICIENT_SAMPLE",
     "METRICS",
+    "RESULTS_KIND",
     "TARGET_KEYS",
     "Metric",
     "Param",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evaluator.evidence.metrics import CONTRACT_FIELDS, METRICS, TARGET_KEYS
+from evaluator.evidence.metrics import CONTRACT_FIELDS, METRICS, RESULTS_KIND, TARGET_KEYS
 from evaluator.evidence.registers import REGISTERS
 
 INTRO = """# Metrics: leaves computed from registers (台账指标)
@@ -39,8 +39,9 @@ the parameters it declares, nothing else; no expression or code is ever read fro
   metric's kind once that register is imported in the round; until then (or in a county that
   keeps paper registers only) evaluators' scores for the leaf count as for any other leaf.
 - **Targets.** `target` in `measure` is a number or a contract field, resolved per station:
-  `contract.targets.<key>` reads the station's contract targets, `contract.staffing_min`
-  the contract's minimum. A leaf's own `target` works as always; give a target once. A
+  `contract.targets.<key>` reads the station's contract targets (an agency round's unit,
+  the agency, has its stations' targets summed: the contract's whole budget),
+  `contract.staffing_min` the contract's minimum. A leaf's own `target` works as always; give a target once. A
   contract that does not give the named target leaves the leaf unscored and flagged
   `no_target`. Pro-rating at mid-term is the leaf's `prorate`, as for typed-in targets.
 - **The contract's report schedule.** The reports a contract asks for (its
@@ -60,7 +61,10 @@ the parameters it declares, nothing else; no expression or code is ever read fro
   `min_n` its `below_min_n` rule applies. A satisfaction quota not met flags the leaf
   `insufficient_sample` on the scorecard whatever its score: never a silent number.
 - **Contract-level rows.** In the report log and the finance ledger a row without a station
-  belongs to the whole contract and counts for each of its stations.
+  belongs to the whole contract and counts for each of its stations. An agency round reads
+  the registers of its contract's stations as one: every station's rows and the
+  contract-level rows, summed for the agency (a row naming a station outside the contract
+  is refused at import).
 - **Explanations.** Each measured leaf on a scorecard carries `source: register`, the metric,
   its parameters, the value, `n`, the target and where it came from, the figures behind the
   value (`detail`: e.g. which report was late, whose qualification is overdue, how many
@@ -73,6 +77,25 @@ the parameters it declares, nothing else; no expression or code is ever read fro
 |---|---|
 """
 
+RESULTS_HEADING = (
+    f"### From the stations' approved results (社工站已审定评估结果, `{RESULTS_KIND}`)"
+)
+RESULTS_INTRO = """Not a register anyone imports: an agency-scored round (`unit: agency`; a station
+system may not name these metrics) reads the approved results of its **contract's own
+evaluation of its stations** (mid-term, final or annual; never a spot check): the latest
+such round evaluated on or before the agency round's date. The rows are that round's
+**approval snapshot**, never a recomputation: its snapshot in force (its latest approval;
+a station round reopened for an appeal counts with it until approved again) while the
+agency round is not approved; once it is, the snapshot that was in force at the agency
+round's approval — a station round reopened or approved again later changes nothing in it,
+and a rescore after an upheld appeal on the agency round reads what the approval read.
+Until a station round of the contract is approved the leaves keep the evaluators' values.
+A station **passes** when its grade is above its system's lowest (合格及以上) and no veto
+is confirmed; scores are compared as points of 100 of the station system's total. The
+scorecard's explanation (`source: results`) names the round, its snapshot and every
+station's approved total, grade, vetoes and pass, and the agency scorecard repeats them
+as its `portfolio`."""
+
 
 def metrics_markdown() -> str:
     lines = [INTRO.rstrip("\n")]
@@ -81,14 +104,27 @@ def metrics_markdown() -> str:
     for key, (zh, en) in CONTRACT_FIELDS.items():
         lines.append(f"| `{key}` | {en}（{zh}） |")
     lines += ["", "## The metrics", ""]
-    for kind, spec in REGISTERS.items():
+    sources = [
+        (kind, f"### From the {spec.en.lower()} ({spec.zh}, `{kind}`)")
+        for kind, spec in REGISTERS.items()
+    ]
+    sources.append((RESULTS_KIND, RESULTS_HEADING))
+    for kind, heading in sources:
         metrics = [m for m in METRICS.values() if m.kind == kind]
         if not metrics:
             continue
-        lines += [f"### From the {spec.en.lower()} ({spec.zh}, `{kind}`)", ""]
+        lines += [heading, ""]
+        if kind == RESULTS_KIND:
+            lines += [RESULTS_INTRO, ""]
         for m in metrics:
             unit = f" · unit: {m.unit_en}（{m.unit_zh}）" if m.unit_en else ""
-            share = " · a share (0–1): compare with a constant target only" if not m.targets else ""
+            share = (
+                ""
+                if m.targets
+                else " · compare with a constant target only"
+                if m.unit_en
+                else " · a share (0–1): compare with a constant target only"
+            )
             lines += [
                 f"#### `{m.name}`: {m.en}（{m.zh}）",
                 "",

@@ -52,10 +52,20 @@ class Family(BaseModel):
     max: float
 
 
-class Measured(BaseModel):
-    """How a register filled a leaf."""
+class Override(BaseModel):
+    """An upheld appeal's value in place of the measured one."""
 
-    source: Literal["register"]
+    value: float
+    register_value: float | None = Field(description="the value the register or results gave")
+    reason: str
+    appeal: uuid.UUID | None
+
+
+class Measured(BaseModel):
+    """How a register (or, for an agency's portfolio, its stations' approved results)
+    filled a leaf, and the upheld appeal that replaced its value, if any."""
+
+    source: Literal["register", "results", "appeal"]
     register_kind: str = Field(description="register kind 台账类型")
     metric: str
     params: dict[str, Any]
@@ -69,6 +79,7 @@ class Measured(BaseModel):
         description="the figures behind the value (e.g. late reports, overdue qualifications)"
     )
     flags: list[str] = Field(description="e.g. insufficient_sample (quota not met), no_target")
+    override: Override | None = None
 
 
 class Citation(BaseModel):
@@ -104,8 +115,10 @@ class Leaf(BaseModel):
     points: float | None
     max_points: float
     flag: str | None
-    source: Literal["raters", "register"] = Field(
-        description="where the value came from: evaluators' scores or a register (台账)"
+    source: Literal["raters", "register", "results", "appeal"] = Field(
+        description="where the value came from: evaluators' scores, a register (台账), the"
+        " stations' approved results (an agency's portfolio) or an upheld appeal in place of"
+        " a measured value"
     )
     measured: Measured | None = Field(
         None,
@@ -215,6 +228,33 @@ class Aggregate(BaseModel):
     vetoed: int
 
 
+class PortfolioRound(BaseModel):
+    round: uuid.UUID
+    kind: str
+    as_of: str
+    snapshot: uuid.UUID = Field(description="the station round's approval snapshot read")
+
+
+class PortfolioStation(BaseModel):
+    code: str
+    total: float = Field(description="the approved total")
+    out_of: float = Field(description="its system's total points")
+    grade: str
+    grade_zh: str
+    vetoes: list[str]
+    passed: bool = Field(description="graded above its system's lowest grade, no veto")
+
+
+class Portfolio(BaseModel):
+    """The stations' approved results an agency round read (P1–P3)."""
+
+    rounds: list[PortfolioRound]
+    stations: list[PortfolioStation]
+    evaluated: int
+    mean: float | None = Field(description="mean score, points of 100")
+    passing: int
+
+
 class AgencyScorecard(BaseModel):
     """Station systems: ``stations`` and ``aggregate``; agency systems: the agency's own card."""
 
@@ -238,6 +278,11 @@ class AgencyScorecard(BaseModel):
     leaves: list[Leaf] | None = None
     robustness: Robustness | None = None
     recommendation_robustness: RecommendationRobustness | None = None
+    portfolio: Portfolio | None = Field(
+        None,
+        description="agency systems: the stations' approved results its portfolio leaves read"
+        " (which round, which stations, their scores and grades); none before any is approved",
+    )
 
 
 class ReportQuery(BaseModel):
