@@ -161,6 +161,8 @@ async def _facts(
     for decision in decisions:
         round_ = rounds[decision.round_id]
         where = region_of[round_.contract_id]
+        if versions[round_.system_id].unit != "station":
+            continue  # an agency round grades the agency, not a station, and recommends once more
         results = snapshots.get(round_.snapshot_in_force)
         for unit in json.loads(results).values() if results else ():
             facts.grades.append(GradeFact(where, str(round_.kind), unit["grade"]))

@@ -40,8 +40,13 @@ TRIGGER_OF = {
 
 async def _events(contract: Contract) -> list[Event]:
     events = [Event("signed", contract.period_start)]
+    # the contract's own evaluations of its stations: an agency round (a system whose unit
+    # is the agency) scores the organisation and neither triggers nor passes a tranche
     for round_ in await Round.filter(
-        contract_id=contract.id, state=RoundState.APPROVED, kind__in=list(OWN_EVALUATIONS)
+        contract_id=contract.id,
+        state=RoundState.APPROVED,
+        kind__in=list(OWN_EVALUATIONS),
+        system__unit="station",
     ):
         decision = await Decision.filter(round_id=round_.id, superseded=False).first()
         if decision is None:

@@ -303,3 +303,34 @@ async def test_the_agency_s_report_lists_the_stations_it_read(county):
     assert "服务组合指标（P1–P3）读取本合同 2026-06-30" in text
     assert "2 个站点，合格及以上且无否决 1 个，平均 77.50 分" in text
     assert "| ST02 | 55.00 | 100 | 不合格 | — | 否 |" in text
+
+
+async def test_an_agency_round_neither_moves_a_tranche_nor_counts_as_a_station(county, tmp_path):
+    """The agency round scores the organisation: its approval (kind annual, which for a
+    station round is the final evaluation) triggers no tranche, and the county's roll-up
+    counts the stations its station round graded, not the agency beside them."""
+    from evaluator.services.rollups import document, region_rollup
+    from evaluator.services.tranches import contract_tranches
+    from evaluator.store.contracts import Contract
+
+    await score_station_round(county, {"ST01": 10, "ST02": 10})
+    await approve(county, county.round_a)  # the mid-term: the second tranche's trigger
+    contract = await Contract.get(id=county.round_a.contract_id)
+
+    async def statuses():
+        _, table = await contract_tranches(county.actors["bureau"], contract.id)
+        return {t.code: (t.status, t.trigger_on) for t in table}
+
+    before = await statuses()
+    round_ = await agency_round(county)
+    await import_ledger(
+        county, round_, ledger([("ST01", "人员经费", 900000), ("", "行政办公", 100000)]), tmp_path
+    )
+    await score_agency_in_full(county, round_)
+    round_ = await approve(county, round_)
+    assert (await current_decision(county.actors["bureau"], round_.id)).recommended == "renew"
+    assert await statuses() == before  # the final tranche still waits for the final evaluation
+    year = str(round_.as_of.year)
+    rows = document(await region_rollup(county.admin, None, year))["rows"]
+    graded = sum(r["figures"].get("stations_graded", 0) for r in rows if r["depth"] == 0)
+    assert graded == 2  # ST01 and ST02, not the agency
