@@ -5,7 +5,8 @@ Visibility (the scope every read and write is filtered by):
 - admin, auditor: everything;
 - bureau officer: contracts their bureau bought, and the stations, rounds and scores below;
   an officer of a city's or a province's civil-affairs bureau: the spot checks their bureau
-  commissioned (``Round.commissioned_by``), their stations and scores — not the contract;
+  commissioned (``Round.commissioned_by``), the stations they sample and their scores — not
+  the contract;
 - evaluator, lead evaluator: the rounds they are assigned to;
 - agency user: contracts their agency holds, the stations linked to them (from the day the
   link starts, and after it ends), their rounds — and scores only once a round is approved
@@ -26,7 +27,7 @@ from evaluator.errors import LockedError, NotFound, PermissionDenied, Problem, S
 from evaluator.store.base import OrgKind, Role, RoundState
 from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.orgs import Membership, Organisation, User
-from evaluator.store.rounds import Round, RoundAssignment
+from evaluator.store.rounds import Round, RoundAssignment, SampledStation
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,8 @@ def station_scope(actor: Actor) -> QuerySet[Station]:
             contract_links__contract__agency_id__in=list(actor.orgs(Role.AGENCY_USER)),
             contract_links__valid_from__lte=clock.today(),
         )
-        # the stations of a contract a city's or a province's bureau spot-checks
-        | Q(contract_links__contract__rounds__commissioned_by_id__in=bureaus)
+        # the stations a city's or a province's bureau samples in its spot checks
+        | Q(sampled_in__sample__round__commissioned_by_id__in=bureaus)
     )
     if actor.user_id is not None:
         q |= Q(contract_links__contract__rounds__assignments__user_id=actor.user_id)
@@ -208,8 +209,8 @@ async def may_see_station(actor: Actor, station: Station) -> bool:
     bureaus = list(actor.orgs(Role.BUREAU_OFFICER))
     if (
         bureaus
-        and await ContractStation.filter(
-            station_id=station.id, contract__rounds__commissioned_by_id__in=bureaus
+        and await SampledStation.filter(
+            station_id=station.id, sample__round__commissioned_by_id__in=bureaus
         ).exists()
     ):
         return True

@@ -27,6 +27,8 @@ from evaluator.services.actors import (
     round_scope,
     station_scope,
 )
+from evaluator.services.spot_checks import commission
+from evaluator.services.spot_samples import SampleRequest
 from evaluator.store.base import Role, RoundKind
 from evaluator.store.contracts import Station
 from evaluator.store.rounds import Round
@@ -83,10 +85,20 @@ async def test_each_predicate_equals_its_scope(db):
         as_of=dt.date(2026, 6, 30),
         elapsed=0.5,
     )
-    # a spot check of B's contract commissioned by a city's bureau (its officer sees it and
-    # B's stations, nothing of A)
+    # spot checks commissioned by a city's bureau: its officer sees them and the stations
+    # they sample — ST03 of B's contract, ST01 of A's (sampled of ST01 and ST02), not ST02
     actors["city"] = await city_officer(county)
-    await commissioned(county, actors["city"], "C-B")
+    await commissioned(county, actors["city"], "C-B", SampleRequest(stations=("ST03",)))
+    await commission(
+        actors["city"],
+        contract_code="C-A",
+        evaluation_agency_id=county.evaluators.id,
+        system_id=county.round_a.system_id,
+        as_of=dt.date(2026, 6, 30),
+        sample=SampleRequest(stations=("ST01",)),
+    )
+    seen = set(await station_scope(actors["city"]).values_list("code", flat=True))
+    assert seen == {"ST01", "ST03"}
     for day in (dt.date(2026, 6, 1), dt.date(2026, 8, 1)):
         clock.pin(day)
-        assert await _check(actors) == 13 * 7
+        assert await _check(actors) == 13 * 8  # actors × (5 rounds + 3 stations)
