@@ -52,7 +52,25 @@ def _unique(en: str, zh: str):
 
 
 async def create_organisation(actor: Actor, kind: OrgKind, name: str, **details) -> Organisation:
+    """An organisation (administrators). ``region``: a Region or its code; a township
+    government (``OrgKind.TOWNSHIP``) needs a township (乡镇/街道) region."""
     _admin(actor)
+    region = details.get("region")
+    if isinstance(region, str):
+        found = await Region.get_or_none(code=region)
+        if found is None:
+            raise InvalidInput(
+                Problem(f"no region {region}", f"未找到行政区划 {region}", path="region")
+            )
+        details["region"] = region = found
+    if kind == OrgKind.TOWNSHIP and (region is None or region.level != RegionLevel.TOWNSHIP):
+        raise InvalidInput(
+            Problem(
+                "a township government's region must be a township (乡镇/街道)",
+                "乡镇人民政府（街道办事处）的行政区划须为乡镇（街道）级",
+                path="region",
+            )
+        )
     with _unique(
         "an organisation with this credit code already exists", "该统一社会信用代码的机构已存在"
     ):
@@ -100,7 +118,19 @@ async def _create_user(actor: Actor, username: str, display_name: str, password_
 
 
 async def grant(actor: Actor, user: User, organisation: Organisation, role: Role) -> Membership:
+    """Give ``user`` ``role`` in ``organisation`` (administrators). A township government's
+    members are township officials, and a township official belongs to one."""
     _admin(actor)
+    if (role == Role.TOWNSHIP_OFFICIAL) != (organisation.kind == OrgKind.TOWNSHIP):
+        raise InvalidInput(
+            Problem(
+                "a township official (township_official) is the role of a township government, "
+                "its only one",
+                "乡镇（街道）人员（township_official）只能是乡镇人民政府（街道办事处）的角色，"
+                "乡镇人民政府（街道办事处）也只设此角色",
+                path="role",
+            )
+        )
     async with in_transaction() as conn:
         m = await Membership.create(user=user, organisation=organisation, role=role, using_db=conn)
         await audit.record(

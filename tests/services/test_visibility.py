@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from test_spot_checks import city_officer, commissioned
 from test_station_links import rebid
+from test_townships import township_official, year_end
 from workflow_fixtures import build_county
 
 from evaluator import clock
@@ -99,6 +100,16 @@ async def test_each_predicate_equals_its_scope(db):
     )
     seen = set(await station_scope(actors["city"]).values_list("code", flat=True))
     assert seen == {"ST01", "ST03"}
+    # the official of ST01's township, on A's final round for the purchaser: that round and
+    # ST01, nothing else
+    actors["township"] = await township_official(county)
+    final = await year_end(county)
+    await panel_staff.assign_user(
+        county.actors["lead"], final.id, "township", Role.EVALUATOR, "purchaser"
+    )
+    assert set(await round_scope(actors["township"]).values_list("id", flat=True)) == {final.id}
+    seen = set(await station_scope(actors["township"]).values_list("code", flat=True))
+    assert seen == {"ST01"}
     for day in (dt.date(2026, 6, 1), dt.date(2026, 8, 1)):
         clock.pin(day)
-        assert await _check(actors) == 13 * 8  # actors × (5 rounds + 3 stations)
+        assert await _check(actors) == 14 * 9  # actors × (6 rounds + 3 stations)

@@ -103,7 +103,10 @@ class TransitionIn(In):
 
 class AssignmentIn(In):
     username: str = Field(min_length=1, max_length=64)
-    role: Role = Field(description="evaluator or lead_evaluator")
+    role: Role = Field(
+        description="evaluator or lead_evaluator; at year end an official of a scored station's "
+        "township scores for the purchaser as township_official (evaluator names them too)"
+    )
     rater_role: str = Field(
         "third_party",
         max_length=40,

@@ -1,9 +1,10 @@
-# The stations a spot check samples and how they were chosen (issue 20, item 5); earlier spot checks sample all.
+# The stations a spot check samples and how they were chosen, earlier spot checks sampling all; township governments and their officials (new enum values: the migration state only) (issue 20, item 5).
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise.fields.base import OnDelete
 import uuid
 from uuid import uuid4
+from evaluator.store.base import OrgKind, Role
 from tortoise import fields
 
 
@@ -37,12 +38,39 @@ async def sample_earlier_spot_checks(apps, schema_editor) -> None:
         await client.execute_script(";\n".join(statements))
 
 
+class DescribeChoices(ops.AlterField):
+    """A CharEnumField's new values change only the field's description (its choices) in the
+    migration state: the column stays a varchar of the same length, so nothing is run on the
+    database (SQLite's alter_field would rebuild the table and drop its unique constraints)."""
+
+    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
+        return None
+
+    async def database_backward(self, app_label, old_state, new_state, state_editor=None) -> None:
+        return None
+
+
 class Migration(migrations.Migration):
     dependencies = [('models', '0017_payment_applications')]
 
     initial = False
 
     operations = [
+        DescribeChoices(
+            model_name='Membership',
+            name='role',
+            field=fields.CharEnumField(description='ADMIN: admin\nBUREAU_OFFICER: bureau_officer\nEVALUATOR: evaluator\nLEAD_EVALUATOR: lead_evaluator\nAGENCY_USER: agency_user\nAUDITOR: auditor\nTOWNSHIP_OFFICIAL: township_official', enum_type=Role, max_length=20),
+        ),
+        DescribeChoices(
+            model_name='Organisation',
+            name='kind',
+            field=fields.CharEnumField(description='BUREAU: bureau\nEVALUATION_AGENCY: evaluation_agency\nSERVICE_AGENCY: service_agency\nTOWNSHIP: township', enum_type=OrgKind, max_length=20),
+        ),
+        DescribeChoices(
+            model_name='RoundAssignment',
+            name='role',
+            field=fields.CharEnumField(description='ADMIN: admin\nBUREAU_OFFICER: bureau_officer\nEVALUATOR: evaluator\nLEAD_EVALUATOR: lead_evaluator\nAGENCY_USER: agency_user\nAUDITOR: auditor\nTOWNSHIP_OFFICIAL: township_official', enum_type=Role, max_length=20),
+        ),
         ops.CreateModel(
             name='RoundSample',
             fields=[
