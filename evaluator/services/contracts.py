@@ -22,6 +22,7 @@ from evaluator.services.actors import (
     get_station,
     require,
 )
+from evaluator.services.townships import check_government, check_membership
 from evaluator.store.base import OrgKind, RegionLevel, Role
 from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.orgs import Membership, Organisation, Region, User
@@ -63,14 +64,7 @@ async def create_organisation(actor: Actor, kind: OrgKind, name: str, **details)
                 Problem(f"no region {region}", f"未找到行政区划 {region}", path="region")
             )
         details["region"] = region = found
-    if kind == OrgKind.TOWNSHIP and (region is None or region.level != RegionLevel.TOWNSHIP):
-        raise InvalidInput(
-            Problem(
-                "a township government's region must be a township (乡镇/街道)",
-                "乡镇人民政府（街道办事处）的行政区划须为乡镇（街道）级",
-                path="region",
-            )
-        )
+    check_government(kind, region)
     with _unique(
         "an organisation with this credit code already exists", "该统一社会信用代码的机构已存在"
     ):
@@ -121,16 +115,7 @@ async def grant(actor: Actor, user: User, organisation: Organisation, role: Role
     """Give ``user`` ``role`` in ``organisation`` (administrators). A township government's
     members are township officials, and a township official belongs to one."""
     _admin(actor)
-    if (role == Role.TOWNSHIP_OFFICIAL) != (organisation.kind == OrgKind.TOWNSHIP):
-        raise InvalidInput(
-            Problem(
-                "a township official (township_official) is the role of a township government, "
-                "its only one",
-                "乡镇（街道）人员（township_official）只能是乡镇人民政府（街道办事处）的角色，"
-                "乡镇人民政府（街道办事处）也只设此角色",
-                path="role",
-            )
-        )
+    check_membership(role, organisation)
     async with in_transaction() as conn:
         m = await Membership.create(user=user, organisation=organisation, role=role, using_db=conn)
         await audit.record(

@@ -3,17 +3,46 @@ government (``OrgKind.TOWNSHIP``, its region a township) rates the stations of t
 for the purchaser. Put on a final or annual round's panel by its lead (services/panel_staff.py)
 with the rater role ``purchaser``, they score the purchaser's leaves of their township's
 stations only, submit their part, and see nothing else (services/actors.py): no contract, no
-other station, no agency, no results, no other rater's values."""
+other station, no agency, no results, no other rater's values. The checks of a township
+government (its region a township) and of its members (the role township_official) are here
+too (services/contracts.py calls them)."""
 
 from __future__ import annotations
 
 from evaluator.errors import InvalidInput, Problem
-from evaluator.store.base import YEAR_END, OrgKind, Role
+from evaluator.store.base import YEAR_END, OrgKind, RegionLevel, Role
 from evaluator.store.contracts import Station
-from evaluator.store.orgs import Membership, Organisation, User
+from evaluator.store.orgs import Membership, Organisation, Region, User
 from evaluator.store.rounds import Round, RoundAssignment
 
 PURCHASER = "purchaser"  # the rater role a township official scores for
+
+
+def check_government(kind: OrgKind, region: Region | None) -> None:
+    """A township government's region is a township (else InvalidInput at ``region``)."""
+    if kind == OrgKind.TOWNSHIP and (region is None or region.level != RegionLevel.TOWNSHIP):
+        raise InvalidInput(
+            Problem(
+                "a township government's region must be a township (乡镇/街道)",
+                "乡镇人民政府（街道办事处）的行政区划须为乡镇（街道）级",
+                path="region",
+            )
+        )
+
+
+def check_membership(role: Role, organisation: Organisation) -> None:
+    """A township official is the role of a township government, and its only one (else
+    InvalidInput at ``role``)."""
+    if (role == Role.TOWNSHIP_OFFICIAL) != (organisation.kind == OrgKind.TOWNSHIP):
+        raise InvalidInput(
+            Problem(
+                "a township official (township_official) is the role of a township government, "
+                "its only one",
+                "乡镇（街道）人员（township_official）只能是乡镇人民政府（街道办事处）的角色，"
+                "乡镇人民政府（街道办事处）也只设此角色",
+                path="role",
+            )
+        )
 
 
 async def official_townships(user_id) -> set[str]:
