@@ -55,7 +55,7 @@ async def _store_demo(report, out: Path | None = None) -> str:
         f"audit trail 审计日志: {verification.events} events, chain {'intact 完整' if verification.ok else 'BROKEN 已损坏'}",
         "demo accounts 演示账号: admin, bureau, city, province, lead, evaluator (evaluator2, "
         "evaluator3), "
-        "supervisor, auditor, agency1, agency2, agency3",
+        "supervisor, auditor, township, agency1, agency2, agency3",
     ]
     if loaded.rounds:
         lines += await _panel_lines(loaded.rounds[0])

@@ -57,6 +57,10 @@ class DemoAccounts:
     # roll-up of their region (docs/rollups.md), nothing of a contract
     city: str = "city"
     province: str = "province"
+    # an official of the first station's township government (乡镇人民政府/街道办事处): rates
+    # its station for the purchaser in final and annual rounds, sees nothing else
+    # (docs/decisions.md#the-township-rates-its-station-乡镇街道评价)
+    township: str = "township"
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,21 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
         stations[s.code] = await contract_svc.create_station(
             system_actor, bureau, s.code, s.name, township
         )
+        if i == 1:  # the first station's township government and its official
+            government = await contract_svc.create_organisation(
+                system_actor,
+                OrgKind.TOWNSHIP,
+                s.township + ("办事处" if s.township.endswith("街道") else "人民政府"),
+                short_name=s.township,
+                region=township,
+            )
+            users[accounts.township] = await _user(
+                system_actor,
+                accounts.township,
+                "乡镇（街道）人员 Township official",
+                government,
+                Role.TOWNSHIP_OFFICIAL,
+            )
     version = await register_system(
         system_actor,
         shipped_system("station-annual").read_text(encoding="utf-8"),
@@ -310,7 +329,8 @@ def demo_password(role: str) -> str:
 async def demo_logins() -> list[DemoLogin]:
     """Give every demo account its documented password (only where it does not already
     verify, so restarting the demo neither rewrites hashes nor ends sessions).
-    One line per account: admin, bureau, lead, evaluator, auditor, supervisor, evaluator2,
+    One line per account: admin, bureau, city, province, lead, evaluator, auditor,
+    supervisor, township, evaluator2,
     evaluator3 (the evaluator's password), agency1, agency2 …"""
     accounts = DemoAccounts()
     wanted = [
@@ -324,6 +344,7 @@ async def demo_logins() -> list[DemoLogin]:
             "evaluator",
             "auditor",
             "supervisor",
+            "township",
         )
     ]
     wanted += [("evaluator", HARSH), ("evaluator", LENIENT)]  # the rest of the panel

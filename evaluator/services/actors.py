@@ -5,8 +5,12 @@ Visibility (the scope every read and write is filtered by):
 - admin, auditor: everything;
 - bureau officer: contracts their bureau bought, and the stations, rounds and scores below;
   an officer of a city's or a province's civil-affairs bureau: the spot checks their bureau
-  commissioned (``Round.commissioned_by``), their stations and scores — not the contract;
+  commissioned (``Round.commissioned_by``), the stations they sample and their scores — not
+  the contract;
 - evaluator, lead evaluator: the rounds they are assigned to;
+- township official (乡镇/街道): the stations of their township and the final or annual
+  rounds they are assigned to rate them in for the purchaser — no contract, no other station,
+  no agency, no score but their own (docs/decisions.md#the-township-rates-its-station);
 - agency user: contracts their agency holds, the stations linked to them (from the day the
   link starts, and after it ends), their rounds — and scores only once a round is approved
   (blind until published).
@@ -23,10 +27,10 @@ from tortoise.queryset import QuerySet
 from evaluator import clock
 from evaluator.decisions.words import ROUND_STATE_ZH
 from evaluator.errors import LockedError, NotFound, PermissionDenied, Problem, StateError
-from evaluator.store.base import OrgKind, Role, RoundState
+from evaluator.store.base import PANEL_ROLES, OrgKind, Role, RoundState
 from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.orgs import Membership, Organisation, User
-from evaluator.store.rounds import Round, RoundAssignment
+from evaluator.store.rounds import Round, RoundAssignment, SampledStation
 
 
 @dataclass(frozen=True)
@@ -80,12 +84,17 @@ def contract_scope(actor: Actor) -> QuerySet[Contract]:
     q = Q(buyer_id__in=list(actor.orgs(Role.BUREAU_OFFICER))) | Q(
         agency_id__in=list(actor.orgs(Role.AGENCY_USER))
     )
-    if actor.user_id is not None:
-        q |= Q(rounds__assignments__user_id=actor.user_id)
+    if actor.user_id is not None:  # a township official's assignment shows no contract
+        q |= Q(
+            rounds__assignments__user_id=actor.user_id,
+            rounds__assignments__role__in=list(PANEL_ROLES),
+        )
     return Contract.filter(q).distinct()
 
 
-def round_scope(actor: Actor) -> QuerySet[Round]:
+def round_scope(actor: Actor, *, panel_only: bool = False) -> QuerySet[Round]:
+    """The rounds the actor sees; ``panel_only``: without those seen only as a township
+    official assigned to rate their stations."""
     if actor.sees_everything:
         return Round.all()
     q = (
@@ -97,7 +106,11 @@ def round_scope(actor: Actor) -> QuerySet[Round]:
         | Q(commissioned_by_id__in=list(actor.orgs(Role.BUREAU_OFFICER)))
     )
     if actor.user_id is not None:
-        q |= Q(assignments__user_id=actor.user_id)
+        q |= (
+            Q(assignments__user_id=actor.user_id, assignments__role__in=list(PANEL_ROLES))
+            if panel_only
+            else Q(assignments__user_id=actor.user_id)
+        )
     return Round.filter(q).distinct()
 
 
@@ -113,11 +126,16 @@ def station_scope(actor: Actor) -> QuerySet[Station]:
             contract_links__contract__agency_id__in=list(actor.orgs(Role.AGENCY_USER)),
             contract_links__valid_from__lte=clock.today(),
         )
-        # the stations of a contract a city's or a province's bureau spot-checks
-        | Q(contract_links__contract__rounds__commissioned_by_id__in=bureaus)
+        # the stations a city's or a province's bureau samples in its spot checks
+        | Q(sampled_in__sample__round__commissioned_by_id__in=bureaus)
+        # a township official: the stations of their township
+        | Q(township__organisations__id__in=list(actor.orgs(Role.TOWNSHIP_OFFICIAL)))
     )
     if actor.user_id is not None:
-        q |= Q(contract_links__contract__rounds__assignments__user_id=actor.user_id)
+        q |= Q(
+            contract_links__contract__rounds__assignments__user_id=actor.user_id,
+            contract_links__contract__rounds__assignments__role__in=list(PANEL_ROLES),
+        )
     return Station.filter(q).distinct()
 
 
@@ -127,7 +145,9 @@ async def organisation_scope(actor: Actor) -> QuerySet[Organisation]:
     ids = {o for _, o in actor.roles if o is not None}
     for buyer, agency in await contract_scope(actor).values_list("buyer_id", "agency_id"):
         ids |= {buyer, agency}
-    ids |= set(await round_scope(actor).values_list("evaluation_agency_id", flat=True))
+    ids |= set(
+        await round_scope(actor, panel_only=True).values_list("evaluation_agency_id", flat=True)
+    )
     q = Q(id__in=list(ids))
     if actor.orgs(Role.BUREAU_OFFICER):
         q |= Q(kind__in=[OrgKind.SERVICE_AGENCY, OrgKind.EVALUATION_AGENCY])
@@ -208,8 +228,8 @@ async def may_see_station(actor: Actor, station: Station) -> bool:
     bureaus = list(actor.orgs(Role.BUREAU_OFFICER))
     if (
         bureaus
-        and await ContractStation.filter(
-            station_id=station.id, contract__rounds__commissioned_by_id__in=bureaus
+        and await SampledStation.filter(
+            station_id=station.id, sample__round__commissioned_by_id__in=bureaus
         ).exists()
     ):
         return True
@@ -223,10 +243,19 @@ async def may_see_station(actor: Actor, station: Station) -> bool:
         ).exists()
     ):
         return True
+    townships = list(actor.orgs(Role.TOWNSHIP_OFFICIAL))
+    if (
+        townships
+        and station.township_id is not None
+        and await Organisation.filter(id__in=townships, region_id=station.township_id).exists()
+    ):
+        return True
     return (
         actor.user_id is not None
         and await ContractStation.filter(
-            station_id=station.id, contract__rounds__assignments__user_id=actor.user_id
+            station_id=station.id,
+            contract__rounds__assignments__user_id=actor.user_id,
+            contract__rounds__assignments__role__in=list(PANEL_ROLES),
         ).exists()
     )
 
@@ -246,8 +275,12 @@ async def assignment_of(actor: Actor, round_: Round) -> RoundAssignment | None:
 
 
 async def assignment_role(actor: Actor, round_: Round) -> Role | None:
+    """The actor's role on the round's evaluation panel (evaluator or lead evaluator), which
+    opens the round's evidence, registers, gaps and findings to them; None for anyone else —
+    a township official assigned to rate their stations included (they score through
+    :func:`assignment_of` and see nothing more)."""
     found = await assignment_of(actor, round_)
-    return found.role if found else None
+    return found.role if found and found.role in PANEL_ROLES else None
 
 
 async def may_see_scores(actor: Actor, round_: Round) -> bool:

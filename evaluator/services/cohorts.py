@@ -1,12 +1,15 @@
-"""The units a round scores: the contract's stations linked on the round's date (or the
-agency), their contract targets (the agency's: its stations' summed), and the unit a typed
-code names."""
+"""The units a round scores: the contract's stations linked on the round's date (a spot
+check: those of its sample, services/spot_samples.py), or the agency; their contract
+targets (the agency's: its stations' summed), and the unit a typed code names."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tortoise.queryset import QuerySet
+
 from evaluator.services import station_links
+from evaluator.store.base import RoundKind
 from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.rounds import Round
 from evaluator.systems import IndicatorSystem
@@ -41,13 +44,24 @@ def agency_targets(stations: list[dict | None]) -> dict[str, float]:
     return out
 
 
+def round_links(round_: Round) -> QuerySet[ContractStation]:
+    """The station links a round scores: the contract's in force on the round's date; a
+    spot check's, only those of its sample."""
+    links = ContractStation.filter(
+        station_links.active_on(round_.as_of), contract_id=round_.contract_id
+    )
+    if round_.kind == RoundKind.SPOT_CHECK:
+        links = links.filter(station__sampled_in__sample__round_id=round_.id)
+    return links
+
+
 @dataclass(frozen=True)
 class Cohort:
     """What a round scores, read once: its contract, its units (the contract's stations in
     force on the round's date, or the agency) and each unit's contract targets."""
 
     contract: Contract
-    units: list[str]
+    units: list[str]  # station codes, sorted (an agency round: the agency's id)
     targets: dict[str, dict]  # unit → its targets in the contract (the agency: its stations' sums)
 
 
@@ -66,7 +80,7 @@ async def round_cohort(round_: Round, system: IndicatorSystem, conn=None) -> Coh
         return Cohort(contract, [unit], {unit: agency_targets(targets)})
     # the links in force as plain rows (a national round has 30,000: no model objects)
     links = (
-        await ContractStation.filter(station_links.active_on(round_.as_of), contract_id=contract.id)
+        await round_links(round_)
         .using_db(conn)
         .order_by("station__code")
         .values_list("station__code", "targets")
@@ -99,11 +113,8 @@ async def round_unit(round_: Round, system: IndicatorSystem, text: str, conn=Non
         contract = await Contract.get(id=round_.contract_id).using_db(conn)
         return unit_named([str(contract.agency_id)], text)
     found = (
-        await ContractStation.filter(
-            station_links.active_on(round_.as_of),
-            contract_id=round_.contract_id,
-            station__code_key=code_key(text),
-        )
+        await round_links(round_)
+        .filter(station__code_key=code_key(text))
         .using_db(conn)
         .values_list("station__code", flat=True)
     )
@@ -111,5 +122,6 @@ async def round_unit(round_: Round, system: IndicatorSystem, text: str, conn=Non
 
 
 async def round_units(round_: Round, system: IndicatorSystem, conn=None) -> list[str]:
-    """The units a round scores: the contract's stations in force on its date, or the agency."""
+    """The units a round scores: the contract's stations in force on its date (a spot
+    check's sample), or the agency."""
     return (await round_cohort(round_, system, conn)).units

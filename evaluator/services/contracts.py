@@ -22,6 +22,7 @@ from evaluator.services.actors import (
     get_station,
     require,
 )
+from evaluator.services.townships import check_government, check_membership
 from evaluator.store.base import OrgKind, RegionLevel, Role
 from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.orgs import Membership, Organisation, Region, User
@@ -52,7 +53,18 @@ def _unique(en: str, zh: str):
 
 
 async def create_organisation(actor: Actor, kind: OrgKind, name: str, **details) -> Organisation:
+    """An organisation (administrators). ``region``: a Region or its code; a township
+    government (``OrgKind.TOWNSHIP``) needs a township (乡镇/街道) region."""
     _admin(actor)
+    region = details.get("region")
+    if isinstance(region, str):
+        found = await Region.get_or_none(code=region)
+        if found is None:
+            raise InvalidInput(
+                Problem(f"no region {region}", f"未找到行政区划 {region}", path="region")
+            )
+        details["region"] = region = found
+    check_government(kind, region)
     with _unique(
         "an organisation with this credit code already exists", "该统一社会信用代码的机构已存在"
     ):
@@ -100,7 +112,10 @@ async def _create_user(actor: Actor, username: str, display_name: str, password_
 
 
 async def grant(actor: Actor, user: User, organisation: Organisation, role: Role) -> Membership:
+    """Give ``user`` ``role`` in ``organisation`` (administrators). A township government's
+    members are township officials, and a township official belongs to one."""
     _admin(actor)
+    check_membership(role, organisation)
     async with in_transaction() as conn:
         m = await Membership.create(user=user, organisation=organisation, role=role, using_db=conn)
         await audit.record(

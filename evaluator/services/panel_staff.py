@@ -1,8 +1,9 @@
 """Who scores a round (the panel): the evaluation agency's lead staffs it — evaluators of
 the agency for the third party, the buying bureau's officers too for the other rater roles
-(purchaser, supervisor, community), never the service agency evaluated nor anyone with a
-declared tie; each rater submits their part (final; the lead may give it back). Each
-change is one transaction with its audit event."""
+(purchaser, supervisor, community), and in final and annual rounds the officials of a
+scored station's township for the purchaser (services/townships.py); never the service
+agency evaluated nor anyone with a declared tie; each rater submits their part (final; the
+lead may give it back). Each change is one transaction with its audit event."""
 
 from __future__ import annotations
 
@@ -20,9 +21,15 @@ from evaluator.services.actors import (
     get_round,
     require,
 )
+from evaluator.services.cohorts import round_units
 from evaluator.services.scoring_form import scoring_progress
 from evaluator.services.systems import system_of
-from evaluator.store.base import Role
+from evaluator.services.townships import (
+    check_township_assignment,
+    official_townships,
+    township_candidates,
+)
+from evaluator.store.base import YEAR_END, Role
 from evaluator.store.contracts import Contract
 from evaluator.store.orgs import Declaration, Membership, User
 from evaluator.store.rounds import Round, RoundAssignment, SystemVersion
@@ -43,12 +50,17 @@ async def assign(
     """Put a person on the round's panel, scoring for one of the system's rater roles:
     the third party's evaluators (and its lead) come from the evaluation agency; the other
     roles (purchaser, supervisor, community …) from the evaluation agency or the buying
-    bureau; never anyone of the service agency evaluated, nor anyone with a declared tie."""
+    bureau; the purchaser's in a final or annual round also from the officials of a scored
+    station's township (assigned as ``township_official`` whichever of evaluator or that the
+    lead names); never anyone of the service agency evaluated, nor anyone with a declared
+    tie."""
     _require_staffing(actor, round_)
-    if role not in (Role.EVALUATOR, Role.LEAD_EVALUATOR):
+    if role not in (Role.EVALUATOR, Role.LEAD_EVALUATOR, Role.TOWNSHIP_OFFICIAL):
         raise InvalidInput(
             Problem(
-                "assign an evaluator or a lead evaluator", "只能分派评估员或主评估员", path="role"
+                "assign an evaluator, a lead evaluator or a township official",
+                "只能分派评估员、主评估员或乡镇（街道）人员",
+                path="role",
             )
         )
     system = await system_of(await SystemVersion.get(id=round_.system_id))
@@ -81,7 +93,17 @@ async def assign(
     of_assessed = await Membership.filter(
         user_id=user.id, organisation_id=contract.agency_id
     ).exists()
-    if of_assessed or not (evaluator_of_agency or (rater_role != "third_party" and of_buyer)):
+    if not of_assessed and (
+        role == Role.TOWNSHIP_OFFICIAL
+        or (
+            role == Role.EVALUATOR
+            and not (evaluator_of_agency or of_buyer)
+            and await official_townships(user.id)
+        )
+    ):
+        role = Role.TOWNSHIP_OFFICIAL
+        await check_township_assignment(round_, user, rater_role, await round_units(round_, system))
+    elif of_assessed or not (evaluator_of_agency or (rater_role != "third_party" and of_buyer)):
         raise InvalidInput(
             Problem(
                 f"{user.username} is not an evaluator of the round's evaluation agency"
@@ -148,6 +170,7 @@ async def staffing(actor: Actor, round_id) -> dict | None:
                 "lead": False,
                 "tied": username in tied,
                 "bureau": False,
+                "township": False,
             },
         )
         entry["lead"] = entry["lead"] or role == Role.LEAD_EVALUATOR
@@ -163,9 +186,24 @@ async def staffing(actor: Actor, round_id) -> dict | None:
                 "lead": False,
                 "tied": username in tied,
                 "bureau": True,
+                "township": False,
             },
         )
     system = await system_of(await SystemVersion.get(id=round_.system_id))
+    # at year end the officials of a scored station's township, for the purchaser
+    if round_.kind in YEAR_END and "purchaser" in system.spec.role_codes:
+        for username, display in await township_candidates(await round_units(round_, system)):
+            candidates.setdefault(
+                username,
+                {
+                    "username": username,
+                    "display_name": display,
+                    "lead": False,
+                    "tied": username in tied,
+                    "bureau": False,
+                    "township": True,
+                },
+            )
     names = system.spec.roles or DEFAULT_ROLES
     return {
         "rater_roles": [
@@ -194,7 +232,7 @@ async def submit_part(actor: Actor, round_id) -> dict:
     round_ = await get_round(actor, round_id)
     mine = await assignment_of(actor, round_)
     require(
-        mine is not None and mine.role == Role.EVALUATOR,
+        mine is not None and mine.role in (Role.EVALUATOR, Role.TOWNSHIP_OFFICIAL),
         "only a rater of the panel submits their part",
         "仅本轮评估员可提交本人的评分",
     )

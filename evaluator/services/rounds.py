@@ -15,6 +15,7 @@ round.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from tortoise.transactions import in_transaction
 
@@ -29,7 +30,7 @@ from evaluator.errors import (
     TooEarly,
 )
 from evaluator.faults import crash_point
-from evaluator.services import audit, calendars, panel
+from evaluator.services import audit, calendars, panel, spot_samples
 from evaluator.services.actors import (
     Actor,
     assignment_role,
@@ -64,9 +65,12 @@ async def create_round(
     as_of: dt.date,
     elapsed: float = 1.0,
     commissioned_by: Organisation | None = None,
+    sample: spot_samples.SampleRequest | None = None,
 ) -> Round:
     """A round of the contract. ``commissioned_by``: the city's or the province's bureau
-    that commissions a spot check (its officer acts; the caller checked its region)."""
+    that commissions a spot check (its officer acts; the caller checked its region).
+    A spot check scores ``sample`` (services/spot_samples.py; None: every station of the
+    contract in force on ``as_of``), drawn with the new round's id as the seed."""
     if commissioned_by is None:
         require(
             buys(actor, contract),
@@ -102,10 +106,25 @@ async def create_round(
                 path="as_of",
             )
         )
+    if sample is not None and kind != RoundKind.SPOT_CHECK:
+        problems.append(
+            Problem(
+                "only a spot check samples stations; a round of its own scores them all",
+                "仅抽查可抽取部分社工站，自行组织的评估轮次须评全部社工站",
+                path="sample",
+            )
+        )
     if problems:
         raise InvalidInput(problems)
+    round_id = uuid.uuid4()
+    chosen = (
+        await spot_samples.choose(contract, as_of, sample, round_id)
+        if kind == RoundKind.SPOT_CHECK
+        else None
+    )
     async with in_transaction() as conn:
         round_ = await Round.create(
+            id=round_id,
             contract=contract,
             evaluation_agency=evaluation_agency,
             kind=kind,
@@ -115,7 +134,10 @@ async def create_round(
             commissioned_by=commissioned_by,
             using_db=conn,
         )
-        commissioner = {} if commissioned_by is None else {"commissioned_by": commissioned_by.name}
+        extra = {} if commissioned_by is None else {"commissioned_by": commissioned_by.name}
+        if chosen is not None:
+            await spot_samples.record(round_, chosen, conn)
+            extra["sample"] = chosen.document()
         await audit.record(
             actor.username,
             "round.create",
@@ -128,7 +150,7 @@ async def create_round(
                 "system": system.content_hash,
                 "as_of": as_of.isoformat(),
                 "elapsed": elapsed,
-                **commissioner,
+                **extra,
             },
             connection=conn,
         )
@@ -144,6 +166,7 @@ async def start_round(
     system_id,
     as_of: dt.date,
     elapsed: float = 1.0,
+    sample: spot_samples.SampleRequest | None = None,
 ) -> Round:
     """``create_round`` with the contract, evaluation agency and system named by id."""
     contract = await get_contract(actor, contract_id)
@@ -156,6 +179,7 @@ async def start_round(
         system=await get_system(actor, system_id),
         as_of=as_of,
         elapsed=elapsed,
+        sample=sample,
     )
 
 

@@ -30,7 +30,7 @@ from evaluator.services.card_documents import (
     unit_cards,
 )
 from evaluator.services.citations import leaf_evidence, round_evidence
-from evaluator.services.cohorts import round_cohort
+from evaluator.services.cohorts import round_cohort, round_links
 from evaluator.services.computed import Computed
 from evaluator.services.registers import register_history
 from evaluator.services.round_cache import inputs_key
@@ -43,7 +43,7 @@ from evaluator.services.round_inputs import (
 from evaluator.services.sensitivity import robustness, round_report
 from evaluator.services.station_results import portfolio
 from evaluator.store.base import RoundState
-from evaluator.store.contracts import Contract, ContractStation, Station
+from evaluator.store.contracts import Contract, Station
 from evaluator.store.orgs import Organisation
 from evaluator.store.rounds import Round
 
@@ -174,11 +174,7 @@ async def station_scorecard_as_of(actor: Actor, station_id, on: dt.date) -> dict
         .order_by("-as_of", "-created_at")
     )
     for round_ in candidates:
-        linked = await ContractStation.filter(
-            station_links.active_on(round_.as_of),
-            contract_id=round_.contract_id,
-            station_id=station.id,
-        ).exists()
+        linked = await round_links(round_).filter(station_id=station.id).exists()
         if linked and await may_see_results(actor, round_):
             card = await station_scorecard(actor, round_.id, station.id)
             responsible = (await station_links.responsible_on(actor, [station.id], on)).get(

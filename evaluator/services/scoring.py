@@ -28,7 +28,6 @@ from evaluator.services import audit
 from evaluator.services.actors import (
     Actor,
     assignment_of,
-    assignment_role,
     check_writable,
     require,
     round_scope,
@@ -36,8 +35,10 @@ from evaluator.services.actors import (
 from evaluator.services.citations import audit_citations, citable_files, insert_citations
 from evaluator.services.cohorts import round_unit, round_units, unit_named
 from evaluator.services.systems import system_of
+from evaluator.services.townships import rater_units
+from evaluator.store.base import Role
 from evaluator.store.contracts import Station
-from evaluator.store.rounds import Round, Score, SystemVersion
+from evaluator.store.rounds import Round, RoundAssignment, Score, SystemVersion
 from evaluator.systems.schema import DEFAULT_ROLES
 
 FIELDS = ("value", "target", "n", "comment", "evidence")
@@ -63,26 +64,33 @@ async def record_score(
     version → ConflictError; approved round → LockedError; a value outside the leaf's range
     or a file that cannot be cited on the unit → InvalidInput, and nothing is written."""
     round_ = await _visible_round(actor, round_id)
-    role = await assignment_role(actor, round_)
+    mine = await assignment_of(actor, round_)
     require(
-        role is not None,
+        mine is not None,
         "only evaluators assigned to this round may score it",
         "仅本轮次分派的评估员可评分",
     )
+    assert mine is not None
     check_writable(round_)
     system = await system_of(await SystemVersion.get(id=round_.system_id))
     await require_scorer(actor, round_, system, [leaf])
     named = await round_unit(round_, system, unit)
+    if mine.role == Role.TOWNSHIP_OFFICIAL and named is not None:
+        named = next(iter(await rater_units(mine, [named])), None)
     if named is None:
-        raise InvalidInput(
-            Problem(
-                f"{unit} is not evaluated in this round", f"{unit} 不在本轮评估范围内", path="unit"
-            )
-        )
+        raise InvalidInput(_outside(mine, unit, "unit"))
     unit = named
     check_value(system, unit, leaf, item, value, target, n)
     evidence = [str(e) for e in evidence or []]
     files = []
+    if evidence and mine.role == Role.TOWNSHIP_OFFICIAL:  # they see no file of the round
+        raise PermissionDenied(
+            Problem(
+                "a township official's rating cites no evidence files",
+                "乡镇（街道）人员评分不引用佐证材料",
+                path="evidence",
+            )
+        )
     if evidence:
         if leaf not in system.nodes or not system.nodes[leaf].is_leaf:
             raise InvalidInput(
@@ -154,6 +162,21 @@ async def record_score(
             )
         ) from None
     return score
+
+
+def _outside(mine: RoundAssignment | None, unit, path: str) -> Problem:
+    """A unit the rater may not score: not in the round, or (a township official) not a
+    station of their township in it — one message for both, so that it tells them nothing
+    of the round's other stations."""
+    if mine is not None and mine.role == Role.TOWNSHIP_OFFICIAL:
+        return Problem(
+            f"{unit} is not a station of your township in this round",
+            f"{unit} 不是本轮中您所在乡镇（街道）的社工站",
+            path=path,
+        )
+    return Problem(
+        f"{unit} is not evaluated in this round", f"{unit} 不在本轮评估范围内", path=path
+    )
 
 
 async def require_scorer(actor: Actor, round_: Round, system, leaves: list[str]) -> None:
@@ -251,8 +274,9 @@ async def record_scores(actor: Actor, round_id, rows: pd.DataFrame) -> int:
     (NaN) cell is no value, an infinite one a problem. A key already scored by this rater
     → ConflictError, nothing written."""
     round_ = await _visible_round(actor, round_id)
+    mine = await assignment_of(actor, round_)
     require(
-        await assignment_role(actor, round_) is not None,
+        mine is not None,
         "only evaluators assigned to this round may score it",
         "仅本轮次分派的评估员可评分",
     )
@@ -260,7 +284,7 @@ async def record_scores(actor: Actor, round_id, rows: pd.DataFrame) -> int:
     system = await system_of(await SystemVersion.get(id=round_.system_id))
     rows = rows.reset_index(drop=True)
     await require_scorer(actor, round_, system, [str(x) for x in rows["leaf"]])
-    units = await round_units(round_, system)
+    units = await rater_units(mine, await round_units(round_, system))
     # each unit as the round names it; an empty one is left as it is (the input check says so)
     # (each distinct text looked up once: a bulk write names a few thousand units many times)
     lookup: dict[str, str | None] = {}
@@ -273,13 +297,7 @@ async def record_scores(actor: Actor, round_id, rows: pd.DataFrame) -> int:
     outside = [i for i, u in enumerate(named) if u is None]
     if outside:
         problems = [
-            _row_problem(
-                i,
-                "unit",
-                f"{rows['unit'][i]} is not evaluated in this round",
-                f"{rows['unit'][i]} 不在本轮评估范围内",
-            )
-            for i in outside[:MAX_PROBLEMS]
+            _outside(mine, rows["unit"][i], f"rows[{i}].unit") for i in outside[:MAX_PROBLEMS]
         ]
         if len(outside) > MAX_PROBLEMS:
             more = len(outside) - MAX_PROBLEMS

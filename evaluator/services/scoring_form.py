@@ -17,6 +17,7 @@ from evaluator.services.actors import WRITABLE, Actor, assignment_of, get_round
 from evaluator.services.cohorts import round_cohort, unit_named
 from evaluator.services.round_inputs import system_of_round
 from evaluator.services.station_results import results_metrics
+from evaluator.services.townships import rater_units
 from evaluator.store.base import Role
 from evaluator.store.contracts import Station
 from evaluator.store.rounds import Round, Score
@@ -38,7 +39,8 @@ async def _as_rater(actor: Actor, round_id) -> tuple[Round, Role, IndicatorSyste
     system = await system_of_round(round_)
     cohort = await round_cohort(round_, system)
     assert mine is not None
-    return round_, role, system, list(cohort.units), mine.rater_role
+    # a township official scores the stations of their township only
+    return round_, role, system, await rater_units(mine, list(cohort.units)), mine.rater_role
 
 
 async def scoring_progress(actor: Actor, round_id) -> list[dict[str, Any]]:
@@ -70,7 +72,9 @@ async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]
         (s.leaf, s.item): s
         for s in await Score.filter(round_id=round_.id, unit=unit, rater_id=actor.user_id)
     }
-    _, metric_rows = await registers.metric_values(actor, round_.id, unit)
+    # a township official sees their own values only: no register figure, no evidence file
+    township = role == Role.TOWNSHIP_OFFICIAL
+    metric_rows = [] if township else (await registers.metric_values(actor, round_.id, unit))[1]
     measured = {row["leaf"]: _figures(row) for row in metric_rows if row["leaf"]}
     # an agency round: the leaves its stations' approved results fill (services/station_results.py)
     results = (
@@ -81,7 +85,7 @@ async def scoring_form(actor: Actor, round_id, unit_text: str) -> dict[str, Any]
     for leaf, entry in (results or {}).get("leaves", {}).items():
         if unit in entry["stations"]:
             measured[leaf] = _figures({"kind": RESULTS_KIND, **entry["stations"][unit]})
-    cited = await citations.leaf_evidence(round_, unit)
+    cited = {} if township else await citations.leaf_evidence(round_, unit)
 
     def leaf_of(node: Node) -> dict[str, Any]:
         return _leaf(system, node, mine) | {

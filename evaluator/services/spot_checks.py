@@ -29,6 +29,7 @@ from evaluator.services.regions import all_regions, ancestors, bureau_regions
 from evaluator.services.round_inputs import results_document, system_of_round
 from evaluator.services.rounds import create_round
 from evaluator.services.scorecards import compute_round
+from evaluator.services.spot_samples import SampleRequest, sample_document
 from evaluator.store.base import OWN_EVALUATIONS, Role, RoundKind, RoundState
 from evaluator.store.contracts import Contract
 from evaluator.store.orgs import Organisation
@@ -44,11 +45,13 @@ async def commission(
     system_id,
     as_of: dt.date,
     elapsed: float = 1.0,
+    sample: SampleRequest | None = None,
 ) -> Round:
     """A city's or a province's civil-affairs officer commissions a spot check of a contract
     bought in their region (named by its code: they see no contract otherwise). The round is
     created as the buying bureau creates its own (docs/decisions.md#spot-checks-抽查), with
-    the officer's bureau as its commissioner."""
+    the officer's bureau as its commissioner, scoring ``sample`` (services/spot_samples.py;
+    None: every station of the contract on ``as_of``)."""
     regions = await all_regions()
     mine = {
         bureau: region
@@ -83,6 +86,7 @@ async def commission(
         as_of=as_of,
         elapsed=elapsed,
         commissioned_by=await Organisation.get(id=commissioner),
+        sample=sample,
     )
 
 
@@ -132,7 +136,8 @@ async def spot_check_comparison(actor: Actor, round_id) -> dict[str, Any]:
     comparison = compare(
         _scored(await _results(check), check_system), _scored(await _results(own), own_system)
     )
-    return document(check, own, check_system, own_system, comparison)
+    doc = document(check, own, check_system, own_system, comparison)
+    return doc | {"sample": await sample_document(check)}
 
 
 def _round_doc(round_: Round, system: IndicatorSystem) -> dict[str, Any]:

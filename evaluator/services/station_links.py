@@ -37,7 +37,7 @@ from evaluator.services.actors import (
     get_station,
     require,
 )
-from evaluator.store.base import Role, RoundState
+from evaluator.store.base import PANEL_ROLES, Role, RoundState
 from evaluator.store.contracts import Contract, ContractStation, Station
 from evaluator.store.orgs import Organisation
 from evaluator.store.rounds import Round
@@ -66,15 +66,18 @@ def _day(value: dt.date | None) -> str:
 def link_scope(actor: Actor) -> QuerySet[ContractStation]:
     """The station links an actor may see: a bureau its contracts', an agency its own
     from the day they start (never another agency's), an evaluator those of the contracts
-    of its rounds."""
+    of its rounds (a township official none: they are not told who runs their station)."""
     if actor.sees_everything:
         return ContractStation.all()
     q = Q(contract__buyer_id__in=list(actor.orgs(Role.BUREAU_OFFICER))) | Q(
         Q(contract__agency_id__in=list(actor.orgs(Role.AGENCY_USER)))
         & Q(valid_from__lte=clock.today())
     )
-    if actor.user_id is not None:
-        q |= Q(contract__rounds__assignments__user_id=actor.user_id)
+    if actor.user_id is not None:  # a township official's assignment shows no link
+        q |= Q(
+            contract__rounds__assignments__user_id=actor.user_id,
+            contract__rounds__assignments__role__in=list(PANEL_ROLES),
+        )
     return ContractStation.filter(q).distinct()
 
 

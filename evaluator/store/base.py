@@ -23,6 +23,9 @@ class OrgKind(StrEnum):
     BUREAU = "bureau"  # 民政局 (purchaser / supervisor)
     EVALUATION_AGENCY = "evaluation_agency"  # 第三方评估机构
     SERVICE_AGENCY = "service_agency"  # 承接机构
+    # 乡镇人民政府/街道办事处 taking part in the year-end evaluation (region: a township); a
+    # township that buys a contract itself is a bureau whose region is a township
+    TOWNSHIP = "township"
 
 
 class RegionLevel(StrEnum):
@@ -39,6 +42,9 @@ class Role(StrEnum):
     LEAD_EVALUATOR = "lead_evaluator"
     AGENCY_USER = "agency_user"
     AUDITOR = "auditor"
+    # an official of a township government (OrgKind.TOWNSHIP): rates the stations of their
+    # township for the purchaser in final and annual rounds, and sees nothing else
+    TOWNSHIP_OFFICIAL = "township_official"
 
 
 class RoundKind(StrEnum):
@@ -51,6 +57,10 @@ class RoundKind(StrEnum):
 # the buying bureau's own evaluations of a contract (they gate its tranches and recommend
 # renewal); a spot check is scored like them but does neither
 OWN_EVALUATIONS = (RoundKind.MID_TERM, RoundKind.FINAL, RoundKind.ANNUAL)
+# the year-end evaluations, in which the township rates its station (county plans)
+YEAR_END = (RoundKind.FINAL, RoundKind.ANNUAL)
+# the roles of a round's evaluation panel (RoundAssignment.role besides a township official)
+PANEL_ROLES = (Role.EVALUATOR, Role.LEAD_EVALUATOR)
 
 
 class RoundState(StrEnum):

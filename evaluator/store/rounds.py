@@ -63,6 +63,40 @@ class Round(Entity):
         table = "evaluation_round"
 
 
+class RoundSample(Entity):
+    """The stations a spot check scores (抽样) and how they were chosen: ``all`` (every
+    station of the contract in force on the round's date), ``stations`` (named by the
+    commissioner), ``share`` or ``count`` (drawn: each station ranked by the SHA-256 of
+    "seed:code", the lowest taken; the seed is the round's id). Written once, with the round."""
+
+    round: fields.OneToOneRelation[Round] = fields.OneToOneField(
+        "models.Round", related_name="sample", on_delete=fields.RESTRICT
+    )
+    method = fields.CharField(max_length=10)  # all | stations | share | count
+    share = fields.FloatField(null=True)  # the share asked for (method share)
+    count = fields.IntField(null=True)  # the number asked for (method count)
+    seed = fields.CharField(max_length=64, default="")  # the draw's seed ("" unless drawn)
+    population = fields.IntField()  # the contract's stations in force it was chosen from
+
+    class Meta:
+        table = "round_sample"
+
+
+class SampledStation(Entity):
+    """One station of a spot check's sample."""
+
+    sample: fields.ForeignKeyRelation[RoundSample] = fields.ForeignKeyField(
+        "models.RoundSample", related_name="stations", on_delete=fields.RESTRICT
+    )
+    station: fields.ForeignKeyRelation[Station] = fields.ForeignKeyField(
+        "models.Station", related_name="sampled_in", on_delete=fields.RESTRICT
+    )
+
+    class Meta:
+        table = "sampled_station"
+        unique_together = (("sample", "station"),)
+
+
 class RoundAssignment(Entity):
     round: fields.ForeignKeyRelation[Round] = fields.ForeignKeyField(
         "models.Round", related_name="assignments", on_delete=fields.CASCADE

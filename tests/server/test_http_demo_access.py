@@ -29,6 +29,7 @@ async def test_demo_agency_user_sees_its_own_scorecard_and_not_another_agencys(a
         "evaluator",
         "supervisor",
         "auditor",
+        "township",
         "agency",
     }
     assert {x.username for x in logins if x.role == "evaluator"} == {
@@ -77,6 +78,19 @@ async def test_demo_agency_user_sees_its_own_scorecard_and_not_another_agencys(a
     assert [x["region"]["level"] for x in rollup.json()["rows"]] == ["city", "county"]
     assert (await api.get("/rounds", token=city)).json()["items"] == []
     assert_problem(await api.get(f"/rounds/{own_round.id}", token=city), 404)
+
+    # the township official sees the station of their township, no round, contract or agency
+    r = await api.post(
+        "/auth/login", json={"username": "township", "password": demo_password("township")}
+    )
+    assert r.status_code == 200, r.text
+    township = r.json()["token"]
+    stations = (await api.get("/stations", token=township)).json()["items"]
+    assert len(stations) == 1 and stations[0]["township_id"]
+    assert (await api.get("/rounds", token=township)).json()["items"] == []
+    assert (await api.get("/contracts", token=township)).json()["items"] == []
+    orgs = (await api.get("/organisations", token=township)).json()["items"]
+    assert [o["kind"] for o in orgs] == ["township"]
 
     # a second start changes nothing: the hashes verify, nobody is signed out
     hashes = dict(await User.all().values_list("username", "password_hash"))

@@ -25,6 +25,7 @@ from evaluator.services.actors import (
 )
 from evaluator.services.scoring import record_scores
 from evaluator.services.spot_checks import commission, spot_check_comparison
+from evaluator.services.spot_samples import SampleRequest
 from evaluator.store.base import OrgKind, RegionLevel, Role, RoundKind, RoundState
 from evaluator.store.orgs import Region
 from evaluator.store.rounds import SystemVersion
@@ -128,13 +129,16 @@ async def city_officer(county: County, name: str = "city", code: str = "341500")
     return await actor_for(user)
 
 
-async def commissioned(county: County, city: Actor, contract: str = "C-A"):
+async def commissioned(
+    county: County, city: Actor, contract: str = "C-A", sample: SampleRequest | None = None
+):
     return await commission(
         city,
         contract_code=contract,
         evaluation_agency_id=county.evaluators.id,
         system_id=county.round_a.system_id,
         as_of=dt.date(2026, 11, 20),
+        sample=sample,
     )
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from test_spot_checks import city_officer, commissioned
 from test_station_links import rebid
+from test_townships import township_official, year_end
 from workflow_fixtures import build_county
 
 from evaluator import clock
@@ -27,6 +28,8 @@ from evaluator.services.actors import (
     round_scope,
     station_scope,
 )
+from evaluator.services.spot_checks import commission
+from evaluator.services.spot_samples import SampleRequest
 from evaluator.store.base import Role, RoundKind
 from evaluator.store.contracts import Station
 from evaluator.store.rounds import Round
@@ -83,10 +86,30 @@ async def test_each_predicate_equals_its_scope(db):
         as_of=dt.date(2026, 6, 30),
         elapsed=0.5,
     )
-    # a spot check of B's contract commissioned by a city's bureau (its officer sees it and
-    # B's stations, nothing of A)
+    # spot checks commissioned by a city's bureau: its officer sees them and the stations
+    # they sample — ST03 of B's contract, ST01 of A's (sampled of ST01 and ST02), not ST02
     actors["city"] = await city_officer(county)
-    await commissioned(county, actors["city"], "C-B")
+    await commissioned(county, actors["city"], "C-B", SampleRequest(stations=("ST03",)))
+    await commission(
+        actors["city"],
+        contract_code="C-A",
+        evaluation_agency_id=county.evaluators.id,
+        system_id=county.round_a.system_id,
+        as_of=dt.date(2026, 6, 30),
+        sample=SampleRequest(stations=("ST01",)),
+    )
+    seen = set(await station_scope(actors["city"]).values_list("code", flat=True))
+    assert seen == {"ST01", "ST03"}
+    # the official of ST01's township, on A's final round for the purchaser: that round and
+    # ST01, nothing else
+    actors["township"] = await township_official(county)
+    final = await year_end(county)
+    await panel_staff.assign_user(
+        county.actors["lead"], final.id, "township", Role.EVALUATOR, "purchaser"
+    )
+    assert set(await round_scope(actors["township"]).values_list("id", flat=True)) == {final.id}
+    seen = set(await station_scope(actors["township"]).values_list("code", flat=True))
+    assert seen == {"ST01"}
     for day in (dt.date(2026, 6, 1), dt.date(2026, 8, 1)):
         clock.pin(day)
-        assert await _check(actors) == 13 * 7
+        assert await _check(actors) == 14 * 9  # actors × (6 rounds + 3 stations)

@@ -9,6 +9,7 @@ compared object by object with the migrated one (types, defaults, indexes, forei
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import sys
 import textwrap
@@ -495,3 +496,44 @@ async def test_migration_0014_names_the_snapshot_in_force_of_existing_rounds(db)
     named = dict(await Round.all().values_list("id", "snapshot_in_force"))
     assert str(named.pop(approved.id)) == str(newest.id)
     assert set(named.values()) == {None}
+
+
+async def test_migration_0019_samples_every_station_of_earlier_spot_checks(db):
+    """Spot checks made before 0019 scored every station of their contract on their date:
+    they are recorded with the sample ``all``; a spot check that has a sample keeps it."""
+    from types import SimpleNamespace
+
+    from services.workflow_fixtures import build_county
+
+    from evaluator.services import rounds as rs
+    from evaluator.services.spot_samples import SampleRequest, sample_document
+    from evaluator.store.base import RoundKind
+    from evaluator.store.rounds import Round, RoundSample, SampledStation, SystemVersion
+
+    samples = importlib.import_module("evaluator.store.migrations.0019_spot_check_samples")
+    county = await build_county()
+    made = [
+        await rs.create_round(
+            county.actors["bureau"],
+            contract=county.contract_a,
+            evaluation_agency=county.evaluators,
+            kind=RoundKind.SPOT_CHECK,
+            system=await SystemVersion.get(id=county.round_a.system_id),
+            as_of=dt.date(2026, 6, 30),
+            sample=sample,
+        )
+        for sample in (None, SampleRequest(stations=("ST02",)))
+    ]
+    earlier, sampled = made
+    row = await RoundSample.get(round_id=earlier.id)
+    await SampledStation.filter(sample_id=row.id).delete()
+    await row.delete()
+    await samples.sample_earlier_spot_checks(None, SimpleNamespace(client=db.connection))
+    doc = await sample_document(await Round.get(id=earlier.id))
+    assert doc is not None and (doc["method"], doc["stations"], doc["population"]) == (
+        "all",
+        ["ST01", "ST02"],
+        2,
+    )
+    assert (await sample_document(sampled))["stations"] == ["ST02"]
+    assert await sample_document(county.round_a) is None  # not a spot check

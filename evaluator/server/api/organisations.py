@@ -1,4 +1,5 @@
-"""Organisations: bureaus, evaluation agencies, service agencies (creating one: admin only)."""
+"""Organisations: bureaus, evaluation agencies, service agencies, township governments
+(creating one: admin only)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class OrganisationOut(Out):
     registered_on: dt.date | None
     credit_status: str
     grade: str
+    region_id: str | None = Field(None, description="its region's code (GB/T 2260)")
     created_at: dt.datetime
 
 
@@ -52,6 +54,11 @@ class OrganisationIn(In):
     registered_on: dt.date | None = None
     credit_status: Literal["normal", "abnormal", "serious_violation"] = "normal"
     grade: str = Field("", max_length=10, description="3A, 4A, 5A")
+    region: str | None = Field(
+        None,
+        max_length=12,
+        description="its region's code; a township government (kind township) needs a township",
+    )
 
 
 @bp.get("")

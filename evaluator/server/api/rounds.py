@@ -19,6 +19,7 @@ from evaluator.server.docs import doc
 from evaluator.server.models import In, Out, PageOut, Paging, etag, page_of, render
 from evaluator.services import listing, panel_staff, rounds
 from evaluator.services.actors import get_round
+from evaluator.services.spot_samples import SampleRequest
 from evaluator.store.base import Role, RoundKind, RoundState
 
 bp = Blueprint("rounds", url_prefix="/rounds")
@@ -63,6 +64,22 @@ class RoundQuery(Paging):
     kind: RoundKind | None = None
 
 
+class SampleIn(In):
+    """The stations a spot check scores (抽样): exactly one of the three."""
+
+    stations: list[str] | None = Field(
+        None, max_length=10_000, description="the station codes to score 指定社工站"
+    )
+    share: float | None = Field(
+        None, description="a share in (0, 1] of the contract's stations, drawn (rounded up) 比例"
+    )
+    count: int | None = Field(None, description="a number of the contract's stations, drawn 数量")
+
+    def request(self) -> SampleRequest:
+        stations = None if self.stations is None else tuple(self.stations)
+        return SampleRequest(stations=stations, share=self.share, count=self.count)
+
+
 class RoundIn(In):
     contract: uuid.UUID
     evaluation_agency: uuid.UUID
@@ -70,6 +87,11 @@ class RoundIn(In):
     kind: RoundKind
     as_of: dt.date
     elapsed: float = Field(1.0, ge=0, le=1, description="in (0, 1]")
+    sample: SampleIn | None = Field(
+        None,
+        description="a spot check only: the stations it scores, named or drawn reproducibly "
+        "(seeded by the round's id); absent: every station of the contract on as_of",
+    )
 
 
 class TransitionIn(In):
@@ -81,7 +103,10 @@ class TransitionIn(In):
 
 class AssignmentIn(In):
     username: str = Field(min_length=1, max_length=64)
-    role: Role = Field(description="evaluator or lead_evaluator")
+    role: Role = Field(
+        description="evaluator or lead_evaluator; at year end an official of a scored station's "
+        "township scores for the purchaser as township_official (evaluator names them too)"
+    )
     rater_role: str = Field(
         "third_party",
         max_length=40,
@@ -133,6 +158,7 @@ async def create_round(request: Request) -> HTTPResponse:
         system_id=data.system,
         as_of=data.as_of,
         elapsed=data.elapsed,
+        sample=data.sample and data.sample.request(),
     )
     return render(
         RoundOut.model_validate(round_),

@@ -12,11 +12,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from evaluator.server import parsing
-from evaluator.server.api.rounds import RoundOut
+from evaluator.server.api.rounds import RoundOut, SampleIn
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
 from evaluator.server.models import In, Out, render
-from evaluator.services import spot_checks
+from evaluator.services import spot_checks, spot_samples
 
 bp = Blueprint("spot_checks")
 
@@ -76,7 +76,21 @@ class StationGap(Out):
     leaves_differing: list[LeafGap]
 
 
+class SampleOut(Out):
+    method: str = Field(description="all | stations (named) | share | count (drawn)")
+    method_zh: str
+    share: float | None = Field(description="the share asked for (method share)")
+    count: int | None = Field(description="the number asked for (method count)")
+    seed: str = Field(
+        description="the draw's seed, the round's id: each station ranked by SHA-256 of "
+        "'seed:code', the lowest taken ('' unless drawn)"
+    )
+    population: int = Field(description="the contract's stations in force it was chosen from")
+    stations: list[str] = Field(description="the sampled station codes, sorted")
+
+
 class SpotCheckComparison(Out):
+    sample: SampleOut | None = Field(description="the stations the spot check scores, and how")
     spot_check: RoundRef
     county_round: RoundRef
     tolerances: Tolerances
@@ -104,13 +118,22 @@ class CommissionIn(In):
     system: uuid.UUID = Field(description="the indicator system version")
     as_of: dt.date = Field(description="evaluation date, within the contract's period")
     elapsed: float = Field(1.0, gt=0, le=1, description="share of the service year elapsed")
+    sample: SampleIn | None = Field(
+        None,
+        description="the stations to score, named or drawn reproducibly (seeded by the "
+        "round's id); absent: every station of the contract on as_of",
+    )
+
+
+class SpotCheckOut(RoundOut):
+    sample: SampleOut = Field(description="the stations the spot check scores, and how")
 
 
 @bp.post("/spot-checks")
 @doc(
     "Commission a spot check of a contract in your region (city or province) 委托抽查",
     body=CommissionIn,
-    response=RoundOut,
+    response=SpotCheckOut,
     status=201,
     errors=(403, 404, 422),
     tag="rounds",
@@ -124,5 +147,9 @@ async def commission_spot_check(request: Request) -> HTTPResponse:
         system_id=data.system,
         as_of=data.as_of,
         elapsed=data.elapsed,
+        sample=data.sample and data.sample.request(),
     )
-    return render(RoundOut.model_validate(round_), 201)
+    out = RoundOut.model_validate(round_).model_dump() | {
+        "sample": await spot_samples.sample_document(round_)
+    }
+    return render(SpotCheckOut.model_validate(out), 201)

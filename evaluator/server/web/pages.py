@@ -165,7 +165,8 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     actor: Actor = request.ctx.actor
     round_ = await get_round(actor, round_id)
     role = await assignment_role(actor, round_)
-    stations = await scoring_form.scoring_progress(actor, round_id) if role is not None else []
+    mine = await assignment_of(actor, round_)  # a township official's too (no panel role)
+    stations = await scoring_form.scoring_progress(actor, round_id) if mine is not None else []
     summary = None
     summary_problems = []
     if await may_see_results(actor, round_):
@@ -176,10 +177,9 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
     staff = (
         await panel_staff.staffing(actor, round_id) if round_.state.value != "approved" else None
     )
-    mine = await assignment_of(actor, round_)
     my_part = (
         {"submitted": mine.submitted_at is not None, "rater_role": mine.rater_role}
-        if mine is not None and role == Role.EVALUATOR
+        if mine is not None and mine.role in (Role.EVALUATOR, Role.TOWNSHIP_OFFICIAL)
         else None
     )
     try:  # how far the raters agree: the lead, the buying bureau, administrators, auditors
@@ -220,8 +220,7 @@ async def round_page(request: Request, round_id: uuid.UUID) -> HTTPResponse:
 async def station_page(request: Request, round_id: uuid.UUID, code: str) -> HTTPResponse:
     actor: Actor = request.ctx.actor
     round_ = await get_round(actor, round_id)
-    role = await assignment_role(actor, round_)
-    if role is not None and round_.state in WRITABLE:
+    if await assignment_of(actor, round_) is not None and round_.state in WRITABLE:
         form = await scoring_form.scoring_form(actor, round_id, code)
         return page(request, "score.html", form=form)
     doc = await reports.station_report_by_code(actor, round_id, code)
