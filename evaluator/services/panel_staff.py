@@ -161,49 +161,34 @@ async def staffing(actor: Actor, round_id) -> dict | None:
         user__active=True,
     ).values_list("user__username", "user__display_name", "role")
     candidates: dict[str, dict] = {}
-    for username, display, role in people:
-        entry = candidates.setdefault(
+
+    def candidate(username: str, display: str, *, bureau=False, township=False) -> dict:
+        """A person the lead may put on the panel, once (the first way they qualify)."""
+        return candidates.setdefault(
             username,
             {
                 "username": username,
                 "display_name": display,
                 "lead": False,
                 "tied": username in tied,
-                "bureau": False,
-                "township": False,
+                "bureau": bureau,
+                "township": township,
             },
         )
+
+    for username, display, role in people:
+        entry = candidate(username, display)
         entry["lead"] = entry["lead"] or role == Role.LEAD_EVALUATOR
     # the buying bureau's officers may score for the other rater roles (a purchaser's pool)
     for username, display in await Membership.filter(
         organisation_id=contract.buyer_id, role=Role.BUREAU_OFFICER, user__active=True
     ).values_list("user__username", "user__display_name"):
-        candidates.setdefault(
-            username,
-            {
-                "username": username,
-                "display_name": display,
-                "lead": False,
-                "tied": username in tied,
-                "bureau": True,
-                "township": False,
-            },
-        )
+        candidate(username, display, bureau=True)
     system = await system_of(await SystemVersion.get(id=round_.system_id))
     # at year end the officials of a scored station's township, for the purchaser
     if round_.kind in YEAR_END and "purchaser" in system.spec.role_codes:
         for username, display in await township_candidates(await round_units(round_, system)):
-            candidates.setdefault(
-                username,
-                {
-                    "username": username,
-                    "display_name": display,
-                    "lead": False,
-                    "tied": username in tied,
-                    "bureau": False,
-                    "township": True,
-                },
-            )
+            candidate(username, display, township=True)
     names = system.spec.roles or DEFAULT_ROLES
     return {
         "rater_roles": [
