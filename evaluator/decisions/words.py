@@ -92,6 +92,16 @@ REPORT_KIND_EN = {
     "final": "Final report",
     "other": "Other report",
 }
+# the roles of the authorisation matrix (docs/security.md)
+ROLE_ZH = {
+    "admin": "系统管理员",
+    "bureau_officer": "民政部门工作人员",
+    "evaluator": "评估员",
+    "lead_evaluator": "主评估员",
+    "agency_user": "承接机构人员",
+    "auditor": "审计员",
+    "township_official": "乡镇（街道）工作人员",
+}
 SOURCE_ZH = {"raters": "评估员评分", "register": "台账计算", "appeal": "申诉核定"}
 GRADE_ON_ZH = {"total": "总分", "base": "基础分"}
 
@@ -133,6 +143,7 @@ __all__ = [
     "REGISTER_VERSION_ZH",
     "REPORT_KIND_EN",
     "REPORT_KIND_ZH",
+    "ROLE_ZH",
     "ROUND_KIND_ZH",
     "ROUND_STATE_ZH",
     "SEVERITY_ZH",

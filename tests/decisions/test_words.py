@@ -122,3 +122,12 @@ def test_pages_say_a_blocking_condition_in_the_pages_language():
 
     assert _word("zh", "block", "mid_term_passed:failed") == "中期评估未通过"
     assert _word("en", "block", "suspension V1 @ ST03") == "open suspension finding V1 at ST03"
+
+
+def test_every_role_has_its_word():
+    """The pages name a person's roles in words (角色：评估员), never by code."""
+    from evaluator.decisions.words import ROLE_ZH
+    from evaluator.store.base import Role
+
+    assert set(ROLE_ZH) == {r.value for r in Role}
+    assert all(CJK.search(word) and not ASCII_WORD.search(word) for word in ROLE_ZH.values())

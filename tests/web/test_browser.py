@@ -43,6 +43,7 @@ PASSWORDS = {
     "agency1": "demo-agency-2026",
     "agency2": "demo-agency-2026",
     "agency3": "demo-agency-2026",
+    "township": "demo-township-2026",
 }
 BUDGET = {}  # page → (bytes of HTML, ms to first render), reported in docs/performance.md
 A11Y = (Path(__file__).parent / "a11y.js").read_text(encoding="utf-8")
@@ -164,6 +165,7 @@ def test_every_role_signs_in_and_sees_what_needs_doing(server, browser, shots):
             page = sign_in(browser, server, username, viewport)
             html = visit(page, f"{server}/", f"home-{username}", shots)
             assert username in html and "我的评估轮次" in html
+            assert not re.search(r"角色：[^<]*[A-Za-z]", html)  # roles in words, not codes
             assert page.locator("html").get_attribute("lang") == "zh-CN"
             page.context.close()
 
@@ -576,3 +578,30 @@ def test_the_administrator_manages_accounts_and_a_user_changes_the_password(serv
     assert "密码已修改" in mine.content()
     mine.screenshot(path=str(shots / "password-changed-360.png"))
     context.close()
+
+
+def test_the_township_official_sees_their_station_and_no_agency(server, browser, shots):
+    """The demo's township official (乡镇政府) signs in on a phone: the home page names no
+    agency, no contract and no other station, and every round of the county is not found
+    for them (the demo has no year-end round to rate yet)."""
+    bureau = api_token(server, "bureau")
+    rounds = httpx.get(
+        f"{server}/api/v1/rounds", headers={"Authorization": f"Bearer {bureau}"}
+    ).json()["items"]
+    names = set()
+    for r in rounds:
+        summary = httpx.get(
+            f"{server}/api/v1/rounds/{r['id']}/summary",
+            headers={"Authorization": f"Bearer {bureau}"},
+        ).json()
+        names |= {a["name"] for a in summary["agencies"]}
+    assert names
+    page = sign_in(browser, server, "township", PHONE)
+    html = visit(page, f"{server}/", "home-township", shots)
+    assert "township" in html and not [n for n in names if n in html]
+    assert "角色：乡镇（街道）工作人员" in html and "township_official" not in html
+    assert "SGZ-2026" not in html  # no contract code
+    for r in rounds:
+        response = page.goto(f"{server}/rounds/{r['id']}")
+        assert response.status == 404, r["id"]
+    page.context.close()

@@ -59,6 +59,7 @@ WORDS = {
     "finding": labels.STATE_ZH,
     "tranche": labels.TRANCHE_ZH,
     "evidence": labels.EVIDENCE_ZH,
+    "role": labels.ROLE_ZH,
 }
 
 
