@@ -355,23 +355,25 @@ async def build_round(n_stations: int):
     """A county with ``n_stations`` stations on one 2025 contract, the shipped system, a
     final round, opened. Returns the round."""
     from evaluator.services import contracts as cs
+    from evaluator.services import organisations as org_svc
     from evaluator.services import rounds as rs
+    from evaluator.services import stations as station_svc
     from evaluator.services.actors import Actor
     from evaluator.services.systems import register_system
     from evaluator.shipped import shipped_system
     from evaluator.store.base import OrgKind, RegionLevel, RoundKind
 
     admin = Actor.system()
-    region = await cs.ensure_region("341521", "安平县", RegionLevel.COUNTY)
-    bureau = await cs.create_organisation(admin, OrgKind.BUREAU, "安平县民政局", region=region)
-    evaluators = await cs.create_organisation(admin, OrgKind.EVALUATION_AGENCY, "明远评估中心")
-    agency = await cs.create_organisation(
+    region = await org_svc.ensure_region("341521", "安平县", RegionLevel.COUNTY)
+    bureau = await org_svc.create_organisation(admin, OrgKind.BUREAU, "安平县民政局", region=region)
+    evaluators = await org_svc.create_organisation(admin, OrgKind.EVALUATION_AGENCY, "明远评估中心")
+    agency = await org_svc.create_organisation(
         admin, OrgKind.SERVICE_AGENCY, "阳光社工", credit_code="52341521MJA000001X"
     )
     rng = np.random.default_rng(11)
     terms = []
     for code in station_codes(n_stations):
-        station = await cs.create_station(admin, bureau, code, f"{code} 社工站")
+        station = await station_svc.create_station(admin, bureau, code, f"{code} 社工站")
         targets = {
             "staff": 3,
             "cases": int(rng.integers(8, 16)),

@@ -31,7 +31,7 @@ for row):
 
 :func:`load_cohort` stores a cohort in an open, migrated database **through the services**,
 as its people would: the administrator creates the regions, organisations, users and
-stations (``contracts.create_station``) and registers the system; the bureau signs one
+stations (``station_svc.create_station``) and registers the system; the bureau signs one
 contract for all the stations (``contracts.create_contract``) and creates the round; the
 lead staffs it (``panel_staff.assign``) and opens it (``rounds.open_round``); the agency
 imports its five registers and the first rater the survey
@@ -71,6 +71,7 @@ from evaluator.demo.county import COUNTIES, TOWN_HEADS, TOWN_TAILS, TOWNS, uscc_
 from evaluator.demo.registers import write_registers
 from evaluator.demo.scoring import TARGET_NAMES, synthetic_inputs
 from evaluator.evidence.measure import measured_leaves
+from evaluator.services import stations as station_svc
 from evaluator.shipped import shipped_system
 from evaluator.systems import IndicatorSystem, load_system
 from evaluator.systems.bounds import value_bounds
@@ -708,6 +709,7 @@ async def load_cohort(cohort: Cohort, *, say: Callable[[str], None] = print) -> 
     docstring). Refuses a database that already holds a contract of the same code."""
     from evaluator.errors import AlreadyExists, Problem
     from evaluator.services import contracts as cs
+    from evaluator.services import organisations as org_svc
     from evaluator.services import panel_staff
     from evaluator.services import rounds as rs
     from evaluator.services.actors import Actor, actor_for
@@ -737,11 +739,11 @@ async def load_cohort(cohort: Cohort, *, say: Callable[[str], None] = print) -> 
     with step("regions, organisations, users"):
         provinces = max(1, len(cohort.counties) // 45)
         province_regions = [
-            await cs.ensure_region(f"{11 + p:02d}0000", f"第{p + 1}省", RegionLevel.PROVINCE)
+            await org_svc.ensure_region(f"{11 + p:02d}0000", f"第{p + 1}省", RegionLevel.PROVINCE)
             for p in range(provinces)
         ]
         county_regions = [
-            await cs.ensure_region(
+            await org_svc.ensure_region(
                 f"{11 + k % provinces:02d}{k // provinces + 1:04d}",
                 name,
                 RegionLevel.COUNTY,
@@ -752,13 +754,13 @@ async def load_cohort(cohort: Cohort, *, say: Callable[[str], None] = print) -> 
         bureau_name = {"county": "安平县民政局", "province": "省民政厅"}.get(
             cohort.name, "民政部门（基准测试）"
         )
-        bureau = await cs.create_organisation(
+        bureau = await org_svc.create_organisation(
             admin, OrgKind.BUREAU, bureau_name, region=province_regions[0]
         )
-        evaluators = await cs.create_organisation(
+        evaluators = await org_svc.create_organisation(
             admin, OrgKind.EVALUATION_AGENCY, "明远社会服务评估中心"
         )
-        agency = await cs.create_organisation(
+        agency = await org_svc.create_organisation(
             admin, OrgKind.SERVICE_AGENCY, "阳光社会工作服务中心", credit_code=_credit_code(1)
         )
         users = {}
@@ -766,8 +768,8 @@ async def load_cohort(cohort: Cohort, *, say: Callable[[str], None] = print) -> 
         cast += [(f"rater{r + 1}", evaluators, Role.EVALUATOR) for r in range(cohort.raters)]
         cast += [("agency", agency, Role.AGENCY_USER)]
         for username, org, role in cast:
-            users[username] = await cs.create_user(admin, username, username)
-            await cs.grant(admin, users[username], org, role)
+            users[username] = await org_svc.create_user(admin, username, username)
+            await org_svc.grant(admin, users[username], org, role)
         actors = {name: await actor_for(user) for name, user in users.items()}
     with step(f"{n:,} stations (create_station, one audit event each)"):
         per_county: dict[int, int] = {}
@@ -776,14 +778,14 @@ async def load_cohort(cohort: Cohort, *, say: Callable[[str], None] = print) -> 
             k = int(cohort.county[i])
             per_county[k] = per_county.get(k, 0) + 1
             county = county_regions[k]
-            township = await cs.ensure_region(
+            township = await org_svc.ensure_region(
                 f"{county.code}{per_county[k]:03d}",
                 cohort.township[i],
                 RegionLevel.TOWNSHIP,
                 county,
             )
             stations.append(
-                await cs.create_station(
+                await station_svc.create_station(
                     admin, bureau, station_code, f"{cohort.township[i]}社会工作服务站", township
                 )
             )

@@ -26,7 +26,9 @@ from evaluator.demo.spot_check import SUPERVISOR, run_spot_check, spot_check_dat
 from evaluator.evidence.measure import measured_leaves
 from evaluator.services import auth, panel_staff, payment_applications
 from evaluator.services import contracts as contract_svc
+from evaluator.services import organisations as org_svc
 from evaluator.services import rounds as round_svc
+from evaluator.services import stations as station_svc
 from evaluator.services import tranches as tranche_svc
 from evaluator.services.actors import Actor, actor_for
 from evaluator.services.completeness import decide_gap, round_gaps
@@ -84,21 +86,19 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
         )
     system_actor = Actor.system()
     b = county.bureau
-    province = await contract_svc.ensure_region(b.province_code, b.province, RegionLevel.PROVINCE)
-    city = await contract_svc.ensure_region(b.city_code, b.city, RegionLevel.CITY, province)
-    county_region = await contract_svc.ensure_region(
-        b.county_code, b.county, RegionLevel.COUNTY, city
-    )
-    bureau = await contract_svc.create_organisation(
+    province = await org_svc.ensure_region(b.province_code, b.province, RegionLevel.PROVINCE)
+    city = await org_svc.ensure_region(b.city_code, b.city, RegionLevel.CITY, province)
+    county_region = await org_svc.ensure_region(b.county_code, b.county, RegionLevel.COUNTY, city)
+    bureau = await org_svc.create_organisation(
         system_actor, OrgKind.BUREAU, b.name, short_name="民政局", region=county_region
     )
-    city_bureau = await contract_svc.create_organisation(
+    city_bureau = await org_svc.create_organisation(
         system_actor, OrgKind.BUREAU, f"{b.city}民政局", short_name="市民政局", region=city
     )
-    province_bureau = await contract_svc.create_organisation(
+    province_bureau = await org_svc.create_organisation(
         system_actor, OrgKind.BUREAU, f"{b.province}民政厅", short_name="省民政厅", region=province
     )
-    evaluators = await contract_svc.create_organisation(
+    evaluators = await org_svc.create_organisation(
         system_actor,
         OrgKind.EVALUATION_AGENCY,
         EVALUATION_AGENCY,
@@ -107,7 +107,7 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
     )
     agencies: dict[str, Organisation] = {}
     for a in county.agencies:
-        agencies[a.code] = await contract_svc.create_organisation(
+        agencies[a.code] = await org_svc.create_organisation(
             system_actor,
             OrgKind.SERVICE_AGENCY,
             a.name,
@@ -175,14 +175,14 @@ async def load_demo(report: DemoReport) -> LoadedDemo:
 
     stations = {}
     for i, s in enumerate(county.stations, start=1):
-        township = await contract_svc.ensure_region(
+        township = await org_svc.ensure_region(
             f"{b.county_code}{i:03d}", s.township, RegionLevel.TOWNSHIP, county_region
         )
-        stations[s.code] = await contract_svc.create_station(
+        stations[s.code] = await station_svc.create_station(
             system_actor, bureau, s.code, s.name, township
         )
         if i == 1:  # the first station's township government and its official
-            government = await contract_svc.create_organisation(
+            government = await org_svc.create_organisation(
                 system_actor,
                 OrgKind.TOWNSHIP,
                 s.township + ("办事处" if s.township.endswith("街道") else "人民政府"),
@@ -367,6 +367,6 @@ async def demo_logins() -> list[DemoLogin]:
 
 async def _user(actor: Actor, username: str, display: str, org: Organisation, role: Role) -> User:
     """A demo user with one role (admin and auditor roles are global whatever the org)."""
-    user = await contract_svc.create_user(actor, username, display)
-    await contract_svc.grant(actor, user, org, role)
+    user = await org_svc.create_user(actor, username, display)
+    await org_svc.grant(actor, user, org, role)
     return user

@@ -12,7 +12,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from evaluator.errors import ConflictError, InvalidInput, NotFound, Problem
-from evaluator.services import audit, contracts
+from evaluator.services import audit
+from evaluator.services import organisations as org_svc
 from evaluator.services.actors import Actor, actor_for, require
 from evaluator.services.auth import (
     check_password_strength,
@@ -39,8 +40,8 @@ async def create_account(
     organisation = await _organisation(organisation_id)
     hashed = await hash_password(password)
     async with in_transaction():  # user and role together, or neither
-        user = await contracts.create_user(actor, username, display_name, hashed)
-        await contracts.grant(actor, user, organisation, Role(role))
+        user = await org_svc.create_user(actor, username, display_name, hashed)
+        await org_svc.grant(actor, user, organisation, Role(role))
     return user
 
 
@@ -127,7 +128,7 @@ async def grant_role(actor: Actor, username: str, organisation_id, role: Role | 
     user = await _user(username)
     organisation = await _organisation(organisation_id)
     try:
-        await contracts.grant(actor, user, organisation, Role(role))
+        await org_svc.grant(actor, user, organisation, Role(role))
     except IntegrityError:
         raise ConflictError(
             Problem(

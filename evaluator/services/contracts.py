@@ -1,19 +1,17 @@
-"""Organisations, stations and contracts, with effective-dated station links."""
+"""Contracts: signed by the buying bureau with their stations, targets, tranches and report
+schedule, with effective-dated station links (organisations and people:
+:mod:`evaluator.services.organisations`; stations: :mod:`evaluator.services.stations`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from evaluator.decisions.report_schedule import check_schedule
 from evaluator.decisions.tranches import DEFAULT_SCHEDULE, due_from_problems
-from evaluator.errors import AlreadyExists, InvalidInput, Problem
-from evaluator.evidence.values import CODE
+from evaluator.errors import InvalidInput, Problem
 from evaluator.services import audit, station_links
 from evaluator.services.actors import (
     Actor,
@@ -22,194 +20,11 @@ from evaluator.services.actors import (
     get_station,
     require,
 )
-from evaluator.services.townships import check_government, check_membership
-from evaluator.store.base import OrgKind, RegionLevel, Role
+from evaluator.store.base import OrgKind, Role
 from evaluator.store.contracts import Contract, ContractStation, Station
-from evaluator.store.orgs import Membership, Organisation, Region, User
+from evaluator.store.db import unique_or_exists
+from evaluator.store.orgs import Organisation
 from evaluator.systems.bounds import INT64_MAX
-from evaluator.tables.cells import code_key, normal
-
-
-def _admin(actor: Actor) -> None:
-    require(actor.is_admin, "only an administrator may do this", "仅管理员可执行此操作")
-
-
-async def ensure_region(
-    code: str, name: str, level: RegionLevel, parent: Region | None = None
-) -> Region:
-    region, _ = await Region.get_or_create(
-        code=code, defaults={"name": name, "level": level, "parent": parent}
-    )
-    return region
-
-
-@contextmanager
-def _unique(en: str, zh: str):
-    """A unique key taken (code, user name, credit code) is a conflict, not a crash."""
-    try:
-        yield
-    except IntegrityError:
-        raise AlreadyExists(Problem(en, zh)) from None
-
-
-async def create_organisation(actor: Actor, kind: OrgKind, name: str, **details) -> Organisation:
-    """An organisation (administrators). ``region``: a Region or its code; a township
-    government (``OrgKind.TOWNSHIP``) needs a township (乡镇/街道) region."""
-    _admin(actor)
-    region = details.get("region")
-    if isinstance(region, str):
-        found = await Region.get_or_none(code=region)
-        if found is None:
-            raise InvalidInput(
-                Problem(f"no region {region}", f"未找到行政区划 {region}", path="region")
-            )
-        details["region"] = region = found
-    check_government(kind, region)
-    with _unique(
-        "an organisation with this credit code already exists", "该统一社会信用代码的机构已存在"
-    ):
-        return await _create_organisation(actor, kind, name, **details)
-
-
-async def _create_organisation(actor: Actor, kind: OrgKind, name: str, **details) -> Organisation:
-    async with in_transaction() as conn:
-        org = await Organisation.create(kind=kind, name=name, using_db=conn, **details)
-        await audit.record(
-            actor.username,
-            "organisation.create",
-            "organisation",
-            org.id,
-            None,
-            {"kind": kind.value, "name": name, **_plain(details)},
-            connection=conn,
-        )
-    return org
-
-
-async def create_user(
-    actor: Actor, username: str, display_name: str = "", password_hash: str = ""
-) -> User:
-    _admin(actor)
-    with _unique(f"user {username} already exists", f"用户 {username} 已存在"):
-        return await _create_user(actor, username, display_name, password_hash)
-
-
-async def _create_user(actor: Actor, username: str, display_name: str, password_hash: str) -> User:
-    async with in_transaction() as conn:
-        user = await User.create(
-            username=username, display_name=display_name, password_hash=password_hash, using_db=conn
-        )
-        await audit.record(
-            actor.username,
-            "user.create",
-            "user",
-            user.id,
-            None,
-            {"username": username},
-            connection=conn,
-        )
-    return user
-
-
-async def grant(actor: Actor, user: User, organisation: Organisation, role: Role) -> Membership:
-    """Give ``user`` ``role`` in ``organisation`` (administrators). A township government's
-    members are township officials, and a township official belongs to one."""
-    _admin(actor)
-    check_membership(role, organisation)
-    async with in_transaction() as conn:
-        m = await Membership.create(user=user, organisation=organisation, role=role, using_db=conn)
-        await audit.record(
-            actor.username,
-            "membership.grant",
-            "user",
-            user.id,
-            None,
-            {"organisation": str(organisation.id), "role": role.value},
-            connection=conn,
-        )
-    return m
-
-
-async def create_station(
-    actor: Actor, bureau: Organisation, code: str, name: str, township: Region | None = None
-) -> Station:
-    """A station of a bureau. The code follows the register code rule (letters, digits and
-    ``- _ . /``; full-width forms folded, spaces trimmed) and is unique compared without
-    case or width (``st01`` and ``ＳＴ０１`` are ``ST01``, also under a race: the database's
-    unique ``code_key``); the name is not blank."""
-    require(
-        actor.is_admin or actor.has(Role.BUREAU_OFFICER, bureau.id),
-        "only the bureau or an administrator may add its stations",
-        "仅本局或管理员可新增社工站",
-    )
-    code, name = _station_code(code), _station_name(name)
-    if bureau.kind != OrgKind.BUREAU:
-        raise InvalidInput(
-            Problem("a station belongs to a bureau", "社工站须隶属于民政局", path="bureau")
-        )
-    with _unique(f"a station with code {code} already exists", f"编码为 {code} 的社工站已存在"):
-        async with in_transaction() as conn:
-            station = await Station.create(
-                code=code,
-                code_key=code_key(code),
-                name=name,
-                bureau=bureau,
-                township=township,
-                using_db=conn,
-            )
-            await audit.record(
-                actor.username,
-                "station.create",
-                "station",
-                station.id,
-                None,
-                {"code": code, "name": name, "bureau": str(bureau.id)},
-                connection=conn,
-            )
-    return station
-
-
-STATION_CODE_MAX = 40
-
-
-def _station_code(text: str) -> str:
-    """The code as stored: as a register cell reads it (full-width folded, trimmed); the
-    register code rule."""
-    code = normal(text)
-    if not code:
-        raise InvalidInput(Problem("the station code is blank", "社工站编码为空", path="code"))
-    if not CODE.fullmatch(code) or len(code) > STATION_CODE_MAX:
-        raise InvalidInput(
-            Problem(
-                f"{text!r} is not a station code: letters, digits and - _ . / only, starting "
-                f"with a letter or digit, at most {STATION_CODE_MAX} (e.g. ST01)",
-                f"{text!r} 不是有效的社工站编码：只能使用字母、数字和 - _ . /，以字母或数字开头，"
-                f"最多 {STATION_CODE_MAX} 个字符（例如 ST01）",
-                path="code",
-            )
-        )
-    return code
-
-
-def _station_name(text: str) -> str:
-    """The name trimmed: not blank, no control characters, at most 200 characters."""
-    name = text.strip()
-    if not name:
-        raise InvalidInput(Problem("the station name is blank", "社工站名称为空", path="name"))
-    if any(unicodedata.category(ch) == "Cc" for ch in name) or len(name) > 200:
-        raise InvalidInput(
-            Problem(
-                "the station name must be one line of at most 200 characters",
-                "社工站名称须为一行，最多 200 个字符",
-                path="name",
-            )
-        )
-    return name
-
-
-async def add_station(actor: Actor, *, bureau_id, code: str, name: str) -> Station:
-    """``create_station`` with the bureau named by id (looked up in the actor's scope)."""
-    return await create_station(actor, await get_organisation(actor, bureau_id), code, name)
 
 
 @dataclass(frozen=True)
@@ -283,7 +98,9 @@ async def create_contract(
             "接续合同须为同一购买方的合同",
         )
     succession = station_links.check_succession(agency, renewal_of, succession, period_start)
-    with _unique(f"a contract with code {code} already exists", f"编号为 {code} 的合同已存在"):
+    with unique_or_exists(
+        f"a contract with code {code} already exists", f"编号为 {code} 的合同已存在"
+    ):
         return await _create_contract(
             actor,
             ContractTerms(
@@ -497,7 +314,3 @@ def _check_contract(
     if problems:
         raise InvalidInput(problems)
     return reports
-
-
-def _plain(details: dict) -> dict:
-    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in details.items()}

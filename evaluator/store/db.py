@@ -4,19 +4,20 @@ configuration, migrations, and the check that refuses an unmigrated database."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from tortoise import Tortoise
 from tortoise.connection import get_connection
 from tortoise.context import TortoiseContext
+from tortoise.exceptions import IntegrityError
 from tortoise.migrations.executor import MigrationExecutor
 from tortoise.migrations.graph import MigrationGraph
 from tortoise.migrations.loader import MigrationLoader
 from tortoise.migrations.recorder import MigrationRecorder
 
 from evaluator import settings
-from evaluator.errors import DatabaseNotReady, Problem
+from evaluator.errors import AlreadyExists, DatabaseNotReady, Problem
 
 MODEL_MODULES = [
     "evaluator.store.orgs",
@@ -216,3 +217,13 @@ MIGRATIONS_CONFIG = {
     "connections": {"default": "sqlite://:memory:"},
     "apps": _apps_config(),
 }
+
+
+@contextmanager
+def unique_or_exists(en: str, zh: str):
+    """A unique key taken (code, user name, credit code) is a conflict (AlreadyExists, in
+    English and Chinese), not a crash."""
+    try:
+        yield
+    except IntegrityError:
+        raise AlreadyExists(Problem(en, zh)) from None

@@ -22,7 +22,7 @@ from services.workflow_fixtures import County, settle_gaps
 
 from evaluator import clock
 from evaluator.services import auth, panel_staff
-from evaluator.services import contracts as cs
+from evaluator.services import organisations as org_svc
 from evaluator.services import rounds as rs
 from evaluator.services.actors import Actor, actor_for
 from evaluator.services.evidence import attach_evidence
@@ -105,8 +105,8 @@ class World:
 
 async def sign_in_everyone(county: County) -> World:
     """An administrator account besides the county's users; a password and a session each."""
-    admin = await cs.create_user(Actor.system(), "admin")
-    await cs.grant(Actor.system(), admin, county.bureau, Role.ADMIN)
+    admin = await org_svc.create_user(Actor.system(), "admin")
+    await org_svc.grant(Actor.system(), admin, county.bureau, Role.ADMIN)
     county.users["admin"] = admin
     county.actors["admin"] = await actor_for(admin)
     tokens = {}

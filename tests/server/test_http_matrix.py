@@ -60,6 +60,7 @@ from evaluator.services import (
 )
 from evaluator.services import contracts as cs
 from evaluator.services import rounds as rs
+from evaluator.services import stations as station_svc
 from evaluator.services.actors import Actor
 from evaluator.store.base import Role, RoundKind
 from evaluator.store.decisions import Finding
@@ -172,7 +173,7 @@ async def new_station(m: Matrix, role: str) -> Call:
 async def fresh_station(m: Matrix):
     """A station of the bureau on no contract yet (one station, one agency at a time)."""
     c = m.world.county
-    return await cs.create_station(c.admin, c.bureau, unique("ST"), "新站")
+    return await station_svc.create_station(c.admin, c.bureau, unique("ST"), "新站")
 
 
 async def new_contract(m: Matrix, role: str) -> Call:

@@ -8,13 +8,15 @@ import datetime as dt
 from api_fixtures import assert_problem
 
 from evaluator import clock
-from evaluator.services import contracts as cs
+from evaluator.services import stations as station_svc
 
 INVOICE = {"kind": "invoice", "reference": "增值税发票 No. 00120931"}
 
 
 async def new_contract(api, world, due_from: str, station: str):
-    station_ = await cs.create_station(world.county.admin, world.county.bureau, station, "新站")
+    station_ = await station_svc.create_station(
+        world.county.admin, world.county.bureau, station, "新站"
+    )
     return await api.post(
         "/contracts",
         token=world.tokens["bureau"],

@@ -14,7 +14,7 @@ from evaluator.demo.load import DemoLogin
 from evaluator.errors import InvalidInput
 from evaluator.services import auth
 from evaluator.services.actors import Actor
-from evaluator.services.contracts import create_organisation
+from evaluator.services.organisations import create_organisation
 from evaluator.store.base import OrgKind
 
 

@@ -11,7 +11,7 @@ from workflow_fixtures import build_county
 
 from evaluator.errors import StateError
 from evaluator.services import accounts, auth
-from evaluator.services import contracts as cs
+from evaluator.services import organisations as org_svc
 from evaluator.services.actors import Actor, actor_for
 from evaluator.store.base import Role
 from evaluator.store.orgs import Membership, User
@@ -40,8 +40,8 @@ async def two_administrators():
     county = await build_county()
     admins = []
     for name in ("root1", "root2"):
-        user = await cs.create_user(Actor.system(), name)
-        await cs.grant(Actor.system(), user, county.bureau, Role.ADMIN)
+        user = await org_svc.create_user(Actor.system(), name)
+        await org_svc.grant(Actor.system(), user, county.bureau, Role.ADMIN)
         admins.append(await actor_for(user))
     return county, admins
 

@@ -40,7 +40,9 @@ from evaluator.services import (
     tranches,
 )
 from evaluator.services import contracts as cs
+from evaluator.services import organisations as org_svc
 from evaluator.services import rounds as rs
+from evaluator.services import stations as station_svc
 from evaluator.services.actors import Actor
 from evaluator.services.evidence import attach_evidence, review_evidence
 from evaluator.services.registers import import_register
@@ -255,11 +257,15 @@ async def case_attach_evidence(county: County, tmp_path) -> Action:
 
 
 async def case_create_station(county: County, tmp_path) -> Action:
-    return lambda: cs.create_station(county.actors["bureau"], county.bureau, "ST09", "九号站")
+    return lambda: station_svc.create_station(
+        county.actors["bureau"], county.bureau, "ST09", "九号站"
+    )
 
 
 async def case_create_contract(county: County, tmp_path) -> Action:
-    station = await cs.create_station(county.actors["bureau"], county.bureau, "ST09", "九号站")
+    station = await station_svc.create_station(
+        county.actors["bureau"], county.bureau, "ST09", "九号站"
+    )
     return lambda: cs.create_contract(
         county.actors["bureau"],
         code="C-NEW",
@@ -298,7 +304,7 @@ async def case_hand_over(county: County, tmp_path) -> Action:
 
 
 async def case_create_organisation(county: County, tmp_path) -> Action:
-    return lambda: cs.create_organisation(Actor.system(), OrgKind.SERVICE_AGENCY, "新社工机构")
+    return lambda: org_svc.create_organisation(Actor.system(), OrgKind.SERVICE_AGENCY, "新社工机构")
 
 
 async def case_open_round(county: County, tmp_path) -> Action:
@@ -418,12 +424,12 @@ async def case_assign_evaluator(county: County, tmp_path) -> Action:
 
 
 async def case_create_user(county: County, tmp_path) -> Action:
-    return lambda: cs.create_user(Actor.system(), "newcomer")
+    return lambda: org_svc.create_user(Actor.system(), "newcomer")
 
 
 async def case_grant(county: County, tmp_path) -> Action:
-    user = await cs.create_user(Actor.system(), "newcomer")
-    return lambda: cs.grant(Actor.system(), user, county.agency_a, Role.AGENCY_USER)
+    user = await org_svc.create_user(Actor.system(), "newcomer")
+    return lambda: org_svc.grant(Actor.system(), user, county.agency_a, Role.AGENCY_USER)
 
 
 async def case_end_station_link(county: County, tmp_path) -> Action:

@@ -34,7 +34,7 @@ from evaluator.demo.load import load_demo
 from evaluator.demo.scoring import run_demo
 from evaluator.errors import BackupRefused, BackupUnusable, DatabaseNotEmpty, DatabaseNotReady
 from evaluator.services import backup, restore
-from evaluator.services import contracts as contract_svc
+from evaluator.services import organisations as org_svc
 from evaluator.services.actors import Actor, actor_for
 from evaluator.services.backup_format import MANIFEST, Manifest, row_line
 from evaluator.services.evidence import attach_evidence, stored_path
@@ -281,10 +281,10 @@ async def test_the_migrations_seed_no_rows_and_the_tables_come_parents_first(db,
 # -- refusals ----------------------------------------------------------------------------------
 async def _small_archive(path: Path) -> Path:
     actor = Actor.system()
-    province = await contract_svc.ensure_region("340000", "安徽省", RegionLevel.PROVINCE)
-    city = await contract_svc.ensure_region("341500", "六安市", RegionLevel.CITY, province)
-    await contract_svc.create_organisation(actor, OrgKind.BUREAU, "示例县民政局", region=city)
-    await contract_svc.create_organisation(actor, OrgKind.SERVICE_AGENCY, "示例社工机构")
+    province = await org_svc.ensure_region("340000", "安徽省", RegionLevel.PROVINCE)
+    city = await org_svc.ensure_region("341500", "六安市", RegionLevel.CITY, province)
+    await org_svc.create_organisation(actor, OrgKind.BUREAU, "示例县民政局", region=city)
+    await org_svc.create_organisation(actor, OrgKind.SERVICE_AGENCY, "示例社工机构")
     await backup.backup(path)
     return path
 

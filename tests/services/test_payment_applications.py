@@ -26,6 +26,7 @@ from evaluator.errors import (
 from evaluator.services import auth, tranches
 from evaluator.services import contracts as cs
 from evaluator.services import payment_applications as pa
+from evaluator.services import stations as station_svc
 from evaluator.services.actors import Actor
 from evaluator.services.evidence import attach_evidence
 from evaluator.store.audit import AuditEvent
@@ -49,7 +50,7 @@ INVOICE = [{"kind": "invoice", "reference": "增值税发票 No. 00120931"}]
 
 async def on_application_contract(county):
     """Agency A's contract signed 1 Sep 2026 whose first tranche counts from the application."""
-    station = await cs.create_station(county.admin, county.bureau, "ST09", "九号站")
+    station = await station_svc.create_station(county.admin, county.bureau, "ST09", "九号站")
     return await cs.create_contract(
         county.actors["bureau"],
         code="C-P",

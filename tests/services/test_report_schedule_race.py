@@ -17,6 +17,7 @@ from workflow_fixtures import build_county
 from evaluator.services import contracts as cs
 from evaluator.services import panel_staff
 from evaluator.services import rounds as rs
+from evaluator.services import stations as station_svc
 from evaluator.services.report_schedules import reports_due
 from evaluator.store.base import Role, RoundKind
 from evaluator.store.contracts import Contract
@@ -42,7 +43,9 @@ async def test_a_schedule_change_and_an_import_never_pass_each_other(
     system = await SystemVersion.get(id=county.round_a.system_id)
     trials = []
     for i in range(8):  # a fresh contract and open round each: nothing read against it yet
-        station = await cs.create_station(county.admin, county.bureau, f"RS{i:02d}", "新站")
+        station = await station_svc.create_station(
+            county.admin, county.bureau, f"RS{i:02d}", "新站"
+        )
         contract = await cs.create_contract(
             county.actors["bureau"],
             code=f"C-RS{i:02d}",

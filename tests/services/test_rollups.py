@@ -11,7 +11,7 @@ from services.workflow_fixtures import County, build_county
 
 from evaluator import clock
 from evaluator.errors import InvalidInput, NotFound, PermissionDenied
-from evaluator.services import contracts as cs
+from evaluator.services import organisations as org_svc
 from evaluator.services import rounds as rs
 from evaluator.services import tranches
 from evaluator.services.actors import actor_for, contract_scope, round_scope, station_scope
@@ -25,19 +25,19 @@ async def _regions(county: County) -> dict:
     """Province 340000 → city 341500 → counties 341521 (the county's bureau) and 341522
     (the other bureau, which buys nothing); a city and a provincial officer."""
     admin = county.admin
-    province = await cs.ensure_region("340000", "安徽省", RegionLevel.PROVINCE)
-    city = await cs.ensure_region("341500", "六安市", RegionLevel.CITY, province)
+    province = await org_svc.ensure_region("340000", "安徽省", RegionLevel.PROVINCE)
+    city = await org_svc.ensure_region("341500", "六安市", RegionLevel.CITY, province)
     await Region.filter(code="341521").update(parent_id=city.code)
-    other = await cs.ensure_region("341522", "邻县", RegionLevel.COUNTY, city)
+    other = await org_svc.ensure_region("341522", "邻县", RegionLevel.COUNTY, city)
     county.other_bureau.region_id = other.code
     await county.other_bureau.save(update_fields=["region_id"])
     actors = {}
     for name, region in (("city", city), ("province", province)):
-        org = await cs.create_organisation(
+        org = await org_svc.create_organisation(
             admin, OrgKind.BUREAU, f"{region.name}民政部门", region=region
         )
-        user = await cs.create_user(admin, name)
-        await cs.grant(admin, user, org, Role.BUREAU_OFFICER)
+        user = await org_svc.create_user(admin, name)
+        await org_svc.grant(admin, user, org, Role.BUREAU_OFFICER)
         actors[name] = await actor_for(user)
     for name in ("bureau", "other_bureau", "agency_a", "evaluator", "auditor"):
         actors[name] = await actor_for(county.users[name])

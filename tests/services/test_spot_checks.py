@@ -10,7 +10,7 @@ from services.workflow_fixtures import County, build_county
 
 from evaluator import clock
 from evaluator.errors import InvalidInput, NotFound, PermissionDenied
-from evaluator.services import contracts as cs
+from evaluator.services import organisations as org_svc
 from evaluator.services import panel_staff
 from evaluator.services import rounds as rs
 from evaluator.services.actors import (
@@ -119,13 +119,13 @@ async def test_who_reads_the_comparison(world):
 
 async def city_officer(county: County, name: str = "city", code: str = "341500") -> Actor:
     """The county's region under a city (``code``) whose civil-affairs bureau has one officer."""
-    city = await cs.ensure_region(code, f"{code}市", RegionLevel.CITY)
+    city = await org_svc.ensure_region(code, f"{code}市", RegionLevel.CITY)
     await Region.filter(code="341521").update(parent_id=city.code)
-    bureau = await cs.create_organisation(
+    bureau = await org_svc.create_organisation(
         county.admin, OrgKind.BUREAU, f"{code}市民政局", region=city
     )
-    user = await cs.create_user(county.admin, name)
-    await cs.grant(county.admin, user, bureau, Role.BUREAU_OFFICER)
+    user = await org_svc.create_user(county.admin, name)
+    await org_svc.grant(county.admin, user, bureau, Role.BUREAU_OFFICER)
     return await actor_for(user)
 
 

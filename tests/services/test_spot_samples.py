@@ -18,6 +18,7 @@ from evaluator.errors import InvalidInput, NotFound
 from evaluator.services import completeness, panel_staff
 from evaluator.services import contracts as cs
 from evaluator.services import rounds as rs
+from evaluator.services import stations as station_svc
 from evaluator.services.actors import get_station
 from evaluator.services.cohorts import round_units
 from evaluator.services.rollups import document, region_rollup
@@ -50,7 +51,9 @@ async def world(db):
     with full marks, and a city officer over the county."""
     county = await build_county()
     city = await city_officer(county)
-    stations = [await cs.create_station(county.admin, county.bureau, c, f"{c}站") for c in CODES]
+    stations = [
+        await station_svc.create_station(county.admin, county.bureau, c, f"{c}站") for c in CODES
+    ]
     contract = await cs.create_contract(
         county.actors["bureau"],
         code="C-S",

@@ -12,7 +12,7 @@ from services.workflow_fixtures import SYSTEM, County, build_county, final_round
 
 from evaluator.errors import InvalidInput, NotFound, PermissionDenied
 from evaluator.services import completeness, panel_staff, registers
-from evaluator.services import contracts as cs
+from evaluator.services import organisations as org_svc
 from evaluator.services import rounds as rs
 from evaluator.services.actors import (
     Actor,
@@ -47,15 +47,15 @@ async def township_official(
     county: County, name: str = "township", code: str = "341521001", station: str | None = "ST01"
 ) -> Actor:
     """A township under the county with a government of one official; ``station`` lies in it."""
-    region = await cs.ensure_region(code, f"{code}镇", RegionLevel.TOWNSHIP)
+    region = await org_svc.ensure_region(code, f"{code}镇", RegionLevel.TOWNSHIP)
     await type(region).filter(code=code).update(parent_id="341521")
     if station:
         await Station.filter(code=station).update(township_id=code)
-    government = await cs.create_organisation(
+    government = await org_svc.create_organisation(
         county.admin, OrgKind.TOWNSHIP, f"{code}镇人民政府", region=code
     )
-    user = await cs.create_user(county.admin, name)
-    await cs.grant(county.admin, user, government, Role.TOWNSHIP_OFFICIAL)
+    user = await org_svc.create_user(county.admin, name)
+    await org_svc.grant(county.admin, user, government, Role.TOWNSHIP_OFFICIAL)
     return await actor_for(user)
 
 
@@ -108,20 +108,22 @@ async def test_the_lead_assigns_a_township_official_at_year_end_only(db):
 async def test_a_township_government_and_its_officials_are_checked(db):
     county = await build_county()
     with pytest.raises(InvalidInput) as caught:  # a county is no township
-        await cs.create_organisation(county.admin, OrgKind.TOWNSHIP, "某镇", region="341521")
+        await org_svc.create_organisation(county.admin, OrgKind.TOWNSHIP, "某镇", region="341521")
     assert caught.value.problems[0].path == "region" and "乡镇" in caught.value.problems[0].zh
     with pytest.raises(InvalidInput) as caught:
-        await cs.create_organisation(county.admin, OrgKind.TOWNSHIP, "某镇", region="999999999")
+        await org_svc.create_organisation(
+            county.admin, OrgKind.TOWNSHIP, "某镇", region="999999999"
+        )
     assert caught.value.problems[0].path == "region"
     official = await township_official(county)
     government = next(iter(official.orgs(Role.TOWNSHIP_OFFICIAL)))
-    user = await cs.create_user(county.admin, "someone")
+    user = await org_svc.create_user(county.admin, "someone")
     for org, role in (
         (county.bureau, Role.TOWNSHIP_OFFICIAL),
         (await get_organisation(county.admin, government), Role.BUREAU_OFFICER),
     ):
         with pytest.raises(InvalidInput) as caught:
-            await cs.grant(county.admin, user, org, role)
+            await org_svc.grant(county.admin, user, org, role)
         assert caught.value.problems[0].path == "role"
 
 

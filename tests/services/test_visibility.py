@@ -15,7 +15,7 @@ from workflow_fixtures import build_county
 
 from evaluator import clock
 from evaluator.errors import NotFound
-from evaluator.services import contracts as cs
+from evaluator.services import organisations as org_svc
 from evaluator.services import panel_staff
 from evaluator.services import rounds as rs
 from evaluator.services.actors import (
@@ -36,7 +36,7 @@ from evaluator.store.rounds import Round
 
 
 async def _actors(county) -> dict[str, Actor]:
-    nobody = await cs.create_user(Actor.system(), "nobody")
+    nobody = await org_svc.create_user(Actor.system(), "nobody")
     return county.actors | {
         "system": Actor.system(),
         "nobody": await actor_for(nobody),

@@ -20,6 +20,7 @@ from evaluator.errors import (
 from evaluator.services import audit, station_links
 from evaluator.services import contracts as cs
 from evaluator.services import rounds as rs
+from evaluator.services import stations as station_svc
 from evaluator.services.actors import round_scope, station_scope
 from evaluator.services.cohorts import unit_code
 from evaluator.services.scorecards import agency_scorecard, station_scorecard
@@ -336,7 +337,7 @@ async def test_station_codes_are_unique_regardless_of_case_and_width(county, cod
     from evaluator.errors import AlreadyExists
 
     with pytest.raises(AlreadyExists):
-        await cs.create_station(county.actors["bureau"], county.bureau, code, "重复")
+        await station_svc.create_station(county.actors["bureau"], county.bureau, code, "重复")
     assert await Station.all().count() == 3
 
 
@@ -345,7 +346,7 @@ async def test_two_stations_created_at_once_under_one_code_one_wins(county):
 
     outcomes = await asyncio.gather(
         *(
-            cs.create_station(county.actors["bureau"], county.bureau, code, "九号站")
+            station_svc.create_station(county.actors["bureau"], county.bureau, code, "九号站")
             for code in ("ST09", "st09", "ＳＴ０９", "St09")
         ),
         return_exceptions=True,
@@ -370,13 +371,15 @@ async def test_two_stations_created_at_once_under_one_code_one_wins(county):
 )
 async def test_station_names_are_not_blank_and_codes_follow_the_rule(county, code, name, path):
     with pytest.raises(InvalidInput) as exc:
-        await cs.create_station(county.actors["bureau"], county.bureau, code, name)
+        await station_svc.create_station(county.actors["bureau"], county.bureau, code, name)
     assert [p.path for p in exc.value.problems] == [path]
     assert await Station.all().count() == 3
 
 
 async def test_a_station_is_stored_folded_and_trimmed(county):
-    s = await cs.create_station(county.actors["bureau"], county.bureau, " ＳＴ－０９ ", " 九号站 ")
+    s = await station_svc.create_station(
+        county.actors["bureau"], county.bureau, " ＳＴ－０９ ", " 九号站 "
+    )
     assert (s.code, s.code_key, s.name) == ("ST-09", "st-09", "九号站")
 
 

@@ -6,8 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from evaluator.services import contracts as cs
+from evaluator.services import organisations as org_svc
 from evaluator.services import panel_staff
 from evaluator.services import rounds as rs
+from evaluator.services import stations as station_svc
 from evaluator.services.actors import Actor, actor_for
 from evaluator.services.systems import register_system
 from evaluator.store.base import OrgKind, RegionLevel, Role, RoundKind
@@ -57,18 +59,18 @@ class County:
 
 async def build_county(open_rounds: bool = True, system: str | None = None) -> County:
     admin = Actor.system()
-    region = await cs.ensure_region("341521", "安平县", RegionLevel.COUNTY)
-    bureau = await cs.create_organisation(admin, OrgKind.BUREAU, "安平县民政局", region=region)
-    other_bureau = await cs.create_organisation(admin, OrgKind.BUREAU, "邻县民政局")
-    evaluators = await cs.create_organisation(admin, OrgKind.EVALUATION_AGENCY, "明远评估中心")
-    agency_a = await cs.create_organisation(
+    region = await org_svc.ensure_region("341521", "安平县", RegionLevel.COUNTY)
+    bureau = await org_svc.create_organisation(admin, OrgKind.BUREAU, "安平县民政局", region=region)
+    other_bureau = await org_svc.create_organisation(admin, OrgKind.BUREAU, "邻县民政局")
+    evaluators = await org_svc.create_organisation(admin, OrgKind.EVALUATION_AGENCY, "明远评估中心")
+    agency_a = await org_svc.create_organisation(
         admin, OrgKind.SERVICE_AGENCY, "阳光社工", credit_code="52341521MJA000001X"
     )
-    agency_b = await cs.create_organisation(
+    agency_b = await org_svc.create_organisation(
         admin, OrgKind.SERVICE_AGENCY, "春晖社工", credit_code="52341521MJA000002X"
     )
     stations = {
-        code: await cs.create_station(admin, bureau, code, f"{code}站")
+        code: await station_svc.create_station(admin, bureau, code, f"{code}站")
         for code in ("ST01", "ST02", "ST03")
     }
     users, actors = {}, {}
@@ -83,8 +85,8 @@ async def build_county(open_rounds: bool = True, system: str | None = None) -> C
         ("agency_b", agency_b, Role.AGENCY_USER),
         ("auditor", bureau, Role.AUDITOR),
     ]:
-        users[name] = await cs.create_user(admin, name)
-        await cs.grant(admin, users[name], org, role)
+        users[name] = await org_svc.create_user(admin, name)
+        await org_svc.grant(admin, users[name], org, role)
         actors[name] = await actor_for(users[name])
     version = await register_system(admin, system or SYSTEM, "wf.yaml")
     start, end = dt.date(2026, 1, 1), dt.date(2026, 12, 31)

@@ -16,7 +16,8 @@ from evaluator.server import parsing
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
 from evaluator.server.models import In, Out, PageOut, Paging, page_of, render
-from evaluator.services import contracts, listing
+from evaluator.services import listing
+from evaluator.services import organisations as org_svc
 from evaluator.services.actors import get_organisation
 from evaluator.store.base import OrgKind
 
@@ -81,7 +82,7 @@ async def list_organisations(request: Request) -> HTTPResponse:
 )
 async def create_organisation(request: Request) -> HTTPResponse:
     data = parsing.body(request, OrganisationIn)
-    org = await contracts.create_organisation(actor_of(request), **data.model_dump())
+    org = await org_svc.create_organisation(actor_of(request), **data.model_dump())
     return render(OrganisationOut.model_validate(org), 201)
 
 

@@ -16,7 +16,8 @@ from evaluator.server.api.scorecards import StationScorecard
 from evaluator.server.auth import actor_of
 from evaluator.server.docs import doc
 from evaluator.server.models import In, Out, PageOut, Paging, render
-from evaluator.services import contracts, listing, scorecards, station_links
+from evaluator.services import listing, scorecards, station_links
+from evaluator.services import stations as station_svc
 from evaluator.services.actors import get_station
 
 bp = Blueprint("stations", url_prefix="/stations")
@@ -159,7 +160,7 @@ async def list_stations(request: Request) -> HTTPResponse:
 )
 async def create_station(request: Request) -> HTTPResponse:
     data = parsing.body(request, StationIn)
-    station = await contracts.add_station(
+    station = await station_svc.add_station(
         actor_of(request), bureau_id=data.bureau, code=data.code, name=data.name
     )
     return render(StationOut.model_validate(station), 201)
